@@ -1,0 +1,244 @@
+//! Typed errors of the Flexprice API, each with a sentence an operator can act on.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Flexprice's flat error body: `{code, message, http_status_code, details}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    pub http_status_code: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// The normal Flexprice error body.
+    #[error("{status} {}: {}", .body.code, sentence(&.body.message))]
+    Api { status: u16, body: Box<ErrorBody> },
+    /// 401 `{"error":"Unauthorized"}` (or `Invalid token`): the API key was refused.
+    #[error("{status} unauthorized: the API key was refused ({error})")]
+    Unauthorized { status: u16, error: String },
+    /// 403 `{"error":"Access denied","message":…}` or `{"message":"insufficient permissions"}`.
+    #[error("403 forbidden: {}", sentence(.message))]
+    Forbidden { message: String },
+    /// gin's plain-text `404 page not found`: the URL is not a Flexprice route.
+    #[error("404 not found: {path} is not a Flexprice API route (check the API URL)")]
+    NoRoute { path: String },
+    /// The server answered, but not with anything we could read.
+    #[error("{status} unreadable reply: {reason}; body starts {excerpt:?}")]
+    Undecodable {
+        status: u16,
+        reason: String,
+        excerpt: String,
+    },
+    /// The request may not have reached the server (connection refused, DNS, TLS).
+    #[error("cannot connect to {host}: {reason}")]
+    Connect { host: String, reason: String },
+    /// The request was sent and no complete answer came: the outcome is unknown.
+    #[error("no answer from {host}: {reason} (the request may or may not have been applied)")]
+    Interrupted { host: String, reason: String },
+    /// No answer within the request timeout: the outcome is unknown.
+    #[error("timed out after {secs}s waiting for {host} (the request may or may not have been applied)")]
+    Timeout { host: String, secs: u64 },
+    /// A precondition the client checks before sending.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// "A wallet transaction …" → "a wallet transaction …" so it reads after "409 already_exists:".
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            let mut s = first.to_lowercase().collect::<String>();
+            s.push_str(&message[first.len_utf8()..]);
+            s
+        }
+        _ => message.to_string(),
+    }
+}
+
+const EXCERPT_CHARS: usize = 200;
+
+fn excerpt(text: &str) -> String {
+    let mut s: String = text.chars().take(EXCERPT_CHARS).collect();
+    if text.chars().count() > EXCERPT_CHARS {
+        s.push('…');
+    }
+    s
+}
+
+impl ApiError {
+    /// Classifies a non-success reply from its status and body.
+    pub fn from_reply(status: u16, path: &str, body: &str) -> ApiError {
+        if let Ok(b) = serde_json::from_str::<ErrorBody>(body) {
+            return ApiError::Api {
+                status,
+                body: Box::new(b),
+            };
+        }
+        #[derive(Deserialize)]
+        struct AuthBody {
+            error: Option<String>,
+            message: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct LegacyBody {
+            error: LegacyInner,
+        }
+        #[derive(Deserialize)]
+        struct LegacyInner {
+            message: String,
+        }
+        if let Ok(legacy) = serde_json::from_str::<LegacyBody>(body) {
+            // Releases before April 2026: `{"success":false,"error":{"message":…}}`.
+            return ApiError::Api {
+                status,
+                body: Box::new(ErrorBody {
+                    code: code_for_status(status).to_string(),
+                    message: legacy.error.message,
+                    http_status_code: status,
+                    details: None,
+                }),
+            };
+        }
+        if let Ok(auth) = serde_json::from_str::<AuthBody>(body) {
+            match (status, auth.error, auth.message) {
+                (401, Some(error), _) => return ApiError::Unauthorized { status, error },
+                (403, error, Some(message)) => {
+                    let message = match error {
+                        Some(e) => format!("{e}: {}", sentence(&message)),
+                        None => message,
+                    };
+                    return ApiError::Forbidden { message };
+                }
+                (403, Some(error), None) => return ApiError::Forbidden { message: error },
+                _ => {}
+            }
+        }
+        if status == 404 && body.trim() == "404 page not found" {
+            return ApiError::NoRoute {
+                path: path.to_string(),
+            };
+        }
+        let reason = if body.trim().is_empty() {
+            "empty body".to_string()
+        } else {
+            "not a Flexprice error body".to_string()
+        };
+        ApiError::Undecodable {
+            status,
+            reason,
+            excerpt: excerpt(body),
+        }
+    }
+
+    /// A 2xx reply whose body did not decode.
+    pub fn undecodable(status: u16, err: &serde_json::Error, body: &str) -> ApiError {
+        ApiError::Undecodable {
+            status,
+            reason: err.to_string(),
+            excerpt: excerpt(body),
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Api { status, .. }
+            | ApiError::Unauthorized { status, .. }
+            | ApiError::Undecodable { status, .. } => Some(*status),
+            ApiError::Forbidden { .. } => Some(403),
+            ApiError::NoRoute { .. } => Some(404),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Api { body, .. } => Some(body.code.as_str()),
+            _ => None,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Api { body, .. } => body.message.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn details(&self) -> Option<&Map<String, Value>> {
+        match self {
+            ApiError::Api { body, .. } => body.details.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn is_already_exists(&self) -> bool {
+        self.code() == Some("already_exists")
+    }
+
+    /// The request field the server blamed (first key of `details`), for placing the message
+    /// under the right form field.
+    pub fn field(&self) -> Option<&str> {
+        self.details().and_then(|d| d.keys().next()).map(String::as_str)
+    }
+
+    /// Worth another attempt (if the request itself is safe to repeat).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Api { status, .. } | ApiError::Undecodable { status, .. } => {
+                *status == 429 || *status >= 500
+            }
+            ApiError::Connect { .. } | ApiError::Interrupted { .. } | ApiError::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// True when the request was certainly not applied (it never reached the server).
+    pub fn certainly_not_applied(&self) -> bool {
+        match self {
+            ApiError::Connect { .. } | ApiError::Invalid(_) => true,
+            // Flexprice answers these before touching anything.
+            ApiError::Api { status, .. } => *status < 500,
+            ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } | ApiError::NoRoute { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The request went out and we do not know whether it was applied.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, ApiError::Interrupted { .. } | ApiError::Timeout { .. })
+            || matches!(self, ApiError::Api { status, .. } | ApiError::Undecodable { status, .. } if *status >= 500)
+    }
+}
+
+fn code_for_status(status: u16) -> &'static str {
+    match status {
+        400 => "validation_error",
+        403 => "permission_denied",
+        404 => "not_found",
+        409 => "already_exists",
+        429 => "too_many_requests",
+        501 => "not_implemented",
+        503 => "service_unavailable",
+        _ => "internal_error",
+    }
+}
+
+impl fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.http_status_code,
+            self.code,
+            sentence(&self.message)
+        )
+    }
+}

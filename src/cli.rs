@@ -1,0 +1,185 @@
+//! Command-line interface: the console by default, plus scriptable subcommands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flexwallet",
+    version,
+    about = "A terminal console for Flexprice wallets"
+)]
+pub struct Cli {
+    /// Run against an embedded sandbox seeded with demo data (no setup, no network).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Profile from the config file.
+    #[arg(long, global = true, env = "FLEXWALLET_PROFILE")]
+    pub profile: Option<String>,
+    /// Config file (default: $XDG_CONFIG_HOME/flexwallet/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Flexprice API base URL, e.g. https://api.cloud.flexprice.io/v1.
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Value of the X-Environment-ID header.
+    #[arg(long, global = true, value_name = "ID")]
+    pub environment_id: Option<String>,
+    /// Refuse every write: top-ups, updates and bulk jobs are hidden.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    #[arg(long, global = true, value_enum, default_value_t = ColorMode::Auto)]
+    pub color: ColorMode,
+    /// Live refresh interval in seconds (0 turns live refresh off).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub refresh: Option<u64>,
+    /// Keymap file overriding single bindings of the default keymap.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub keymap: Option<PathBuf>,
+    /// Log level (also RUST_LOG): error, warn, info, debug, trace.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// With --demo: credits per minute the demo burns (0 turns live motion off).
+    #[arg(long, global = true, value_name = "CREDITS_PER_MIN")]
+    pub burn: Option<u64>,
+    /// Test-only: panic this many milliseconds after the console starts.
+    #[arg(long, hide = true, value_name = "MS")]
+    pub test_panic_after: Option<u64>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorMode {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read wallets from the command line.
+    #[command(subcommand)]
+    Wallets(WalletsCommand),
+    /// Run a Flexprice-compatible wallet API server (SQLite) for rehearsals, demos and tests.
+    Sandbox(SandboxArgs),
+    /// Bulk top-up from a CSV, exactly once, resumable.
+    Topup(TopupArgs),
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WalletsCommand {
+    /// List every wallet.
+    List {
+        /// Only wallets with this wallet_status (active, frozen, closed).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one wallet with its real-time balance and breakdown.
+    Get {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A wallet's ledger, newest first.
+    Transactions {
+        id: String,
+        /// How many transactions (all pages are followed).
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// SQLite file (default: in memory). Data survives restarts.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The API key clients must send in x-api-key.
+    #[arg(
+        long,
+        default_value = "sk_sandbox",
+        env = "FLEXWALLET_SANDBOX_API_KEY",
+        hide_env_values = true
+    )]
+    pub api_key: String,
+    /// The environment the key belongs to (sent back in environment_id).
+    #[arg(long, default_value = "env_sandbox")]
+    pub environment_id: String,
+    /// Seed this many wallets into an empty database.
+    #[arg(long, default_value_t = 0)]
+    pub wallets: usize,
+    /// Seed of the deterministic generator.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Debit random active wallets continuously at this many credits per minute.
+    #[arg(long, default_value_t = 0)]
+    pub burn: u64,
+    #[command(flatten)]
+    pub faults: FaultArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct FaultArgs {
+    /// Fraction of requests answered 500 internal_error / 503.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Requests per second before 429 too_many_requests with Retry-After (0 = unlimited).
+    #[arg(long, default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Added latency per request in milliseconds (with jitter).
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction of requests whose connection is dropped without an answer.
+    #[arg(long, default_value_t = 0.0)]
+    pub reset_rate: f64,
+    /// Fraction of top-ups committed and then answered by a dropped connection.
+    #[arg(long, default_value_t = 0.0)]
+    pub lost_reply_rate: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TopupArgs {
+    /// The plan: header row, wallet_id, credits_to_add or amount, transaction_reason, …
+    #[arg(long, value_name = "FILE")]
+    pub csv: PathBuf,
+    /// transaction_reason for rows that do not give one.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Validate and print the plan; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Journal file (default: $XDG_STATE_HOME/flexwallet/jobs/<job>.jsonl).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Continue the job of this journal: done rows are skipped, in-flight ones re-sent with their key.
+    #[arg(long)]
+    pub resume: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Allow the same wallet on several rows.
+    #[arg(long)]
+    pub allow_duplicates: bool,
+    /// Write the results CSV here.
+    #[arg(long, value_name = "OUT.csv")]
+    pub results: Option<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}

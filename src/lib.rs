@@ -1,0 +1,10 @@
+//! flexwallet: a terminal console for Flexprice wallets, its sandbox, and its bulk engine.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod logging;
+pub mod money;
+pub mod report;
+pub mod sandbox;
