@@ -5,11 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use secrecy::SecretString;
 use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 
 use crate::api::client::DEFAULT_API_URL;
 
@@ -74,7 +76,24 @@ impl fmt::Debug for Settings {
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
             .field("read_only", &self.read_only)
             .field("refresh_secs", &self.refresh_secs)
+            .field("confirm_above", &self.confirm_above)
             .finish()
+    }
+}
+
+/// One line for the log and `--help`-style summaries; says whether a key is set, never which.
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "profile {}, API {}, environment {}, API key {}, {}, refresh {}s",
+            self.profile.as_deref().unwrap_or("(none)"),
+            self.api_url,
+            self.environment_id.as_deref().unwrap_or("(from the key)"),
+            if self.api_key.is_some() { "set" } else { "not set" },
+            if self.read_only { "read-only" } else { "read-write" },
+            self.refresh_secs
+        )
     }
 }
 
@@ -114,84 +133,136 @@ fn xdg_dir(var: &str, home_rel: &str) -> Option<PathBuf> {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
         .count()
         + 1
 }
 
-/// Dotted key at a byte offset: the nearest `[table]` header above plus the key on that line.
-fn key_at(text: &str, offset: usize) -> String {
+/// Every key of a parsed file with its place: `profiles.prod.read_only` → key and value spans.
+struct KeyIndex {
+    entries: Vec<(String, Range<usize>, Range<usize>)>,
+}
+
+impl KeyIndex {
+    /// `None` when the file is not valid TOML.
+    fn build(text: &str) -> Option<KeyIndex> {
+        let doc = DeTable::parse(text).ok()?;
+        let mut entries = Vec::new();
+        Self::walk("", doc.get_ref(), &mut entries);
+        Some(KeyIndex { entries })
+    }
+
+    fn walk(prefix: &str, table: &DeTable<'_>, out: &mut Vec<(String, Range<usize>, Range<usize>)>) {
+        for (k, v) in table.iter() {
+            let path = if prefix.is_empty() {
+                k.get_ref().to_string()
+            } else {
+                format!("{prefix}.{}", k.get_ref())
+            };
+            out.push((path.clone(), k.span(), v.span()));
+            if let DeValue::Table(t) = v.get_ref() {
+                Self::walk(&path, t, out);
+            }
+        }
+    }
+
+    /// Where `dotted` is written (its key), as a byte offset.
+    fn offset_of(&self, dotted: &str) -> Option<usize> {
+        self.entries
+            .iter()
+            .find(|(p, _, _)| p == dotted)
+            .map(|(_, k, _)| k.start)
+    }
+
+    /// The most specific key whose key or value covers `offset`.
+    fn key_at(&self, offset: usize) -> Option<&str> {
+        self.entries
+            .iter()
+            .filter(|(_, k, v)| k.contains(&offset) || v.contains(&offset))
+            .min_by_key(|(_, k, v)| if k.contains(&offset) { k.len() } else { v.len() })
+            .map(|(p, _, _)| p.as_str())
+    }
+}
+
+/// For a file that does not parse: the key written on the line at `offset`, under its nearest
+/// `[table]` header.
+fn key_on_line(text: &str, offset: usize) -> String {
     let offset = offset.min(text.len());
     let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let line_end = text[offset..]
         .find('\n')
         .map(|i| offset + i)
         .unwrap_or(text.len());
-    let line = &text[line_start..line_end];
+    let line = text[line_start..line_end].trim();
     let header = text[..line_start]
         .lines()
         .rev()
         .map(str::trim)
-        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .find(|l| l.starts_with('['))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
-    let trimmed = line.trim();
-    let key = if trimmed.starts_with('[') {
-        trimmed.trim_matches(|c| c == '[' || c == ']').trim().to_string()
-    } else {
-        trimmed
-            .split('=')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .trim_matches('"')
-            .to_string()
-    };
+    if line.starts_with('[') {
+        return line.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+    }
+    let key = line
+        .split('=')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .trim_matches('"')
+        .to_string();
     match header {
-        Some(h) if !trimmed.starts_with('[') && !key.is_empty() => format!("{h}.{key}"),
+        Some(h) if !key.is_empty() => format!("{h}.{key}"),
         _ => key,
     }
 }
 
-/// Line of `key = …` inside `[table]` (for errors found after parsing).
-fn line_of_key(text: &str, table: &str, key: &str) -> Option<usize> {
-    let mut in_table = table.is_empty();
-    for (i, raw) in text.lines().enumerate() {
-        let l = raw.trim();
-        if l.starts_with('[') {
-            in_table = l.trim_matches(|c| c == '[' || c == ']').trim() == table;
-            continue;
+/// Edit distance, for "did you mean …" on a mistyped profile name.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
         }
-        if in_table && l.split('=').next().map(|k| k.trim().trim_matches('"')) == Some(key) {
-            return Some(i + 1);
-        }
+        prev = cur;
     }
-    None
+    prev[b.len()]
 }
 
 impl ConfigFile {
     pub fn parse(text: &str, file: &Path) -> Result<ConfigFile, ConfigError> {
-        let cfg: ConfigFile = toml::from_str(text).map_err(|e| {
-            let span = e.span();
-            let (line, key) = match span {
-                Some(s) => (Some(line_of(text, s.start)), key_at(text, s.start)),
-                None => (None, String::new()),
+        let located = |offset: Option<usize>, key: String, message: String| ConfigError {
+            file: file.to_path_buf(),
+            line: offset.map(|o| line_of(text, o)),
+            key: if key.is_empty() { "(file)".into() } else { key },
+            message,
+        };
+        let Some(index) = KeyIndex::build(text) else {
+            // Not TOML at all: the parser's own error has the place.
+            let err = match DeTable::parse(text) {
+                Err(e) => e,
+                Ok(_) => return Err(located(None, String::new(), "cannot parse".into())),
             };
-            ConfigError {
-                file: file.to_path_buf(),
-                line,
-                key: if key.is_empty() { "(file)".into() } else { key },
-                message: e.message().trim().to_string(),
-            }
+            let offset = err.span().map(|s| s.start);
+            let key = offset.map(|o| key_on_line(text, o)).unwrap_or_default();
+            return Err(located(offset, key, err.message().trim().to_string()));
+        };
+        let cfg: ConfigFile = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start);
+            let key = offset
+                .and_then(|o| index.key_at(o).map(str::to_string))
+                .or_else(|| offset.map(|o| key_on_line(text, o)))
+                .unwrap_or_default();
+            located(offset, key, e.message().trim().to_string())
         })?;
         for (name, p) in &cfg.profiles {
-            let table = format!("profiles.{name}");
-            let err = |key: &str, message: String| ConfigError {
-                file: file.to_path_buf(),
-                line: line_of_key(text, &table, key),
-                key: format!("{table}.{key}"),
-                message,
+            let err = |key: &str, message: String| {
+                let dotted = format!("profiles.{name}.{key}");
+                located(index.offset_of(&dotted), dotted, message)
             };
             if p.api_key_env.is_some() && p.api_key_command.is_some() {
                 return Err(err(
@@ -199,10 +270,20 @@ impl ConfigFile {
                     "set api_key_env or api_key_command, not both".into(),
                 ));
             }
-            if let Some(url) = &p.api_url
-                && reqwest::Url::parse(url).is_err()
+            if let Some(var) = &p.api_key_env
+                && !is_env_var_name(var)
             {
-                return Err(err("api_url", format!("{url:?} is not a URL")));
+                // A key pasted where the variable's name belongs must not stay in the file
+                // unnoticed; the message does not repeat it.
+                return Err(err(
+                    "api_key_env",
+                    "must name an environment variable (like FLEXPRICE_API_KEY), not hold the key".into(),
+                ));
+            }
+            if let Some(url) = &p.api_url
+                && !reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            {
+                return Err(err("api_url", format!("{url:?} is not an http(s) URL")));
             }
             if let Some(c) = &p.confirm_above
                 && crate::money::parse_amount(c, crate::money::STORED_SCALE).is_err()
@@ -213,12 +294,11 @@ impl ConfigFile {
         if let Some(d) = &cfg.default_profile
             && !cfg.profiles.contains_key(d)
         {
-            return Err(ConfigError {
-                file: file.to_path_buf(),
-                line: line_of_key(text, "", "default_profile"),
-                key: "default_profile".into(),
-                message: format!("no profile named {d:?} ({})", known(&cfg)),
-            });
+            return Err(located(
+                index.offset_of("default_profile"),
+                "default_profile".into(),
+                format!("no profile named {d:?} ({})", known(&cfg, d)),
+            ));
         }
         Ok(cfg)
     }
@@ -237,15 +317,33 @@ impl ConfigFile {
     }
 }
 
-fn known(cfg: &ConfigFile) -> String {
+/// A plausible variable name, and not something that looks like a pasted key.
+fn is_env_var_name(var: &str) -> bool {
+    let mut chars = var.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !var.starts_with("sk_")
+}
+
+/// "known: prod, staging; did you mean staging?" for a profile name that is not there.
+fn known(cfg: &ConfigFile, wanted: &str) -> String {
     if cfg.profiles.is_empty() {
-        "the file defines no [profiles.NAME]".into()
-    } else {
-        format!(
-            "known: {}",
-            cfg.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
-        )
+        return "the file defines no [profiles.NAME]".into();
     }
+    let names = cfg.profiles.keys().cloned().collect::<Vec<_>>().join(", ");
+    match closest_profile(cfg, wanted) {
+        Some(near) => format!("known: {names}; did you mean {near:?}?"),
+        None => format!("known: {names}"),
+    }
+}
+
+fn closest_profile<'a>(cfg: &'a ConfigFile, wanted: &str) -> Option<&'a str> {
+    cfg.profiles
+        .keys()
+        .map(|k| (distance(k, wanted), k))
+        .filter(|(d, k)| *d <= 2.max(k.chars().count() / 3))
+        .min()
+        .map(|(_, k)| k.as_str())
 }
 
 /// Reads the environment through a function so tests need not touch the process environment.
@@ -270,27 +368,49 @@ pub fn resolve(
             "",
         ),
     };
+    let index = KeyIndex::build(text);
+    let line_of_dotted = |dotted: &str| {
+        index
+            .as_ref()
+            .and_then(|i| i.offset_of(dotted))
+            .map(|o| line_of(text, o))
+    };
     let name = flags.profile.clone().or_else(|| cfg.default_profile.clone());
     let profile = match &name {
         Some(n) => match cfg.profiles.get(n) {
             Some(p) => p.clone(),
-            None => {
+            None if file.is_none() => {
                 return Err(ConfigError {
                     file: path,
                     line: None,
                     key: format!("profiles.{n}"),
-                    message: format!("no profile named {n:?} ({})", known(cfg)),
+                    message: format!("--profile {n}: there is no config file to define it"),
+                });
+            }
+            None => {
+                // Point at the profile most likely meant, else at the first profile.
+                let near = closest_profile(cfg, n)
+                    .or_else(|| cfg.profiles.keys().next().map(String::as_str))
+                    .map(|k| format!("profiles.{k}"));
+                return Err(ConfigError {
+                    file: path,
+                    line: near.as_deref().and_then(line_of_dotted),
+                    key: format!("profiles.{n}"),
+                    message: format!("--profile {n}: no profile named {n:?} ({})", known(cfg, n)),
                 });
             }
         },
         None => Profile::default(),
     };
     let table = name.as_ref().map(|n| format!("profiles.{n}")).unwrap_or_default();
-    let located = |key: &str, message: String| ConfigError {
-        file: path.clone(),
-        line: line_of_key(text, &table, key),
-        key: format!("{table}.{key}"),
-        message,
+    let located = |key: &str, message: String| {
+        let dotted = format!("{table}.{key}");
+        ConfigError {
+            file: path.clone(),
+            line: line_of_dotted(&dotted),
+            key: dotted,
+            message,
+        }
     };
 
     let mut api_key = None;
@@ -306,9 +426,12 @@ pub fn resolve(
     if let Some(cmd) = &profile.api_key_command
         && env(ENV_API_KEY).is_none()
     {
+        // stdin and stderr stay the terminal's so a password manager can prompt.
         let out = Command::new("sh")
             .arg("-c")
             .arg(cmd)
+            .stdin(Stdio::inherit())
+            .stderr(Stdio::inherit())
             .output()
             .map_err(|e| located("api_key_command", format!("cannot run: {e}")))?;
         if !out.status.success() {

@@ -5,7 +5,6 @@
 //! keep their digits through serde_json's `arbitrary_precision`), and we always encode strings.
 
 use std::fmt;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::de::{self, MapAccess, Visitor};
@@ -153,7 +152,8 @@ pub fn parse_amount(input: &str, max_scale: u32) -> Result<Decimal, AmountError>
     if !plain {
         return Err(AmountError::NotPlain(t.to_string()));
     }
-    let given = frac.map(|f| f.trim_end_matches('0').len() as u32).unwrap_or(0);
+    let frac = frac.unwrap_or_default().trim_end_matches('0');
+    let given = frac.len() as u32;
     if given > max_scale {
         return Err(AmountError::TooPrecise {
             max: max_scale,
@@ -161,16 +161,22 @@ pub fn parse_amount(input: &str, max_scale: u32) -> Result<Decimal, AmountError>
         });
     }
     // numeric(20,9): eleven integer digits at most.
-    let int_digits = int.trim_start_matches('0').len();
-    if int_digits > 20 - STORED_SCALE as usize {
+    let int = int.trim_start_matches('0');
+    if int.len() > 20 - STORED_SCALE as usize {
         return Err(AmountError::TooLarge(t.to_string()));
     }
-    let normalized = if int.is_empty() {
-        format!("0{t}")
+    // Rebuilt from the significant digits only, so "007.50000000000000000000000000000" parses
+    // like "7.5" instead of overflowing Decimal's 28 digits.
+    let int = if int.is_empty() { "0" } else { int };
+    let canonical = if frac.is_empty() {
+        int.to_string()
     } else {
-        t.to_string()
+        format!("{int}.{frac}")
     };
-    let d = Decimal::from_str(&normalized).map_err(|_| AmountError::TooLarge(t.to_string()))?;
+    let d = Decimal::from_str_exact(&canonical).map_err(|_| AmountError::TooPrecise {
+        max: max_scale,
+        given,
+    })?;
     if d <= Decimal::ZERO {
         return Err(AmountError::NotPositive);
     }
@@ -240,6 +246,7 @@ pub fn format_delta(d: &Decimal, currency: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     #[test]
     fn parse_amount_accepts_plain_decimals() {

@@ -3,10 +3,10 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rand::Rng;
-use reqwest::{Method, StatusCode};
+use reqwest::header::{ACCEPT, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, RequestBuilder, StatusCode};
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -14,57 +14,14 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::models::*;
+use super::retry::{Repeat, parse_retry_after};
+
+pub use super::retry::RetryPolicy;
 
 pub const DEFAULT_API_URL: &str = "https://api.cloud.flexprice.io/v1";
 pub const USER_AGENT: &str = concat!("flexwallet/", env!("CARGO_PKG_VERSION"));
-
-/// How a call may be repeated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Repeat {
-    /// Reads: retry on any transient failure.
-    Safe,
-    /// Writes carrying an idempotency key: a repeat is refused by the server (409), never applied twice.
-    Keyed,
-    /// Other writes: retry only when the request certainly never reached the server.
-    Unsafe,
-}
-
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    pub max_attempts: u32,
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(5),
-        }
-    }
-}
-
-impl RetryPolicy {
-    pub fn none() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..Self::default()
-        }
-    }
-
-    /// Full-jitter exponential backoff, or the server's `Retry-After` when it gave one.
-    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        if let Some(ra) = retry_after {
-            return ra.min(Duration::from_secs(60));
-        }
-        let exp = self.base_delay.saturating_mul(1u32 << attempt.min(16));
-        let cap = exp.min(self.max_delay);
-        let millis = cap.as_millis() as u64;
-        Duration::from_millis(rand::rng().random_range(millis / 2..=millis.max(1)))
-    }
-}
+pub const API_KEY_HEADER: &str = "x-api-key";
+pub const ENVIRONMENT_HEADER: &str = "X-Environment-ID";
 
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -97,6 +54,7 @@ impl fmt::Debug for ClientConfig {
             .field("environment_id", &self.environment_id)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -106,8 +64,8 @@ impl fmt::Debug for ClientConfig {
 pub enum TopUpOutcome {
     /// The server applied it now.
     Applied(Box<TopUpResponse>),
-    /// The key had been used for this wallet before: the earlier attempt landed. The ledger
-    /// transaction proves it.
+    /// The idempotency key had already credited this wallet with this top-up: an earlier attempt
+    /// (a retry's predecessor, or a previous run) landed. The ledger transaction proves it.
     AlreadyApplied(Box<Transaction>),
 }
 
@@ -119,10 +77,37 @@ impl TopUpOutcome {
         }
     }
 
+    pub fn transaction(&self) -> Option<&Transaction> {
+        match self {
+            TopUpOutcome::Applied(r) => r.wallet_transaction.as_ref(),
+            TopUpOutcome::AlreadyApplied(t) => Some(t),
+        }
+    }
+
     pub fn wallet(&self) -> Option<&Wallet> {
         match self {
             TopUpOutcome::Applied(r) => Some(&r.wallet),
             TopUpOutcome::AlreadyApplied(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for TopUpOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, tx) = match self {
+            TopUpOutcome::Applied(_) => ("applied", self.transaction()),
+            TopUpOutcome::AlreadyApplied(_) => ("already applied", self.transaction()),
+        };
+        match tx {
+            Some(t) => write!(
+                f,
+                "{what}: {} +{} credits ({}, {})",
+                t.id,
+                crate::money::wire_text(&t.credit_amount),
+                t.transaction_reason,
+                t.transaction_status
+            ),
+            None => f.write_str(what),
         }
     }
 }
@@ -137,19 +122,44 @@ struct Inner {
     http: reqwest::Client,
     config: ClientConfig,
     host: String,
+    /// The key as a header value marked sensitive, so no Debug of a request or header map shows it.
+    key_header: HeaderValue,
+    environment_header: Option<HeaderValue>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
+            .field("host", &self.inner.host)
             .field("config", &self.inner.config)
             .finish()
     }
 }
 
+/// A reply as it came: status, body text and the `Retry-After` it asked for.
+struct Reply {
+    status: StatusCode,
+    text: String,
+    retry_after: Option<Duration>,
+}
+
 /// rustls needs a process-wide crypto provider; ring is small and builds everywhere.
 fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Decodes a reply body; on failure the reason names the JSON path at fault.
+pub fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let reason = if path == "." {
+            e.inner().to_string()
+        } else {
+            format!("{path}: {}", e.inner())
+        };
+        ApiError::undecodable(status, reason, text)
+    })
 }
 
 impl Client {
@@ -158,10 +168,27 @@ impl Client {
         let base = config.base_url.trim_end_matches('/').to_string();
         let parsed = reqwest::Url::parse(&base)
             .map_err(|e| ApiError::Invalid(format!("API URL {base:?} is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ApiError::Invalid(format!(
+                "API URL {base:?} must start with https:// (or http://)"
+            )));
+        }
         let host = match (parsed.host_str(), parsed.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_string(),
             _ => return Err(ApiError::Invalid(format!("API URL {base:?} has no host"))),
+        };
+        let mut key_header = HeaderValue::from_str(config.api_key.expose_secret()).map_err(|_| {
+            ApiError::Invalid("the API key contains characters an HTTP header cannot carry".into())
+        })?;
+        key_header.set_sensitive(true);
+        let environment_header = match &config.environment_id {
+            Some(env) => Some(HeaderValue::from_str(env).map_err(|_| {
+                ApiError::Invalid(format!(
+                    "environment ID {env:?} contains characters an HTTP header cannot carry"
+                ))
+            })?),
+            None => None,
         };
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
@@ -179,6 +206,8 @@ impl Client {
                     ..config
                 },
                 host,
+                key_header,
+                environment_header,
             }),
         })
     }
@@ -196,17 +225,33 @@ impl Client {
         &self.inner.config.base_url
     }
 
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let url = format!("{}{}", self.inner.config.base_url, path);
+        let mut req = self
+            .inner
+            .http
+            .request(method, url)
+            .header(API_KEY_HEADER, self.inner.key_header.clone())
+            .header(ACCEPT, "application/json");
+        if let Some(env) = &self.inner.environment_header {
+            req = req.header(ENVIRONMENT_HEADER, env.clone());
+        }
+        req
+    }
+
     fn map_send_error(&self, e: reqwest::Error) -> ApiError {
         let host = self.inner.host.clone();
-        if e.is_timeout() {
-            ApiError::Timeout {
-                host,
-                secs: self.inner.config.request_timeout.as_secs(),
-            }
-        } else if e.is_connect() {
+        // A connect timeout is a connect error too: the request never left, so check it first.
+        if e.is_connect() {
             ApiError::Connect {
                 host,
                 reason: root_cause(&e),
+            }
+        } else if e.is_timeout() {
+            let millis = self.inner.config.request_timeout.as_millis() as u64;
+            ApiError::Timeout {
+                host,
+                secs: millis.div_ceil(1000).max(1),
             }
         } else {
             ApiError::Interrupted {
@@ -216,73 +261,89 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange; returns the status and body text.
+    /// One HTTP exchange, logged (method, path, status, attempt, duration; never headers).
     async fn exchange<B: Serialize + ?Sized, Q: Serialize + ?Sized>(
         &self,
-        method: Method,
+        method: &Method,
         path: &str,
         query: Option<&Q>,
         body: Option<&B>,
-    ) -> Result<(StatusCode, String, Option<Duration>), ApiError> {
-        let url = format!("{}{}", self.inner.config.base_url, path);
-        let mut req = self
-            .inner
-            .http
-            .request(method, &url)
-            .header("x-api-key", self.inner.config.api_key.expose_secret())
-            .header("accept", "application/json");
-        if let Some(env) = &self.inner.config.environment_id {
-            req = req.header("X-Environment-ID", env);
-        }
+        attempt: u32,
+    ) -> Result<Reply, ApiError> {
+        let started = Instant::now();
+        let mut req = self.request(method.clone(), path);
         if let Some(q) = query {
             req = req.query(q);
         }
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| self.map_send_error(e))?;
-        let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let text = resp.text().await.map_err(|e| self.map_send_error(e))?;
-        Ok((status, text, retry_after))
+        let result = async {
+            let resp = req.send().await.map_err(|e| self.map_send_error(e))?;
+            let status = resp.status();
+            let retry_after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+            let text = resp.text().await.map_err(|e| self.map_send_error(e))?;
+            Ok(Reply {
+                status,
+                text,
+                retry_after,
+            })
+        }
+        .await;
+        let ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(r) => tracing::debug!(%method, path, status = r.status.as_u16(), attempt, ms, "api call"),
+            Err(e) => tracing::debug!(%method, path, attempt, ms, error = %e, "api call failed"),
+        }
+        result
     }
 
-    /// Sends with retries as `repeat` allows and returns the successful body text.
-    async fn call_text<B: Serialize + ?Sized, Q: Serialize + ?Sized>(
+    /// Sends with retries as `repeat` allows. Returns the successful reply or the last error,
+    /// and how many attempts were made.
+    async fn send<B: Serialize + ?Sized, Q: Serialize + ?Sized>(
         &self,
         method: Method,
         path: &str,
         query: Option<&Q>,
         body: Option<&B>,
         repeat: Repeat,
-    ) -> Result<String, ApiError> {
+    ) -> (Result<Reply, ApiError>, u32) {
         let policy = &self.inner.config.retry;
         let mut attempt = 0;
         loop {
-            let result = self.exchange(method.clone(), path, query, body).await;
-            let (err, retry_after) = match result {
-                Ok((status, text, _)) if status.is_success() => return Ok(text),
-                Ok((status, text, ra)) => (ApiError::from_reply(status.as_u16(), path, &text), ra),
+            attempt += 1;
+            let (err, retry_after) = match self.exchange(&method, path, query, body, attempt).await {
+                Ok(reply) if reply.status.is_success() => return (Ok(reply), attempt),
+                Ok(reply) => (
+                    ApiError::from_reply(reply.status.as_u16(), path, &reply.text),
+                    reply.retry_after,
+                ),
                 Err(e) => (e, None),
             };
-            attempt += 1;
-            let may_repeat = match repeat {
-                Repeat::Safe | Repeat::Keyed => err.is_transient(),
-                Repeat::Unsafe => matches!(err, ApiError::Connect { .. }),
-            };
-            if !may_repeat || attempt >= policy.max_attempts {
-                tracing::debug!(%path, attempt, error = %err, "call failed");
-                return Err(err);
+            if !repeat.allows(&err) || attempt >= policy.max_attempts.max(1) {
+                return (Err(err), attempt);
             }
             let delay = policy.delay(attempt, retry_after);
-            tracing::debug!(%path, attempt, ?delay, error = %err, "retrying");
+            tracing::info!(%method, path, attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
             tokio::time::sleep(delay).await;
         }
+    }
+
+    async fn call_counted<T: DeserializeOwned, B: Serialize + ?Sized, Q: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&Q>,
+        body: Option<&B>,
+        repeat: Repeat,
+    ) -> (Result<T, ApiError>, u32) {
+        let (reply, attempts) = self.send(method, path, query, body, repeat).await;
+        let decoded = reply.and_then(|r| decode(r.status.as_u16(), &r.text));
+        (decoded, attempts)
     }
 
     async fn call<T: DeserializeOwned, B: Serialize + ?Sized, Q: Serialize + ?Sized>(
@@ -293,8 +354,7 @@ impl Client {
         body: Option<&B>,
         repeat: Repeat,
     ) -> Result<T, ApiError> {
-        let text = self.call_text(method, path, query, body, repeat).await?;
-        serde_json::from_str(&text).map_err(|e| ApiError::undecodable(200, &e, &text))
+        self.call_counted(method, path, query, body, repeat).await.0
     }
 
     async fn get<T: DeserializeOwned, Q: Serialize + ?Sized>(
@@ -312,25 +372,24 @@ impl Client {
 
     /// The wallet exactly as the API returned it (for the raw JSON view).
     pub async fn get_wallet_raw(&self, id: &str) -> Result<String, ApiError> {
-        self.call_text::<(), ()>(
-            Method::GET,
-            &format!("/wallets/{}", seg(id)),
-            None,
-            None,
-            Repeat::Safe,
-        )
-        .await
+        let path = format!("/wallets/{}", seg(id));
+        let (reply, _) = self
+            .send::<(), ()>(Method::GET, &path, None, None, Repeat::Safe)
+            .await;
+        reply.map(|r| r.text)
     }
 
-    /// `GET /wallets`: every wallet at once (Flexprice ignores limit/offset here and fakes the
-    /// pagination), so the reply's items are the whole answer.
+    /// `GET /wallets` (not in the spec): every wallet at once. Flexprice ignores limit/offset
+    /// here and makes the pagination up (`{total: len, limit: 50, offset: 0}`), so the items are
+    /// the whole answer and the pagination is not looked at.
     pub async fn list_wallets(&self, status: Option<&WalletStatus>) -> Result<Vec<Wallet>, ApiError> {
         let query: Vec<(&str, &str)> = status.map(|s| vec![("status", s.as_str())]).unwrap_or_default();
         let list: ListResponse<Wallet> = self.get("/wallets", Some(&query)).await?;
         Ok(list.items)
     }
 
-    /// `POST /wallets/search` (reads, so retried).
+    /// `POST /wallets/search` (a read, so retried). [`WalletSearch`] always carries a limit: an
+    /// empty body makes Flexprice panic.
     pub async fn search_wallets(&self, search: &WalletSearch) -> Result<Vec<Wallet>, ApiError> {
         let list: ListResponse<Wallet> = self
             .call::<_, _, ()>(Method::POST, "/wallets/search", None, Some(search), Repeat::Safe)
@@ -338,6 +397,7 @@ impl Client {
         Ok(list.items)
     }
 
+    /// `GET /wallets/{id}/balance/real-time?expand=credits_available_breakdown`.
     pub async fn real_time_balance(&self, id: &str) -> Result<WalletBalance, ApiError> {
         self.get(
             &format!("/wallets/{}/balance/real-time", seg(id)),
@@ -346,6 +406,7 @@ impl Client {
         .await
     }
 
+    /// `GET /customers/{id}/wallets`: the customer's active wallets (a bare array).
     pub async fn customer_wallets(&self, customer_id: &str) -> Result<Vec<Wallet>, ApiError> {
         self.get(
             &format!("/customers/{}/wallets", seg(customer_id)),
@@ -355,7 +416,8 @@ impl Client {
     }
 
     /// One page of a wallet's ledger. Flexprice's `pagination.offset` in the reply is already
-    /// the next page's offset; callers should page with their own `offset + items.len()`.
+    /// the next page's offset (request offset + limit), so page with your own
+    /// `offset + items.len()`, never with the reply's offset.
     pub async fn transactions(
         &self,
         wallet_id: &str,
@@ -365,6 +427,7 @@ impl Client {
             .await
     }
 
+    /// `POST /wallets/transactions/search` (a read, so retried).
     pub async fn search_transactions(
         &self,
         search: &TransactionSearch,
@@ -379,6 +442,7 @@ impl Client {
         .await
     }
 
+    /// `PUT /wallets/{id}`: never repeated once it may have reached the server.
     pub async fn update_wallet(&self, id: &str, req: &UpdateWalletRequest) -> Result<Wallet, ApiError> {
         self.call::<_, _, ()>(
             Method::PUT,
@@ -390,60 +454,97 @@ impl Client {
         .await
     }
 
+    /// `POST /wallets`: never repeated once it may have reached the server.
     pub async fn create_wallet(&self, req: &CreateWalletRequest) -> Result<Wallet, ApiError> {
         self.call::<_, _, ()>(Method::POST, "/wallets", None, Some(req), Repeat::Unsafe)
             .await
     }
 
+    /// `POST /wallets/{id}/terminate`. Its debit uses the wallet id as idempotency key, so a
+    /// repeat cannot debit twice; a repeat that finds the wallet terminated means the first
+    /// attempt landed.
     pub async fn terminate(&self, id: &str) -> Result<(), ApiError> {
-        // Terminate's debit uses the wallet id as its idempotency key: repeating is safe.
-        self.call_text::<(), ()>(
-            Method::POST,
-            &format!("/wallets/{}/terminate", seg(id)),
-            None,
-            None,
-            Repeat::Keyed,
-        )
-        .await
-        .map(|_| ())
+        let path = format!("/wallets/{}/terminate", seg(id));
+        let (reply, attempts) = self
+            .send::<(), ()>(Method::POST, &path, None, None, Repeat::Keyed)
+            .await;
+        match reply {
+            Ok(_) => Ok(()),
+            Err(err)
+                if attempts > 1
+                    && err.code() == Some("invalid_operation")
+                    && err.message().contains("already terminated") =>
+            {
+                tracing::info!(wallet = id, attempts, "terminate: an earlier attempt landed");
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
     }
 
+    /// `POST /wallets/{id}/debit` (needs an idempotency key). A 409 on a repeat of the key means
+    /// the first attempt landed: the wallet is read back and returned.
     pub async fn debit(&self, id: &str, req: &DebitRequest) -> Result<Wallet, ApiError> {
-        self.call::<_, _, ()>(
-            Method::POST,
-            &format!("/wallets/{}/debit", seg(id)),
-            None,
-            Some(req),
-            Repeat::Keyed,
-        )
-        .await
+        if req.idempotency_key.is_empty() {
+            return Err(ApiError::Invalid("a debit needs an idempotency key".into()));
+        }
+        let path = format!("/wallets/{}/debit", seg(id));
+        let (result, attempts) = self
+            .call_counted::<Wallet, _, ()>(Method::POST, &path, None, Some(req), Repeat::Keyed)
+            .await;
+        match result {
+            Err(err) if attempts > 1 && err.is_already_exists() => {
+                match self.find_transaction_by_key(id, &req.idempotency_key).await? {
+                    Some(tx) if tx.tx_type == TransactionType::Debit && tx.credit_amount == req.credits => {
+                        tracing::info!(wallet = id, tx = %tx.id, attempts, "debit: an earlier attempt landed");
+                        self.get_wallet(id).await
+                    }
+                    _ => Err(err),
+                }
+            }
+            other => other,
+        }
     }
 
     /// Tops up a wallet. The request must carry an idempotency key (one is never invented here:
     /// the caller keeps it so that a retry after an unknown outcome uses the same one). Transient
-    /// failures are retried with that key; a 409 `already_exists` for this wallet is resolved
-    /// through the ledger into `AlreadyApplied`.
+    /// failures are retried with that key. A 409 `already_exists` means the key was used: when
+    /// the ledger shows this very top-up on this wallet under that key (on a retry: our first
+    /// attempt; on a first attempt: a previous run), the answer is `AlreadyApplied` with that
+    /// transaction; otherwise the 409 stands (the key belongs to something else).
     pub async fn top_up(&self, wallet_id: &str, req: &TopUpRequest) -> Result<TopUpOutcome, ApiError> {
         let Some(key) = req.idempotency_key.as_deref().filter(|k| !k.is_empty()) else {
             return Err(ApiError::Invalid("a top-up needs an idempotency key".into()));
         };
         let path = format!("/wallets/{}/top-up", seg(wallet_id));
-        match self
-            .call::<TopUpResponse, _, ()>(Method::POST, &path, None, Some(req), Repeat::Keyed)
-            .await
-        {
+        let (result, attempts) = self
+            .call_counted::<TopUpResponse, _, ()>(Method::POST, &path, None, Some(req), Repeat::Keyed)
+            .await;
+        match result {
             Ok(resp) => Ok(TopUpOutcome::Applied(Box::new(resp))),
             Err(err) if err.is_already_exists() => {
-                let same_wallet = err
+                let other_wallet = err
                     .details()
                     .and_then(|d| d.get("wallet_id"))
                     .and_then(|v| v.as_str())
-                    .is_none_or(|w| w == wallet_id);
-                if !same_wallet {
+                    .is_some_and(|w| w != wallet_id);
+                if other_wallet {
                     return Err(err);
                 }
                 match self.find_transaction_by_key(wallet_id, key).await? {
-                    Some(tx) => Ok(TopUpOutcome::AlreadyApplied(Box::new(tx))),
+                    Some(tx) if same_top_up(&tx, wallet_id, req) => {
+                        tracing::info!(
+                            wallet = wallet_id,
+                            tx = %tx.id,
+                            attempts,
+                            "top-up already applied under its idempotency key"
+                        );
+                        Ok(TopUpOutcome::AlreadyApplied(Box::new(tx)))
+                    }
+                    Some(tx) => {
+                        tracing::info!(wallet = wallet_id, tx = %tx.id, "idempotency key used by a different transaction");
+                        Err(err)
+                    }
                     None => Err(err),
                 }
             }
@@ -451,8 +552,9 @@ impl Client {
         }
     }
 
-    /// Finds the transaction a top-up with `key` created on this wallet. Direct top-ups carry the
-    /// key as an EXTERNAL reference; other kinds are found by walking the ledger.
+    /// Finds the transaction created on this wallet under idempotency `key`. Direct top-ups carry
+    /// the key as their EXTERNAL reference (`reference_type=EXTERNAL&reference_id=<key>`); other
+    /// kinds are found by walking the ledger, newest first.
     pub async fn find_transaction_by_key(
         &self,
         wallet_id: &str,
@@ -465,11 +567,12 @@ impl Client {
             ..Default::default()
         };
         let page = self.transactions(wallet_id, &by_ref).await?;
-        if let Some(tx) = page
-            .items
-            .into_iter()
-            .find(|t| t.idempotency_key.as_deref() == Some(key))
-        {
+        let matches = |t: &Transaction| {
+            t.idempotency_key.as_deref() == Some(key)
+                || (t.reference_type == Some(ReferenceType::External)
+                    && t.reference_id.as_deref() == Some(key))
+        };
+        if let Some(tx) = page.items.into_iter().find(|t| matches(t)) {
             return Ok(Some(tx));
         }
         const PAGE: u32 = 200;
@@ -497,15 +600,27 @@ impl Client {
         Ok(None)
     }
 
-    /// Sum of credits of completed credit transactions carrying `key` on this wallet: 0 or the
-    /// credits of the one transaction (used by tests and the bulk engine's final check).
+    /// Credits of the completed transaction carrying `key` on this wallet, or 0 (the bulk
+    /// engine's final check).
     pub async fn credited_by_key(&self, wallet_id: &str, key: &str) -> Result<Decimal, ApiError> {
         Ok(self
             .find_transaction_by_key(wallet_id, key)
             .await?
+            .filter(|t| t.transaction_status == TransactionStatus::Completed)
             .map(|t| t.credit_amount)
             .unwrap_or_default())
     }
+}
+
+/// Is `tx` the top-up `req` describes? Wallet, reason and (when given) credits must agree.
+fn same_top_up(tx: &Transaction, wallet_id: &str, req: &TopUpRequest) -> bool {
+    let wallet_ok = tx.wallet_id.is_empty() || tx.wallet_id == wallet_id;
+    let reason_ok = tx.transaction_reason == req.transaction_reason;
+    let credits_ok = match req.credits_to_add {
+        Some(c) if !c.is_zero() => tx.credit_amount == c,
+        _ => true,
+    };
+    wallet_ok && tx.tx_type == TransactionType::Credit && reason_ok && credits_ok
 }
 
 /// Percent-encodes a path segment so an id can never change the route.
@@ -527,4 +642,49 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "sk_live_UNIT_TEST_KEY_42";
+
+    fn client() -> Client {
+        let mut cfg = ClientConfig::new("http://127.0.0.1:9/v1/", SecretString::from(KEY));
+        cfg.environment_id = Some("env_1".into());
+        Client::new(cfg).unwrap()
+    }
+
+    #[test]
+    fn requests_carry_the_headers_but_never_show_the_key() {
+        let c = client();
+        let req = c.request(Method::GET, "/wallets").build().unwrap();
+        assert_eq!(req.url().as_str(), "http://127.0.0.1:9/v1/wallets");
+        let key = req.headers().get(API_KEY_HEADER).unwrap();
+        assert!(key.is_sensitive());
+        assert_eq!(key.to_str().unwrap(), KEY);
+        assert_eq!(req.headers().get(ENVIRONMENT_HEADER).unwrap(), "env_1");
+        let shown = format!("{req:?} {:?} {c:?} {:?}", req.headers(), c.inner.config);
+        assert!(!shown.contains(KEY), "{shown}");
+    }
+
+    #[test]
+    fn bad_urls_and_keys_are_refused_without_echoing_the_key() {
+        let bad = |url: &str, key: &str| {
+            Client::new(ClientConfig::new(url, SecretString::from(key)))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(bad("api.flexprice.io", KEY).contains("is not a URL"));
+        assert!(bad("ftp://x/v1", KEY).contains("must start with https://"));
+        let e = bad("http://127.0.0.1/v1", "sk_line\nbreak");
+        assert!(e.contains("API key") && !e.contains("sk_line"), "{e}");
+    }
+
+    #[test]
+    fn ids_cannot_change_the_route() {
+        assert_eq!(seg("wallet_01H"), "wallet_01H");
+        assert_eq!(seg("../x?y=1"), "..%2Fx%3Fy%3D1");
+    }
 }

@@ -17,26 +17,35 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
-    /// The normal Flexprice error body.
-    #[error("{status} {}: {}", .body.code, sentence(&.body.message))]
+    /// The normal Flexprice error body (or the pre-April-2026 `{"success":false,…}` one).
+    #[error("{status} {}: {}{}", .body.code, sentence(&.body.message), detail_suffix(*.status, .body))]
     Api { status: u16, body: Box<ErrorBody> },
     /// 401 `{"error":"Unauthorized"}` (or `Invalid token`): the API key was refused.
-    #[error("{status} unauthorized: the API key was refused ({error})")]
+    #[error(
+        "{status} unauthorized: the API key was refused ({error}); check FLEXPRICE_API_KEY or the profile's api_key_env / api_key_command"
+    )]
     Unauthorized { status: u16, error: String },
-    /// 403 `{"error":"Access denied","message":…}` or `{"message":"insufficient permissions"}`.
+    /// 403 `{"error":"Access denied","message":"Invalid or inaccessible environment"}`: the key
+    /// carries no environment and `X-Environment-ID` was missing or unknown.
+    #[error(
+        "403 access denied: {}; set the environment ID (--environment-id, FLEXPRICE_ENVIRONMENT_ID or the profile's environment_id)",
+        sentence(.message)
+    )]
+    EnvironmentDenied { message: String },
+    /// Any other 403, e.g. `{"message":"insufficient permissions"}` on a write route.
     #[error("403 forbidden: {}", sentence(.message))]
     Forbidden { message: String },
     /// gin's plain-text `404 page not found`: the URL is not a Flexprice route.
-    #[error("404 not found: {path} is not a Flexprice API route (check the API URL)")]
+    #[error("404 not found: {path} is not a Flexprice API route (check the API URL, it should end in /v1)")]
     NoRoute { path: String },
     /// The server answered, but not with anything we could read.
-    #[error("{status} unreadable reply: {reason}; body starts {excerpt:?}")]
+    #[error("{}", undecodable_text(*.status, .reason, .excerpt))]
     Undecodable {
         status: u16,
         reason: String,
         excerpt: String,
     },
-    /// The request may not have reached the server (connection refused, DNS, TLS).
+    /// The request never reached the server (connection refused, DNS, TLS, connect timeout).
     #[error("cannot connect to {host}: {reason}")]
     Connect { host: String, reason: String },
     /// The request was sent and no complete answer came: the outcome is unknown.
@@ -60,6 +69,30 @@ fn sentence(message: &str) -> String {
             s
         }
         _ => message.to_string(),
+    }
+}
+
+/// A 400's details say which field is wrong (`credits_to_add: "0"`); Flexprice's message alone
+/// is often just "An unexpected error occurred". Other statuses keep their sentence short.
+fn detail_suffix(status: u16, body: &ErrorBody) -> String {
+    let Some(details) = body.details.as_ref().filter(|d| status == 400 && !d.is_empty()) else {
+        return String::new();
+    };
+    let parts: Vec<String> = details
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}: {s:?}"),
+            other => format!("{k}: {other}"),
+        })
+        .collect();
+    format!(" ({})", parts.join(", "))
+}
+
+fn undecodable_text(status: u16, reason: &str, excerpt: &str) -> String {
+    if excerpt.trim().is_empty() {
+        format!("{status} with an empty body: {reason}")
+    } else {
+        format!("{status} unreadable reply: {reason}; the body starts {excerpt:?}")
     }
 }
 
@@ -110,14 +143,17 @@ impl ApiError {
         if let Ok(auth) = serde_json::from_str::<AuthBody>(body) {
             match (status, auth.error, auth.message) {
                 (401, Some(error), _) => return ApiError::Unauthorized { status, error },
-                (403, error, Some(message)) => {
-                    let message = match error {
-                        Some(e) => format!("{e}: {}", sentence(&message)),
-                        None => message,
+                (403, Some(error), Some(message)) if error == "Access denied" => {
+                    return ApiError::EnvironmentDenied { message };
+                }
+                (403, Some(error), Some(message)) => {
+                    return ApiError::Forbidden {
+                        message: format!("{error}: {}", sentence(&message)),
                     };
+                }
+                (403, None, Some(message)) | (403, Some(message), None) => {
                     return ApiError::Forbidden { message };
                 }
-                (403, Some(error), None) => return ApiError::Forbidden { message: error },
                 _ => {}
             }
         }
@@ -127,7 +163,7 @@ impl ApiError {
             };
         }
         let reason = if body.trim().is_empty() {
-            "empty body".to_string()
+            "the server failed without saying why".to_string()
         } else {
             "not a Flexprice error body".to_string()
         };
@@ -138,11 +174,12 @@ impl ApiError {
         }
     }
 
-    /// A 2xx reply whose body did not decode.
-    pub fn undecodable(status: u16, err: &serde_json::Error, body: &str) -> ApiError {
+    /// A reply whose body did not decode into what the endpoint returns; `reason` names the
+    /// field at fault (`balance: "<string>" is not a decimal …`).
+    pub fn undecodable(status: u16, reason: impl fmt::Display, body: &str) -> ApiError {
         ApiError::Undecodable {
             status,
-            reason: err.to_string(),
+            reason: reason.to_string(),
             excerpt: excerpt(body),
         }
     }
@@ -152,7 +189,7 @@ impl ApiError {
             ApiError::Api { status, .. }
             | ApiError::Unauthorized { status, .. }
             | ApiError::Undecodable { status, .. } => Some(*status),
-            ApiError::Forbidden { .. } => Some(403),
+            ApiError::Forbidden { .. } | ApiError::EnvironmentDenied { .. } => Some(403),
             ApiError::NoRoute { .. } => Some(404),
             _ => None,
         }
@@ -200,13 +237,16 @@ impl ApiError {
         }
     }
 
-    /// True when the request was certainly not applied (it never reached the server).
+    /// True when the request was certainly not applied (it never reached the server, or the
+    /// server refused it before touching anything).
     pub fn certainly_not_applied(&self) -> bool {
         match self {
             ApiError::Connect { .. } | ApiError::Invalid(_) => true,
-            // Flexprice answers these before touching anything.
             ApiError::Api { status, .. } => *status < 500,
-            ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } | ApiError::NoRoute { .. } => true,
+            ApiError::Unauthorized { .. }
+            | ApiError::Forbidden { .. }
+            | ApiError::EnvironmentDenied { .. }
+            | ApiError::NoRoute { .. } => true,
             _ => false,
         }
     }
@@ -235,10 +275,11 @@ impl fmt::Display for ErrorBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {}: {}",
+            "{} {}: {}{}",
             self.http_status_code,
             self.code,
-            sentence(&self.message)
+            sentence(&self.message),
+            detail_suffix(self.http_status_code, self)
         )
     }
 }

@@ -2,6 +2,7 @@
 pub mod client;
 pub mod error;
 pub mod models;
+pub mod retry;
 
-pub use client::{Client, ClientConfig, RetryPolicy, TopUpOutcome};
+pub use client::{Client, ClientConfig, RetryPolicy, TopUpOutcome, decode};
 pub use error::{ApiError, ErrorBody};

@@ -82,6 +82,10 @@ open_enum!(TransactionType { Credit = "credit", Debit = "debit" });
 open_enum!(TransactionStatus { Pending = "pending", Completed = "completed", Failed = "failed" });
 open_enum!(ReferenceType { Payment = "PAYMENT", External = "EXTERNAL", Request = "REQUEST", Invoice = "INVOICE" });
 open_enum!(DurationUnit { Second = "second", Minute = "minute", Hour = "hour", Day = "day" });
+open_enum!(
+    /// The seed documentation's `auto_topup_trigger` (gone from Flexprice).
+    AutoTopupTrigger { Disabled = "disabled", BalanceBelowThreshold = "balance_below_threshold" }
+);
 open_enum!(TransactionReason {
     InvoicePayment = "INVOICE_PAYMENT",
     FreeCreditGrant = "FREE_CREDIT_GRANT",
@@ -295,7 +299,7 @@ pub struct Wallet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auto_topup_trigger: Option<String>,
+    pub auto_topup_trigger: Option<AutoTopupTrigger>,
     #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]
     pub auto_topup_min_balance: Option<Decimal>,
     #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]
@@ -502,7 +506,7 @@ impl Wallet {
             return self.auto_topup.clone();
         }
         self.auto_topup_trigger.as_ref().map(|trigger| AutoTopup {
-            enabled: trigger == "balance_below_threshold",
+            enabled: *trigger == AutoTopupTrigger::BalanceBelowThreshold,
             threshold: self.auto_topup_min_balance,
             amount: self.auto_topup_amount,
             invoicing: false,
@@ -511,7 +515,7 @@ impl Wallet {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Transaction {
     pub id: String,
     #[serde(default)]
@@ -569,6 +573,15 @@ pub struct Transaction {
     pub created_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
+
+    // With `expand=customer,created_by_user,wallet` on the transaction search. The customer and
+    // user objects belong to other parts of the API; they are kept as they came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by_user: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<Box<Wallet>>,
 }
 
 fn default_reason() -> TransactionReason {
@@ -770,5 +783,19 @@ impl Default for WalletStatus {
 impl Default for WalletType {
     fn default() -> Self {
         WalletType::PrePaid
+    }
+}
+
+#[allow(clippy::derivable_impls)] // the enum comes from open_enum!
+impl Default for TransactionType {
+    fn default() -> Self {
+        TransactionType::Credit
+    }
+}
+
+#[allow(clippy::derivable_impls)] // the enum comes from open_enum!
+impl Default for TransactionStatus {
+    fn default() -> Self {
+        TransactionStatus::Completed
     }
 }
