@@ -39,6 +39,16 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         Ok(Decimal::from(v))
     }
 
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Decimal, E> {
+        // serde_json::Value hands big integers over this way (from_value on a parsed body).
+        Decimal::try_from_i128_with_scale(v, 0).map_err(|_| E::custom(format!("{v} is too large for a decimal")))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Decimal, E> {
+        let v = i128::try_from(v).map_err(|_| E::custom(format!("{v} is too large for a decimal")))?;
+        self.visit_i128(v)
+    }
+
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
         // Only reached by deserializers without exact number text; the shortest round-trip
         // representation of the float is the best available.

@@ -60,10 +60,15 @@ pub enum ApiError {
 }
 
 /// "A wallet transaction …" → "a wallet transaction …" so it reads after "409 already_exists:".
+/// Acronyms ("API key …") keep their case.
 fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    match (chars.next(), chars.next()) {
-        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+    let first_word = message.split_whitespace().next().unwrap_or_default();
+    let mut chars = first_word.chars();
+    let capitalised = chars.next().is_some_and(char::is_uppercase)
+        && chars.all(|c| !c.is_alphabetic() || c.is_lowercase())
+        && first_word != "I";
+    match message.chars().next() {
+        Some(first) if capitalised => {
             let mut s = first.to_lowercase().collect::<String>();
             s.push_str(&message[first.len_utf8()..]);
             s

@@ -2,6 +2,9 @@
 //! One test binary on purpose: each binary costs a link on a 2-core machine.
 
 mod config_errors;
+mod errors;
+mod money;
+mod wire;
 
 use std::path::PathBuf;
 
