@@ -30,6 +30,7 @@ pub struct Cli {
     /// Refuse every write: top-ups, updates and bulk jobs are hidden.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Colors: auto (off when NO_COLOR is set or output is not a terminal), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorMode::Auto)]
     pub color: ColorMode,
     /// Live refresh interval in seconds (0 turns live refresh off).
@@ -78,24 +79,27 @@ pub enum Command {
 pub enum WalletsCommand {
     /// List every wallet.
     List {
-        /// Only wallets with this wallet_status (active, frozen, closed).
-        #[arg(long)]
+        /// Only wallets with this wallet_status.
+        #[arg(long, value_parser = ["active", "frozen", "closed"])]
         status: Option<String>,
+        /// JSON for scripts (decimals as strings) instead of the table.
         #[arg(long)]
         json: bool,
     },
     /// Show one wallet with its real-time balance and breakdown.
     Get {
         id: String,
+        /// JSON for scripts (decimals as strings) instead of the table.
         #[arg(long)]
         json: bool,
     },
     /// A wallet's ledger, newest first.
     Transactions {
         id: String,
-        /// How many transactions (all pages are followed).
-        #[arg(long, default_value_t = 50)]
+        /// How many transactions, newest first (pages are followed).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
         limit: u64,
+        /// JSON for scripts (decimals as strings) instead of the table.
         #[arg(long)]
         json: bool,
     },

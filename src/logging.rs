@@ -5,19 +5,34 @@ use std::sync::Mutex;
 
 use tracing_subscriber::EnvFilter;
 
-/// Starts file logging; returns the log file's path. `level` wins over `RUST_LOG`.
-pub fn init(dir: &Path, level: Option<&str>) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join("flexwallet.log");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)?;
-    let filter = match level {
+pub const LOG_FILE: &str = "flexwallet.log";
+
+/// The filter for `--log-level`: a bare level (`debug`) applies to flexwallet only, so the HTTP
+/// stack stays quiet; a full directive (`info,hyper=debug`) is taken as written.
+pub fn filter(level: Option<&str>) -> Result<EnvFilter, String> {
+    let parsed = match level {
+        Some(l) if l.contains('=') || l.contains(',') => EnvFilter::try_new(l),
         Some(l) => EnvFilter::try_new(format!("flexwallet={l}")),
         None => EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new("flexwallet=info")),
+    };
+    parsed.map_err(|e| format!("bad log level {:?}: {e}", level.unwrap_or("$RUST_LOG")))
+}
+
+/// Starts file logging in `dir` (created if needed); returns the log file's path. `level`
+/// (from `--log-level`) wins over `RUST_LOG`. The file is private to the user: wallet ids and
+/// amounts are business data even though the API key is never logged.
+pub fn init(dir: &Path, level: Option<&str>) -> std::io::Result<PathBuf> {
+    let filter = filter(level).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(LOG_FILE);
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad log level: {e}")))?;
+    let file = options.open(&path)?;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

@@ -1,5 +1,6 @@
 //! CLI entry: parse arguments, pick the mode, install hooks.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -8,7 +9,7 @@ use secrecy::SecretString;
 
 use flexwallet::api::{Client, ClientConfig};
 use flexwallet::cli::{Cli, Command, SandboxArgs};
-use flexwallet::config::{self, Overrides, Settings};
+use flexwallet::config::{self, ConfigError, Overrides, Settings};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,11 +28,37 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("flexwallet: {e:?}");
-            ExitCode::from(1)
+            // The chain as one line ("context: cause: cause"): a sentence for the operator.
+            eprintln!("flexwallet: {e:#}");
+            ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// A mistake in how flexwallet was started (flags, config, missing key): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
+/// 2 for usage and configuration errors (as clap does for bad flags), 1 for everything else.
+fn exit_code(e: &color_eyre::Report) -> u8 {
+    let usage = e
+        .chain()
+        .any(|c| c.downcast_ref::<ConfigError>().is_some() || c.downcast_ref::<UsageError>().is_some());
+    if usage { 2 } else { 1 }
+}
+
+/// `flexwallet wallets list | head` closes our stdout early: not an error.
+fn is_broken_pipe(e: &color_eyre::Report) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn overrides(cli: &Cli) -> Overrides {
@@ -70,24 +97,28 @@ async fn settings(cli: &Cli) -> Result<Settings> {
             confirm_above: None,
         });
     }
-    Ok(config::load_settings(cli.config.as_deref(), &overrides(cli))?)
+    let settings = config::load_settings(cli.config.as_deref(), &overrides(cli))?;
+    tracing::info!(%settings, "settings");
+    Ok(settings)
 }
 
 fn client(settings: &Settings) -> Result<Client> {
     let key = settings.api_key.clone().ok_or_else(|| {
-        eyre!(
+        UsageError(format!(
             "no API key: set {} or a profile's api_key_env / api_key_command (or try --demo)",
             config::ENV_API_KEY
-        )
+        ))
     })?;
     let mut cfg = ClientConfig::new(settings.api_url.clone(), key);
     cfg.environment_id = settings.environment_id.clone();
-    Ok(Client::new(cfg)?)
+    // Client::new only refuses what was configured (URL, key or environment characters).
+    Client::new(cfg).map_err(|e| UsageError(e.to_string()).into())
 }
 
 async fn run(mut cli: Cli) -> Result<ExitCode> {
     let state_dir = config::state_dir();
     let log_level = cli.log_level.clone();
+    flexwallet::logging::filter(log_level.as_deref()).map_err(UsageError)?;
     if let Err(e) = flexwallet::logging::init(&state_dir, log_level.as_deref()) {
         eprintln!("flexwallet: logging disabled: {e}");
     }
@@ -106,6 +137,7 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
             let client = client(&settings)?;
             let mut out = std::io::stdout().lock();
             flexwallet::report::run(&client, cmd, &mut out).await?;
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Topup(_)) => Err(eyre!("bulk top-up is not built yet")),

@@ -41,7 +41,8 @@ impl<'de> Visitor<'de> for DecimalVisitor {
 
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<Decimal, E> {
         // serde_json::Value hands big integers over this way (from_value on a parsed body).
-        Decimal::try_from_i128_with_scale(v, 0).map_err(|_| E::custom(format!("{v} is too large for a decimal")))
+        Decimal::try_from_i128_with_scale(v, 0)
+            .map_err(|_| E::custom(format!("{v} is too large for a decimal")))
     }
 
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Decimal, E> {

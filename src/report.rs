@@ -3,30 +3,47 @@
 use std::io::Write;
 
 use color_eyre::eyre::Result;
+use unicode_width::UnicodeWidthStr;
 
 use crate::api::Client;
 use crate::api::models::{Transaction, TransactionQuery, Wallet, WalletStatus};
 use crate::cli::WalletsCommand;
 use crate::money::{format_amount, format_credits};
 
-/// Renders rows as columns separated by two spaces; the last column is not padded.
+/// Terminal width of a cell: wide (CJK) characters take two columns.
+fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Names and descriptions come from the API: control characters (an ESC could recolour or
+/// rewrite the operator's terminal) are shown as `?`, never emitted.
+pub fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+}
+
+/// Renders rows as columns separated by two spaces; columns listed in `right` are right-aligned
+/// (numbers), the last column is not padded and no line ends in spaces.
 pub fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    let header: Vec<String> = header.iter().map(|s| s.to_string()).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| printable(c)).collect())
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for row in &rows {
         for (i, cell) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.chars().count());
+            match widths.get_mut(i) {
+                Some(w) => *w = (*w).max(width(cell)),
+                None => widths.push(width(cell)),
             }
         }
     }
     let mut out = String::new();
-    let header: Vec<String> = header.iter().map(|s| s.to_string()).collect();
     for row in std::iter::once(&header).chain(rows.iter()) {
         let last = row.len().saturating_sub(1);
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
-            let w = widths.get(i).copied().unwrap_or(0);
-            let pad = w.saturating_sub(cell.chars().count());
+            let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(width(cell));
             if right.contains(&i) {
                 line.push_str(&" ".repeat(pad));
                 line.push_str(cell);
@@ -69,7 +86,10 @@ pub const WALLET_HEADER: [&str; 9] = [
     "ID", "NAME", "CUSTOMER", "CUR", "BALANCE", "CREDITS", "STATUS", "TYPE", "ALERT",
 ];
 
-fn tx_rows(txs: &[Transaction]) -> Vec<Vec<String>> {
+pub const TX_HEADER: [&str; 7] = ["TIME", "ID", "TYPE", "REASON", "CREDITS", "BALANCE", "STATUS"];
+
+/// Ledger rows: time, id, type, reason, credits, balance before → after, status.
+pub fn tx_rows(txs: &[Transaction]) -> Vec<Vec<String>> {
     txs.iter()
         .map(|t| {
             vec![
@@ -176,8 +196,7 @@ pub async fn run(client: &Client, cmd: WalletsCommand, out: &mut dyn Write) -> R
                 serde_json::to_writer_pretty(&mut *out, &txs)?;
                 writeln!(out)?;
             } else {
-                let header = ["TIME", "ID", "TYPE", "REASON", "CREDITS", "BALANCE", "STATUS"];
-                write!(out, "{}", table(&header, &tx_rows(&txs), &[4]))?;
+                write!(out, "{}", table(&TX_HEADER, &tx_rows(&txs), &[4]))?;
             }
         }
     }

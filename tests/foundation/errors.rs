@@ -22,7 +22,10 @@ fn api_body(e: &ApiError) -> &ErrorBody {
 fn not_found_with_and_without_details() {
     let e = error("404_get_wallet_not_found.json", "/wallets/nope");
     let b = api_body(&e);
-    assert_eq!((b.code.as_str(), b.message.as_str(), b.http_status_code), ("not_found", "Wallet not found", 404));
+    assert_eq!(
+        (b.code.as_str(), b.message.as_str(), b.http_status_code),
+        ("not_found", "Wallet not found", 404)
+    );
     assert_eq!(e.details().unwrap()["wallet_id"], "nope");
     assert_eq!(e.field(), Some("wallet_id"));
     assert_eq!(e.status(), Some(404));
@@ -58,7 +61,10 @@ fn validation_errors_name_the_field() {
 
     let e = error("400_already_terminated.json", "/wallets/w/terminate");
     assert_eq!(e.code(), Some("invalid_operation"));
-    assert_eq!(e.to_string(), "400 invalid_operation: wallet is already terminated");
+    assert_eq!(
+        e.to_string(),
+        "400 invalid_operation: wallet is already terminated"
+    );
 }
 
 #[test]
@@ -87,7 +93,10 @@ fn conflicts_read_as_sentences() {
 
 #[test]
 fn auth_bodies_are_not_the_normal_shape() {
-    for (file, said) in [("401_unauthorized.json", "Unauthorized"), ("401_invalid_token.json", "Invalid token")] {
+    for (file, said) in [
+        ("401_unauthorized.json", "Unauthorized"),
+        ("401_invalid_token.json", "Invalid token"),
+    ] {
         let e = error(file, "/wallets");
         assert_eq!(
             e,
@@ -97,7 +106,10 @@ fn auth_bodies_are_not_the_normal_shape() {
             }
         );
         let shown = e.to_string();
-        assert!(shown.starts_with("401 unauthorized: the API key was refused"), "{shown}");
+        assert!(
+            shown.starts_with("401 unauthorized: the API key was refused"),
+            "{shown}"
+        );
         assert!(shown.contains("FLEXPRICE_API_KEY"), "{shown}");
         assert!(e.certainly_not_applied() && !e.is_transient());
     }
@@ -111,7 +123,10 @@ fn auth_bodies_are_not_the_normal_shape() {
     );
     assert_eq!(e.status(), Some(403));
     let shown = e.to_string();
-    assert!(shown.starts_with("403 access denied: invalid or inaccessible environment; set the environment ID"), "{shown}");
+    assert!(
+        shown.starts_with("403 access denied: invalid or inaccessible environment; set the environment ID"),
+        "{shown}"
+    );
     assert!(shown.contains("--environment-id"), "{shown}");
 
     let e = error("403_insufficient_permissions.json", "/wallets/w/top-up");
@@ -127,7 +142,12 @@ fn auth_bodies_are_not_the_normal_shape() {
 #[test]
 fn plain_text_404_is_a_wrong_url() {
     let e = error("404_page_not_found.txt", "/wallet");
-    assert_eq!(e, ApiError::NoRoute { path: "/wallet".into() });
+    assert_eq!(
+        e,
+        ApiError::NoRoute {
+            path: "/wallet".into()
+        }
+    );
     assert_eq!(
         e.to_string(),
         "404 not found: /wallet is not a Flexprice API route (check the API URL, it should end in /v1)"
@@ -138,7 +158,10 @@ fn plain_text_404_is_a_wrong_url() {
 fn legacy_error_shape_keeps_its_message() {
     let e = error("404_legacy.json", "/wallets/nope");
     let b = api_body(&e);
-    assert_eq!((b.code.as_str(), b.message.as_str(), b.http_status_code), ("not_found", "Wallet not found", 404));
+    assert_eq!(
+        (b.code.as_str(), b.message.as_str(), b.http_status_code),
+        ("not_found", "Wallet not found", 404)
+    );
     assert_eq!(e.to_string(), "404 not_found: wallet not found");
 }
 
@@ -147,7 +170,10 @@ fn a_500_with_an_empty_body_is_transient_and_its_outcome_unknown() {
     let e = error("500_empty.txt", "/wallets/search");
     assert!(matches!(&e, ApiError::Undecodable { status: 500, excerpt, .. } if excerpt.is_empty()));
     assert!(e.is_transient() && e.outcome_unknown() && !e.certainly_not_applied());
-    assert_eq!(e.to_string(), "500 with an empty body: the server failed without saying why");
+    assert_eq!(
+        e.to_string(),
+        "500 with an empty body: the server failed without saying why"
+    );
 }
 
 #[test]
@@ -162,7 +188,10 @@ fn an_unreadable_body_keeps_an_excerpt() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(e.to_string().starts_with("502 unreadable reply: not a Flexprice error body; the body starts \"<html>"));
+    assert!(
+        e.to_string()
+            .starts_with("502 unreadable reply: not a Flexprice error body; the body starts \"<html>")
+    );
 }
 
 #[test]
@@ -171,7 +200,10 @@ fn network_failures_say_whether_the_request_may_have_landed() {
         host: "127.0.0.1:9".into(),
         reason: "Connection refused (os error 111)".into(),
     };
-    assert_eq!(refused.to_string(), "cannot connect to 127.0.0.1:9: Connection refused (os error 111)");
+    assert_eq!(
+        refused.to_string(),
+        "cannot connect to 127.0.0.1:9: Connection refused (os error 111)"
+    );
     assert!(refused.certainly_not_applied() && !refused.outcome_unknown());
     let timeout = ApiError::Timeout {
         host: "api.cloud.flexprice.io".into(),

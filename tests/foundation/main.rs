@@ -1,9 +1,11 @@
 //! Foundation tests: wire decoding, errors, money, configuration, secrets, the client, reports.
 //! One test binary on purpose: each binary costs a link on a 2-core machine.
 
+mod client;
 mod config_errors;
 mod errors;
 mod money;
+mod server;
 mod wire;
 
 use std::path::PathBuf;

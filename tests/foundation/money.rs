@@ -119,12 +119,23 @@ proptest! {
 #[test]
 fn parse_amount_fixed_cases() {
     assert_eq!(parse_amount("   ", 9), Err(AmountError::Empty));
-    for bad in ["-5", "1e3", "NaN", "inf", "1,000", "1 000", "+5", "1.2.3", ".", "0x10", "１"] {
-        assert!(matches!(parse_amount(bad, 9), Err(AmountError::NotPlain(_))), "{bad} accepted");
+    for bad in [
+        "-5", "1e3", "NaN", "inf", "1,000", "1 000", "+5", "1.2.3", ".", "0x10", "１",
+    ] {
+        assert!(
+            matches!(parse_amount(bad, 9), Err(AmountError::NotPlain(_))),
+            "{bad} accepted"
+        );
     }
     assert_eq!(parse_amount("0.0", 9), Err(AmountError::NotPositive));
-    assert_eq!(parse_amount("99999999999.999999999", 9).unwrap().to_string(), "99999999999.999999999");
-    assert_eq!(parse_amount("12.345", 2), Err(AmountError::TooPrecise { max: 2, given: 3 }));
+    assert_eq!(
+        parse_amount("99999999999.999999999", 9).unwrap().to_string(),
+        "99999999999.999999999"
+    );
+    assert_eq!(
+        parse_amount("12.345", 2),
+        Err(AmountError::TooPrecise { max: 2, given: 3 })
+    );
     assert_eq!(
         parse_amount("1.000000000000000000000000000000000000", 9),
         Ok(Decimal::ONE),
@@ -138,7 +149,13 @@ fn parse_amount_fixed_cases() {
 
 #[test]
 fn wire_decoding_refuses_what_is_not_a_decimal() {
-    for bad in [r#"{"v":""}"#, r#"{"v":"abc"}"#, r#"{"v":true}"#, r#"{"v":{}}"#, r#"{"v":null}"#] {
+    for bad in [
+        r#"{"v":""}"#,
+        r#"{"v":"abc"}"#,
+        r#"{"v":true}"#,
+        r#"{"v":{}}"#,
+        r#"{"v":null}"#,
+    ] {
         assert!(serde_json::from_str::<Holder>(bad).is_err(), "{bad} accepted");
     }
     // Scientific notation (Flexprice never sends it, SDKs might).

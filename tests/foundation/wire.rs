@@ -24,7 +24,12 @@ fn wire<T: serde::de::DeserializeOwned>(name: &str) -> T {
 }
 
 fn meta(pairs: &[(&str, &str)]) -> Option<Metadata> {
-    Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
 }
 
 #[test]
@@ -65,7 +70,10 @@ fn current_wallet_every_field() {
     assert_eq!(w.conversion_rate, d("2"));
     assert_eq!(w.topup_conversion_rate, Some(d("2.5")));
     assert_eq!(w.topup_rate(), d("2.5"));
-    assert_eq!(w.environment_id.as_deref(), Some("env_01K3B9T0A2C4E6G8J0L2N4Q6S8"));
+    assert_eq!(
+        w.environment_id.as_deref(),
+        Some("env_01K3B9T0A2C4E6G8J0L2N4Q6S8")
+    );
     let below = |x: &str| {
         Some(AlertThreshold {
             threshold: d(x),
@@ -175,7 +183,10 @@ fn transaction_page_every_field_and_the_offset_quirk() {
     };
     assert_eq!(credit.id, "wtxn_01K3BB2A4C6E8G0J2L4N6Q8S0U");
     assert_eq!(credit.wallet_id, "wallet_01K3B9Z6X4R8T2M5N7P9Q1S3V5");
-    assert_eq!(credit.customer_id.as_deref(), Some("cust_01K3B9WJ5E2H4K6M8P0R2T4V6X"));
+    assert_eq!(
+        credit.customer_id.as_deref(),
+        Some("cust_01K3B9WJ5E2H4K6M8P0R2T4V6X")
+    );
     assert_eq!(credit.tx_type, TransactionType::Credit);
     assert_eq!(credit.amount, d("500"));
     assert_eq!(credit.credit_amount, d("250"));
@@ -191,20 +202,35 @@ fn transaction_page_every_field_and_the_offset_quirk() {
     );
     assert_eq!(credit.metadata, meta(&[("ticket", "OPS-1432")]));
     assert_eq!(credit.expiry_date, None);
-    assert_eq!(credit.transaction_reason, TransactionReason::PurchasedCreditDirect);
+    assert_eq!(
+        credit.transaction_reason,
+        TransactionReason::PurchasedCreditDirect
+    );
     assert_eq!(credit.priority, None);
     assert_eq!(credit.currency.as_deref(), Some("usd"));
     assert_eq!(credit.parent_transaction_id, None);
     assert_eq!(credit.conversion_rate, Some(d("2")));
     assert_eq!(credit.topup_conversion_rate, Some(d("2")));
     assert_eq!(credit.idempotency_key.as_deref(), Some("ops-1432-acme-topup"));
-    assert_eq!(credit.environment_id.as_deref(), Some("env_01K3B9T0A2C4E6G8J0L2N4Q6S8"));
-    assert_eq!(credit.tenant_id.as_deref(), Some("tenant_01K3B9S0Z2B4D6F8H0K2M4P6R8"));
+    assert_eq!(
+        credit.environment_id.as_deref(),
+        Some("env_01K3B9T0A2C4E6G8J0L2N4Q6S8")
+    );
+    assert_eq!(
+        credit.tenant_id.as_deref(),
+        Some("tenant_01K3B9S0Z2B4D6F8H0K2M4P6R8")
+    );
     assert_eq!(credit.status, Some(RowStatus::Published));
     assert_eq!(credit.created_at, t("2026-08-22T10:11:12.123456Z"));
     assert_eq!(credit.updated_at, t("2026-08-22T10:11:12.123456Z"));
-    assert_eq!(credit.created_by.as_deref(), Some("user_01K3B9R0Y2A4C6E8G0J2L4N6Q8"));
-    assert_eq!(credit.updated_by.as_deref(), Some("user_01K3B9R0Y2A4C6E8G0J2L4N6Q8"));
+    assert_eq!(
+        credit.created_by.as_deref(),
+        Some("user_01K3B9R0Y2A4C6E8G0J2L4N6Q8")
+    );
+    assert_eq!(
+        credit.updated_by.as_deref(),
+        Some("user_01K3B9R0Y2A4C6E8G0J2L4N6Q8")
+    );
     assert_eq!(credit.transaction_reason.bucket(), Some(CreditBucket::Purchased));
 
     assert_eq!(debit.tx_type, TransactionType::Debit);
@@ -220,7 +246,10 @@ fn transaction_page_every_field_and_the_offset_quirk() {
     assert_eq!(pending.reference_type, Some(ReferenceType::Invoice));
     assert_eq!(pending.expiry_date, t("2027-01-01T00:00:00Z"));
     assert_eq!(pending.priority, Some(0));
-    assert_eq!(pending.transaction_reason, TransactionReason::PurchasedCreditInvoiced);
+    assert_eq!(
+        pending.transaction_reason,
+        TransactionReason::PurchasedCreditInvoiced
+    );
 }
 
 #[test]
@@ -264,7 +293,10 @@ fn expanded_transactions_carry_customer_user_and_wallet() {
     let page: ListResponse<Transaction> = wire("transactions_search_expanded.json");
     let tx = &page.items[0];
     assert_eq!(tx.transaction_reason, TransactionReason::PurchasedCreditBonus);
-    assert_eq!(tx.parent_transaction_id.as_deref(), Some("wtxn_01K3BB29Z3B5D7F9H1K3M5P7R"));
+    assert_eq!(
+        tx.parent_transaction_id.as_deref(),
+        Some("wtxn_01K3BB29Z3B5D7F9H1K3M5P7R")
+    );
     assert_eq!(tx.customer.as_ref().unwrap()["name"], "Acme Corp");
     assert_eq!(tx.created_by_user.as_ref().unwrap()["email"], "ops@example.com");
     assert_eq!(tx.wallet.as_ref().unwrap().credit_balance, d("625.25"));
