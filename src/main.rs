@@ -30,11 +30,23 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            // The chain as one line ("context: cause: cause"): a sentence for the operator.
-            eprintln!("flexwallet: {e:#}");
-            ExitCode::from(exit_code(&e))
+            let code = exit_code(&e);
+            if code == 1 && backtrace_requested() {
+                // Whoever set RUST_BACKTRACE wants color-eyre's whole report.
+                eprintln!("flexwallet: {e:?}");
+            } else {
+                // The chain as one line ("context: cause: cause"): a sentence for the operator.
+                eprintln!("flexwallet: {e:#}");
+            }
+            ExitCode::from(code)
         }
     }
+}
+
+fn backtrace_requested() -> bool {
+    std::env::var("RUST_LIB_BACKTRACE")
+        .or_else(|_| std::env::var("RUST_BACKTRACE"))
+        .is_ok_and(|v| v != "0")
 }
 
 /// A mistake in how flexwallet was started (flags, config, missing key): exit code 2.

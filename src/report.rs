@@ -6,9 +6,11 @@ use color_eyre::eyre::Result;
 use unicode_width::UnicodeWidthStr;
 
 use crate::api::Client;
-use crate::api::models::{Transaction, TransactionQuery, Wallet, WalletStatus};
+use rust_decimal::Decimal;
+
+use crate::api::models::{AlertState, Transaction, TransactionQuery, Wallet, WalletStatus};
 use crate::cli::WalletsCommand;
-use crate::money::{format_amount, format_credits};
+use crate::money::{format_amount, format_credits, wire_text};
 
 /// Terminal width of a cell: wide (CJK) characters take two columns.
 fn width(s: &str) -> usize {
@@ -86,7 +88,15 @@ pub const WALLET_HEADER: [&str; 9] = [
     "ID", "NAME", "CUSTOMER", "CUR", "BALANCE", "CREDITS", "STATUS", "TYPE", "ALERT",
 ];
 
-pub const TX_HEADER: [&str; 7] = ["TIME", "ID", "TYPE", "REASON", "CREDITS", "BALANCE", "STATUS"];
+pub const TX_HEADER: [&str; 7] = [
+    "TIME (UTC)",
+    "ID",
+    "TYPE",
+    "REASON",
+    "CREDITS",
+    "BALANCE",
+    "STATUS",
+];
 
 /// Ledger rows: time, id, type, reason, credits, balance before → after, status.
 pub fn tx_rows(txs: &[Transaction]) -> Vec<Vec<String>> {
@@ -109,6 +119,101 @@ pub fn tx_rows(txs: &[Transaction]) -> Vec<Vec<String>> {
             ]
         })
         .collect()
+}
+
+/// `wallets get`: one wallet, field by field, with its real-time figures, breakdown, alert
+/// levels and auto top-up.
+pub fn wallet_detail_rows(w: &Wallet) -> Vec<Vec<String>> {
+    let cur = &w.currency;
+    let money = |d: &Decimal| format!("{} {cur}", format_amount(d, cur));
+    let mut rows: Vec<(&str, String)> = vec![
+        ("id", w.id.clone()),
+        ("name", w.display_name().to_string()),
+        ("customer", w.customer_id.clone()),
+        ("status", format!("{} · {}", w.wallet_status, w.wallet_type)),
+        ("balance", money(&w.balance)),
+        ("credit balance", format_credits(&w.credit_balance)),
+    ];
+    let rate = if w.topup_rate() == w.conversion_rate {
+        wire_text(&w.conversion_rate)
+    } else {
+        format!(
+            "{} (top-ups {})",
+            wire_text(&w.conversion_rate),
+            wire_text(&w.topup_rate())
+        )
+    };
+    rows.push(("conversion rate", rate));
+    if let Some(rt) = &w.real_time_balance {
+        let cached = if w.is_cached_fallback == Some(true) {
+            " (cached)"
+        } else {
+            ""
+        };
+        rows.push(("real-time balance", format!("{}{cached}", money(rt))));
+    }
+    if let Some(c) = &w.real_time_credit_balance {
+        rows.push(("real-time credits", format_credits(c)));
+    }
+    if let Some(u) = &w.current_period_usage {
+        rows.push(("current period usage", money(u)));
+    }
+    if let Some(u) = &w.unpaid_invoices_amount {
+        rows.push(("unpaid invoices", money(u)));
+    }
+    if let Some(b) = &w.credits_available_breakdown {
+        rows.push(("purchased credits", format_credits(&b.purchased)));
+        rows.push(("free credits", format_credits(&b.free)));
+    }
+    let alert = w.alert_view();
+    // Without settings of its own a wallet follows the tenant's wallet_balance_alert_config.
+    let enabled = if alert.enabled {
+        "enabled"
+    } else if alert.levels.is_empty() && !alert.legacy {
+        "tenant default"
+    } else {
+        "disabled"
+    };
+    rows.push(("alert", format!("{} ({enabled})", alert.state)));
+    if !alert.levels.is_empty() {
+        let levels: Vec<String> = alert
+            .levels
+            .iter()
+            .map(|l| {
+                let name = match l.state {
+                    AlertState::InAlarm => "critical",
+                    AlertState::Warning => "warning",
+                    _ => "info",
+                };
+                format!("{name} {} {}", l.condition, format_credits(&l.threshold))
+            })
+            .collect();
+        rows.push(("alert levels", levels.join(" · ")));
+    }
+    let auto = match w.effective_auto_topup() {
+        Some(a) if a.enabled => {
+            let below = a
+                .threshold
+                .map(|t| format_credits(&t))
+                .unwrap_or_else(|| "?".into());
+            let add = a.amount.map(|t| format_credits(&t)).unwrap_or_else(|| "?".into());
+            let how = if a.invoicing { "invoiced" } else { "direct" };
+            let cooldown = a
+                .cooldown
+                .map(|c| {
+                    let plural = if c.value == 1 { "" } else { "s" };
+                    format!(", cooldown {} {}{plural}", c.value, c.unit)
+                })
+                .unwrap_or_default();
+            format!("at or below {below} add {add} credits ({how}{cooldown})")
+        }
+        _ => "off".to_string(),
+    };
+    rows.push(("auto top-up", auto));
+    if let Some(u) = &w.updated_at {
+        rows.push(("updated", u.format("%Y-%m-%d %H:%M:%S UTC").to_string()));
+    }
+    rows.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect()
 }
 
 /// Follows the ledger's pages (by our own offset: the reply's offset is already the next one).
@@ -153,40 +258,7 @@ pub async fn run(client: &Client, cmd: WalletsCommand, out: &mut dyn Write) -> R
                 serde_json::to_writer_pretty(&mut *out, &w)?;
                 writeln!(out)?;
             } else {
-                let cur = &w.currency;
-                let mut rows = vec![
-                    vec!["id".into(), w.id.clone()],
-                    vec!["name".into(), w.display_name().into()],
-                    vec!["customer".into(), w.customer_id.clone()],
-                    vec![
-                        "status".into(),
-                        format!("{} · {}", w.wallet_status, w.wallet_type),
-                    ],
-                    vec![
-                        "balance".into(),
-                        format!("{} {cur}", format_amount(&w.balance, cur)),
-                    ],
-                    vec!["credit balance".into(), format_credits(&w.credit_balance)],
-                ];
-                if let Some(rt) = &w.real_time_balance {
-                    rows.push(vec![
-                        "real-time balance".into(),
-                        format!("{} {cur}", format_amount(rt, cur)),
-                    ]);
-                }
-                if let Some(b) = &w.credits_available_breakdown {
-                    rows.push(vec!["purchased credits".into(), format_credits(&b.purchased)]);
-                    rows.push(vec!["free credits".into(), format_credits(&b.free)]);
-                }
-                let alert = w.alert_view();
-                rows.push(vec![
-                    "alert".into(),
-                    format!(
-                        "{} ({})",
-                        alert.state,
-                        if alert.enabled { "enabled" } else { "disabled" }
-                    ),
-                ]);
+                let rows = wallet_detail_rows(&w);
                 write!(out, "{}", table(&["FIELD", "VALUE"], &rows, &[]))?;
             }
         }

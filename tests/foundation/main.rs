@@ -1,10 +1,13 @@
 //! Foundation tests: wire decoding, errors, money, configuration, secrets, the client, reports.
 //! One test binary on purpose: each binary costs a link on a 2-core machine.
 
+mod cli;
 mod client;
 mod config_errors;
 mod errors;
 mod money;
+mod report;
+mod secrets;
 mod server;
 mod wire;
 
