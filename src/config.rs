@@ -5,15 +5,17 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use secrecy::SecretString;
 use serde::Deserialize;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
 use crate::api::client::DEFAULT_API_URL;
+
+mod locate;
+use locate::{KeyIndex, distance, key_on_line, line_of};
 
 pub const ENV_API_KEY: &str = "FLEXPRICE_API_KEY";
 pub const ENV_API_URL: &str = "FLEXPRICE_API_URL";
@@ -130,107 +132,6 @@ fn xdg_dir(var: &str, home_rel: &str) -> Option<PathBuf> {
         return directories::BaseDirs::new().map(|b| b.home_dir().join(home_rel).join("flexwallet"));
     }
     project_dirs().map(|p| p.config_dir().to_path_buf())
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// Every key of a parsed file with its place: `profiles.prod.read_only` → key and value spans.
-struct KeyIndex {
-    entries: Vec<(String, Range<usize>, Range<usize>)>,
-}
-
-impl KeyIndex {
-    /// `None` when the file is not valid TOML.
-    fn build(text: &str) -> Option<KeyIndex> {
-        let doc = DeTable::parse(text).ok()?;
-        let mut entries = Vec::new();
-        Self::walk("", doc.get_ref(), &mut entries);
-        Some(KeyIndex { entries })
-    }
-
-    fn walk(prefix: &str, table: &DeTable<'_>, out: &mut Vec<(String, Range<usize>, Range<usize>)>) {
-        for (k, v) in table.iter() {
-            let path = if prefix.is_empty() {
-                k.get_ref().to_string()
-            } else {
-                format!("{prefix}.{}", k.get_ref())
-            };
-            out.push((path.clone(), k.span(), v.span()));
-            if let DeValue::Table(t) = v.get_ref() {
-                Self::walk(&path, t, out);
-            }
-        }
-    }
-
-    /// Where `dotted` is written (its key), as a byte offset.
-    fn offset_of(&self, dotted: &str) -> Option<usize> {
-        self.entries
-            .iter()
-            .find(|(p, _, _)| p == dotted)
-            .map(|(_, k, _)| k.start)
-    }
-
-    /// The most specific key whose key or value covers `offset`.
-    fn key_at(&self, offset: usize) -> Option<&str> {
-        self.entries
-            .iter()
-            .filter(|(_, k, v)| k.contains(&offset) || v.contains(&offset))
-            .min_by_key(|(_, k, v)| if k.contains(&offset) { k.len() } else { v.len() })
-            .map(|(p, _, _)| p.as_str())
-    }
-}
-
-/// For a file that does not parse: the key written on the line at `offset`, under its nearest
-/// `[table]` header.
-fn key_on_line(text: &str, offset: usize) -> String {
-    let offset = offset.min(text.len());
-    let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line_end = text[offset..]
-        .find('\n')
-        .map(|i| offset + i)
-        .unwrap_or(text.len());
-    let line = text[line_start..line_end].trim();
-    let header = text[..line_start]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
-    if line.starts_with('[') {
-        return line.trim_matches(|c| c == '[' || c == ']').trim().to_string();
-    }
-    let key = line
-        .split('=')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .trim_matches('"')
-        .to_string();
-    match header {
-        Some(h) if !key.is_empty() => format!("{h}.{key}"),
-        _ => key,
-    }
-}
-
-/// Edit distance, for "did you mean …" on a mistyped profile name.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 impl ConfigFile {
@@ -500,67 +401,5 @@ pub fn load_settings(config_path: Option<&Path>, flags: &Overrides) -> Result<Se
     match (&path, &loaded) {
         (Some(p), Some((cfg, text))) => resolve(Some((p, cfg, text)), &process_env, flags),
         _ => resolve(None, &process_env, flags),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use secrecy::ExposeSecret;
-
-    fn p() -> PathBuf {
-        PathBuf::from("/etc/fw/config.toml")
-    }
-
-    #[test]
-    fn precedence_profile_env_flags() {
-        let text = r#"
-default_profile = "prod"
-[profiles.prod]
-api_url = "https://a.example/v1"
-environment_id = "env_file"
-api_key_env = "PROD_KEY"
-refresh_secs = 9
-"#;
-        let cfg = ConfigFile::parse(text, &p()).unwrap();
-        let env = |k: &str| match k {
-            "PROD_KEY" => Some("sk_prod".to_string()),
-            ENV_ENVIRONMENT_ID => Some("env_var".to_string()),
-            _ => None,
-        };
-        let s = resolve(Some((&p(), &cfg, text)), &env, &Overrides::default()).unwrap();
-        assert_eq!(s.api_url, "https://a.example/v1");
-        assert_eq!(s.environment_id.as_deref(), Some("env_var"));
-        assert_eq!(
-            s.api_key
-                .as_ref()
-                .map(|k| k.expose_secret().to_string())
-                .as_deref(),
-            Some("sk_prod")
-        );
-        assert_eq!(s.refresh_secs, 9);
-        let flags = Overrides {
-            environment_id: Some("env_flag".into()),
-            refresh_secs: Some(0),
-            ..Default::default()
-        };
-        let s = resolve(Some((&p(), &cfg, text)), &env, &flags).unwrap();
-        assert_eq!(s.environment_id.as_deref(), Some("env_flag"));
-        assert_eq!(s.refresh_secs, 0);
-    }
-
-    #[test]
-    fn api_key_command_is_run() {
-        let text = "[profiles.x]\napi_key_command = \"echo sk_from_cmd\"\n";
-        let cfg = ConfigFile::parse(text, &p()).unwrap();
-        let flags = Overrides {
-            profile: Some("x".into()),
-            ..Default::default()
-        };
-        let s = resolve(Some((&p(), &cfg, text)), &|_| None, &flags).unwrap();
-        assert_eq!(
-            s.api_key.map(|k| k.expose_secret().to_string()).as_deref(),
-            Some("sk_from_cmd")
-        );
     }
 }

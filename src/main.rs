@@ -1,4 +1,5 @@
 //! CLI entry: parse arguments, pick the mode, install hooks.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -3,6 +3,7 @@ pub mod client;
 pub mod error;
 pub mod models;
 pub mod retry;
+pub mod topup;
 
 pub use client::{Client, ClientConfig, RetryPolicy, TopUpOutcome, decode};
 pub use error::{ApiError, ErrorBody};

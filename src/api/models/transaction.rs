@@ -1,0 +1,109 @@
+//! Ledger transactions, the list envelope, and the top-up reply.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::*;
+use crate::money;
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Transaction {
+    pub id: String,
+    #[serde(default)]
+    pub wallet_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(rename = "type")]
+    pub tx_type: TransactionType,
+    #[serde(with = "money::dec", default)]
+    pub amount: Decimal,
+    #[serde(with = "money::dec", default)]
+    pub credit_amount: Decimal,
+    #[serde(with = "money::dec", default)]
+    pub credit_balance_before: Decimal,
+    #[serde(with = "money::dec", default)]
+    pub credit_balance_after: Decimal,
+    #[serde(with = "money::dec", default)]
+    pub credits_available: Decimal,
+    pub transaction_status: TransactionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_type: Option<ReferenceType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<Metadata>,
+    #[serde(default)]
+    pub expiry_date: Option<DateTime<Utc>>,
+    #[serde(default = "default_reason")]
+    pub transaction_reason: TransactionReason,
+    #[serde(default)]
+    pub priority: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_transaction_id: Option<String>,
+    #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]
+    pub conversion_rate: Option<Decimal>,
+    #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]
+    pub topup_conversion_rate: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<RowStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+
+    // With `expand=customer,created_by_user,wallet` on the transaction search. The customer and
+    // user objects belong to other parts of the API; they are kept as they came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by_user: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<Box<Wallet>>,
+}
+
+fn default_reason() -> TransactionReason {
+    TransactionReason::Other(String::new())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pagination {
+    #[serde(default)]
+    pub total: i64,
+    #[serde(default)]
+    pub limit: i64,
+    #[serde(default)]
+    pub offset: i64,
+}
+
+/// `{"items":[…],"pagination":{…}}`. Mind the quirks: for transactions `offset` is the next
+/// page's offset; for wallet lists the pagination is made up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListResponse<T> {
+    #[serde(default = "Vec::new")]
+    pub items: Vec<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<Pagination>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopUpResponse {
+    pub wallet_transaction: Option<Transaction>,
+    pub wallet: Wallet,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<String>,
+}

@@ -1,0 +1,182 @@
+//! Top-ups: the outcome type, and how a reused idempotency key is settled through the ledger.
+
+use std::fmt;
+
+use reqwest::Method;
+use rust_decimal::Decimal;
+
+use super::client::{Client, seg};
+use super::error::ApiError;
+use super::models::*;
+use super::retry::Repeat;
+
+/// The answer to a top-up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopUpOutcome {
+    /// The server applied it now.
+    Applied(Box<TopUpResponse>),
+    /// The idempotency key had already credited this wallet with this top-up: an earlier attempt
+    /// (a retry's predecessor, or a previous run) landed. The ledger transaction proves it.
+    AlreadyApplied(Box<Transaction>),
+}
+
+impl TopUpOutcome {
+    pub fn transaction_id(&self) -> Option<&str> {
+        match self {
+            TopUpOutcome::Applied(r) => r.wallet_transaction.as_ref().map(|t| t.id.as_str()),
+            TopUpOutcome::AlreadyApplied(t) => Some(t.id.as_str()),
+        }
+    }
+
+    pub fn transaction(&self) -> Option<&Transaction> {
+        match self {
+            TopUpOutcome::Applied(r) => r.wallet_transaction.as_ref(),
+            TopUpOutcome::AlreadyApplied(t) => Some(t),
+        }
+    }
+
+    pub fn wallet(&self) -> Option<&Wallet> {
+        match self {
+            TopUpOutcome::Applied(r) => Some(&r.wallet),
+            TopUpOutcome::AlreadyApplied(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for TopUpOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, tx) = match self {
+            TopUpOutcome::Applied(_) => ("applied", self.transaction()),
+            TopUpOutcome::AlreadyApplied(_) => ("already applied", self.transaction()),
+        };
+        match tx {
+            Some(t) => write!(
+                f,
+                "{what}: {} +{} credits ({}, {})",
+                t.id,
+                crate::money::wire_text(&t.credit_amount),
+                t.transaction_reason,
+                t.transaction_status
+            ),
+            None => f.write_str(what),
+        }
+    }
+}
+
+impl Client {
+    /// Tops up a wallet. The request must carry an idempotency key (one is never invented here:
+    /// the caller keeps it so that a retry after an unknown outcome uses the same one). Transient
+    /// failures are retried with that key. A 409 `already_exists` means the key was used: when
+    /// the ledger shows this very top-up on this wallet under that key (on a retry: our first
+    /// attempt; on a first attempt: a previous run), the answer is `AlreadyApplied` with that
+    /// transaction; otherwise the 409 stands (the key belongs to something else).
+    pub async fn top_up(&self, wallet_id: &str, req: &TopUpRequest) -> Result<TopUpOutcome, ApiError> {
+        let Some(key) = req.idempotency_key.as_deref().filter(|k| !k.is_empty()) else {
+            return Err(ApiError::Invalid("a top-up needs an idempotency key".into()));
+        };
+        let path = format!("/wallets/{}/top-up", seg(wallet_id));
+        let (result, attempts) = self
+            .call_counted::<TopUpResponse, _, ()>(Method::POST, &path, None, Some(req), Repeat::Keyed)
+            .await;
+        match result {
+            Ok(resp) => Ok(TopUpOutcome::Applied(Box::new(resp))),
+            Err(err) if err.is_already_exists() => {
+                let other_wallet = err
+                    .details()
+                    .and_then(|d| d.get("wallet_id"))
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|w| w != wallet_id);
+                if other_wallet {
+                    return Err(err);
+                }
+                match self.find_transaction_by_key(wallet_id, key).await? {
+                    Some(tx) if same_top_up(&tx, wallet_id, req) => {
+                        tracing::info!(
+                            wallet = wallet_id,
+                            tx = %tx.id,
+                            attempts,
+                            "top-up already applied under its idempotency key"
+                        );
+                        Ok(TopUpOutcome::AlreadyApplied(Box::new(tx)))
+                    }
+                    Some(tx) => {
+                        tracing::info!(wallet = wallet_id, tx = %tx.id, "idempotency key used by a different transaction");
+                        Err(err)
+                    }
+                    None => Err(err),
+                }
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Finds the transaction created on this wallet under idempotency `key`. Direct top-ups carry
+    /// the key as their EXTERNAL reference (`reference_type=EXTERNAL&reference_id=<key>`); other
+    /// kinds are found by walking the ledger, newest first.
+    pub async fn find_transaction_by_key(
+        &self,
+        wallet_id: &str,
+        key: &str,
+    ) -> Result<Option<Transaction>, ApiError> {
+        let by_ref = TransactionQuery {
+            limit: Some(50),
+            reference_type: Some(ReferenceType::External),
+            reference_id: Some(key.to_string()),
+            ..Default::default()
+        };
+        let page = self.transactions(wallet_id, &by_ref).await?;
+        let matches = |t: &Transaction| {
+            t.idempotency_key.as_deref() == Some(key)
+                || (t.reference_type == Some(ReferenceType::External)
+                    && t.reference_id.as_deref() == Some(key))
+        };
+        if let Some(tx) = page.items.into_iter().find(|t| matches(t)) {
+            return Ok(Some(tx));
+        }
+        const PAGE: u32 = 200;
+        const MAX_PAGES: u64 = 50;
+        for page_no in 0..MAX_PAGES {
+            let q = TransactionQuery {
+                limit: Some(PAGE),
+                offset: Some(page_no * PAGE as u64),
+                order: Some("desc".into()),
+                ..Default::default()
+            };
+            let page = self.transactions(wallet_id, &q).await?;
+            let n = page.items.len();
+            if let Some(tx) = page
+                .items
+                .into_iter()
+                .find(|t| t.idempotency_key.as_deref() == Some(key))
+            {
+                return Ok(Some(tx));
+            }
+            if n < PAGE as usize {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    /// Credits of the completed transaction carrying `key` on this wallet, or 0 (the bulk
+    /// engine's final check).
+    pub async fn credited_by_key(&self, wallet_id: &str, key: &str) -> Result<Decimal, ApiError> {
+        Ok(self
+            .find_transaction_by_key(wallet_id, key)
+            .await?
+            .filter(|t| t.transaction_status == TransactionStatus::Completed)
+            .map(|t| t.credit_amount)
+            .unwrap_or_default())
+    }
+}
+
+/// Is `tx` the top-up `req` describes? Wallet, reason and (when given) credits must agree.
+fn same_top_up(tx: &Transaction, wallet_id: &str, req: &TopUpRequest) -> bool {
+    let wallet_ok = tx.wallet_id.is_empty() || tx.wallet_id == wallet_id;
+    let reason_ok = tx.transaction_reason == req.transaction_reason;
+    let credits_ok = match req.credits_to_add {
+        Some(c) if !c.is_zero() => tx.credit_amount == c,
+        _ => true,
+    };
+    wallet_ok && tx.tx_type == TransactionType::Credit && reason_ok && credits_ok
+}
