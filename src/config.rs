@@ -341,7 +341,9 @@ pub fn resolve(
                 format!("the command failed ({})", out.status),
             ));
         }
-        let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        // Password managers print the secret on the first line and notes after it.
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let key = stdout.lines().next().unwrap_or_default().trim().to_string();
         if key.is_empty() {
             return Err(located("api_key_command", "the command printed nothing".into()));
         }

@@ -95,18 +95,20 @@ fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Decodes a reply body; on failure the reason names the JSON path at fault.
+/// Decodes a reply body; on failure the reason names the JSON path at fault. The path is only
+/// tracked on a second pass after a failure: tracking it costs a key allocation per field.
 pub fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+    let first_err = match serde_json::from_str(text) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let reason = if path == "." {
-            e.inner().to_string()
-        } else {
-            format!("{path}: {}", e.inner())
-        };
-        ApiError::undecodable(status, reason, text)
-    })
+    let reason = match serde_path_to_error::deserialize::<_, T>(de) {
+        Err(e) if e.path().to_string() != "." => format!("{}: {}", e.path(), e.inner()),
+        Err(e) => e.inner().to_string(),
+        Ok(_) => first_err.to_string(),
+    };
+    Err(ApiError::undecodable(status, reason, text))
 }
 
 impl Client {

@@ -205,6 +205,15 @@ fn key_command_is_run_unless_the_environment_gives_the_key() {
 }
 
 #[test]
+fn only_the_first_line_of_the_key_command_is_the_key() {
+    let path = Path::new("c.toml");
+    let text = "[profiles.p]\napi_key_command = \"printf '  sk_first  \\\\nurl: https://x\\\\n'\"\n";
+    let cfg = ConfigFile::parse(text, path).unwrap();
+    let s = resolve(Some((path, &cfg, text)), &|_| None, &profile("p")).unwrap();
+    assert_eq!(s.api_key.unwrap().expose_secret(), "sk_first");
+}
+
+#[test]
 fn no_profile_means_defaults_and_the_environment() {
     let s = resolve(None, &|_| None, &Overrides::default()).unwrap();
     assert_eq!(s.api_url, "https://api.cloud.flexprice.io/v1");
