@@ -158,13 +158,13 @@ impl Client {
         Ok(None)
     }
 
-    /// Credits of the completed transaction carrying `key` on this wallet, or 0 (the bulk
-    /// engine's final check).
+    /// Credits of the transaction carrying `key` on this wallet, whatever its status (an
+    /// invoiced top-up stays `pending` until paid), or 0 when there is none (the bulk engine's
+    /// final check).
     pub async fn credited_by_key(&self, wallet_id: &str, key: &str) -> Result<Decimal, ApiError> {
         Ok(self
             .find_transaction_by_key(wallet_id, key)
             .await?
-            .filter(|t| t.transaction_status == TransactionStatus::Completed)
             .map(|t| t.credit_amount)
             .unwrap_or_default())
     }

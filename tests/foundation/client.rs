@@ -439,3 +439,65 @@ async fn the_ledger_is_paged_by_our_own_offset() {
     let asked: Vec<String> = server.seen().iter().map(|s| s.query().to_string()).collect();
     assert_eq!(asked, ["limit=1000&offset=0", "limit=200&offset=1000"]);
 }
+
+#[tokio::test]
+async fn a_409_on_a_first_attempt_for_this_very_top_up_is_already_applied() {
+    // A previous run (a resumed bulk job) sent it; this run's first attempt finds the key taken.
+    let server = Scripted::start(|req: &Seen, _| match req.method.as_str() {
+        "POST" => key_reused(),
+        _ => Step::json(200, ledger_with_the_top_up()),
+    })
+    .await;
+    let c = client(&server.url);
+    let outcome = c
+        .top_up(WALLET, &top_up_request("bulk-2026-08-22-row-17"))
+        .await
+        .unwrap();
+    assert_eq!(outcome.transaction_id(), Some("wtxn_01K3BC0A2C4E6G8J0L2N4Q6S8U"));
+    assert!(matches!(outcome, TopUpOutcome::AlreadyApplied(_)));
+    assert_eq!(server.seen().len(), 2, "one POST, one ledger read");
+    let credited = c.credited_by_key(WALLET, "bulk-2026-08-22-row-17").await.unwrap();
+    assert_eq!(credited, Decimal::new(33333333333333333, 16));
+    assert_eq!(
+        c.credited_by_key(WALLET, "never-used").await.unwrap(),
+        Decimal::ZERO
+    );
+}
+
+#[tokio::test]
+async fn a_debit_whose_reply_was_lost_is_read_back_not_repeated() {
+    let key = "dbt-77";
+    let server = Scripted::start(move |req: &Seen, i| match (req.method.as_str(), i) {
+        ("POST", 0) => Step::Drop,
+        ("POST", _) => Step::json(
+            409,
+            r#"{"code":"already_exists","message":"A wallet transaction with this idempotency key already exists","http_status_code":409,"details":{"wallet_id":"wallet_01K3B9Z6X4R8T2M5N7P9Q1S3V5","type":"debit","amount":"12.375","idempotency_key":"dbt-77"}}"#,
+        ),
+        ("GET", _) if req.path().ends_with("/transactions") => Step::json(200, fixture("wire/transactions_page.json")),
+        _ => Step::json(200, fixture("wire/wallet.json")),
+    })
+    .await;
+    let req = DebitRequest {
+        credits: Decimal::new(12375, 3),
+        transaction_reason: TransactionReason::ManualBalanceDebit,
+        idempotency_key: key.into(),
+        description: None,
+        metadata: None,
+    };
+    let w = client(&server.url).debit(WALLET, &req).await.unwrap();
+    assert_eq!(w.id, WALLET);
+    let methods: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|s| format!("{} {}", s.method, s.path()))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "POST /v1/wallets/wallet_01K3B9Z6X4R8T2M5N7P9Q1S3V5/debit",
+            "POST /v1/wallets/wallet_01K3B9Z6X4R8T2M5N7P9Q1S3V5/debit",
+            "GET /v1/wallets/wallet_01K3B9Z6X4R8T2M5N7P9Q1S3V5/transactions",
+            "GET /v1/wallets/wallet_01K3B9Z6X4R8T2M5N7P9Q1S3V5",
+        ]
+    );
+}
