@@ -1,6 +1,7 @@
 //! Foundation tests: wire decoding, errors, money, configuration, secrets, the client, reports.
 //! One test binary on purpose: each binary costs a link on a 2-core machine.
 
+mod alerts;
 mod cli;
 mod client;
 mod config_errors;
