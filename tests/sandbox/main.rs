@@ -1,0 +1,5 @@
+//! Integration tests of the sandbox, in one binary (each test binary costs link time).
+
+mod common;
+mod concurrency;
+mod examples;
