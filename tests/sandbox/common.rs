@@ -113,7 +113,10 @@ impl Sandbox {
         let mut all = Vec::new();
         loop {
             let page = self
-                .get(&format!("/wallets/{wallet}/transactions?limit=200&offset={}", all.len()))
+                .get(&format!(
+                    "/wallets/{wallet}/transactions?limit=200&offset={}",
+                    all.len()
+                ))
                 .await;
             let items = page["items"].as_array().cloned().unwrap_or_default();
             let n = items.len();
@@ -134,7 +137,10 @@ pub fn shared(name: &str) -> PathBuf {
             return candidate;
         }
         if !dir.pop() {
-            panic!("shared/flexprice/{name} not found above {}", env!("CARGO_MANIFEST_DIR"));
+            panic!(
+                "shared/flexprice/{name} not found above {}",
+                env!("CARGO_MANIFEST_DIR")
+            );
         }
     }
 }

@@ -53,7 +53,8 @@ async fn one_key_lands_once() {
     let sb = sandbox().await;
     let w = sb.wallet(json!({})).await;
     let id = w["id"].as_str().unwrap().to_string();
-    let body = json!({"credits_to_add": "25", "transaction_reason": "FREE_CREDIT_GRANT", "idempotency_key": "same"});
+    let body =
+        json!({"credits_to_add": "25", "transaction_reason": "FREE_CREDIT_GRANT", "idempotency_key": "same"});
     let replies = join_all((0..64).map(|_| sb.top_up(&id, body.clone()))).await;
     let ok = replies.iter().filter(|r| r.status == 200).count();
     let conflicts: Vec<_> = replies.iter().filter(|r| r.status == 409).collect();

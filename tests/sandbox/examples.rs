@@ -30,7 +30,10 @@ fn concrete_examples(section: &str) -> BTreeSet<String> {
 
 /// The document's snippet with its `…` placeholders filled in, in order.
 fn expected(section: &str, snippet: &str, fill: &[&str]) -> Value {
-    assert!(section.contains(snippet), "WALLET_API.md no longer shows {snippet}");
+    assert!(
+        section.contains(snippet),
+        "WALLET_API.md no longer shows {snippet}"
+    );
     let mut text = snippet.to_string();
     for f in fill {
         text = text.replacen('…', f, 1);
@@ -38,7 +41,14 @@ fn expected(section: &str, snippet: &str, fill: &[&str]) -> Value {
     serde_json::from_str(&text).expect("snippet is JSON")
 }
 
-fn check(section: &str, covered: &mut BTreeSet<String>, snippet: &str, fill: &[&str], status: u16, reply: &Reply) {
+fn check(
+    section: &str,
+    covered: &mut BTreeSet<String>,
+    snippet: &str,
+    fill: &[&str],
+    status: u16,
+    reply: &Reply,
+) {
     assert_eq!(reply.status, status, "{snippet}: got {}", reply.text);
     assert_eq!(reply.json(), expected(section, snippet, fill), "{snippet}");
     covered.insert(snippet.to_string());
@@ -90,7 +100,11 @@ async fn every_example_of_section_1() {
         .send()
         .await
         .unwrap();
-    assert_eq!(ok_env.status(), 200, "an unbound key works with the right environment");
+    assert_eq!(
+        ok_env.status(),
+        200,
+        "an unbound key works with the right environment"
+    );
 
     let r = sb
         .call_as(
@@ -100,8 +114,17 @@ async fn every_example_of_section_1() {
             Some(json!({"credits_to_add":"1","transaction_reason":"FREE_CREDIT_GRANT"})),
         )
         .await;
-    check(&doc, &mut covered, r#"{"message":"insufficient permissions"}"#, &[], 403, &r);
-    let r = sb.call_as(Some(READ_ONLY), Method::GET, &format!("/wallets/{wid}"), None).await;
+    check(
+        &doc,
+        &mut covered,
+        r#"{"message":"insufficient permissions"}"#,
+        &[],
+        403,
+        &r,
+    );
+    let r = sb
+        .call_as(Some(READ_ONLY), Method::GET, &format!("/wallets/{wid}"), None)
+        .await;
     assert_eq!(r.status, 200, "a read-only key reads");
 
     let r = sb.call(Method::GET, "/no/such/route", None).await;
@@ -128,7 +151,10 @@ async fn every_example_of_section_1() {
         &r,
     );
     let r = sb
-        .top_up(&wid, json!({"credits_to_add":"0","transaction_reason":"FREE_CREDIT_GRANT"}))
+        .top_up(
+            &wid,
+            json!({"credits_to_add":"0","transaction_reason":"FREE_CREDIT_GRANT"}),
+        )
         .await;
     check(
         &doc,
@@ -138,10 +164,14 @@ async fn every_example_of_section_1() {
         400,
         &r,
     );
-    assert_eq!(r.json()["details"], expected(&doc, r#"{"credits_to_add":"0"}"#, &[]));
+    assert_eq!(
+        r.json()["details"],
+        expected(&doc, r#"{"credits_to_add":"0"}"#, &[])
+    );
     covered.insert(r#"{"credits_to_add":"0"}"#.into());
 
-    let keyed = json!({"credits_to_add":"10","transaction_reason":"FREE_CREDIT_GRANT","idempotency_key":"doc-key"});
+    let keyed =
+        json!({"credits_to_add":"10","transaction_reason":"FREE_CREDIT_GRANT","idempotency_key":"doc-key"});
     assert_eq!(sb.top_up(&wid, keyed.clone()).await.status, 200);
     let r = sb.top_up(&wid, keyed).await;
     check(
@@ -168,11 +198,24 @@ async fn every_example_of_section_1() {
         body["message"],
         "A customer can only have one active wallet per currency and wallet type"
     );
-    let keys: BTreeSet<&str> = body["details"].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, BTreeSet::from(["customer_id", "wallet_id", "currency", "wallet_type"]));
+    let keys: BTreeSet<&str> = body["details"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from(["customer_id", "wallet_id", "currency", "wallet_type"])
+    );
     assert_eq!(body["details"]["wallet_id"], wid.as_str());
 
-    let r = sb.top_up(&wid, json!({"credits_to_add": "", "transaction_reason": "FREE_CREDIT_GRANT"})).await;
+    let r = sb
+        .top_up(
+            &wid,
+            json!({"credits_to_add": "", "transaction_reason": "FREE_CREDIT_GRANT"}),
+        )
+        .await;
     assert_eq!(
         (r.status.as_u16(), r.json()),
         (
@@ -181,8 +224,14 @@ async fn every_example_of_section_1() {
         )
     );
     let r = sb.top_up(&wid, json!({"credits_to_add": "5"})).await;
-    assert_eq!(r.json()["message"], "Invalid request format", "transaction_reason is required");
-    let r = sb.call(Method::GET, &format!("/wallets/{wid}/transactions?limit=x"), None).await;
+    assert_eq!(
+        r.json()["message"],
+        "Invalid request format",
+        "transaction_reason is required"
+    );
+    let r = sb
+        .call(Method::GET, &format!("/wallets/{wid}/transactions?limit=x"), None)
+        .await;
     assert_eq!(
         (r.status.as_u16(), r.json()),
         (
@@ -193,19 +242,28 @@ async fn every_example_of_section_1() {
 
     let mut seen = BTreeSet::new();
     for _ in 0..24 {
-        let r = sb.call(Method::PUT, "/wallets/nope", Some(json!({"name": "x"}))).await;
+        let r = sb
+            .call(Method::PUT, "/wallets/nope", Some(json!({"name": "x"})))
+            .await;
         let body = r.json();
         assert_eq!(body["message"], "Wallet not found");
         assert_eq!(body["http_status_code"], r.status.as_u16());
         seen.insert(r.status.as_u16());
     }
-    assert_eq!(seen, BTreeSet::from([404, 500]), "PUT on an unknown id answers 404 or 500");
+    assert_eq!(
+        seen,
+        BTreeSet::from([404, 500]),
+        "PUT on an unknown id answers 404 or 500"
+    );
 
     let missing: Vec<String> = concrete_examples(&doc)
         .into_iter()
         .filter(|s| !covered.contains(s))
         .collect();
-    assert!(missing.is_empty(), "section 1 examples not reproduced: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "section 1 examples not reproduced: {missing:?}"
+    );
 }
 
 #[tokio::test]
@@ -214,22 +272,43 @@ async fn search_quirk_and_envelopes() {
     let w = sb.wallet(json!({"initial_credits_to_load": "5"})).await;
     let id = w["id"].as_str().unwrap();
     let r = sb.call(Method::POST, "/wallets/search", Some(json!({}))).await;
-    assert_eq!((r.status.as_u16(), r.text.as_str()), (500, ""), "empty search body panics");
-    let r = sb.call(Method::POST, "/wallets/search", Some(json!({"limit": 50}))).await;
+    assert_eq!(
+        (r.status.as_u16(), r.text.as_str()),
+        (500, ""),
+        "empty search body panics"
+    );
+    let r = sb
+        .call(Method::POST, "/wallets/search", Some(json!({"limit": 50})))
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.json()["pagination"], json!({"total": 1, "limit": 50, "offset": 0}));
-    let r = sb.call(Method::POST, "/wallets/search", Some(json!({"limit": 5000}))).await;
+    assert_eq!(
+        r.json()["pagination"],
+        json!({"total": 1, "limit": 50, "offset": 0})
+    );
+    let r = sb
+        .call(Method::POST, "/wallets/search", Some(json!({"limit": 5000})))
+        .await;
     assert_eq!(
         r.json(),
         json!({"code":"validation_error","message":"An unexpected error occurred","http_status_code":400,
                "details":{"limit":"must be between 1 and 1000"}})
     );
     let r = sb.call(Method::GET, "/wallets?limit=1&offset=7", None).await;
-    assert_eq!(r.json()["pagination"], json!({"total": 1, "limit": 50, "offset": 0}), "ignored");
-    let page = sb.get(&format!("/wallets/{id}/transactions?limit=10&offset=0")).await;
+    assert_eq!(
+        r.json()["pagination"],
+        json!({"total": 1, "limit": 50, "offset": 0}),
+        "ignored"
+    );
+    let page = sb
+        .get(&format!("/wallets/{id}/transactions?limit=10&offset=0"))
+        .await;
     assert_eq!(page["pagination"], json!({"total": 1, "limit": 10, "offset": 10}));
     let r = sb
-        .call(Method::GET, &format!("/wallets/{id}/balance/real-time?expand=nope"), None)
+        .call(
+            Method::GET,
+            &format!("/wallets/{id}/balance/real-time?expand=nope"),
+            None,
+        )
         .await;
     assert_eq!(
         r.json(),
@@ -237,5 +316,9 @@ async fn search_quirk_and_envelopes() {
                "details":{"field":"nope"}})
     );
     let r = sb.call(Method::GET, "/wallets/nope/transactions", None).await;
-    assert_eq!(r.json()["items"], json!([]), "unknown wallet: empty list, not 404");
+    assert_eq!(
+        r.json()["items"],
+        json!([]),
+        "unknown wallet: empty list, not 404"
+    );
 }

@@ -3,3 +3,7 @@
 mod common;
 mod concurrency;
 mod examples;
+mod faults;
+mod ledger;
+mod persistence;
+mod schema;

@@ -376,7 +376,6 @@ fn customer_json(c: &CustomerRec) -> Value {
         "external_id": c.external_id,
         "name": c.name,
         "email": c.email,
-        "metadata": null,
         "environment_id": c.environment_id,
         "tenant_id": c.tenant_id,
         "status": "published",
