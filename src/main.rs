@@ -110,9 +110,31 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Topup(_)) => Err(eyre!("bulk top-up is not built yet")),
         None => {
+            let keymap_file =
+                config::default_config_path().and_then(|p| p.parent().map(|d| d.join("keymap.toml")));
+            let keymap = flexwallet::keymap::Keymap::load(cli.keymap.as_deref(), keymap_file)?;
             let settings = settings(&cli).await?;
-            let _client = client(&settings)?;
-            Err(eyre!("the console is not built yet"))
+            let client = client(&settings)?;
+            let theme = flexwallet::ui::Theme::detect(
+                cli.color,
+                std::env::var("NO_COLOR").ok().as_deref(),
+                std::env::var("COLORTERM").ok().as_deref(),
+            );
+            let origin = flexwallet::app::Origin {
+                profile: settings.profile.clone().unwrap_or_else(|| "default".into()),
+                host: client.host().to_string(),
+                environment: settings.environment_id.clone(),
+            };
+            let opts = flexwallet::tui::ConsoleOptions {
+                keymap,
+                theme,
+                read_only: settings.read_only,
+                refresh: std::time::Duration::from_secs(settings.refresh_secs),
+                origin,
+                test_panic_after: cli.test_panic_after.map(std::time::Duration::from_millis),
+            };
+            flexwallet::tui::run(client, opts).await?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
