@@ -40,6 +40,8 @@ names!(
         Detail = "detail",
         Help = "help",
         Errors = "errors",
+        Form = "form",
+        Confirm = "confirm",
     }
 );
 
@@ -75,6 +77,14 @@ names!(
         PrevAlarm = "prev_alarm",
         NextWallet = "next_wallet",
         PrevWallet = "prev_wallet",
+        NextField = "next_field",
+        PrevField = "prev_field",
+        Submit = "submit",
+        ChoiceNext = "choice_next",
+        ChoicePrev = "choice_prev",
+        AddRow = "add_row",
+        RemoveRow = "remove_row",
+        Confirm = "confirm",
     }
 );
 

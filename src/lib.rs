@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod dates;
 pub mod keymap;
 pub mod logging;
 pub mod money;

@@ -85,6 +85,24 @@ fn client(settings: &Settings) -> Result<Client> {
     Ok(Client::new(cfg)?)
 }
 
+/// The audit log; if it cannot be opened the console still runs, and says so in the log.
+fn open_audit(settings: &Settings, client: &Client) -> Option<std::sync::Arc<flexwallet::audit::Audit>> {
+    use flexwallet::audit::{Audit, AuditContext};
+    let context = AuditContext {
+        user: AuditContext::os_user(),
+        profile: settings.profile.clone(),
+        api_host: client.host().to_string(),
+        environment: settings.environment_id.clone(),
+    };
+    match Audit::open(&Audit::default_path(), context) {
+        Ok(a) => Some(std::sync::Arc::new(a)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot open the audit log");
+            None
+        }
+    }
+}
+
 async fn run(mut cli: Cli) -> Result<ExitCode> {
     let state_dir = config::state_dir();
     let log_level = cli.log_level.clone();
@@ -132,6 +150,8 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
                 refresh: std::time::Duration::from_secs(settings.refresh_secs),
                 origin,
                 test_panic_after: cli.test_panic_after.map(std::time::Duration::from_millis),
+                audit: open_audit(&settings, &client),
+                confirm_above: settings.confirm_above,
             };
             flexwallet::tui::run(client, opts).await?;
             Ok(ExitCode::SUCCESS)

@@ -5,8 +5,8 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use crate::api::ApiError;
-use crate::api::models::Wallet;
+use crate::api::models::{TopUpRequest, UpdateWalletRequest, Wallet};
+use crate::api::{ApiError, TopUpOutcome};
 
 /// Every user intent and every API result. The reducer turns them into state and effects.
 #[derive(Debug, Clone)]
@@ -38,6 +38,16 @@ pub enum Action {
         wallet_id: String,
         result: Result<Box<Wallet>, ApiError>,
     },
+    /// The answer to a top-up sent from the form.
+    TopUpDone {
+        wallet_id: String,
+        result: Result<TopUpOutcome, ApiError>,
+    },
+    /// The answer to an update sent from the form.
+    UpdateDone {
+        wallet_id: String,
+        result: Result<Box<Wallet>, ApiError>,
+    },
 }
 
 /// Side effects the runtime performs; results come back as actions.
@@ -53,6 +63,16 @@ pub enum Effect {
     LoadBalance {
         generation: u64,
         wallet_id: String,
+    },
+    /// Top up a wallet (the runtime writes the audit line).
+    TopUp {
+        wallet_id: String,
+        request: TopUpRequest,
+    },
+    /// `PUT /wallets/{id}` with only the changed fields (audited too).
+    UpdateWallet {
+        wallet_id: String,
+        request: UpdateWalletRequest,
     },
     /// Put text on the clipboard of the operator's terminal (OSC 52: works over SSH).
     Copy(String),

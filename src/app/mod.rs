@@ -1,6 +1,8 @@
 //! Console state and its reducer: `App::update(Action) -> Vec<Effect>`, no I/O.
 
 pub mod action;
+pub mod form;
+mod forms;
 pub mod table;
 #[cfg(test)]
 mod tests;
@@ -114,6 +116,10 @@ pub struct App {
     pub spinner: usize,
     pub loaded_once: bool,
     pub should_quit: bool,
+    /// The open top-up or update form, if any.
+    pub form: Option<form::FormState>,
+    /// Top-ups above this many credits are confirmed by typing the amount.
+    pub confirm_above: rust_decimal::Decimal,
 }
 
 impl App {
@@ -155,6 +161,8 @@ impl App {
             spinner: 0,
             loaded_once: false,
             should_quit: false,
+            form: None,
+            confirm_above: forms::DEFAULT_CONFIRM_ABOVE,
         }
     }
 
@@ -178,6 +186,9 @@ impl App {
 
     /// Which keymap context the keys go to now.
     pub fn context(&self) -> Context {
+        if let Some(ctx) = self.form_context() {
+            return ctx;
+        }
         match (self.layer, self.focus) {
             (Some(Layer::Help), _) => Context::Help,
             (Some(Layer::Errors), _) => Context::Errors,
@@ -213,7 +224,7 @@ impl App {
         self.errors.iter().filter(|e| e.at >= since).count()
     }
 
-    fn flash(&mut self, kind: FlashKind, text: impl Into<String>) {
+    pub(crate) fn flash(&mut self, kind: FlashKind, text: impl Into<String>) {
         self.flash = Some(Flash {
             text: text.into(),
             kind,
@@ -221,7 +232,7 @@ impl App {
         });
     }
 
-    fn log_error(&mut self, call: &str, err: &ApiError) {
+    pub(crate) fn log_error(&mut self, call: &str, err: &ApiError) {
         self.errors.push_front(ErrorEntry {
             at: self.clock,
             call: call.to_string(),
@@ -240,7 +251,7 @@ impl App {
         }
     }
 
-    fn load_balance(&mut self) -> Option<Effect> {
+    pub(crate) fn load_balance(&mut self) -> Option<Effect> {
         let id = self.table.selected_id()?.to_string();
         self.live.balance_generation += 1;
         self.live.balance_loading = true;
@@ -281,6 +292,8 @@ impl App {
                 wallet_id,
                 result,
             } => self.on_balance_loaded(generation, wallet_id, result),
+            Action::TopUpDone { wallet_id, result } => self.on_top_up_done(wallet_id, result),
+            Action::UpdateDone { wallet_id, result } => self.on_update_done(wallet_id, result),
         }
     }
 
@@ -402,6 +415,9 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
+        if self.form.is_some() {
+            return self.on_form_key(key);
+        }
         let ctx = self.context();
         let Some(cmd) = self.keymap.lookup(ctx, &key) else {
             if key.code != KeyCode::Null {
@@ -513,13 +529,17 @@ impl App {
                     effects.push(Effect::Copy(id));
                 }
             }
-            Command::TopUp
-            | Command::Edit
-            | Command::Bulk
-            | Command::Ledger
-            | Command::Filter
-            | Command::Palette
-            | Command::RawJson => {
+            Command::TopUp => self.open_top_up(),
+            Command::Edit => self.open_update(),
+            Command::NextField
+            | Command::PrevField
+            | Command::Submit
+            | Command::ChoiceNext
+            | Command::ChoicePrev
+            | Command::AddRow
+            | Command::RemoveRow
+            | Command::Confirm => {}
+            Command::Bulk | Command::Ledger | Command::Filter | Command::Palette | Command::RawJson => {
                 self.flash(
                     FlashKind::Info,
                     format!("{}: not yet available", cmd.name().replace('_', " ")),

@@ -16,9 +16,12 @@ use ratatui::Terminal;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::api::Client;
+use std::sync::Arc;
+
 use crate::api::models::WalletSearch;
+use crate::api::{ApiError, Client, TopUpOutcome};
 use crate::app::{Action, App, Effect, Origin};
+use crate::audit::{Audit, AuditOutcome, AuditRecord};
 use crate::keymap::Keymap;
 use crate::ui::{self, Theme};
 
@@ -30,11 +33,16 @@ pub struct ConsoleOptions {
     pub origin: Origin,
     /// Test-only: panic after this long (checks the terminal is restored).
     pub test_panic_after: Option<Duration>,
+    /// Where every mutation and its outcome is recorded.
+    pub audit: Option<Arc<Audit>>,
+    /// Top-ups above this many credits are confirmed by typing the amount.
+    pub confirm_above: Option<rust_decimal::Decimal>,
 }
 
 /// Runs effects as tasks; a newer task of the same kind aborts the older one (latest wins).
 struct Runner {
     client: Client,
+    audit: Option<Arc<Audit>>,
     tx: mpsc::UnboundedSender<Action>,
     slots: HashMap<&'static str, AbortHandle>,
 }
@@ -86,6 +94,32 @@ impl Runner {
                     result,
                 }
             }),
+            Effect::TopUp { wallet_id, request } => {
+                let audit = self.audit.clone();
+                self.spawn("top_up", async move {
+                    let result = client.top_up(&wallet_id, &request).await;
+                    record(
+                        audit.as_deref(),
+                        "top_up",
+                        &wallet_id,
+                        &request,
+                        audit_outcome_topup(&result),
+                    );
+                    Action::TopUpDone { wallet_id, result }
+                })
+            }
+            Effect::UpdateWallet { wallet_id, request } => {
+                let audit = self.audit.clone();
+                self.spawn("update", async move {
+                    let result = client.update_wallet(&wallet_id, &request).await.map(Box::new);
+                    let outcome = match &result {
+                        Ok(_) => (AuditOutcome::Ok, Some(200), None, None),
+                        Err(e) => (failure(e), e.status(), None, Some(e.to_string())),
+                    };
+                    record(audit.as_deref(), "update_wallet", &wallet_id, &request, outcome);
+                    Action::UpdateDone { wallet_id, result }
+                })
+            }
             Effect::Copy(text) => {
                 let _ = out.write_all(terminal::osc52(&text).as_bytes());
                 let _ = out.flush();
@@ -98,6 +132,58 @@ impl Runner {
         for (_, h) in self.slots.drain() {
             h.abort();
         }
+    }
+}
+
+type Outcome = (AuditOutcome, Option<u16>, Option<String>, Option<String>);
+
+fn failure(e: &ApiError) -> AuditOutcome {
+    if e.outcome_unknown() {
+        AuditOutcome::Unknown
+    } else {
+        AuditOutcome::Failed
+    }
+}
+
+fn audit_outcome_topup(result: &Result<TopUpOutcome, ApiError>) -> Outcome {
+    match result {
+        Ok(TopUpOutcome::Applied(r)) => (
+            AuditOutcome::Ok,
+            Some(200),
+            r.wallet_transaction.as_ref().map(|t| t.id.clone()),
+            None,
+        ),
+        Ok(TopUpOutcome::AlreadyApplied(t)) => {
+            (AuditOutcome::AlreadyApplied, Some(409), Some(t.id.clone()), None)
+        }
+        Err(e) => (failure(e), e.status(), None, Some(e.to_string())),
+    }
+}
+
+/// Appends one audit line; a failing audit log is reported in the application log, never fatal.
+fn record<T: serde::Serialize>(
+    audit: Option<&Audit>,
+    action: &str,
+    wallet_id: &str,
+    request: &T,
+    outcome: Outcome,
+) {
+    let Some(audit) = audit else { return };
+    let (outcome, http_status, transaction_id, error) = outcome;
+    let rec = AuditRecord {
+        action: action.into(),
+        wallet_id: wallet_id.into(),
+        request: serde_json::to_value(request).unwrap_or_default(),
+        outcome,
+        http_status,
+        transaction_id,
+        error,
+        job: None,
+        line: None,
+        attempts: None,
+    };
+    if let Err(e) = audit.append(&rec) {
+        tracing::error!(error = %e, path = %audit.path().display(), "cannot write the audit log");
     }
 }
 
@@ -125,10 +211,12 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut runner = Runner {
         client,
+        audit: opts.audit.clone(),
         tx,
         slots: HashMap::new(),
     };
     let theme = opts.theme;
+    let confirm_above = opts.confirm_above;
     let mut app = App::new(
         opts.keymap,
         opts.origin,
@@ -137,6 +225,9 @@ async fn event_loop(
         Instant::now(),
         chrono::Utc::now(),
     );
+    if let Some(c) = confirm_above {
+        app.confirm_above = c;
+    }
     let size = term.size()?;
     app.update(Action::Resize(size.width, size.height));
     for e in app.start() {

@@ -1,6 +1,7 @@
 //! Pure render functions: they read `&App` and draw; they never change state.
 
 pub mod detail;
+pub mod form;
 pub mod layers;
 pub mod layout;
 pub mod list;
@@ -50,5 +51,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Some(Layer::Help) => layers::help(app, theme, frame, area),
         Some(Layer::Errors) => layers::errors(app, theme, frame, area),
         None => {}
+    }
+    if app.form.is_some() {
+        form::render(app, theme, frame, area);
     }
 }

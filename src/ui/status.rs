@@ -66,6 +66,7 @@ pub fn hint_commands(app: &App) -> Vec<(String, String)> {
             Command::CopyId,
             Command::Help,
         ],
+        Context::Form | Context::Confirm => &[],
         _ => &[Command::Back, Command::Down, Command::Up],
     };
     wanted
