@@ -156,11 +156,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 
     let (lines, focus_line, cursor) = field_lines(app, theme, form, body_area.width);
     let height = body_area.height as usize;
-    let scroll = if focus_line + 2 > height {
-        focus_line + 2 - height
-    } else {
-        0
-    };
+    let scroll = (focus_line + 2).saturating_sub(height);
     frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body_area);
     if let Some(col) = cursor
         && matches!(form.stage, Stage::Editing)

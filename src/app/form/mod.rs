@@ -178,14 +178,13 @@ impl FormState {
         if rows > 1 {
             self.fields_mut().remove(focus);
             // Keep ids dense so that a later "metadata.N" error finds its row.
-            let mut i = 0;
-            for f in self
+            for (i, f) in self
                 .fields_mut()
                 .iter_mut()
                 .filter(|f| f.id.starts_with("metadata"))
+                .enumerate()
             {
                 f.id = format!("metadata.{i}");
-                i += 1;
             }
             if let Some(first) = self.fields_mut().iter_mut().find(|f| f.id == "metadata.0") {
                 first.label = "Metadata".into();

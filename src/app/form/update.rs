@@ -225,10 +225,11 @@ impl UpdateForm {
     }
 
     pub fn refresh_hints(&mut self) {
-        if self.wallet.alert_settings.is_none() && self.wallet.alert_config.is_some() {
-            if let Some(f) = self.field_mut(&threshold_id("critical")) {
-                f.hint = Some("translated from the legacy alert_config".into());
-            }
+        if self.wallet.alert_settings.is_none()
+            && self.wallet.alert_config.is_some()
+            && let Some(f) = self.field_mut(&threshold_id("critical"))
+        {
+            f.hint = Some("translated from the legacy alert_config".into());
         }
         if let Some(f) = self.field_mut(AT_COOLDOWN) {
             f.hint = Some("whole number; empty or 0 clears it".into());
