@@ -101,35 +101,86 @@ pub enum WalletsCommand {
     },
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct SandboxArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
     /// SQLite file (default: in memory). Data survives restarts.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// The API key clients must send in x-api-key.
+    /// The API key clients must send in x-api-key (bound to --environment-id, like a key
+    /// stored in Flexprice's database: the X-Environment-ID header is ignored).
     #[arg(
         long,
         default_value = "sk_sandbox",
         env = "FLEXWALLET_SANDBOX_API_KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        hide_default_value = true
     )]
     pub api_key: String,
     /// The environment the key belongs to (sent back in environment_id).
     #[arg(long, default_value = "env_sandbox")]
     pub environment_id: String,
-    /// Seed this many wallets into an empty database.
+    /// A key like one from Flexprice's config file: requests must name the environment in
+    /// X-Environment-ID (else 403 Access denied).
+    #[arg(long, value_name = "KEY", hide_default_value = true)]
+    pub unbound_api_key: Option<String>,
+    /// A bound key whose role may only read (writes answer 403 insufficient permissions).
+    #[arg(long, value_name = "KEY")]
+    pub read_only_api_key: Option<String>,
+    /// Load the demo data set (assets/demo.toml) into an empty database.
+    #[arg(long)]
+    pub demo_data: bool,
+    /// Seed this many generated wallets into an empty database.
     #[arg(long, default_value_t = 0)]
     pub wallets: usize,
-    /// Seed of the deterministic generator.
+    /// Seed of the deterministic generator (and of the fault draws).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Debit random active wallets continuously at this many credits per minute.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_name = "CREDITS_PER_MIN")]
     pub burn: u64,
     #[command(flatten)]
     pub faults: FaultArgs,
+}
+
+impl Default for SandboxArgs {
+    /// The command line's defaults, except a free loopback port: an in-process sandbox must
+    /// never collide with one already running.
+    fn default() -> Self {
+        SandboxArgs {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: None,
+            api_key: "sk_sandbox".into(),
+            environment_id: "env_sandbox".into(),
+            unbound_api_key: None,
+            read_only_api_key: None,
+            demo_data: false,
+            wallets: 0,
+            seed: 42,
+            burn: 0,
+            faults: FaultArgs::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SandboxArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |k: &Option<String>| k.as_ref().map(|_| "[redacted]");
+        f.debug_struct("SandboxArgs")
+            .field("addr", &self.addr)
+            .field("db", &self.db)
+            .field("api_key", &"[redacted]")
+            .field("environment_id", &self.environment_id)
+            .field("unbound_api_key", &redacted(&self.unbound_api_key))
+            .field("read_only_api_key", &redacted(&self.read_only_api_key))
+            .field("demo_data", &self.demo_data)
+            .field("wallets", &self.wallets)
+            .field("seed", &self.seed)
+            .field("burn", &self.burn)
+            .field("faults", &self.faults)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Default, Args)]

@@ -7,7 +7,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use secrecy::SecretString;
 
 use flexwallet::api::{Client, ClientConfig};
-use flexwallet::cli::{Cli, Command, SandboxArgs};
+use flexwallet::cli::{Cli, Command};
 use flexwallet::config::{self, Overrides, Settings};
 
 fn main() -> ExitCode {
@@ -47,24 +47,15 @@ fn overrides(cli: &Cli) -> Overrides {
 /// Settings for the console and the client: the embedded demo sandbox, or config + env + flags.
 async fn settings(cli: &Cli) -> Result<Settings> {
     if cli.demo {
-        let args = SandboxArgs {
-            addr: "127.0.0.1:0".parse()?,
-            db: None,
-            api_key: format!("sk_demo_{}", uuid::Uuid::new_v4().simple()),
-            environment_id: "env_demo".into(),
-            wallets: 0,
-            seed: 42,
-            burn: cli.burn.unwrap_or(flexwallet::sandbox::DEMO_BURN),
-            faults: Default::default(),
-        };
-        let sb = flexwallet::sandbox::start_embedded(args)
+        let burn = cli.burn.unwrap_or(flexwallet::sandbox::DEMO_BURN);
+        let sb = flexwallet::sandbox::start_demo(burn)
             .await
             .wrap_err("starting the demo sandbox")?;
         return Ok(Settings {
             profile: Some("demo".into()),
-            api_url: sb.url,
-            environment_id: Some(sb.environment_id),
-            api_key: Some(SecretString::from(sb.api_key)),
+            api_url: sb.url.clone(),
+            environment_id: Some(sb.environment_id.clone()),
+            api_key: Some(SecretString::from(sb.api_key.clone())),
             read_only: cli.read_only,
             refresh_secs: cli.refresh.unwrap_or(config::DEFAULT_REFRESH_SECS),
             confirm_above: None,

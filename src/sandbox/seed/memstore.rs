@@ -1,0 +1,165 @@
+//! An in-memory [`LedgerStore`] the seeder runs the real ledger operations against, so that
+//! 100,000 wallets are built at memory speed and then bulk-loaded into SQLite.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::sandbox::error::ApiErr;
+use crate::sandbox::ledger::ports::LedgerStore;
+use crate::sandbox::records::{CustomerRec, TxRec, WalletRec};
+
+/// `(invoice id, transaction id, customer id, auto top-up, paid)`.
+pub type InvoiceRow = (String, String, String, bool, bool);
+
+#[derive(Default)]
+pub struct MemStore {
+    pub customers: Vec<CustomerRec>,
+    pub wallets: Vec<WalletRec>,
+    pub txs: Vec<TxRec>,
+    pub invoices: Vec<InvoiceRow>,
+    wallet_index: HashMap<String, usize>,
+    wallets_of_customer: HashMap<String, Vec<usize>>,
+    tx_index: HashMap<String, usize>,
+    txs_of_wallet: HashMap<String, Vec<usize>>,
+    keys: HashSet<(String, String)>,
+}
+
+impl MemStore {
+    pub fn add_customer(&mut self, c: CustomerRec) {
+        self.customers.push(c);
+    }
+}
+
+impl LedgerStore for MemStore {
+    fn atomically<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ApiErr>) -> Result<T, ApiErr> {
+        // The seeder never hits a failure it could recover from: any error aborts the seed.
+        f(self)
+    }
+
+    fn wallet(&mut self, id: &str) -> Result<Option<WalletRec>, ApiErr> {
+        Ok(self.wallet_index.get(id).map(|&i| self.wallets[i].clone()))
+    }
+
+    fn insert_wallet(&mut self, w: &WalletRec) -> Result<(), ApiErr> {
+        self.wallet_index.insert(w.id.clone(), self.wallets.len());
+        self.wallets_of_customer
+            .entry(w.customer_id.clone())
+            .or_default()
+            .push(self.wallets.len());
+        self.wallets.push(w.clone());
+        Ok(())
+    }
+
+    fn update_wallet(&mut self, w: &WalletRec) -> Result<(), ApiErr> {
+        if let Some(&i) = self.wallet_index.get(&w.id) {
+            self.wallets[i] = w.clone();
+        }
+        Ok(())
+    }
+
+    fn insert_tx(&mut self, tx: &TxRec) -> Result<bool, ApiErr> {
+        if !tx.idempotency_key.is_empty()
+            && !self
+                .keys
+                .insert((tx.environment_id.clone(), tx.idempotency_key.clone()))
+        {
+            return Ok(false);
+        }
+        self.tx_index.insert(tx.id.clone(), self.txs.len());
+        self.txs_of_wallet
+            .entry(tx.wallet_id.clone())
+            .or_default()
+            .push(self.txs.len());
+        self.txs.push(tx.clone());
+        Ok(true)
+    }
+
+    fn update_tx(&mut self, tx: &TxRec) -> Result<(), ApiErr> {
+        if let Some(&i) = self.tx_index.get(&tx.id) {
+            let t = &mut self.txs[i];
+            t.transaction_status = tx.transaction_status.clone();
+            t.credit_balance_before = tx.credit_balance_before;
+            t.credit_balance_after = tx.credit_balance_after;
+            t.credits_available = tx.credits_available;
+            t.updated_at = tx.updated_at;
+            t.updated_by = tx.updated_by.clone();
+        }
+        Ok(())
+    }
+
+    fn tx(&mut self, id: &str) -> Result<Option<TxRec>, ApiErr> {
+        Ok(self.tx_index.get(id).map(|&i| self.txs[i].clone()))
+    }
+
+    fn open_credits(&mut self, wallet_id: &str) -> Result<Vec<TxRec>, ApiErr> {
+        Ok(self
+            .txs_of_wallet
+            .get(wallet_id)
+            .map(|ix| {
+                ix.iter()
+                    .map(|&i| &self.txs[i])
+                    .filter(|t| {
+                        t.tx_type == crate::api::models::TransactionType::Credit
+                            && t.transaction_status == crate::api::models::TransactionStatus::Completed
+                            && !t.credits_available.is_zero()
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn last_auto_topup(&mut self, wallet_id: &str) -> Result<Option<TxRec>, ApiErr> {
+        Ok(self.txs_of_wallet.get(wallet_id).and_then(|ix| {
+            ix.iter()
+                .rev()
+                .map(|&i| &self.txs[i])
+                .find(|t| t.is_auto_topup())
+                .cloned()
+        }))
+    }
+
+    fn pending_auto_topup_invoice(&mut self, customer_id: &str) -> Result<bool, ApiErr> {
+        Ok(self
+            .invoices
+            .iter()
+            .any(|(_, _, c, auto, paid)| c == customer_id && *auto && !*paid))
+    }
+
+    fn insert_invoice(&mut self, invoice_id: &str, tx_id: &str, auto_topup: bool) -> Result<(), ApiErr> {
+        let customer = self
+            .tx_index
+            .get(tx_id)
+            .map(|&i| self.txs[i].customer_id.clone())
+            .unwrap_or_default();
+        self.invoices.push((
+            invoice_id.to_string(),
+            tx_id.to_string(),
+            customer,
+            auto_topup,
+            false,
+        ));
+        Ok(())
+    }
+
+    fn active_wallets_of(&mut self, customer_id: &str) -> Result<Vec<WalletRec>, ApiErr> {
+        Ok(self
+            .wallets_of_customer
+            .get(customer_id)
+            .map(|ix| {
+                ix.iter()
+                    .map(|&i| &self.wallets[i])
+                    .filter(|w| w.is_active())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn customer_by_external_id(&mut self, external_id: &str) -> Result<Option<CustomerRec>, ApiErr> {
+        Ok(self
+            .customers
+            .iter()
+            .find(|c| c.external_id == external_id)
+            .cloned())
+    }
+}

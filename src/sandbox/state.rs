@@ -1,0 +1,130 @@
+//! The running sandbox's shared state: the database behind one mutex, the live clock and id
+//! generator, the keys, the fault injector, the real-time balance cache.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rust_decimal::Decimal;
+
+use super::error::ApiErr;
+use super::faults::Faults;
+use super::ledger::ports::{Actor, Ids};
+use super::store::Db;
+
+/// The real clock at Postgres precision (microseconds), never going backwards, and monotonic
+/// ULIDs.
+pub struct LiveIds {
+    last: DateTime<Utc>,
+    ulids: ulid::Generator,
+}
+
+impl Default for LiveIds {
+    fn default() -> Self {
+        LiveIds {
+            last: DateTime::<Utc>::UNIX_EPOCH,
+            ulids: ulid::Generator::new(),
+        }
+    }
+}
+
+impl Ids for LiveIds {
+    fn now(&mut self) -> DateTime<Utc> {
+        let now = Utc::now();
+        let now = now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now);
+        if now > self.last {
+            self.last = now;
+        }
+        self.last
+    }
+
+    fn ulid(&mut self) -> String {
+        match self.ulids.generate() {
+            Ok(u) => u.to_string(),
+            Err(_) => ulid::Ulid::generate().to_string(),
+        }
+    }
+}
+
+/// What the mutex guards: everything a write must see consistently.
+pub struct Core {
+    pub db: Db,
+    pub ids: LiveIds,
+}
+
+/// The keys the sandbox accepts.
+#[derive(Clone)]
+pub struct Keys {
+    /// Behaves like a key stored in Flexprice's database: bound to the environment.
+    pub api_key: String,
+    /// Behaves like a key from Flexprice's config file: the environment header is required.
+    pub unbound_api_key: Option<String>,
+    /// A bound key whose role may not write.
+    pub read_only_api_key: Option<String>,
+}
+
+pub struct AppState {
+    pub core: Arc<Mutex<Core>>,
+    pub actor: Actor,
+    pub keys: Keys,
+    pub faults: Arc<Faults>,
+    /// Flexprice's Redis cache of real-time balances: `(balance, when it was cached)`.
+    pub balance_cache: Mutex<HashMap<String, (Decimal, Instant)>>,
+    /// Decides the 404-or-500 of `PUT /wallets/{unknown}` (Go map iteration order).
+    pub coin: Mutex<StdRng>,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn new(db: Db, actor: Actor, keys: Keys, faults: Arc<Faults>, seed: u64) -> Self {
+        AppState {
+            core: Arc::new(Mutex::new(Core {
+                db,
+                ids: LiveIds::default(),
+            })),
+            actor,
+            keys,
+            faults,
+            balance_cache: Mutex::new(HashMap::new()),
+            coin: Mutex::new(StdRng::seed_from_u64(seed ^ 0xc0_1d)),
+        }
+    }
+
+    /// Runs `f` on the blocking pool with the database locked: SQLite calls never stall the
+    /// async workers, and writes are serialized.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiErr>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Core, &Actor) -> Result<T, ApiErr> + Send + 'static,
+    {
+        let core = self.core.clone();
+        let actor = self.actor.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = core
+                .lock()
+                .map_err(|_| ApiErr::internal("An unexpected error occurred"))?;
+            f(&mut guard, &actor)
+        })
+        .await
+        .map_err(ApiErr::storage)?
+    }
+
+    pub fn cached_balance(&self, wallet_id: &str, max_live_secs: Option<u64>) -> Option<Decimal> {
+        let cache = self.balance_cache.lock().ok()?;
+        let (v, at) = cache.get(wallet_id)?;
+        match max_live_secs {
+            Some(max) if at.elapsed().as_secs() > max => None,
+            _ => Some(*v),
+        }
+    }
+
+    pub fn cache_balance(&self, wallet_id: &str, v: Decimal) {
+        if let Ok(mut cache) = self.balance_cache.lock() {
+            cache.insert(wallet_id.to_string(), (v, Instant::now()));
+        }
+    }
+}
