@@ -89,6 +89,29 @@ names!(
 );
 
 impl Command {
+    /// The word shown next to the key in the hints line.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Command::Open => "open",
+            Command::TopUp => "top-up",
+            Command::Edit => "edit",
+            Command::Mark => "mark",
+            Command::SortNext => "sort",
+            Command::Filter => "filter",
+            Command::Pause => "pause",
+            Command::Help => "help",
+            Command::Quit => "quit",
+            Command::Back => "back",
+            Command::Ledger => "ledger",
+            Command::CopyId => "copy id",
+            Command::Bulk => "bulk",
+            Command::Palette => "commands",
+            Command::Down => "down",
+            Command::Up => "up",
+            other => other.name(),
+        }
+    }
+
     /// Commands that change data: hidden and refused in read-only mode.
     pub fn is_write(self) -> bool {
         matches!(self, Command::TopUp | Command::Edit | Command::Bulk)

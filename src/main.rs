@@ -45,13 +45,14 @@ fn overrides(cli: &Cli) -> Overrides {
 }
 
 /// Settings for the console and the client: the embedded demo sandbox, or config + env + flags.
-async fn settings(cli: &Cli) -> Result<Settings> {
+/// The sandbox handle must outlive every use of the settings: dropping it stops the server.
+async fn settings(cli: &Cli) -> Result<(Settings, Option<flexwallet::sandbox::EmbeddedSandbox>)> {
     if cli.demo {
         let burn = cli.burn.unwrap_or(flexwallet::sandbox::DEMO_BURN);
         let sb = flexwallet::sandbox::start_demo(burn)
             .await
             .wrap_err("starting the demo sandbox")?;
-        return Ok(Settings {
+        let settings = Settings {
             profile: Some("demo".into()),
             api_url: sb.url.clone(),
             environment_id: Some(sb.environment_id.clone()),
@@ -59,9 +60,13 @@ async fn settings(cli: &Cli) -> Result<Settings> {
             read_only: cli.read_only,
             refresh_secs: cli.refresh.unwrap_or(config::DEFAULT_REFRESH_SECS),
             confirm_above: None,
-        });
+        };
+        return Ok((settings, Some(sb)));
     }
-    Ok(config::load_settings(cli.config.as_deref(), &overrides(cli))?)
+    Ok((
+        config::load_settings(cli.config.as_deref(), &overrides(cli))?,
+        None,
+    ))
 }
 
 fn client(settings: &Settings) -> Result<Client> {
@@ -111,7 +116,7 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Wallets(cmd)) => {
-            let settings = settings(&cli).await?;
+            let (settings, _sandbox) = settings(&cli).await?;
             let client = client(&settings)?;
             let mut out = std::io::stdout().lock();
             flexwallet::report::run(&client, cmd, &mut out).await?;
@@ -122,7 +127,7 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
             let keymap_file =
                 config::default_config_path().and_then(|p| p.parent().map(|d| d.join("keymap.toml")));
             let keymap = flexwallet::keymap::Keymap::load(cli.keymap.as_deref(), keymap_file)?;
-            let settings = settings(&cli).await?;
+            let (settings, _sandbox) = settings(&cli).await?;
             let client = client(&settings)?;
             let theme = flexwallet::ui::Theme::detect(
                 cli.color,

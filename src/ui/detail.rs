@@ -15,7 +15,7 @@ use crate::ui::Theme;
 use crate::ui::list::{age, spinner};
 use crate::ui::theme::alert_label;
 
-const LABEL_WIDTH: usize = 19;
+const LABEL_WIDTH: usize = 20;
 
 fn kv<'a>(theme: &Theme, label: &str, value: impl Into<Span<'a>>) -> Line<'a> {
     Line::from(vec![
@@ -38,11 +38,11 @@ fn money(d: &Decimal, currency: &str) -> String {
 pub fn proportion_bar(purchased: Decimal, free: Decimal, width: usize) -> (String, String) {
     let total = purchased + free;
     if total <= Decimal::ZERO || width == 0 {
-        return (String::new(), "░".repeat(width));
+        return (String::new(), "·".repeat(width));
     }
     let share = (purchased / total * Decimal::from(width as u64)).round();
     let filled = share.to_string().parse::<usize>().unwrap_or(0).min(width);
-    ("█".repeat(filled), "░".repeat(width - filled))
+    ("█".repeat(filled), "▒".repeat(width - filled))
 }
 
 fn percent(part: Decimal, total: Decimal) -> String {
@@ -158,7 +158,7 @@ pub fn lines<'a>(app: &App, theme: &Theme, w: &'a Wallet, width: u16) -> Vec<Lin
             let bar_width = (width as usize).saturating_sub(LABEL_WIDTH + 4).min(40);
             let (p, f) = proportion_bar(b.purchased, b.free, bar_width);
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<LABEL_WIDTH$}", "purchased │ free"), theme.label()),
+                Span::styled(format!("  {:<LABEL_WIDTH$}", "purchased █ free ▒"), theme.label()),
                 Span::styled(p, theme.bar_purchased()),
                 Span::styled(f, theme.bar_free()),
             ]));

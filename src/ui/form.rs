@@ -39,31 +39,33 @@ fn key_hint(app: &App, ctx: Context, cmds: &[(Command, &str)]) -> Line<'static> 
     Line::from(spans)
 }
 
-/// A one-line summary of the wallet the form acts on.
-fn wallet_line(form: &FormState) -> String {
+/// Two lines about the wallet the form acts on.
+fn wallet_lines(form: &FormState) -> [String; 2] {
     let w = match &form.kind {
         FormKind::TopUp(f) => &f.wallet,
         FormKind::Update(f) => &f.wallet,
     };
     let cur = &w.currency;
-    format!(
-        "{} · balance {} {} · {} credits · 1 credit = {} (top-up {})",
-        w.id,
-        format_amount(&w.balance, cur),
-        cur.to_uppercase(),
-        format_credits(&w.credit_balance),
-        format_amount(&w.conversion_rate, cur),
-        format_amount(&w.topup_rate(), cur)
-    )
+    [
+        format!(
+            "{} · balance {} {} · {} credits",
+            w.id,
+            format_amount(&w.balance, cur),
+            cur.to_uppercase(),
+            format_credits(&w.credit_balance)
+        ),
+        format!(
+            "1 credit = {} {} · top-up rate 1 credit = {} {}",
+            format_amount(&w.conversion_rate, cur),
+            cur.to_uppercase(),
+            format_amount(&w.topup_rate(), cur),
+            cur.to_uppercase()
+        ),
+    ]
 }
 
 /// Field lines and the line index (and cursor column) of the focused field.
-fn field_lines(
-    app: &App,
-    theme: &Theme,
-    form: &FormState,
-    width: u16,
-) -> (Vec<Line<'static>>, usize, Option<u16>) {
+fn field_lines(theme: &Theme, form: &FormState, width: u16) -> (Vec<Line<'static>>, usize, Option<u16>) {
     let mut out = Vec::new();
     let mut focus_line = 0;
     let mut cursor = None;
@@ -103,17 +105,18 @@ fn field_lines(
             out.push(Line::styled(format!("{:LABEL$}✖ {e}", ""), theme.error()));
         }
     }
-    let _ = app;
     (out, focus_line, cursor)
 }
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(form) = &app.form else { return };
-    let rect = centered(
-        area,
-        area.width.saturating_sub(2).min(100),
-        area.height.saturating_sub(2),
-    );
+    // Between the overview line and the status bar, as wide as useful.
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(2),
+        ..area
+    };
+    let rect = centered(body, area.width.min(100), body.height);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_style(theme.border(true))
@@ -121,7 +124,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
 
-    let mut head = vec![Line::styled(wallet_line(form), theme.dim())];
+    let mut head: Vec<Line> = wallet_lines(form)
+        .into_iter()
+        .map(|l| Line::styled(l, theme.dim()))
+        .collect();
     if let Some(b) = &form.banner {
         head.push(Line::styled(format!("✖ {b}"), theme.error()));
     }
@@ -154,7 +160,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), head_area);
     frame.render_widget(Paragraph::new(tail).wrap(Wrap { trim: true }), tail_area);
 
-    let (lines, focus_line, cursor) = field_lines(app, theme, form, body_area.width);
+    let (lines, focus_line, cursor) = field_lines(theme, form, body_area.width);
     let height = body_area.height as usize;
     let scroll = (focus_line + 2).saturating_sub(height);
     frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body_area);

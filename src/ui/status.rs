@@ -23,7 +23,11 @@ pub fn overview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             _ => closed += 1,
         }
     }
-    let mut spans = vec![Span::styled(" flexwallet ", theme.header())];
+    let wide = area.width >= 110;
+    let mut spans = Vec::new();
+    if wide {
+        spans.push(Span::styled(" flexwallet ", theme.header()));
+    }
     for state in [
         AlertState::InAlarm,
         AlertState::Warning,
@@ -31,13 +35,21 @@ pub fn overview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         AlertState::Ok,
     ] {
         let n = by_alert[state.severity() as usize];
-        spans.push(Span::styled(
-            format!(" {} {n} ", alert_label(&state)),
-            theme.alert(&state),
-        ));
+        let text = if wide {
+            format!(" {} {n} ", alert_label(&state))
+        } else {
+            format!(" {n} {} ", alert_label(&state))
+        };
+        spans.push(Span::styled(text, theme.alert(&state)));
     }
+    // Flexprice never sets `frozen` itself: only show it when some wallet is.
+    let frozen = if frozen > 0 {
+        format!(" · {frozen} frozen")
+    } else {
+        String::new()
+    };
     spans.push(Span::styled(
-        format!(" │ active {active} · frozen {frozen} · closed {closed}"),
+        format!("│ {active} active{frozen} · {closed} closed"),
         theme.dim(),
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -72,20 +84,8 @@ pub fn hint_commands(app: &App) -> Vec<(String, String)> {
     wanted
         .iter()
         .filter(|c| !(app.read_only && c.is_write()))
-        .filter_map(|c| {
-            let key = app.keymap.key_label(ctx, *c)?;
-            let desc = [ctx, Context::Global]
-                .iter()
-                .flat_map(|x| app.keymap.bindings(*x))
-                .find(|b| b.command == *c)
-                .map(|b| short_desc(&b.desc))?;
-            Some((key, desc))
-        })
+        .filter_map(|c| Some((app.keymap.key_label(ctx, *c)?, c.hint().to_string())))
         .collect()
-}
-
-fn short_desc(desc: &str) -> String {
-    desc.split([' ', '/']).next().unwrap_or(desc).to_lowercase()
 }
 
 pub fn hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -1,4 +1,5 @@
 //! Drives the real binary in a pseudo-terminal and reads the screen through a VT100 parser.
+#![allow(dead_code)] // shared by several test modules; not every one uses every helper
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -25,7 +26,12 @@ impl Console {
     pub fn start_with_env(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Console {
         let pty = native_pty_system();
         let pair = pty
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("open a pty");
         let state_dir = tempfile::tempdir().expect("temp dir");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_flexwallet"));
@@ -42,7 +48,11 @@ impl Console {
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(rows).expect("rows"),
+            std::num::NonZeroU16::new(cols).expect("cols"),
+            0,
+        )));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (p, r) = (parser.clone(), raw.clone());
         std::thread::spawn(move || {
@@ -57,7 +67,14 @@ impl Console {
                 }
             }
         });
-        Console { parser, raw, writer, child, _master: pair.master, state_dir }
+        Console {
+            parser,
+            raw,
+            writer,
+            child,
+            _master: pair.master,
+            state_dir,
+        }
     }
 
     pub fn state_path(&self) -> PathBuf {
@@ -71,7 +88,7 @@ impl Console {
     pub fn rows(&self) -> Vec<String> {
         let parser = self.parser.lock().unwrap();
         let (_, cols) = parser.screen().size();
-        parser.screen().rows(0, cols).collect()
+        parser.screen().rows(0, cols.get()).collect()
     }
 
     pub fn raw(&self) -> Vec<u8> {
@@ -133,7 +150,10 @@ impl Console {
             }
             if start.elapsed() > timeout {
                 let _ = self.child.kill();
-                panic!("flexwallet did not exit within {timeout:?}; screen:\n{}", self.screen());
+                panic!(
+                    "flexwallet did not exit within {timeout:?}; screen:\n{}",
+                    self.screen()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }

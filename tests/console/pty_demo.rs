@@ -7,7 +7,9 @@ use crate::pty::Console;
 const LOAD: Duration = Duration::from_secs(30);
 
 fn loaded(c: &Console) -> String {
-    c.wait_for("the wallet list", LOAD, |s| s.contains("Wallets ") && s.contains("Balance"))
+    c.wait_for("the wallet list", LOAD, |s| {
+        s.contains("Wallets ") && s.contains("Balance")
+    })
 }
 
 /// The terminal was handed back: alternate screen left, cursor visible, raw sequences seen.
@@ -18,7 +20,10 @@ fn assert_restored(c: &Console) {
     let left = raw.rfind("\x1b[?1049l").expect("leave-alternate-screen sequence");
     let entered = raw.rfind("\x1b[?1049h").expect("enter-alternate-screen sequence");
     assert!(left > entered);
-    assert!(raw[left..].contains("\x1b[?25h") || raw.rfind("\x1b[?25h") > Some(entered), "cursor shown again");
+    assert!(
+        raw[left..].contains("\x1b[?25h") || raw.rfind("\x1b[?25h") > Some(entered),
+        "cursor shown again"
+    );
 }
 
 #[test]
@@ -26,22 +31,37 @@ fn open_a_wallet_see_breakdown_and_alert_then_quit() {
     let mut c = Console::start(&["--demo", "--burn", "0"], 80, 24);
     loaded(&c);
     c.send("\r");
+    let inner = |l: &str| {
+        l.trim_start_matches(|c: char| c == '│' || c.is_whitespace())
+            .to_string()
+    };
     let s = c.wait_for("the breakdown", LOAD, |s| {
-        s.contains("Credits available") && s.lines().any(|l| l.trim_start().starts_with("purchased") && l.contains("credits"))
+        s.contains("Credits available")
+            && s.lines()
+                .any(|l| inner(l).starts_with("purchased ") && l.contains("credits"))
     });
     let number_after = |label: &str| {
         s.lines()
-            .find(|l| l.trim_start().starts_with(label))
-            .and_then(|l| l.split_whitespace().nth(1))
+            .map(inner)
+            .find(|l| l.starts_with(&format!("{label} ")))
+            .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
             .map(|n| n.replace(',', ""))
             .unwrap_or_else(|| panic!("no {label} line in\n{s}"))
     };
     for label in ["purchased", "free"] {
         let n = number_after(label);
-        assert!(n.parse::<rust_decimal::Decimal>().is_ok(), "{label} is {n:?}\n{s}");
+        assert!(
+            n.parse::<rust_decimal::Decimal>().is_ok(),
+            "{label} is {n:?}\n{s}"
+        );
     }
     assert!(s.contains("── Alert"), "{s}");
-    assert!(["ok", "info", "warning", "in_alarm"].iter().any(|w| s.contains(&format!("── Alert {}", alert_glyph(w)))), "{s}");
+    assert!(
+        ["ok", "info", "warning", "in_alarm"]
+            .iter()
+            .any(|w| s.contains(&format!("── Alert {}", alert_glyph(w)))),
+        "{s}"
+    );
     c.send("q");
     assert_eq!(c.wait_exit(Duration::from_secs(10)), 0);
     assert_restored(&c);
@@ -60,16 +80,29 @@ fn alert_glyph(state: &str) -> String {
 /// The text of the Balance column for every row on screen.
 fn balances(c: &Console) -> Vec<String> {
     let rows = c.rows();
-    let Some(header_at) = rows.iter().position(|r| r.contains("Balance") && r.contains("Name")) else {
+    let Some(header_at) = rows
+        .iter()
+        .position(|r| r.contains("Balance") && r.contains("Name"))
+    else {
         return Vec::new();
     };
     let header = &rows[header_at];
-    let end = header.find("Balance").map(|i| i + "Balance".len() + 1).unwrap_or(0);
+    let end = header
+        .find("Balance")
+        .map(|i| i + "Balance".len() + 1)
+        .unwrap_or(0);
     let start = end.saturating_sub(16);
     rows[header_at + 1..]
         .iter()
         .take_while(|r| !r.starts_with('└'))
-        .map(|r| r.chars().skip(start).take(end - start).collect::<String>().trim().to_string())
+        .map(|r| {
+            r.chars()
+                .skip(start)
+                .take(end - start)
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
         .collect()
 }
 
@@ -80,7 +113,11 @@ fn live_refresh_shows_changes_and_pause_freezes() {
     let before = balances(&c);
     assert!(before.len() > 10, "{before:?}");
     // Within three refresh intervals some balance on screen moves, without a key press.
-    c.wait_for("a balance change", Duration::from_secs(3) + Duration::from_millis(900), |_| balances(&c) != before);
+    c.wait_for(
+        "a balance change",
+        Duration::from_secs(3) + Duration::from_millis(900),
+        |_| balances(&c) != before,
+    );
     c.send("p");
     c.wait_for_text("PAUSED", Duration::from_secs(5));
     // Let an in-flight refresh land, then nothing may move.
@@ -100,7 +137,11 @@ fn panic_restores_the_terminal_and_prints_the_report() {
     assert_ne!(code, 0);
     assert_restored(&c);
     let out = String::from_utf8_lossy(&c.raw()).to_string();
-    assert!(out.contains("test panic requested"), "no panic report:\n{}", c.screen());
+    assert!(
+        out.contains("test panic requested"),
+        "no panic report:\n{}",
+        c.screen()
+    );
 }
 
 #[test]
@@ -108,7 +149,10 @@ fn sigterm_restores_the_terminal() {
     let mut c = Console::start(&["--demo", "--burn", "0"], 80, 24);
     loaded(&c);
     let pid = c.pid().expect("pid");
-    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     c.wait_exit(Duration::from_secs(10));
     assert_restored(&c);
