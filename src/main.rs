@@ -85,13 +85,14 @@ fn overrides(cli: &Cli) -> Overrides {
 }
 
 /// Settings for the console and the client: the embedded demo sandbox, or config + env + flags.
-async fn settings(cli: &Cli) -> Result<Settings> {
+/// The sandbox handle must outlive every use of the settings: dropping it stops the server.
+async fn settings(cli: &Cli) -> Result<(Settings, Option<flexwallet::sandbox::EmbeddedSandbox>)> {
     if cli.demo {
         let burn = cli.burn.unwrap_or(flexwallet::sandbox::DEMO_BURN);
         let sb = flexwallet::sandbox::start_demo(burn)
             .await
             .wrap_err("starting the demo sandbox")?;
-        return Ok(Settings {
+        let settings = Settings {
             profile: Some("demo".into()),
             api_url: sb.url.clone(),
             environment_id: Some(sb.environment_id.clone()),
@@ -99,11 +100,12 @@ async fn settings(cli: &Cli) -> Result<Settings> {
             read_only: cli.read_only,
             refresh_secs: cli.refresh.unwrap_or(config::DEFAULT_REFRESH_SECS),
             confirm_above: None,
-        });
+        };
+        return Ok((settings, Some(sb)));
     }
     let settings = config::load_settings(cli.config.as_deref(), &overrides(cli))?;
     tracing::info!(%settings, "settings");
-    Ok(settings)
+    Ok((settings, None))
 }
 
 fn client(settings: &Settings) -> Result<Client> {
@@ -117,6 +119,24 @@ fn client(settings: &Settings) -> Result<Client> {
     cfg.environment_id = settings.environment_id.clone();
     // Client::new only refuses what was configured (URL, key or environment characters).
     Client::new(cfg).map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// The audit log; if it cannot be opened the console still runs, and says so in the log.
+fn open_audit(settings: &Settings, client: &Client) -> Option<std::sync::Arc<flexwallet::audit::Audit>> {
+    use flexwallet::audit::{Audit, AuditContext};
+    let context = AuditContext {
+        user: AuditContext::os_user(),
+        profile: settings.profile.clone(),
+        api_host: client.host().to_string(),
+        environment: settings.environment_id.clone(),
+    };
+    match Audit::open(&Audit::default_path(), context) {
+        Ok(a) => Some(std::sync::Arc::new(a)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot open the audit log");
+            None
+        }
+    }
 }
 
 async fn run(mut cli: Cli) -> Result<ExitCode> {
@@ -137,7 +157,7 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Wallets(cmd)) => {
-            let settings = settings(&cli).await?;
+            let (settings, _sandbox) = settings(&cli).await?;
             let client = client(&settings)?;
             let mut out = std::io::stdout().lock();
             flexwallet::report::run(&client, cmd, &mut out).await?;
@@ -146,9 +166,33 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Topup(_)) => Err(eyre!("bulk top-up is not built yet")),
         None => {
-            let settings = settings(&cli).await?;
-            let _client = client(&settings)?;
-            Err(eyre!("the console is not built yet"))
+            let keymap_file =
+                config::default_config_path().and_then(|p| p.parent().map(|d| d.join("keymap.toml")));
+            let keymap = flexwallet::keymap::Keymap::load(cli.keymap.as_deref(), keymap_file)?;
+            let (settings, _sandbox) = settings(&cli).await?;
+            let client = client(&settings)?;
+            let theme = flexwallet::ui::Theme::detect(
+                cli.color,
+                std::env::var("NO_COLOR").ok().as_deref(),
+                std::env::var("COLORTERM").ok().as_deref(),
+            );
+            let origin = flexwallet::app::Origin {
+                profile: settings.profile.clone().unwrap_or_else(|| "default".into()),
+                host: client.host().to_string(),
+                environment: settings.environment_id.clone(),
+            };
+            let opts = flexwallet::tui::ConsoleOptions {
+                keymap,
+                theme,
+                read_only: settings.read_only,
+                refresh: std::time::Duration::from_secs(settings.refresh_secs),
+                origin,
+                test_panic_after: cli.test_panic_after.map(std::time::Duration::from_millis),
+                audit: open_audit(&settings, &client),
+                confirm_above: settings.confirm_above,
+            };
+            flexwallet::tui::run(client, opts).await?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -1,0 +1,80 @@
+//! What goes into the reducer (actions) and what comes out of it (effects).
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use crate::api::models::{TopUpRequest, UpdateWalletRequest, Wallet};
+use crate::api::{ApiError, TopUpOutcome};
+
+/// Every user intent and every API result. The reducer turns them into state and effects.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The clock moved: expire flashes, age the status bar, advance spinners.
+    Tick {
+        now: Instant,
+        clock: DateTime<Utc>,
+    },
+    /// The live-refresh timer fired.
+    RefreshDue,
+    /// The whole list (`GET /wallets`).
+    WalletsLoaded {
+        generation: u64,
+        result: Result<Vec<Wallet>, ApiError>,
+    },
+    /// The wallets in view, refreshed (`POST /wallets/search` by ids).
+    WalletsRefreshed {
+        generation: u64,
+        ids: Vec<String>,
+        result: Result<Vec<Wallet>, ApiError>,
+    },
+    /// One wallet's real-time balance with its breakdown.
+    BalanceLoaded {
+        generation: u64,
+        wallet_id: String,
+        result: Result<Box<Wallet>, ApiError>,
+    },
+    /// The answer to a top-up sent from the form.
+    TopUpDone {
+        wallet_id: String,
+        result: Result<TopUpOutcome, ApiError>,
+    },
+    /// The answer to an update sent from the form.
+    UpdateDone {
+        wallet_id: String,
+        result: Result<Box<Wallet>, ApiError>,
+    },
+}
+
+/// Side effects the runtime performs; results come back as actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadWallets {
+        generation: u64,
+    },
+    RefreshWallets {
+        generation: u64,
+        ids: Vec<String>,
+    },
+    LoadBalance {
+        generation: u64,
+        wallet_id: String,
+    },
+    /// Top up a wallet (the runtime writes the audit line).
+    TopUp {
+        wallet_id: String,
+        request: TopUpRequest,
+    },
+    /// `PUT /wallets/{id}` with only the changed fields (audited too).
+    UpdateWallet {
+        wallet_id: String,
+        request: UpdateWalletRequest,
+    },
+    /// Put text on the clipboard of the operator's terminal (OSC 52: works over SSH).
+    Copy(String),
+    Quit,
+}

@@ -1,0 +1,290 @@
+//! The console runtime: merges terminal events, API results and timers into actions, runs the
+//! reducer's effects as tasks, and redraws when something changed.
+
+pub mod terminal;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::Result;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::StreamExt;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use std::sync::Arc;
+
+use crate::api::models::WalletSearch;
+use crate::api::{ApiError, Client, TopUpOutcome};
+use crate::app::{Action, App, Effect, Origin};
+use crate::audit::{Audit, AuditOutcome, AuditRecord};
+use crate::keymap::Keymap;
+use crate::ui::{self, Theme};
+
+pub struct ConsoleOptions {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub read_only: bool,
+    pub refresh: Duration,
+    pub origin: Origin,
+    /// Test-only: panic after this long (checks the terminal is restored).
+    pub test_panic_after: Option<Duration>,
+    /// Where every mutation and its outcome is recorded.
+    pub audit: Option<Arc<Audit>>,
+    /// Top-ups above this many credits are confirmed by typing the amount.
+    pub confirm_above: Option<rust_decimal::Decimal>,
+}
+
+/// Runs effects as tasks; a newer task of the same kind aborts the older one (latest wins).
+struct Runner {
+    client: Client,
+    audit: Option<Arc<Audit>>,
+    tx: mpsc::UnboundedSender<Action>,
+    slots: HashMap<&'static str, AbortHandle>,
+}
+
+impl Runner {
+    fn spawn<F>(&mut self, slot: &'static str, fut: F)
+    where
+        F: Future<Output = Action> + Send + 'static,
+    {
+        if let Some(old) = self.slots.remove(slot) {
+            old.abort();
+        }
+        let tx = self.tx.clone();
+        let handle = tokio::spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        self.slots.insert(slot, handle.abort_handle());
+    }
+
+    fn run(&mut self, effect: Effect, out: &mut impl Write) {
+        let client = self.client.clone();
+        match effect {
+            Effect::LoadWallets { generation } => self.spawn("list", async move {
+                Action::WalletsLoaded {
+                    generation,
+                    result: client.list_wallets(None).await,
+                }
+            }),
+            Effect::RefreshWallets { generation, ids } => self.spawn("rows", async move {
+                let search = WalletSearch {
+                    wallet_ids: Some(ids.clone()),
+                    limit: ids.len().clamp(1, 1000) as u32,
+                    ..Default::default()
+                };
+                Action::WalletsRefreshed {
+                    generation,
+                    result: client.search_wallets(&search).await,
+                    ids,
+                }
+            }),
+            Effect::LoadBalance {
+                generation,
+                wallet_id,
+            } => self.spawn("balance", async move {
+                let result = client.real_time_balance(&wallet_id).await.map(Box::new);
+                Action::BalanceLoaded {
+                    generation,
+                    wallet_id,
+                    result,
+                }
+            }),
+            Effect::TopUp { wallet_id, request } => {
+                let audit = self.audit.clone();
+                self.spawn("top_up", async move {
+                    let result = client.top_up(&wallet_id, &request).await;
+                    record(
+                        audit.as_deref(),
+                        "top_up",
+                        &wallet_id,
+                        &request,
+                        audit_outcome_topup(&result),
+                    );
+                    Action::TopUpDone { wallet_id, result }
+                })
+            }
+            Effect::UpdateWallet { wallet_id, request } => {
+                let audit = self.audit.clone();
+                self.spawn("update", async move {
+                    let result = client.update_wallet(&wallet_id, &request).await.map(Box::new);
+                    let outcome = match &result {
+                        Ok(_) => (AuditOutcome::Ok, Some(200), None, None),
+                        Err(e) => (failure(e), e.status(), None, Some(e.to_string())),
+                    };
+                    record(audit.as_deref(), "update_wallet", &wallet_id, &request, outcome);
+                    Action::UpdateDone { wallet_id, result }
+                })
+            }
+            Effect::Copy(text) => {
+                let _ = out.write_all(terminal::osc52(&text).as_bytes());
+                let _ = out.flush();
+            }
+            Effect::Quit => {}
+        }
+    }
+
+    fn abort_all(&mut self) {
+        for (_, h) in self.slots.drain() {
+            h.abort();
+        }
+    }
+}
+
+type Outcome = (AuditOutcome, Option<u16>, Option<String>, Option<String>);
+
+fn failure(e: &ApiError) -> AuditOutcome {
+    if e.outcome_unknown() {
+        AuditOutcome::Unknown
+    } else {
+        AuditOutcome::Failed
+    }
+}
+
+fn audit_outcome_topup(result: &Result<TopUpOutcome, ApiError>) -> Outcome {
+    match result {
+        Ok(TopUpOutcome::Applied(r)) => (
+            AuditOutcome::Ok,
+            Some(200),
+            r.wallet_transaction.as_ref().map(|t| t.id.clone()),
+            None,
+        ),
+        Ok(TopUpOutcome::AlreadyApplied(t)) => {
+            (AuditOutcome::AlreadyApplied, Some(409), Some(t.id.clone()), None)
+        }
+        Err(e) => (failure(e), e.status(), None, Some(e.to_string())),
+    }
+}
+
+/// Appends one audit line; a failing audit log is reported in the application log, never fatal.
+fn record<T: serde::Serialize>(
+    audit: Option<&Audit>,
+    action: &str,
+    wallet_id: &str,
+    request: &T,
+    outcome: Outcome,
+) {
+    let Some(audit) = audit else { return };
+    let (outcome, http_status, transaction_id, error) = outcome;
+    let rec = AuditRecord {
+        action: action.into(),
+        wallet_id: wallet_id.into(),
+        request: serde_json::to_value(request).unwrap_or_default(),
+        outcome,
+        http_status,
+        transaction_id,
+        error,
+        job: None,
+        line: None,
+        attempts: None,
+    };
+    if let Err(e) = audit.append(&rec) {
+        tracing::error!(error = %e, path = %audit.path().display(), "cannot write the audit log");
+    }
+}
+
+pub async fn run(client: Client, opts: ConsoleOptions) -> Result<()> {
+    let mut term = terminal::enter()?;
+    let result = event_loop(&mut term, client, opts).await;
+    terminal::restore();
+    result
+}
+
+fn draw(term: &mut Terminal<terminal::Backend>, app: &App, theme: &Theme) -> Result<()> {
+    crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    term.draw(|f| ui::render(app, theme, f))?;
+    crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
+    term.backend_mut().flush()?;
+    Ok(())
+}
+
+async fn event_loop(
+    term: &mut Terminal<terminal::Backend>,
+    client: Client,
+    opts: ConsoleOptions,
+) -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut runner = Runner {
+        client,
+        audit: opts.audit.clone(),
+        tx,
+        slots: HashMap::new(),
+    };
+    let theme = opts.theme;
+    let confirm_above = opts.confirm_above;
+    let mut app = App::new(
+        opts.keymap,
+        opts.origin,
+        opts.read_only,
+        opts.refresh,
+        Instant::now(),
+        chrono::Utc::now(),
+    );
+    if let Some(c) = confirm_above {
+        app.confirm_above = c;
+    }
+    let size = term.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    for e in app.start() {
+        runner.run(e, term.backend_mut());
+    }
+
+    let mut events = EventStream::new();
+    let mut refresh = (!opts.refresh.is_zero()).then(|| {
+        let mut i = tokio::time::interval_at(tokio::time::Instant::now() + opts.refresh, opts.refresh);
+        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        i
+    });
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let panic_at = opts.test_panic_after.map(|d| tokio::time::Instant::now() + d);
+
+    loop {
+        draw(term, &app, &theme)?;
+        // Spinners need a quick tick while something loads; otherwise once a second is enough
+        // for the status bar's ages and flash expiry.
+        let tick = if app.is_busy() {
+            Duration::from_millis(120)
+        } else {
+            Duration::from_secs(1)
+        };
+        let action = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) => Action::Key(k),
+                Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
+                Some(Ok(Event::Paste(s))) => Action::Paste(s),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(a) = rx.recv() => a,
+            _ = async { match refresh.as_mut() { Some(i) => { i.tick().await; } None => std::future::pending().await } } => Action::RefreshDue,
+            _ = tokio::time::sleep(tick) => Action::Tick { now: Instant::now(), clock: chrono::Utc::now() },
+            _ = async { match panic_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+                panic!("test panic requested with --test-panic-after");
+            }
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+        };
+        // Results and keys arrive between ticks: keep the reducer's clock current.
+        if !matches!(action, Action::Tick { .. }) {
+            app.now = Instant::now();
+            app.clock = chrono::Utc::now();
+        }
+        for e in app.update(action) {
+            runner.run(e, term.backend_mut());
+        }
+        if app.should_quit {
+            break;
+        }
+    }
+    runner.abort_all();
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! The form layer: fields with hints and errors, the live preview, and the confirm/sending/
+//! unknown-outcome dialogs on top.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use crate::app::App;
+use crate::app::form::{FormKind, FormState, Stage, Submission};
+use crate::keymap::{Command, Context};
+use crate::money::{format_amount, format_credits};
+use crate::ui::Theme;
+use crate::ui::list::spinner;
+
+const LABEL: usize = 22;
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    h
+}
+
+fn key_hint(app: &App, ctx: Context, cmds: &[(Command, &str)]) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (cmd, label) in cmds {
+        if let Some(k) = app.keymap.key_label(ctx, *cmd) {
+            spans.push(Span::raw(format!(" {k} ")));
+            spans.push(Span::raw(format!("{label} ·")));
+        }
+    }
+    if let Some(last) = spans.last_mut() {
+        *last = Span::raw(last.content.trim_end_matches(" ·").to_string());
+    }
+    Line::from(spans)
+}
+
+/// Two lines about the wallet the form acts on.
+fn wallet_lines(form: &FormState) -> [String; 2] {
+    let w = match &form.kind {
+        FormKind::TopUp(f) => &f.wallet,
+        FormKind::Update(f) => &f.wallet,
+    };
+    let cur = &w.currency;
+    [
+        format!(
+            "{} · balance {} {} · {} credits",
+            w.id,
+            format_amount(&w.balance, cur),
+            cur.to_uppercase(),
+            format_credits(&w.credit_balance)
+        ),
+        format!(
+            "1 credit = {} {} · top-up rate 1 credit = {} {}",
+            format_amount(&w.conversion_rate, cur),
+            cur.to_uppercase(),
+            format_amount(&w.topup_rate(), cur),
+            cur.to_uppercase()
+        ),
+    ]
+}
+
+/// Field lines and the line index (and cursor column) of the focused field.
+fn field_lines(theme: &Theme, form: &FormState, width: u16) -> (Vec<Line<'static>>, usize, Option<u16>) {
+    let mut out = Vec::new();
+    let mut focus_line = 0;
+    let mut cursor = None;
+    for (i, f) in form.fields().iter().enumerate() {
+        let focused = i == form.focus && matches!(form.stage, Stage::Editing);
+        let (value, cur) = f.display();
+        let marker = if focused { "▶ " } else { "  " };
+        let label = format!("{marker}{:<w$}", f.label, w = LABEL - 2);
+        let value_style = if focused {
+            theme.selected(true)
+        } else {
+            ratatui::style::Style::default()
+        };
+        let shown = if value.is_empty() && focused {
+            " ".to_string()
+        } else {
+            value.clone()
+        };
+        let mut spans = vec![
+            Span::styled(label, theme.label()),
+            Span::styled(shown.clone(), value_style),
+        ];
+        let room = (width as usize).saturating_sub(LABEL + shown.chars().count() + 2);
+        let hint_inline = f.hint.as_ref().filter(|h| h.chars().count() <= room);
+        if let Some(h) = hint_inline {
+            spans.push(Span::styled(format!("  {h}"), theme.dim()));
+        }
+        if focused {
+            focus_line = out.len();
+            cursor = cur.map(|c| (LABEL + c) as u16);
+        }
+        out.push(Line::from(spans));
+        if let (Some(h), None) = (&f.hint, hint_inline) {
+            out.push(Line::styled(format!("{:LABEL$}{h}", ""), theme.dim()));
+        }
+        if let Some(e) = &f.error {
+            out.push(Line::styled(format!("{:LABEL$}✖ {e}", ""), theme.error()));
+        }
+    }
+    (out, focus_line, cursor)
+}
+
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(form) = &app.form else { return };
+    // Between the overview line and the status bar, as wide as useful.
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(2),
+        ..area
+    };
+    let rect = centered(body, area.width.min(100), body.height);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_style(theme.border(true))
+        .title(Line::styled(form.title(), theme.header()));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+
+    let mut head: Vec<Line> = wallet_lines(form)
+        .into_iter()
+        .map(|l| Line::styled(l, theme.dim()))
+        .collect();
+    if let Some(b) = &form.banner {
+        head.push(Line::styled(format!("✖ {b}"), theme.error()));
+    }
+    let mut tail = Vec::new();
+    if let FormKind::TopUp(f) = &form.kind {
+        let mut probe = f.clone();
+        let preview = probe.validate(app.clock).map(|p| f.preview(&p));
+        tail.push(match preview {
+            Some(p) => Line::styled(format!("→ {p}"), theme.success()),
+            None => Line::styled("→ fill in the fields to see the result", theme.dim()),
+        });
+    }
+    tail.push(key_hint(
+        app,
+        Context::Form,
+        &[
+            (Command::NextField, "next"),
+            (Command::ChoiceNext, "change"),
+            (Command::AddRow, "add row"),
+            (Command::Submit, "review"),
+            (Command::Back, "cancel"),
+        ],
+    ));
+    let [head_area, body_area, tail_area] = Layout::vertical([
+        Constraint::Length(head.len() as u16),
+        Constraint::Min(1),
+        Constraint::Length(tail.len() as u16),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), head_area);
+    frame.render_widget(Paragraph::new(tail).wrap(Wrap { trim: true }), tail_area);
+
+    let (lines, focus_line, cursor) = field_lines(theme, form, body_area.width);
+    let height = body_area.height as usize;
+    let scroll = (focus_line + 2).saturating_sub(height);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body_area);
+    if let Some(col) = cursor
+        && matches!(form.stage, Stage::Editing)
+    {
+        let y = body_area.y + (focus_line - scroll) as u16;
+        let x = (body_area.x + col).min(body_area.right().saturating_sub(1));
+        if y < body_area.bottom() {
+            frame.set_cursor_position(Position::new(x, y));
+        }
+    }
+    dialog(app, theme, frame, area, form);
+}
+
+fn dialog(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, form: &FormState) {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cursor_at: Option<(usize, u16)> = None;
+    let title;
+    match &form.stage {
+        Stage::Editing => return,
+        Stage::ConfirmDiscard => {
+            title = " Discard changes? ";
+            lines.push(Line::from("The form has changes that were not sent."));
+            lines.push(key_hint(
+                app,
+                Context::Confirm,
+                &[(Command::Confirm, "discard"), (Command::Back, "keep editing")],
+            ));
+        }
+        Stage::Confirm {
+            submission,
+            typed,
+            expected,
+            mismatch,
+        } => {
+            title = " Confirm ";
+            lines.extend(summary(submission));
+            if let Some(e) = expected {
+                lines.push(Line::default());
+                let prompt = format!("Type {e} to confirm: ");
+                cursor_at = Some((
+                    lines.len(),
+                    (prompt.chars().count() + typed.visual_cursor()) as u16,
+                ));
+                lines.push(Line::from(vec![
+                    Span::styled(prompt, theme.header()),
+                    Span::raw(typed.value().to_string()),
+                ]));
+                if *mismatch {
+                    lines.push(Line::styled(format!("✖ that is not {e}"), theme.error()));
+                }
+            }
+            lines.push(Line::default());
+            lines.push(key_hint(
+                app,
+                Context::Confirm,
+                &[(Command::Confirm, "send"), (Command::Back, "back to the form")],
+            ));
+        }
+        Stage::Sending { submission } => {
+            title = " Sending ";
+            lines.extend(summary(submission));
+            lines.push(Line::default());
+            lines.push(Line::from(format!("{} sending…", spinner(app.spinner))));
+        }
+        Stage::Unknown { submission, message } => {
+            title = " Outcome unknown ";
+            lines.extend(summary(submission));
+            lines.push(Line::default());
+            lines.push(Line::styled(message.clone(), theme.error()));
+            lines.push(Line::from(
+                "The request left, but no answer came back: it may or may not have been applied.",
+            ));
+            if matches!(submission, Submission::TopUp { .. }) {
+                lines.push(Line::from(
+                    "Retrying with the same idempotency key can never credit twice.",
+                ));
+            }
+            lines.push(key_hint(
+                app,
+                Context::Confirm,
+                &[
+                    (Command::Confirm, "retry with the same key"),
+                    (Command::Back, "close"),
+                ],
+            ));
+        }
+    }
+    let width = area.width.saturating_sub(8).min(90);
+    let height = (lines.len() as u16 + 4).min(area.height);
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_style(theme.border(true))
+        .title(Line::styled(title, theme.header()));
+    let inner = block.inner(rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        rect,
+    );
+    if let Some((line, col)) = cursor_at {
+        frame.set_cursor_position(Position::new(
+            inner.x + col.min(inner.width.saturating_sub(1)),
+            inner.y + line as u16,
+        ));
+    }
+}
+
+fn summary(s: &Submission) -> Vec<Line<'static>> {
+    match s {
+        Submission::TopUp { request, preview, .. } => {
+            let mut out = vec![Line::from(preview.clone())];
+            out.push(Line::from(format!("reason {}", request.transaction_reason)));
+            if let Some(e) = request.expiry_date_utc {
+                out.push(Line::from(format!(
+                    "expires {}",
+                    e.format("%Y-%m-%d %H:%M:%S UTC")
+                )));
+            }
+            if let Some(p) = request.priority {
+                out.push(Line::from(format!("priority {p}")));
+            }
+            out.push(Line::from(format!(
+                "idempotency key {}",
+                request.idempotency_key.as_deref().unwrap_or("")
+            )));
+            out
+        }
+        Submission::Update { diff, .. } => diff.iter().map(|d| Line::from(format!("• {d}"))).collect(),
+    }
+}

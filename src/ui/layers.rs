@@ -1,0 +1,103 @@
+//! Layers drawn over the screen: help (generated from the live keymap) and the error log.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use crate::app::App;
+use crate::keymap::Context;
+use crate::ui::Theme;
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    h
+}
+
+/// Help lines: every binding of every context, grouped; write actions left out in read-only.
+pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for ctx in Context::ALL {
+        let bindings: Vec<_> = app
+            .keymap
+            .bindings(*ctx)
+            .iter()
+            .filter(|b| !(b.keys.is_empty() || app.read_only && b.command.is_write()))
+            .collect();
+        if bindings.is_empty() {
+            continue;
+        }
+        out.push(Line::styled(format!("{ctx}"), theme.section()));
+        for b in bindings {
+            let keys = b.keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ");
+            out.push(Line::from(vec![
+                Span::styled(format!("  {keys:<16}"), theme.key()),
+                Span::raw(b.desc.clone()),
+            ]));
+        }
+        out.push(Line::default());
+    }
+    if app.read_only {
+        out.push(Line::styled(
+            "Read-only mode: top-up, edit and bulk are disabled.",
+            theme.dim(),
+        ));
+    }
+    out
+}
+
+pub fn help(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rect = centered(area, 64, area.height.saturating_sub(2));
+    let block = Block::bordered()
+        .border_style(theme.border(true))
+        .title(Line::styled(" Keys (Esc closes) ", theme.header()));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(help_lines(app, theme))
+            .block(block)
+            .scroll((app.layer_scroll, 0)),
+        rect,
+    );
+}
+
+pub fn errors(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rect = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
+    let block = Block::bordered()
+        .border_style(theme.border(true))
+        .title(Line::styled(
+            format!(" Recent API errors ({}) ", app.errors.len()),
+            theme.header(),
+        ));
+    let lines: Vec<Line> = if app.errors.is_empty() {
+        vec![Line::styled("No errors.", theme.dim())]
+    } else {
+        app.errors
+            .iter()
+            .map(|e| {
+                Line::from(vec![
+                    Span::styled(e.at.format("%H:%M:%S ").to_string(), theme.dim()),
+                    Span::styled(format!("{:<18}", e.call), theme.label()),
+                    Span::raw(format!(
+                        "{:>4} {:<17} ",
+                        e.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into()),
+                        e.code.as_deref().unwrap_or("")
+                    )),
+                    Span::styled(e.message.clone(), theme.error()),
+                ])
+            })
+            .collect()
+    };
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .scroll((app.layer_scroll, 0)),
+        rect,
+    );
+}

@@ -1,0 +1,293 @@
+//! The wallet list pane: only the rows on screen are built, so 100,000 wallets cost no more
+//! than forty.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+
+use crate::app::App;
+use crate::app::table::{Column, Row as WalletRow};
+use crate::money::{format_amount, format_credits, format_delta};
+use crate::ui::Theme;
+use crate::ui::theme::alert_label;
+
+/// A column on screen: what, how wide, how important (1 = always shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Col {
+    Marker,
+    Data(Column),
+    Delta,
+}
+
+struct Spec {
+    col: Col,
+    width: u16,
+    priority: u8,
+    right: bool,
+}
+
+const NAME_MIN: u16 = 14;
+
+fn specs() -> [Spec; 12] {
+    let s = |col, width, priority, right| Spec {
+        col,
+        width,
+        priority,
+        right,
+    };
+    [
+        s(Col::Marker, 1, 1, false),
+        s(Col::Data(Column::Name), NAME_MIN, 1, false),
+        s(Col::Data(Column::Id), 11, 6, false),
+        s(Col::Data(Column::Customer), 14, 5, false),
+        s(Col::Data(Column::Currency), 3, 2, false),
+        s(Col::Data(Column::Balance), 13, 1, true),
+        s(Col::Delta, 9, 2, true),
+        s(Col::Data(Column::Credits), 12, 3, true),
+        s(Col::Data(Column::Status), 6, 3, false),
+        s(Col::Data(Column::Type), 9, 5, false),
+        s(Col::Data(Column::Alert), 10, 1, false),
+        s(Col::Data(Column::Updated), 8, 4, true),
+    ]
+}
+
+/// Columns that fit in `width`, in display order, with their widths; Name takes what is left.
+pub fn fit_columns(width: u16) -> Vec<(Col, u16, bool)> {
+    let all = specs();
+    let mut chosen = vec![false; all.len()];
+    let mut used: u16 = 0;
+    for priority in 1..=6 {
+        for (i, s) in all.iter().enumerate() {
+            if s.priority != priority {
+                continue;
+            }
+            let cost = s.width + if used == 0 { 0 } else { 1 };
+            if used + cost <= width {
+                used += cost;
+                chosen[i] = true;
+            }
+        }
+    }
+    let spare = width.saturating_sub(used);
+    all.iter()
+        .zip(chosen)
+        .filter(|(_, c)| *c)
+        .map(|(s, _)| {
+            let w = if s.col == Col::Data(Column::Name) {
+                s.width + spare
+            } else {
+                s.width
+            };
+            (s.col, w, s.right)
+        })
+        .collect()
+}
+
+/// `wallet_01JAB…XYZ` → `…7Q2KX9AB`: ULIDs share their time prefix, the tail tells them apart.
+pub fn short_id(id: &str) -> String {
+    let tail: String = id
+        .chars()
+        .rev()
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if id.chars().count() > 8 {
+        format!("…{tail}")
+    } else {
+        tail
+    }
+}
+
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// "3m", "2h", "5d": compact ages for the Updated column.
+pub fn age(then: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(then) = then else { return "—".into() };
+    let secs = (now - then).num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86400),
+    }
+}
+
+fn cell_for<'a>(
+    app: &App,
+    theme: &Theme,
+    row: &'a WalletRow,
+    col: Col,
+    width: u16,
+    marked: bool,
+) -> Cell<'a> {
+    let w = &row.wallet;
+    let stale = app.is_stale(&row.meta);
+    match col {
+        Col::Marker => Cell::from(if marked { "●" } else { " " }),
+        Col::Delta => match row.meta.delta {
+            Some((d, cycle)) if cycle == app.live.cycle && !d.is_zero() => {
+                Cell::from(Line::from(format_delta(&d, &w.currency)).right_aligned())
+                    .style(theme.delta(d.is_sign_positive()))
+            }
+            _ => Cell::from(""),
+        },
+        Col::Data(c) => {
+            let text = match c {
+                Column::Name => truncate(w.display_name(), width as usize),
+                Column::Id => short_id(&w.id),
+                Column::Customer => truncate(&w.customer_id, width as usize),
+                Column::Currency => w.currency.to_uppercase(),
+                Column::Balance => format_amount(&w.balance, &w.currency),
+                Column::Credits => format_credits(&w.credit_balance),
+                Column::Status => w.wallet_status.to_string(),
+                Column::Type => w.wallet_type.to_string(),
+                Column::Alert => alert_label(&w.alert_state()),
+                Column::Updated => {
+                    if stale {
+                        "stale".into()
+                    } else {
+                        age(w.updated_at, app.clock)
+                    }
+                }
+            };
+            let style = match c {
+                Column::Alert => theme.alert(&w.alert_state()),
+                Column::Updated if stale => theme.error(),
+                Column::Status if w.wallet_status != crate::api::models::WalletStatus::Active => theme.dim(),
+                _ => Style::default(),
+            };
+            let line = if matches!(c, Column::Balance | Column::Credits | Column::Updated) {
+                Line::from(text).right_aligned()
+            } else {
+                Line::from(text)
+            };
+            Cell::from(line).style(style)
+        }
+    }
+}
+
+pub fn title(app: &App) -> String {
+    let t = &app.table;
+    let mut s = format!(" Wallets {}/{}", t.view.len(), t.len());
+    if !t.marks.is_empty() {
+        s.push_str(&format!(" · {} marked", t.marks.len()));
+    }
+    let arrow = if t.sort.descending { "▼" } else { "▲" };
+    s.push_str(&format!(
+        " · by {} {arrow} ",
+        t.sort.column.title().to_lowercase()
+    ));
+    s
+}
+
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
+    let mut title = vec![Span::styled(title(app), theme.header())];
+    if app.live.list_loading {
+        title.push(Span::raw(format!("{} loading ", spinner(app.spinner))));
+    }
+    let block = Block::bordered()
+        .border_style(theme.border(focused))
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    if app.table.is_empty() {
+        let msg = if app.live.list_loading || !app.loaded_once {
+            format!("{} Loading wallets…", spinner(app.spinner))
+        } else {
+            "No wallets.".to_string()
+        };
+        frame.render_widget(Paragraph::new(msg).block(block), area);
+        return;
+    }
+    let cols = fit_columns(inner.width);
+    let sort = app.table.sort;
+    let header = Row::new(cols.iter().map(|(col, _, right)| {
+        let mut name = match col {
+            Col::Marker => String::new(),
+            Col::Delta => "Change".into(),
+            Col::Data(c) => c.title().into(),
+        };
+        if *col == Col::Data(sort.column) {
+            name.push(if sort.descending { '▼' } else { '▲' });
+        }
+        let line = if *right {
+            Line::from(name).right_aligned()
+        } else {
+            Line::from(name)
+        };
+        Cell::from(line)
+    }))
+    .style(theme.header());
+    let height = inner.height.saturating_sub(1) as usize;
+    let t = &app.table;
+    let rows = t
+        .view
+        .iter()
+        .enumerate()
+        .skip(t.offset)
+        .take(height)
+        .filter_map(|(pos, &i)| {
+            let row = t.rows.get(i)?;
+            let marked = t.marks.contains(&row.wallet.id);
+            let cells = cols
+                .iter()
+                .map(|(col, w, _)| cell_for(app, theme, row, *col, *w, marked));
+            let r = Row::new(cells);
+            Some(if pos == t.selected {
+                r.style(theme.selected(focused))
+            } else {
+                r
+            })
+        });
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w, _)| Constraint::Length(*w)).collect();
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .block(block);
+    frame.render_widget(table, area);
+}
+
+pub fn spinner(tick: usize) -> char {
+    const FRAMES: [char; 8] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧'];
+    FRAMES[tick % FRAMES.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_fit_and_name_takes_the_rest() {
+        for width in [60u16, 78, 118, 198] {
+            let cols = fit_columns(width);
+            let total: u16 = cols.iter().map(|c| c.1).sum::<u16>() + cols.len() as u16 - 1;
+            assert_eq!(total, width, "width {width}: {cols:?}");
+            for must in [Column::Name, Column::Balance, Column::Alert] {
+                assert!(
+                    cols.iter().any(|c| c.0 == Col::Data(must)),
+                    "{must:?} missing at {width}"
+                );
+            }
+        }
+        assert_eq!(fit_columns(198).len(), 12);
+    }
+
+    #[test]
+    fn ids_and_text_shorten() {
+        assert_eq!(short_id("wallet_01JABCDEFGHJKMNPQRSTVWXYZ"), "…RSTVWXYZ");
+        assert_eq!(short_id("w_1"), "w_1");
+        assert_eq!(truncate("Acme Corporation", 6), "Acme …");
+        assert_eq!(truncate("Acme", 6), "Acme");
+    }
+}

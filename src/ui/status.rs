@@ -1,0 +1,170 @@
+//! The overview strip (top), the hints or flash line, and the status bar (bottom).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::api::models::{AlertState, WalletStatus};
+use crate::app::{App, FlashKind};
+use crate::keymap::{Command, Context};
+use crate::ui::Theme;
+use crate::ui::theme::alert_label;
+
+/// Counts by alert state and status over every loaded wallet.
+pub fn overview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut by_alert = [0usize; 4];
+    let (mut active, mut frozen, mut closed) = (0, 0, 0);
+    for r in &app.table.rows {
+        by_alert[r.wallet.alert_state().severity() as usize] += 1;
+        match r.wallet.wallet_status {
+            WalletStatus::Active => active += 1,
+            WalletStatus::Frozen => frozen += 1,
+            _ => closed += 1,
+        }
+    }
+    let wide = area.width >= 110;
+    let mut spans = Vec::new();
+    if wide {
+        spans.push(Span::styled(" flexwallet ", theme.header()));
+    }
+    for state in [
+        AlertState::InAlarm,
+        AlertState::Warning,
+        AlertState::Info,
+        AlertState::Ok,
+    ] {
+        let n = by_alert[state.severity() as usize];
+        let text = if wide {
+            format!(" {} {n} ", alert_label(&state))
+        } else {
+            format!(" {n} {} ", alert_label(&state))
+        };
+        spans.push(Span::styled(text, theme.alert(&state)));
+    }
+    // Flexprice never sets `frozen` itself: only show it when some wallet is.
+    let frozen = if frozen > 0 {
+        format!(" · {frozen} frozen")
+    } else {
+        String::new()
+    };
+    spans.push(Span::styled(
+        format!("│ {active} active{frozen} · {closed} closed"),
+        theme.dim(),
+    ));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The most useful commands of the current context, from the live keymap.
+pub fn hint_commands(app: &App) -> Vec<(String, String)> {
+    let ctx = app.context();
+    let wanted: &[Command] = match ctx {
+        Context::List => &[
+            Command::Open,
+            Command::TopUp,
+            Command::Edit,
+            Command::Mark,
+            Command::SortNext,
+            Command::Filter,
+            Command::Pause,
+            Command::Help,
+            Command::Quit,
+        ],
+        Context::Detail => &[
+            Command::Back,
+            Command::TopUp,
+            Command::Edit,
+            Command::Ledger,
+            Command::CopyId,
+            Command::Help,
+        ],
+        Context::Form | Context::Confirm => &[],
+        _ => &[Command::Back, Command::Down, Command::Up],
+    };
+    wanted
+        .iter()
+        .filter(|c| !(app.read_only && c.is_write()))
+        .filter_map(|c| Some((app.keymap.key_label(ctx, *c)?, c.hint().to_string())))
+        .collect()
+}
+
+pub fn hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if let Some(f) = &app.flash {
+        let style = match f.kind {
+            FlashKind::Error => theme.error(),
+            FlashKind::Success => theme.success(),
+            FlashKind::Info => ratatui::style::Style::default(),
+        };
+        frame.render_widget(Paragraph::new(Line::styled(format!(" {}", f.text), style)), area);
+        return;
+    }
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    for (key, desc) in hint_commands(app) {
+        let len = key.chars().count() + desc.chars().count() + 3;
+        if used + len > area.width as usize {
+            break;
+        }
+        used += len;
+        spans.push(Span::styled(format!(" {key}"), theme.key()));
+        spans.push(Span::raw(format!(" {desc} ")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// "3s ago" for the status bar.
+fn ago(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s ago"),
+        60..3600 => format!("{}m ago", secs / 60),
+        _ => format!("{}h ago", secs / 3600),
+    }
+}
+
+pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let o = &app.origin;
+    let mut spans = vec![Span::styled(
+        format!(
+            " {}{} ",
+            o.profile,
+            o.environment
+                .as_deref()
+                .map(|e| format!("@{e}"))
+                .unwrap_or_default()
+        ),
+        theme.header(),
+    )];
+    spans.push(Span::raw(format!("{} ", o.host)));
+    if app.read_only {
+        spans.push(Span::styled(" READ-ONLY ", theme.badge()));
+        spans.push(Span::raw(" "));
+    }
+    let live = if !app.live.enabled() {
+        Span::styled("live off", theme.dim())
+    } else if app.live.paused {
+        Span::styled(" ⏸ PAUSED ", theme.badge())
+    } else {
+        Span::styled(
+            format!("● LIVE {}s", app.live.interval.as_secs()),
+            theme.success(),
+        )
+    };
+    spans.push(live);
+    let age = match app.live.last_success {
+        Some(t) => ago(app.now.saturating_duration_since(t).as_secs()),
+        None => "never".into(),
+    };
+    spans.push(Span::raw(format!(" · refreshed {age}")));
+    let errors = app.recent_errors();
+    if errors > 0 {
+        let key = app
+            .keymap
+            .key_label(Context::Global, Command::ErrorLog)
+            .unwrap_or_default();
+        spans.push(Span::styled(
+            format!(" · {errors} error{} ({key})", if errors == 1 { "" } else { "s" }),
+            theme.error(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,5 @@
+//! The console, tested from outside: keymap files, whole-screen snapshots, the real binary in a PTY.
+
+mod keymap_errors;
+mod pty;
+mod pty_demo;
