@@ -2,8 +2,11 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
+pub mod audit;
+pub mod bulk;
 pub mod cli;
 pub mod config;
+pub mod dates;
 pub mod logging;
 pub mod money;
 pub mod report;

@@ -108,7 +108,11 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
             flexwallet::report::run(&client, cmd, &mut out).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Topup(_)) => Err(eyre!("bulk top-up is not built yet")),
+        Some(Command::Topup(args)) => {
+            let settings = settings(&cli).await?;
+            let client = client(&settings)?;
+            flexwallet::bulk::cli::run(&args, &settings, client).await
+        }
         None => {
             let settings = settings(&cli).await?;
             let _client = client(&settings)?;

@@ -428,10 +428,50 @@ impl Client {
             return Err(ApiError::Invalid("a top-up needs an idempotency key".into()));
         };
         let path = format!("/wallets/{}/top-up", seg(wallet_id));
-        match self
+        let result = self
             .call::<TopUpResponse, _, ()>(Method::POST, &path, None, Some(req), Repeat::Keyed)
+            .await;
+        self.resolve_top_up(wallet_id, key, result).await
+    }
+
+    /// One top-up attempt, never repeated here, for callers that own the retry loop (the bulk
+    /// engine journals each attempt and shows its retries). On failure the server's
+    /// `Retry-After` comes back with the error. A 409 on the key is resolved as in [`top_up`].
+    ///
+    /// [`top_up`]: Client::top_up
+    pub async fn top_up_once(
+        &self,
+        wallet_id: &str,
+        req: &TopUpRequest,
+    ) -> Result<TopUpOutcome, (ApiError, Option<Duration>)> {
+        let Some(key) = req.idempotency_key.as_deref().filter(|k| !k.is_empty()) else {
+            return Err((ApiError::Invalid("a top-up needs an idempotency key".into()), None));
+        };
+        let path = format!("/wallets/{}/top-up", seg(wallet_id));
+        let mut retry_after = None;
+        let result = match self.exchange::<_, ()>(Method::POST, &path, None, Some(req)).await {
+            Ok((status, text, _)) if status.is_success() => serde_json::from_str::<TopUpResponse>(&text)
+                .map_err(|e| ApiError::undecodable(status.as_u16(), &e, &text)),
+            Ok((status, text, ra)) => {
+                retry_after = ra;
+                Err(ApiError::from_reply(status.as_u16(), &path, &text))
+            }
+            Err(e) => Err(e),
+        };
+        self.resolve_top_up(wallet_id, key, result)
             .await
-        {
+            .map_err(|e| (e, retry_after))
+    }
+
+    /// A top-up's reply → outcome: a 409 `already_exists` on this wallet's key is looked up in
+    /// the ledger (reads retried as the policy allows) and becomes `AlreadyApplied`.
+    async fn resolve_top_up(
+        &self,
+        wallet_id: &str,
+        key: &str,
+        result: Result<TopUpResponse, ApiError>,
+    ) -> Result<TopUpOutcome, ApiError> {
+        match result {
             Ok(resp) => Ok(TopUpOutcome::Applied(Box::new(resp))),
             Err(err) if err.is_already_exists() => {
                 let same_wallet = err

@@ -1,0 +1,206 @@
+//! The audit log: one JSON line per attempted mutation and its outcome, appended and flushed.
+//!
+//! `$XDG_STATE_HOME/flexwallet/audit.jsonl` by default. Each record carries who (OS user), where
+//! (profile, API host, environment), what (action, wallet, request body) and how it ended. The
+//! API key is never part of any of these: request bodies are the JSON sent, not the headers.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Where mutations go and who sends them: fixed for one process.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditContext {
+    pub user: String,
+    pub profile: Option<String>,
+    pub api_host: String,
+    pub environment: Option<String>,
+}
+
+impl AuditContext {
+    /// The OS user from the environment (`USER`, `LOGNAME`, `USERNAME`), else `unknown`.
+    pub fn os_user() -> String {
+        ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    /// Applied now.
+    Ok,
+    /// An earlier attempt with the same idempotency key had applied it (confirmed in the ledger).
+    AlreadyApplied,
+    /// Refused; nothing changed.
+    Failed,
+    /// Sent, but whether it was applied is not known.
+    Unknown,
+}
+
+/// One mutation. `request` is the JSON body that was sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRecord {
+    /// `top_up`, `update_wallet`, …
+    pub action: String,
+    pub wallet_id: String,
+    pub request: serde_json::Value,
+    pub outcome: AuditOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Bulk jobs: the job id and the row's CSV line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    time: DateTime<Utc>,
+    #[serde(flatten)]
+    context: &'a AuditContext,
+    #[serde(flatten)]
+    record: &'a AuditRecord,
+}
+
+/// The appender. Shared by reference (`Arc<Audit>`) between tasks: each `append` writes one
+/// whole line under a lock, so lines from concurrent writers never interleave.
+#[derive(Debug)]
+pub struct Audit {
+    path: PathBuf,
+    context: AuditContext,
+    file: Mutex<File>,
+}
+
+impl Audit {
+    /// `$XDG_STATE_HOME/flexwallet/audit.jsonl`.
+    pub fn default_path() -> PathBuf {
+        crate::config::state_dir().join("audit.jsonl")
+    }
+
+    pub fn open(path: &Path, context: AuditContext) -> std::io::Result<Audit> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Audit {
+            path: path.to_path_buf(),
+            context,
+            file: Mutex::new(file),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn context(&self) -> &AuditContext {
+        &self.context
+    }
+
+    /// Appends one line and flushes it to the OS. O_APPEND plus a single `write_all` of the
+    /// whole line keeps other processes' lines whole too.
+    pub fn append(&self, record: &AuditRecord) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(&Line {
+            time: Utc::now(),
+            context: &self.context,
+            record,
+        })
+        .map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        let mut file = self
+            .file
+            .lock()
+            .map_err(|_| std::io::Error::other("audit log lock poisoned"))?;
+        file.write_all(&line)?;
+        file.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn context() -> AuditContext {
+        AuditContext {
+            user: "ops".into(),
+            profile: Some("prod".into()),
+            api_host: "127.0.0.1:9".into(),
+            environment: Some("env_x".into()),
+        }
+    }
+
+    fn record(i: usize) -> AuditRecord {
+        AuditRecord {
+            action: "top_up".into(),
+            wallet_id: format!("wallet_{i}"),
+            request: serde_json::json!({"credits_to_add": "10", "idempotency_key": format!("k{i}")}),
+            outcome: AuditOutcome::Ok,
+            http_status: Some(200),
+            transaction_id: Some(format!("wtxn_{i}")),
+            error: None,
+            job: Some("job1".into()),
+            line: Some(i as u64 + 2),
+            attempts: Some(1),
+        }
+    }
+
+    #[test]
+    fn concurrent_writers_produce_whole_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/audit.jsonl");
+        let audit = Arc::new(Audit::open(&path, context()).unwrap());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let audit = audit.clone();
+                std::thread::spawn(move || {
+                    for i in 0..100 {
+                        audit.append(&record(t * 100 + i)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut wallets: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                assert_eq!(v["user"], "ops");
+                assert_eq!(v["api_host"], "127.0.0.1:9");
+                assert_eq!(v["environment"], "env_x");
+                assert_eq!(v["outcome"], "ok");
+                assert!(v["time"].as_str().unwrap().ends_with('Z'));
+                v["wallet_id"].as_str().unwrap().to_string()
+            })
+            .collect();
+        wallets.sort();
+        wallets.dedup();
+        assert_eq!(wallets.len(), 800);
+    }
+
+    #[test]
+    fn reopening_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        Audit::open(&path, context()).unwrap().append(&record(1)).unwrap();
+        Audit::open(&path, context()).unwrap().append(&record(2)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+    }
+}
