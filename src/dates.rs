@@ -26,7 +26,10 @@ pub enum ExpiryError {
 pub enum ExpirySpec {
     At(DateTime<Utc>),
     /// `+30d` etc., normalised to lower case without spaces.
-    Relative { text: String, span: Duration },
+    Relative {
+        text: String,
+        span: Duration,
+    },
 }
 
 impl ExpirySpec {
@@ -63,9 +66,13 @@ pub fn parse_expiry_spec(input: &str) -> Result<ExpirySpec, ExpiryError> {
     }
     // Only the exact `YYYY-MM-DD` shape: chrono alone would also take `2026-1-5`, which hides typos.
     let shaped = t.len() == 10
-        && t.bytes()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     if shaped && let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(ExpirySpec::At(d.and_time(chrono::NaiveTime::MIN).and_utc()));
     }
@@ -165,7 +172,9 @@ mod tests {
     fn canonical_text_is_stable() {
         assert_eq!(parse_expiry_spec("+30D").unwrap().canonical(), "+30d");
         assert_eq!(
-            parse_expiry_spec("2026-12-31T01:00:00+01:00").unwrap().canonical(),
+            parse_expiry_spec("2026-12-31T01:00:00+01:00")
+                .unwrap()
+                .canonical(),
             parse_expiry_spec("2026-12-31").unwrap().canonical()
         );
     }

@@ -445,7 +445,10 @@ impl Client {
         req: &TopUpRequest,
     ) -> Result<TopUpOutcome, (ApiError, Option<Duration>)> {
         let Some(key) = req.idempotency_key.as_deref().filter(|k| !k.is_empty()) else {
-            return Err((ApiError::Invalid("a top-up needs an idempotency key".into()), None));
+            return Err((
+                ApiError::Invalid("a top-up needs an idempotency key".into()),
+                None,
+            ));
         };
         let path = format!("/wallets/{}/top-up", seg(wallet_id));
         let mut retry_after = None;

@@ -32,7 +32,9 @@ const SHOWN_ISSUES: usize = 50;
 pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Result<ExitCode> {
     let started = Instant::now();
     if settings.read_only && !args.dry_run {
-        return Err(eyre!("read-only mode: bulk top-ups are refused (use --dry-run to check a plan)"));
+        return Err(eyre!(
+            "read-only mode: bulk top-ups are refused (use --dry-run to check a plan)"
+        ));
     }
     if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
         return Err(eyre!("--concurrency must be between 1 and {MAX_CONCURRENCY}"));
@@ -84,7 +86,9 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     let cancel = handle.cancel.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: finishing rows in flight (Ctrl-C again quits now; resume is safe either way)");
+            eprintln!(
+                "\ninterrupted: finishing rows in flight (Ctrl-C again quits now; resume is safe either way)"
+            );
             cancel.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(EXIT_INTERRUPTED.into());
@@ -137,7 +141,11 @@ async fn build_plan(args: &TopupArgs, client: &Client) -> Result<Option<Plan>> {
         .wrap_err("looking up the plan's wallets (nothing was sent)")?;
     let opts = PlanOptions {
         allow_duplicates: args.allow_duplicates,
-        target: format!("{}#{}", client.base_url(), client.environment_id().unwrap_or_default()),
+        target: format!(
+            "{}#{}",
+            client.base_url(),
+            client.environment_id().unwrap_or_default()
+        ),
         now,
         source: Some(file.clone()),
     };
@@ -193,7 +201,10 @@ pub fn summary(plan: &Plan, csv: &Path, journal: &Path) -> String {
         }
     }
     if plan.warnings.len() > SHOWN_ISSUES {
-        s.push_str(&format!("  … and {} more warnings\n", plan.warnings.len() - SHOWN_ISSUES));
+        s.push_str(&format!(
+            "  … and {} more warnings\n",
+            plan.warnings.len() - SHOWN_ISSUES
+        ));
     }
     s.push_str(&format!("  journal: {}\n", journal.display()));
     s
@@ -249,7 +260,10 @@ async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<Progress>, t
         let c = p.counts;
         let to_send = (c.total - c.done_before) as u64;
         let finished = c.finished_this_run() as u64;
-        let detail = format!("failed {} · unknown {} · retries {}", c.failed, c.unknown, c.retries);
+        let detail = format!(
+            "failed {} · unknown {} · retries {}",
+            c.failed, c.unknown, c.retries
+        );
         if tty {
             let b = bar.get_or_insert_with(|| new_bar(to_send));
             b.set_position(finished);
@@ -277,9 +291,9 @@ async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<Progress>, t
 
 fn new_bar(len: u64) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}",
-    ) {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
+    {
         bar.set_style(style);
     }
     bar
@@ -327,7 +341,10 @@ fn outcome_text(report: &JobReport, journal: &Path, elapsed: Duration) -> String
         }
     }
     if shown > SHOWN_ISSUES {
-        s.push_str(&format!("  … and {} more (see --results)\n", shown - SHOWN_ISSUES));
+        s.push_str(&format!(
+            "  … and {} more (see --results)\n",
+            shown - SHOWN_ISSUES
+        ));
     }
     if let Some(reason) = &report.stopped {
         s.push_str(&format!("stopped: {reason}\n"));

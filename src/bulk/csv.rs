@@ -144,13 +144,19 @@ fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Resu
         let name = std::str::from_utf8(raw)
             .map_err(|_| Issue::at(line, format!("column {} of the header is not valid UTF-8", i + 1)))?;
         if name.is_empty() {
-            return Err(Issue::at(line, format!("column {} of the header has no name", i + 1)));
+            return Err(Issue::at(
+                line,
+                format!("column {} of the header has no name", i + 1),
+            ));
         }
         let lower = name.to_ascii_lowercase();
         let column = if lower.starts_with(METADATA_PREFIX) {
             let key = &name[METADATA_PREFIX.len()..];
             if key.is_empty() {
-                return Err(Issue::at(line, format!("column {:?} needs a key after \"metadata.\"", name)));
+                return Err(Issue::at(
+                    line,
+                    format!("column {:?} needs a key after \"metadata.\"", name),
+                ));
             }
             Column::Metadata(key.to_string())
         } else if let Some(k) = KNOWN.iter().find(|k| **k == lower) {
@@ -169,7 +175,10 @@ fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Resu
             Column::Metadata(k) => format!("{METADATA_PREFIX}{k}"),
         };
         if seen.contains(&id) {
-            return Err(Issue::at(line, format!("column {name:?} appears twice in the header")));
+            return Err(Issue::at(
+                line,
+                format!("column {name:?} appears twice in the header"),
+            ));
         }
         seen.push(id);
         columns.push(column);
@@ -203,7 +212,11 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        LineCounter { bytes, pos: 0, line: 1 }
+        LineCounter {
+            bytes,
+            pos: 0,
+            line: 1,
+        }
     }
 
     /// The line of the first character at or after `byte` that is not a line break (a
@@ -216,7 +229,10 @@ impl<'a> LineCounter<'a> {
         if target < self.pos {
             return self.line;
         }
-        self.line += self.bytes[self.pos..target].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.line += self.bytes[self.pos..target]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
         self.pos = target;
         self.line
     }
@@ -253,7 +269,10 @@ mod tests {
         assert_eq!(rows[0].wallet_id.as_deref(), Some("wallet_a"));
         assert_eq!(rows[0].credits_to_add.as_deref(), Some("10"));
         assert_eq!(rows[0].description.as_deref(), Some("refund, incident 42"));
-        assert_eq!(rows[0].metadata, vec![("Ticket".to_string(), "INC-42".to_string())]);
+        assert_eq!(
+            rows[0].metadata,
+            vec![("Ticket".to_string(), "INC-42".to_string())]
+        );
         assert_eq!(rows[1].line, 5);
         assert_eq!(rows[1].description.as_deref(), Some("two\nlines"));
         assert!(rows[1].metadata.is_empty());
@@ -265,7 +284,10 @@ mod tests {
             ("credits_to_add,transaction_reason\n", "wallet_id"),
             ("wallet_id,transaction_reason\n", "credits_to_add"),
             ("wallet_id,amount\n", "transaction_reason"),
-            ("wallet_id,credit_to_add,transaction_reason\n", "unknown column \"credit_to_add\""),
+            (
+                "wallet_id,credit_to_add,transaction_reason\n",
+                "unknown column \"credit_to_add\"",
+            ),
             ("wallet_id,amount,amount,transaction_reason\n", "twice"),
             ("wallet_id,amount,transaction_reason,\n", "no name"),
             ("wallet_id,amount,transaction_reason,metadata.\n", "needs a key"),
@@ -282,7 +304,8 @@ mod tests {
 
     #[test]
     fn row_problems_are_collected_with_lines() {
-        let text = "wallet_id,amount,transaction_reason\nw1,1,FREE_CREDIT_GRANT\nw2,1,000,FREE_CREDIT_GRANT\n\nw3\n";
+        let text =
+            "wallet_id,amount,transaction_reason\nw1,1,FREE_CREDIT_GRANT\nw2,1,000,FREE_CREDIT_GRANT\n\nw3\n";
         let issues = read(text.as_bytes(), false).unwrap_err();
         assert_eq!(lines(&issues), vec![3, 5]);
         assert!(issues[0].message.contains("4 fields"));

@@ -115,11 +115,23 @@ impl Counts {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Started,
-    Sending { row: usize, attempt: u32 },
-    Retrying { row: usize, delay: Duration, error: String },
-    Finished { row: usize, status: RowStatus },
+    Sending {
+        row: usize,
+        attempt: u32,
+    },
+    Retrying {
+        row: usize,
+        delay: Duration,
+        error: String,
+    },
+    Finished {
+        row: usize,
+        status: RowStatus,
+    },
     /// No new rows start: the operator cancelled, or an answer means none can succeed.
-    Stopping { reason: String },
+    Stopping {
+        reason: String,
+    },
     /// The last event; the same report the task returns.
     Completed(Arc<JobReport>),
 }
@@ -346,7 +358,10 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
         };
         if let Err(e) = shared.journal.append(&sending).await {
             // Not durable, so not sent: the row stays as it was.
-            shared.halt(format!("cannot write the journal {}: {e}", shared.journal.path().display()));
+            shared.halt(format!(
+                "cannot write the journal {}: {e}",
+                shared.journal.path().display()
+            ));
             return;
         }
         let counts = shared.update(i, |s, c| {
@@ -366,7 +381,14 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
             other => return finish(shared, i, attempt, machine.maybe_applied(), other).await,
         };
         if shared.stop.is_cancelled() {
-            return finish(shared, i, attempt, machine.maybe_applied(), machine.give_up(error)).await;
+            return finish(
+                shared,
+                i,
+                attempt,
+                machine.maybe_applied(),
+                machine.give_up(error),
+            )
+            .await;
         }
         let counts = shared.update(i, |s, c| {
             s.error = Some(error.clone());
@@ -473,7 +495,10 @@ async fn finish<S: TopUpSender>(
             attempts: Some(attempts),
         };
         if let Err(e) = audit.append(&entry) {
-            shared.halt(format!("cannot write the audit log {}: {e}", audit.path().display()));
+            shared.halt(format!(
+                "cannot write the audit log {}: {e}",
+                audit.path().display()
+            ));
         }
     }
     let counts = shared.update(i, |s, _| {

@@ -10,7 +10,9 @@ use super::plan::{Plan, PlannedRow};
 
 /// `$XDG_STATE_HOME/flexwallet/jobs/<job>.jsonl`.
 pub fn default_journal_path(job: &str) -> PathBuf {
-    crate::config::state_dir().join("jobs").join(format!("{job}.jsonl"))
+    crate::config::state_dir()
+        .join("jobs")
+        .join(format!("{job}.jsonl"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +29,11 @@ pub enum PrepareError {
         plan_job: String,
     },
     #[error("{}: row {row} of the journal does not match the plan: {reason}", .path.display())]
-    RowMismatch { path: PathBuf, row: usize, reason: String },
+    RowMismatch {
+        path: PathBuf,
+        row: usize,
+        reason: String,
+    },
     #[error("nothing to resume: there is no journal at {}", .path.display())]
     NothingToResume { path: PathBuf },
 }
@@ -68,7 +74,11 @@ pub fn prepare(plan: &Plan, path: &Path, resume: bool) -> Result<Prepared, Prepa
             .iter()
             .filter(|r| matches!(r, Record::Planned { .. }))
             .count();
-        if !sent_anything && planned != plan.rows.len() {
+        let same_or_no_header = match replay.records.first() {
+            Some(Record::Job { job, .. }) => *job == plan.job,
+            _ => true,
+        };
+        if !sent_anything && same_or_no_header && planned != plan.rows.len() {
             // A crash while the journal was being created: nothing was sent, start it afresh.
             std::fs::remove_file(path).map_err(|source| JournalError::Io {
                 path: path.to_path_buf(),
@@ -152,7 +162,10 @@ fn continue_journal(plan: &Plan, path: &Path, replay: Replay) -> Result<Prepared
     for record in &replay.records {
         let Some(row) = record.row() else { continue };
         if row >= plan.rows.len() {
-            return Err(mismatch(row, format!("the plan has only {} rows", plan.rows.len())));
+            return Err(mismatch(
+                row,
+                format!("the plan has only {} rows", plan.rows.len()),
+            ));
         }
         if let Record::Planned {
             line,
@@ -170,7 +183,10 @@ fn continue_journal(plan: &Plan, path: &Path, replay: Replay) -> Result<Prepared
             if *wallet_id != p.wallet_id || *key != p.key {
                 return Err(mismatch(
                     row,
-                    format!("journal has {wallet_id} with key {key}, plan has {} with key {}", p.wallet_id, p.key),
+                    format!(
+                        "journal has {wallet_id} with key {key}, plan has {} with key {}",
+                        p.wallet_id, p.key
+                    ),
                 ));
             }
             rows[row] = Some(PlannedRow {

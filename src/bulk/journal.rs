@@ -51,7 +51,11 @@ pub enum Record {
         request: Box<TopUpRequest>,
     },
     /// About to send attempt `attempt` (1-based, counted over the whole job's life).
-    Sending { row: usize, attempt: u32, at: DateTime<Utc> },
+    Sending {
+        row: usize,
+        attempt: u32,
+        at: DateTime<Utc>,
+    },
     /// The server applied it (now or, with `already_applied`, on an earlier attempt).
     Done {
         row: usize,
@@ -74,10 +78,18 @@ pub enum Record {
         at: DateTime<Utc>,
     },
     /// Sent, outcome unknown after every retry (or cut short): re-sent with the same key on resume.
-    Unknown { row: usize, error: String, at: DateTime<Utc> },
+    Unknown {
+        row: usize,
+        error: String,
+        at: DateTime<Utc>,
+    },
     /// Not applied, but not refused either (rate limited, unreachable, or stopped before a
     /// retry): sent again on resume.
-    Deferred { row: usize, error: String, at: DateTime<Utc> },
+    Deferred {
+        row: usize,
+        error: String,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Record {
@@ -99,7 +111,11 @@ pub enum JournalError {
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{}:{line}: corrupt journal record: {reason}", .path.display())]
-    Corrupt { path: PathBuf, line: u64, reason: String },
+    Corrupt {
+        path: PathBuf,
+        line: u64,
+        reason: String,
+    },
     #[error("{}: another flexwallet process is running this job (the journal is locked)", .path.display())]
     Locked { path: PathBuf },
 }

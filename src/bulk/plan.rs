@@ -131,7 +131,11 @@ pub fn drafts_from_csv(
             Err(mut e) => issues.append(&mut e),
         }
     }
-    if issues.is_empty() { Ok(drafts) } else { Err(issues) }
+    if issues.is_empty() {
+        Ok(drafts)
+    } else {
+        Err(issues)
+    }
 }
 
 fn draft(
@@ -195,17 +199,20 @@ fn draft(
             .map_err(|e| issues.push(Issue::field(line, bulk_csv::EXPIRY_DATE_UTC, e.to_string())))
             .ok()
     });
-    let priority = raw.priority.as_deref().and_then(|text| match text.parse::<i64>() {
-        Ok(p) if p >= 0 && text.bytes().all(|b| b.is_ascii_digit()) => Some(p),
-        _ => {
-            issues.push(Issue::field(
-                line,
-                bulk_csv::PRIORITY,
-                format!("{text:?} is not a whole number ≥ 0 (lower is consumed first)"),
-            ));
-            None
-        }
-    });
+    let priority = raw
+        .priority
+        .as_deref()
+        .and_then(|text| match text.parse::<i64>() {
+            Ok(p) if p >= 0 && text.bytes().all(|b| b.is_ascii_digit()) => Some(p),
+            _ => {
+                issues.push(Issue::field(
+                    line,
+                    bulk_csv::PRIORITY,
+                    format!("{text:?} is not a whole number ≥ 0 (lower is consumed first)"),
+                ));
+                None
+            }
+        });
     if let Some(key) = &raw.idempotency_key
         && (key.len() > MAX_KEY_LEN || key.chars().any(|c| c.is_whitespace() || c.is_control()))
     {
@@ -238,7 +245,11 @@ pub fn parse_reason(text: &str) -> Result<TransactionReason, String> {
         Ok(r)
     } else {
         let allowed: Vec<&str> = TransactionReason::TOP_UP.iter().map(|r| r.as_str()).collect();
-        Err(format!("{:?} is not a top-up reason; use one of {}", text.trim(), allowed.join(", ")))
+        Err(format!(
+            "{:?} is not a top-up reason; use one of {}",
+            text.trim(),
+            allowed.join(", ")
+        ))
     }
 }
 
@@ -310,7 +321,10 @@ impl Plan {
             if let Some(first) = first_line.get(d.wallet_id.as_str()) {
                 let msg = format!("wallet {} is also on line {first}", d.wallet_id);
                 if opts.allow_duplicates {
-                    warnings.push(Issue::at(line, format!("{msg}: it will be credited on both rows")));
+                    warnings.push(Issue::at(
+                        line,
+                        format!("{msg}: it will be credited on both rows"),
+                    ));
                 } else {
                     errors.push(Issue::field(
                         line,
@@ -343,7 +357,10 @@ impl Plan {
                     errors.push(Issue::field(
                         line,
                         bulk_csv::WALLET_ID,
-                        format!("wallet {} is closed (crediting a closed wallet is almost always a mistake)", d.wallet_id),
+                        format!(
+                            "wallet {} is closed (crediting a closed wallet is almost always a mistake)",
+                            d.wallet_id
+                        ),
                     ));
                     continue;
                 }
@@ -360,13 +377,21 @@ impl Plan {
                         errors.push(Issue::field(
                             line,
                             bulk_csv::AMOUNT,
-                            format!("wallet {} has top-up rate {rate}: give credits_to_add instead", d.wallet_id),
+                            format!(
+                                "wallet {} has top-up rate {rate}: give credits_to_add instead",
+                                d.wallet_id
+                            ),
                         ));
                         continue;
                     }
-                    let credits = (a / rate).round_dp_with_strategy(STORED_SCALE, RoundingStrategy::MidpointAwayFromZero);
+                    let credits = (a / rate)
+                        .round_dp_with_strategy(STORED_SCALE, RoundingStrategy::MidpointAwayFromZero);
                     if credits <= Decimal::ZERO {
-                        errors.push(Issue::field(line, bulk_csv::AMOUNT, "is worth less than the smallest credit"));
+                        errors.push(Issue::field(
+                            line,
+                            bulk_csv::AMOUNT,
+                            "is worth less than the smallest credit",
+                        ));
                         continue;
                     }
                     (credits, a)

@@ -21,7 +21,10 @@ fn formatting_does_not_change_the_job_or_keys() {
     assert_eq!(a.job, b.job);
     assert_eq!(a.job.len(), 16);
     let keys: Vec<&str> = a.rows.iter().map(|r| r.key.as_str()).collect();
-    assert_eq!(keys, vec![format!("bulk-{}-1", a.job), format!("bulk-{}-2", a.job)]);
+    assert_eq!(
+        keys,
+        vec![format!("bulk-{}-1", a.job), format!("bulk-{}-2", a.job)]
+    );
     assert_eq!(
         b.rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
         keys,
@@ -90,7 +93,11 @@ fn every_bad_field_is_reported_with_its_line() {
     let e = plan_from(text, &options()).unwrap_err();
     assert_eq!(lines(&e), (2..=14).collect::<Vec<u64>>(), "{e:#?}");
     let msg = |line: u64| e.iter().find(|i| i.line == line).unwrap().to_string();
-    assert!(msg(2).contains("credits_to_add") && msg(2).contains("plain decimal"), "{}", msg(2));
+    assert!(
+        msg(2).contains("credits_to_add") && msg(2).contains("plain decimal"),
+        "{}",
+        msg(2)
+    );
     assert!(msg(3).contains("greater than zero"));
     assert!(msg(5).contains("at most 9 decimal places"));
     assert!(msg(6).contains("not a top-up reason"));
@@ -174,10 +181,7 @@ fn confirmation_needs_the_exact_total() {
 
 #[test]
 fn reasons_are_case_insensitive_and_limited_to_top_ups() {
-    assert_eq!(
-        parse_reason(" credit_note "),
-        Ok(TransactionReason::CreditNote)
-    );
+    assert_eq!(parse_reason(" credit_note "), Ok(TransactionReason::CreditNote));
     let e = parse_reason("INVOICE_PAYMENT").unwrap_err();
     assert!(e.contains("PURCHASED_CREDIT_DIRECT"), "{e}");
 }

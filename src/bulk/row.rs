@@ -123,11 +123,21 @@ pub struct DoneInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     Done(DoneInfo),
-    Failed { error: String, http_status: Option<u16> },
-    Unknown { error: String },
+    Failed {
+        error: String,
+        http_status: Option<u16>,
+    },
+    Unknown {
+        error: String,
+    },
     /// Certainly not applied, retries used up: send again on resume.
-    Deferred { error: String },
-    Retry { delay: Duration, error: String },
+    Deferred {
+        error: String,
+    },
+    Retry {
+        delay: Duration,
+        error: String,
+    },
 }
 
 /// One row's attempts within one run.
@@ -183,7 +193,10 @@ impl RowMachine {
         } else if tx.transaction_status == TransactionStatus::Failed {
             Some("that transaction failed on the server".to_string())
         } else if !same_quantity(row, tx) {
-            Some(format!("it credited {} credits, this row {}", tx.credit_amount, row.credits))
+            Some(format!(
+                "it credited {} credits, this row {}",
+                tx.credit_amount, row.credits
+            ))
         } else {
             None
         };
@@ -214,7 +227,10 @@ impl RowMachine {
                 .map(str::to_string);
             return match elsewhere {
                 Some(w) => self.refused(
-                    format!("idempotency key {} was already used on wallet {w}: {error}", row.key),
+                    format!(
+                        "idempotency key {} was already used on wallet {w}: {error}",
+                        row.key
+                    ),
                     Some(409),
                 ),
                 None => Verdict::Unknown {

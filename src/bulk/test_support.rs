@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::csv as bulk_csv;
 use super::plan::{self, Plan, PlanOptions};
-use crate::api::models::{Transaction, TopUpResponse, Wallet};
+use crate::api::models::{TopUpResponse, Transaction, Wallet};
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 8, 22, 10, 0, 0).unwrap()
