@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 
+use super::Issue;
 use super::executor::{RowState, RowStatus};
 use super::journal::{self, Journal, JournalError, Record, Replay};
 use super::plan::{Plan, PlannedRow};
@@ -217,6 +219,102 @@ fn continue_journal(plan: &Plan, path: &Path, replay: Replay) -> Result<Prepared
         journal,
         resumed: true,
     })
+}
+
+/// A row another job credited.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorCredit {
+    pub job: String,
+    pub wallet_id: String,
+    pub credits: Decimal,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Credits done by other jobs since `since`, from the journals in `dir`. An edited CSV is a new
+/// job with new keys, so the server cannot catch a row credited by the earlier version: this
+/// is how the CLI warns about it. Unreadable journals are skipped (they guard nothing here).
+pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Vec<PriorCredit> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "jsonl") {
+            continue;
+        }
+        let Ok(replay) = journal::read(&path) else {
+            continue;
+        };
+        let job = match replay.records.first() {
+            Some(Record::Job { job, .. }) if job != exclude_job => job.clone(),
+            _ => continue,
+        };
+        let mut planned = std::collections::HashMap::new();
+        for r in &replay.records {
+            match r {
+                Record::Planned {
+                    row,
+                    wallet_id,
+                    credits,
+                    request,
+                    ..
+                } => {
+                    planned.insert(
+                        *row,
+                        (
+                            wallet_id.clone(),
+                            *credits,
+                            request.transaction_reason.to_string(),
+                        ),
+                    );
+                }
+                Record::Done { row, at, .. } if *at >= since => {
+                    if let Some((wallet_id, credits, reason)) = planned.get(row) {
+                        found.push(PriorCredit {
+                            job: job.clone(),
+                            wallet_id: wallet_id.clone(),
+                            credits: *credits,
+                            reason: reason.clone(),
+                            at: *at,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// Rows of `plan` that another job already credited the same way (wallet, credits, reason).
+pub fn repeat_warnings(plan: &Plan, prior: &[PriorCredit]) -> Vec<Issue> {
+    let mut by_wallet: std::collections::HashMap<&str, Vec<&PriorCredit>> = std::collections::HashMap::new();
+    for p in prior {
+        by_wallet.entry(p.wallet_id.as_str()).or_default().push(p);
+    }
+    plan.rows
+        .iter()
+        .filter_map(|row| {
+            let reason = row.request.transaction_reason.to_string();
+            let hit = by_wallet
+                .get(row.wallet_id.as_str())?
+                .iter()
+                .find(|p| p.credits == row.credits && p.reason == reason)?;
+            Some(Issue::at(
+                row.line,
+                format!(
+                    "wallet {} was already credited {} credits ({}) by job {} at {}",
+                    row.wallet_id,
+                    crate::money::wire_text(&hit.credits),
+                    hit.reason,
+                    hit.job,
+                    hit.at.format("%Y-%m-%d %H:%M UTC")
+                ),
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

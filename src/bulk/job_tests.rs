@@ -111,3 +111,36 @@ fn a_journal_torn_while_being_created_is_started_afresh() {
     drop(p);
     assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 4);
 }
+
+#[test]
+fn credits_of_another_recent_job_are_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = simple_plan(3);
+    let p = prepare(&first, &dir.path().join(format!("{}.jsonl", first.job)), false).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let done = |row| Record::Done {
+            row,
+            transaction_id: None,
+            credit_balance: None,
+            balance: None,
+            already_applied: false,
+            at: Utc::now(),
+        };
+        p.journal.append(&done(0)).await.unwrap();
+        p.journal.append(&done(2)).await.unwrap();
+    });
+    drop(p);
+    // The operator fixed something and re-ran: a different job with the same first rows.
+    let edited = simple_plan(4);
+    assert_ne!(edited.job, first.job);
+    let since = Utc::now() - chrono::Duration::days(7);
+    let prior = recent_credits(dir.path(), since, &edited.job);
+    assert_eq!(prior.len(), 2);
+    let warnings = repeat_warnings(&edited, &prior);
+    assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), vec![2, 4]);
+    assert!(warnings[0].message.contains(&first.job));
+    // Its own journal never counts, and old credits are out of the window.
+    assert!(recent_credits(dir.path(), since, &first.job).is_empty());
+    assert!(recent_credits(dir.path(), Utc::now() + chrono::Duration::hours(1), &edited.job).is_empty());
+}
