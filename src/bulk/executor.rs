@@ -161,6 +161,16 @@ impl JobReport {
     pub fn all_done(&self) -> bool {
         self.counts.done == self.counts.total
     }
+
+    /// Wallets of rows not done (failed, unknown or pending), for the console to keep marked.
+    pub fn not_done_wallets(&self) -> Vec<&str> {
+        self.rows
+            .iter()
+            .zip(&self.states)
+            .filter(|(_, s)| s.status != RowStatus::Done)
+            .map(|(r, _)| r.wallet_id.as_str())
+            .collect()
+    }
 }
 
 /// What a driver holds while the job runs: the progress stream, the cancel switch, the result.

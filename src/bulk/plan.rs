@@ -238,6 +238,20 @@ fn draft(
     }
 }
 
+/// The console's bulk form: one draft per marked wallet, all alike. `line` is the wallet's
+/// 1-based position in the selection, so messages can point at it.
+pub fn drafts_for_wallets(wallet_ids: &[String], template: &DraftRow) -> Vec<DraftRow> {
+    wallet_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| DraftRow {
+            line: i as u64 + 1,
+            wallet_id: id.clone(),
+            ..template.clone()
+        })
+        .collect()
+}
+
 /// A top-up reason as typed (case-insensitive); only the six Flexprice accepts on a top-up.
 pub fn parse_reason(text: &str) -> Result<TransactionReason, String> {
     let r = TransactionReason::parse(&text.trim().to_ascii_uppercase());

@@ -191,3 +191,31 @@ fn empty_plan_is_an_error() {
     let e = plan_from("wallet_id,credits_to_add,transaction_reason\n\n", &options()).unwrap_err();
     assert!(e[0].message.contains("no rows"));
 }
+
+#[test]
+fn a_selection_becomes_one_draft_per_wallet() {
+    let template = DraftRow {
+        line: 0,
+        wallet_id: String::new(),
+        quantity: Quantity::Credits(d("25")),
+        reason: TransactionReason::FreeCreditGrant,
+        expiry: None,
+        priority: None,
+        description: Some("incident".into()),
+        metadata: Metadata::new(),
+        idempotency_key: None,
+    };
+    let ids = vec!["w3".to_string(), "w1".to_string()];
+    let drafts = drafts_for_wallets(&ids, &template);
+    let p = Plan::build(drafts.clone(), &wallets(5), &options()).unwrap();
+    assert_eq!(
+        p.rows
+            .iter()
+            .map(|r| (r.line, r.wallet_id.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(1, "w3"), (2, "w1")]
+    );
+    assert_eq!(p.totals.credits, d("50"));
+    // The same selection and form is the same job.
+    assert_eq!(Plan::build(drafts, &wallets(5), &options()).unwrap().job, p.job);
+}
