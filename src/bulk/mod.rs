@@ -14,10 +14,12 @@
 
 pub mod cli;
 pub mod csv;
+pub mod draft;
 pub mod executor;
 pub mod job;
 pub mod journal;
 pub mod plan;
+pub mod progress;
 pub mod results;
 pub mod row;
 #[cfg(test)]
