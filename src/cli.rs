@@ -231,6 +231,10 @@ pub struct TopupArgs {
     /// Allow the same wallet on several rows.
     #[arg(long)]
     pub allow_duplicates: bool,
+    /// Send rows that another job credited the same way in the last 7 days (an edited CSV is a
+    /// new job: without this, such rows stop the job before anything is sent).
+    #[arg(long)]
+    pub allow_repeat: bool,
     /// Write the results CSV here.
     #[arg(long, value_name = "OUT.csv")]
     pub results: Option<PathBuf>,

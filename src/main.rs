@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, WrapErr};
 use secrecy::SecretString;
 
 use flexwallet::api::{Client, ClientConfig};
@@ -164,7 +164,11 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Topup(_)) => Err(eyre!("bulk top-up is not built yet")),
+        Some(Command::Topup(args)) => {
+            let (settings, _sandbox) = settings(&cli).await?;
+            let client = client(&settings)?;
+            flexwallet::bulk::cli::run(&args, &settings, client).await
+        }
         None => {
             let keymap_file =
                 config::default_config_path().and_then(|p| p.parent().map(|d| d.join("keymap.toml")));

@@ -84,10 +84,10 @@ impl fmt::Debug for Client {
 }
 
 /// A reply as it came: status, body text and the `Retry-After` it asked for.
-struct Reply {
-    status: StatusCode,
-    text: String,
-    retry_after: Option<Duration>,
+pub(super) struct Reply {
+    pub(super) status: StatusCode,
+    pub(super) text: String,
+    pub(super) retry_after: Option<Duration>,
 }
 
 /// rustls needs a process-wide crypto provider; ring is small and builds everywhere.
@@ -211,7 +211,7 @@ impl Client {
     }
 
     /// One HTTP exchange, logged (method, path, status, attempt, duration; never headers).
-    async fn exchange<B: Serialize + ?Sized, Q: Serialize + ?Sized>(
+    pub(super) async fn exchange<B: Serialize + ?Sized, Q: Serialize + ?Sized>(
         &self,
         method: &Method,
         path: &str,

@@ -78,6 +78,54 @@ impl Client {
         let (result, attempts) = self
             .call_counted::<TopUpResponse, _, ()>(Method::POST, &path, None, Some(req), Repeat::Keyed)
             .await;
+        self.settle_top_up(wallet_id, key, req, result, attempts).await
+    }
+
+    /// One top-up attempt, never repeated here, for callers that own the retry loop (the bulk
+    /// engine journals each attempt and shows its retries). On failure the server's
+    /// `Retry-After` comes back with the error. A 409 on the key is settled as in [`Client::top_up`].
+    pub async fn top_up_once(
+        &self,
+        wallet_id: &str,
+        req: &TopUpRequest,
+    ) -> Result<TopUpOutcome, (ApiError, Option<std::time::Duration>)> {
+        let Some(key) = req.idempotency_key.as_deref().filter(|k| !k.is_empty()) else {
+            return Err((
+                ApiError::Invalid("a top-up needs an idempotency key".into()),
+                None,
+            ));
+        };
+        let path = format!("/wallets/{}/top-up", seg(wallet_id));
+        let mut retry_after = None;
+        let result = match self
+            .exchange::<_, ()>(&Method::POST, &path, None, Some(req), 1)
+            .await
+        {
+            Ok(r) if r.status.is_success() => {
+                super::client::decode::<TopUpResponse>(r.status.as_u16(), &r.text)
+            }
+            Ok(r) => {
+                retry_after = r.retry_after;
+                Err(ApiError::from_reply(r.status.as_u16(), &path, &r.text))
+            }
+            Err(e) => Err(e),
+        };
+        self.settle_top_up(wallet_id, key, req, result, 1)
+            .await
+            .map_err(|e| (e, retry_after))
+    }
+
+    /// A top-up's reply → outcome. A 409 `already_exists` means the key was used: when the
+    /// ledger shows this very top-up on this wallet under that key, the answer is
+    /// `AlreadyApplied` with that transaction; otherwise the 409 stands.
+    async fn settle_top_up(
+        &self,
+        wallet_id: &str,
+        key: &str,
+        req: &TopUpRequest,
+        result: Result<TopUpResponse, ApiError>,
+        attempts: u32,
+    ) -> Result<TopUpOutcome, ApiError> {
         match result {
             Ok(resp) => Ok(TopUpOutcome::Applied(Box::new(resp))),
             Err(err) if err.is_already_exists() => {

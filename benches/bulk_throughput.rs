@@ -1,0 +1,219 @@
+//! Bulk throughput (rows/s) at concurrency 1, 8, 32 and 64 against an embedded sandbox, next to
+//! the sandbox's own ceiling measured the same way in the same run: raw keyed top-ups at the
+//! same concurrencies with no plan, journal or audit log.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use criterion::{Criterion, Throughput, criterion_group};
+use secrecy::SecretString;
+
+use flexwallet::api::models::{TopUpRequest, TransactionReason, Wallet};
+use flexwallet::api::{Client, ClientConfig};
+use flexwallet::audit::{Audit, AuditContext};
+use flexwallet::bulk::{self, ExecOptions, Plan, PlanOptions, plan};
+use flexwallet::cli::SandboxArgs;
+
+const ROWS: usize = 400;
+const CONCURRENCY: [usize; 4] = [1, 8, 32, 64];
+
+struct Bench {
+    rt: tokio::runtime::Runtime,
+    client: Client,
+    url: String,
+    wallets: Vec<Wallet>,
+    dir: tempfile::TempDir,
+    audit: Arc<Audit>,
+    run: AtomicU64,
+    /// (label, rows, seconds) over every measured iteration.
+    figures: Mutex<Vec<(String, usize, f64)>>,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (client, url, wallets) = rt.block_on(async {
+            let args = SandboxArgs {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                db: None,
+                api_key: "sk_bench".into(),
+                environment_id: "env_bench".into(),
+                wallets: ROWS,
+                seed: 1,
+                burn: 0,
+                faults: Default::default(),
+            };
+            let sb = flexwallet::sandbox::start_embedded(args).await.unwrap();
+            let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
+            cfg.environment_id = Some(sb.environment_id.clone());
+            let client = Client::new(cfg).unwrap();
+            let wallets = client.list_wallets(None).await.unwrap();
+            (client, sb.url, wallets)
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = AuditContext {
+            user: "bench".into(),
+            profile: None,
+            api_host: client.host().to_string(),
+            environment: None,
+        };
+        let audit = Arc::new(Audit::open(&dir.path().join("audit.jsonl"), ctx).unwrap());
+        Bench {
+            rt,
+            client,
+            url,
+            wallets,
+            dir,
+            audit,
+            run: AtomicU64::new(0),
+            figures: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// One whole bulk job of ROWS rows: plan, journal, executor, audit.
+    fn bulk_job(&self, concurrency: usize) -> Duration {
+        let run = self.run.fetch_add(1, Ordering::Relaxed);
+        let mut text = String::from("wallet_id,credits_to_add,transaction_reason,description\n");
+        for w in &self.wallets {
+            text.push_str(&format!("{},1,FREE_CREDIT_GRANT,bench {run}\n", w.id));
+        }
+        let now = Utc::now();
+        let raw = bulk::csv::read(text.as_bytes(), false).unwrap();
+        let drafts = plan::drafts_from_csv(raw, None, now).unwrap();
+        let found = self.wallets.iter().map(|w| (w.id.clone(), w.clone())).collect();
+        let opts = PlanOptions {
+            allow_duplicates: false,
+            target: self.url.clone(),
+            now,
+            source: None,
+        };
+        let plan = Plan::build(drafts, &found, &opts).unwrap();
+        let journal = self.dir.path().join(format!("{}.jsonl", plan.job));
+        let start = Instant::now();
+        let prepared = bulk::prepare(&plan, &journal, false).unwrap();
+        let exec = ExecOptions {
+            concurrency,
+            ..ExecOptions::default()
+        };
+        let report = self.rt.block_on(
+            bulk::executor::spawn(
+                prepared,
+                Arc::new(self.client.clone()),
+                Some(self.audit.clone()),
+                exec,
+            )
+            .task,
+        );
+        let elapsed = start.elapsed();
+        assert!(report.unwrap().all_done());
+        self.record(format!("bulk c={concurrency}"), elapsed);
+        elapsed
+    }
+
+    /// The ceiling: ROWS raw top-ups with fresh keys, `concurrency` at a time.
+    fn raw_topups(&self, concurrency: usize) -> Duration {
+        let run = self.run.fetch_add(1, Ordering::Relaxed);
+        let start = Instant::now();
+        self.rt.block_on(async {
+            let next = Arc::new(AtomicU64::new(0));
+            let wallets = Arc::new(self.wallets.clone());
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..concurrency {
+                let (client, next, wallets) = (self.client.clone(), next.clone(), wallets.clone());
+                tasks.spawn(async move {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                        if i >= ROWS {
+                            break;
+                        }
+                        let req = TopUpRequest {
+                            transaction_reason: TransactionReason::FreeCreditGrant,
+                            credits_to_add: Some(1.into()),
+                            idempotency_key: Some(format!("raw-{run}-{i}")),
+                            ..TopUpRequest::default()
+                        };
+                        client
+                            .top_up_once(&wallets[i % wallets.len()].id, &req)
+                            .await
+                            .unwrap();
+                    }
+                });
+            }
+            while tasks.join_next().await.is_some() {}
+        });
+        let elapsed = start.elapsed();
+        self.record(format!("ceiling c={concurrency}"), elapsed);
+        elapsed
+    }
+
+    fn record(&self, label: String, elapsed: Duration) {
+        self.figures
+            .lock()
+            .unwrap()
+            .push((label, ROWS, elapsed.as_secs_f64()));
+    }
+
+    fn rate(&self, label: &str) -> f64 {
+        let f = self.figures.lock().unwrap();
+        let (rows, secs) = f
+            .iter()
+            .filter(|(l, _, _)| l == label)
+            .fold((0usize, 0f64), |(r, s), (_, rows, secs)| (r + rows, s + secs));
+        rows as f64 / secs.max(1e-9)
+    }
+}
+
+static BENCH: std::sync::OnceLock<Bench> = std::sync::OnceLock::new();
+
+fn bench() -> &'static Bench {
+    BENCH.get_or_init(Bench::new)
+}
+
+fn throughput(c: &mut Criterion) {
+    let b = bench();
+    let mut group = c.benchmark_group("bulk_throughput");
+    group
+        .throughput(Throughput::Elements(ROWS as u64))
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4));
+    for &n in &CONCURRENCY {
+        group.bench_function(format!("ceiling/c{n}"), |bn| {
+            bn.iter_custom(|iters| (0..iters).map(|_| b.raw_topups(n)).sum())
+        });
+        group.bench_function(format!("bulk/c{n}"), |bn| {
+            bn.iter_custom(|iters| (0..iters).map(|_| b.bulk_job(n)).sum())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, throughput);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    let b = bench();
+    let ceiling = CONCURRENCY
+        .iter()
+        .map(|n| b.rate(&format!("ceiling c={n}")))
+        .fold(0f64, f64::max);
+    println!("\nbulk throughput ({ROWS}-row jobs: plan, fsynced journal, audit log; rows/s):");
+    let mut best = 0f64;
+    for n in CONCURRENCY {
+        let bulk = b.rate(&format!("bulk c={n}"));
+        let raw = b.rate(&format!("ceiling c={n}"));
+        best = best.max(bulk);
+        println!("  concurrency {n:>2}: bulk {bulk:>8.0} rows/s   raw top-ups {raw:>8.0} req/s");
+    }
+    println!("  sandbox ceiling (best raw top-up rate): {ceiling:.0} req/s");
+    println!(
+        "  best bulk: {best:.0} rows/s = {:.0}% of the ceiling (goal: at least 90%)",
+        100.0 * best / ceiling.max(1e-9)
+    );
+}

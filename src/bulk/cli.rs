@@ -1,0 +1,394 @@
+//! `flexwallet topup`: plan summary, confirmation, progress, results, exit codes.
+//!
+//! Exit codes: 0 every row done, 2 some rows not done (failed, unknown or not sent), 1 nothing
+//! started (bad CSV, refused confirmation, unreachable API), 130 interrupted by Ctrl-C.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use super::executor::{self, Event, ExecOptions, JobReport, Progress};
+use super::plan::{self, Plan, PlanOptions};
+use super::{Issue, csv as bulk_csv, job, results};
+use crate::api::Client;
+use crate::audit::{Audit, AuditContext};
+use crate::cli::TopupArgs;
+use crate::config::Settings;
+use crate::money;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_NOTHING_STARTED: u8 = 1;
+pub const EXIT_SOME_FAILED: u8 = 2;
+pub const EXIT_INTERRUPTED: u8 = 130;
+const MAX_CONCURRENCY: usize = 256;
+/// Issues printed before "… and N more".
+const SHOWN_ISSUES: usize = 50;
+
+pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Result<ExitCode> {
+    let started = Instant::now();
+    if settings.read_only && !args.dry_run {
+        return Err(eyre!(
+            "read-only mode: bulk top-ups are refused (use --dry-run to check a plan)"
+        ));
+    }
+    if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
+        return Err(eyre!("--concurrency must be between 1 and {MAX_CONCURRENCY}"));
+    }
+    let Some(plan) = build_plan(args, &client).await? else {
+        return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
+    };
+    let journal_path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| job::default_journal_path(&plan.job));
+    if args.json && args.dry_run {
+        println!("{}", plan_json(&plan, &journal_path));
+        return Ok(ExitCode::from(EXIT_OK));
+    }
+    let repeats = repeated_rows(&plan, &journal_path);
+    eprint!("{}", summary(&plan, &args.csv, &journal_path));
+    if !repeats.is_empty() {
+        let file = args.csv.display().to_string();
+        for issue in repeats.iter().take(SHOWN_ISSUES) {
+            eprintln!("{file}:{issue}");
+        }
+        if !args.allow_repeat {
+            eprintln!(
+                "{} row(s) repeat another job's credits (an edited CSV is a new job with new keys): \
+                 nothing was sent; pass --allow-repeat if they are meant to be credited again",
+                repeats.len()
+            );
+            return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
+        }
+    }
+    if args.dry_run {
+        eprintln!("dry run: nothing was sent");
+        return Ok(ExitCode::from(EXIT_OK));
+    }
+    let prepared = job::prepare(&plan, &journal_path, args.resume)?;
+    if prepared.resumed {
+        eprintln!(
+            "resuming job {}: {} of {} rows done, {} to send ({} were in flight, {} unknown)",
+            prepared.job,
+            prepared.count(executor::RowStatus::Done),
+            prepared.rows.len(),
+            prepared.to_send(),
+            prepared.count(executor::RowStatus::InFlight),
+            prepared.count(executor::RowStatus::Unknown),
+        );
+    }
+    if prepared.to_send() > 0 && !args.yes && !confirm(&plan)? {
+        eprintln!("not confirmed: nothing was sent");
+        return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
+    }
+    let context = AuditContext {
+        user: AuditContext::os_user(),
+        profile: settings.profile.clone(),
+        api_host: client.host().to_string(),
+        environment: client.environment_id().map(str::to_string),
+    };
+    let audit = Audit::open(&Audit::default_path(), context).wrap_err("opening the audit log")?;
+    let opts = ExecOptions {
+        concurrency: args.concurrency,
+        ..ExecOptions::default()
+    };
+    let handle = executor::spawn(prepared, Arc::new(client), Some(Arc::new(audit)), opts);
+    let cancel = handle.cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\ninterrupted: finishing rows in flight (Ctrl-C again quits now; resume is safe either way)"
+            );
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(EXIT_INTERRUPTED.into());
+            }
+        }
+    });
+    show_progress(handle.progress, !args.json && std::io::stderr().is_terminal()).await;
+    let report = handle.task.await.wrap_err("the bulk job stopped unexpectedly")?;
+    if let Some(out) = &args.results {
+        let file = std::fs::File::create(out).wrap_err_with(|| format!("creating {}", out.display()))?;
+        results::write_csv(&report, std::io::BufWriter::new(file))
+            .wrap_err_with(|| format!("writing {}", out.display()))?;
+    }
+    if args.json {
+        println!("{}", results::to_json(&report));
+    } else {
+        eprint!("{}", outcome_text(&report, &journal_path, started.elapsed()));
+    }
+    Ok(ExitCode::from(exit_code(&report)))
+}
+
+/// How far back other jobs' journals are checked for the same credits.
+const REPEAT_WINDOW_DAYS: i64 = 7;
+
+/// Rows another job (journals beside this one and in the default jobs directory) credited the
+/// same way recently.
+fn repeated_rows(plan: &Plan, journal: &Path) -> Vec<Issue> {
+    let since = Utc::now() - chrono::Duration::days(REPEAT_WINDOW_DAYS);
+    let default_dir = job::default_journal_path(&plan.job)
+        .parent()
+        .map(Path::to_path_buf);
+    let mut dirs: Vec<std::path::PathBuf> = journal.parent().map(Path::to_path_buf).into_iter().collect();
+    dirs.extend(default_dir);
+    dirs.dedup();
+    let prior: Vec<_> = dirs
+        .iter()
+        .flat_map(|d| job::recent_credits(d, since, &plan.job))
+        .collect();
+    job::repeat_warnings(plan, &prior)
+}
+
+pub fn exit_code(report: &JobReport) -> u8 {
+    if report.interrupted {
+        EXIT_INTERRUPTED
+    } else if report.all_done() {
+        EXIT_OK
+    } else {
+        EXIT_SOME_FAILED
+    }
+}
+
+/// CSV → drafts → wallets → plan; prints the problems and returns `None` when there are any.
+async fn build_plan(args: &TopupArgs, client: &Client) -> Result<Option<Plan>> {
+    let file = args.csv.display().to_string();
+    let bytes = std::fs::read(&args.csv).wrap_err_with(|| format!("reading {file}"))?;
+    let default_reason = match &args.reason {
+        Some(r) => Some(plan::parse_reason(r).map_err(|e| eyre!("--reason: {e}"))?),
+        None => None,
+    };
+    let now = Utc::now();
+    let drafts = bulk_csv::read(&bytes, default_reason.is_some())
+        .and_then(|rows| plan::drafts_from_csv(rows, default_reason.as_ref(), now));
+    let drafts = match drafts {
+        Ok(d) => d,
+        Err(issues) => return Ok(report_issues(&file, &issues)),
+    };
+    let ids: Vec<&str> = drafts.iter().map(|d| d.wallet_id.as_str()).collect();
+    let wallets = plan::fetch_wallets(client, &ids)
+        .await
+        .wrap_err("looking up the plan's wallets (nothing was sent)")?;
+    let opts = PlanOptions {
+        allow_duplicates: args.allow_duplicates,
+        target: format!(
+            "{}#{}",
+            client.base_url(),
+            client.environment_id().unwrap_or_default()
+        ),
+        now,
+        source: Some(file.clone()),
+    };
+    match Plan::build(drafts, &wallets, &opts) {
+        Ok(plan) => Ok(Some(plan)),
+        Err(issues) => Ok(report_issues(&file, &issues)),
+    }
+}
+
+fn report_issues(file: &str, issues: &[Issue]) -> Option<Plan> {
+    for issue in issues.iter().take(SHOWN_ISSUES) {
+        eprintln!("{file}:{issue}");
+    }
+    if issues.len() > SHOWN_ISSUES {
+        eprintln!("… and {} more", issues.len() - SHOWN_ISSUES);
+    }
+    eprintln!("{} problem(s) in {file}: nothing was sent", issues.len());
+    None
+}
+
+/// The plan as the operator checks it before confirming.
+pub fn summary(plan: &Plan, csv: &Path, journal: &Path) -> String {
+    let mut s = format!(
+        "job {} from {}: {} rows, {} credits\n",
+        plan.job,
+        csv.display(),
+        plan.totals.rows,
+        money::format_credits(&plan.totals.credits)
+    );
+    for (currency, t) in &plan.totals.by_currency {
+        s.push_str(&format!(
+            "  {:>5}  {:>6} rows  {:>18} credits  {:>18} {}\n",
+            currency,
+            t.rows,
+            money::format_credits(&t.credits),
+            money::format_amount(&t.amount, currency),
+            currency.to_uppercase()
+        ));
+    }
+    for (reason, t) in &plan.totals.by_reason {
+        s.push_str(&format!(
+            "  {:<28} {:>6} rows  {:>18} credits\n",
+            reason,
+            t.rows,
+            money::format_credits(&t.credits)
+        ));
+    }
+    for w in plan.warnings.iter().take(SHOWN_ISSUES) {
+        if w.line == 0 {
+            s.push_str(&format!("  warning: {}\n", w.message));
+        } else {
+            s.push_str(&format!("  warning: {w}\n"));
+        }
+    }
+    if plan.warnings.len() > SHOWN_ISSUES {
+        s.push_str(&format!(
+            "  … and {} more warnings\n",
+            plan.warnings.len() - SHOWN_ISSUES
+        ));
+    }
+    s.push_str(&format!("  journal: {}\n", journal.display()));
+    s
+}
+
+fn plan_json(plan: &Plan, journal: &Path) -> serde_json::Value {
+    let warnings: Vec<_> = plan
+        .warnings
+        .iter()
+        .map(|w| serde_json::json!({"line": w.line, "message": w.message}))
+        .collect();
+    let rows: Vec<_> = plan
+        .rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "line": r.line, "wallet_id": r.wallet_id, "currency": r.currency,
+                "credits": money::wire_text(&r.credits), "amount": money::wire_text(&r.amount),
+                "idempotency_key": r.key, "request": r.request,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "job": plan.job, "journal": journal.display().to_string(), "totals": plan.totals,
+        "warnings": warnings, "rows": rows,
+    })
+}
+
+/// Type-the-total confirmation; refuses without a terminal.
+fn confirm(plan: &Plan) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Err(eyre!(
+            "refusing to send without confirmation: standard input is not a terminal (pass --yes)"
+        ));
+    }
+    eprint!(
+        "Type the total credits ({}) to send {} top-ups: ",
+        plan.confirmation_total(),
+        plan.rows.len()
+    );
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(plan.confirms(line.trim()))
+}
+
+/// A bar with rate and ETA on a terminal; otherwise a plain line every few seconds.
+async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<Progress>, tty: bool) {
+    const PLAIN_EVERY: Duration = Duration::from_secs(2);
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut last_line = Instant::now();
+    while let Some(p) = rx.recv().await {
+        let c = p.counts;
+        let to_send = (c.total - c.done_before) as u64;
+        let finished = c.finished_this_run() as u64;
+        let detail = format!(
+            "failed {} · unknown {} · retries {}",
+            c.failed, c.unknown, c.retries
+        );
+        if tty {
+            let b = bar.get_or_insert_with(|| new_bar(to_send));
+            b.set_position(finished);
+            b.set_message(detail.clone());
+        }
+        match &p.event {
+            Event::Stopping { reason } => match &bar {
+                Some(b) => b.println(reason),
+                None => eprintln!("{reason}"),
+            },
+            Event::Completed(_) => {
+                if let Some(b) = &bar {
+                    b.finish();
+                }
+                break;
+            }
+            _ if !tty && last_line.elapsed() >= PLAIN_EVERY => {
+                last_line = Instant::now();
+                eprintln!("{}", plain_line(finished, to_send, p.elapsed, &detail));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn new_bar(len: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn plain_line(finished: u64, total: u64, elapsed: Duration, detail: &str) -> String {
+    let secs = elapsed.as_secs_f64().max(0.001);
+    let rate = finished as f64 / secs;
+    let eta = if rate > 0.0 {
+        format!("{:.0}s", (total.saturating_sub(finished)) as f64 / rate)
+    } else {
+        "?".into()
+    };
+    format!("progress: {finished}/{total} rows · {rate:.0} rows/s · ETA {eta} · {detail}")
+}
+
+fn outcome_text(report: &JobReport, journal: &Path, elapsed: Duration) -> String {
+    let c = &report.counts;
+    let mut s = format!(
+        "job {}: {} done, {} failed, {} unknown, {} not sent, of {} rows ({} sent this run, {} retries, {:.1}s)\n",
+        report.job,
+        c.done,
+        c.failed,
+        c.unknown,
+        c.pending + c.in_flight,
+        c.total,
+        c.sent,
+        c.retries,
+        elapsed.as_secs_f64()
+    );
+    let mut shown = 0;
+    for (row, state) in report.rows.iter().zip(&report.states) {
+        if state.status == executor::RowStatus::Done || state.error.is_none() {
+            continue;
+        }
+        shown += 1;
+        if shown <= SHOWN_ISSUES {
+            s.push_str(&format!(
+                "  line {} {} {}: {}\n",
+                row.line,
+                row.wallet_id,
+                state.status.as_str(),
+                state.error.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    if shown > SHOWN_ISSUES {
+        s.push_str(&format!(
+            "  … and {} more (see --results)\n",
+            shown - SHOWN_ISSUES
+        ));
+    }
+    if let Some(reason) = &report.stopped {
+        s.push_str(&format!("stopped: {reason}\n"));
+    }
+    if !report.all_done() {
+        s.push_str(&format!(
+            "rows not done are re-sent with their keys by re-running the same command (journal {})\n",
+            journal.display()
+        ));
+    }
+    s
+}

@@ -1,0 +1,336 @@
+//! The bulk CSV: bytes → raw rows with their line numbers; structure only, no meaning.
+//!
+//! UTF-8 with or without BOM, CRLF or LF, quoted fields, blank lines skipped, every field
+//! trimmed. Column names are case-insensitive (except after `metadata.`); an unknown column is an
+//! error, because a misspelt `credit_to_add` must not be silently ignored.
+
+use super::Issue;
+
+pub const WALLET_ID: &str = "wallet_id";
+pub const CREDITS_TO_ADD: &str = "credits_to_add";
+pub const AMOUNT: &str = "amount";
+pub const TRANSACTION_REASON: &str = "transaction_reason";
+pub const EXPIRY_DATE_UTC: &str = "expiry_date_utc";
+pub const PRIORITY: &str = "priority";
+pub const DESCRIPTION: &str = "description";
+pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
+pub const METADATA_PREFIX: &str = "metadata.";
+
+const KNOWN: [&str; 8] = [
+    WALLET_ID,
+    CREDITS_TO_ADD,
+    AMOUNT,
+    TRANSACTION_REASON,
+    EXPIRY_DATE_UTC,
+    PRIORITY,
+    DESCRIPTION,
+    IDEMPOTENCY_KEY,
+];
+
+/// One data row as written; empty fields are `None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RawRow {
+    /// 1-based line of the file where the record starts.
+    pub line: u64,
+    pub wallet_id: Option<String>,
+    pub credits_to_add: Option<String>,
+    pub amount: Option<String>,
+    pub transaction_reason: Option<String>,
+    pub expiry_date_utc: Option<String>,
+    pub priority: Option<String>,
+    pub description: Option<String>,
+    pub idempotency_key: Option<String>,
+    /// `metadata.<key>` columns with a value, in column order.
+    pub metadata: Vec<(String, String)>,
+}
+
+enum Column {
+    Known(&'static str),
+    Metadata(String),
+}
+
+/// Reads the whole file. Header problems stop at once (line 1); row problems are collected.
+/// `reason_given`: `--reason` was passed, so the `transaction_reason` column is optional.
+pub fn read(bytes: &[u8], reason_given: bool) -> Result<Vec<RawRow>, Vec<Issue>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let mut lines = LineCounter::new(bytes);
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        None => return Err(vec![Issue::at(1, "the file is empty: expected a header row")]),
+        Some(Err(e)) => return Err(vec![csv_issue(&e, &mut lines)]),
+        Some(Ok(h)) => h,
+    };
+    let header_line = lines.line_of(header.position().map(|p| p.byte()).unwrap_or(0));
+    let columns = parse_header(&header, header_line, reason_given).map_err(|i| vec![i])?;
+
+    let mut rows = Vec::new();
+    let mut issues = Vec::new();
+    for rec in records {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                issues.push(csv_issue(&e, &mut lines));
+                // A broken quote swallows the rest of the file: later lines would be noise.
+                if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    continue;
+                }
+                break;
+            }
+        };
+        let line = lines.line_of(rec.position().map(|p| p.byte()).unwrap_or(0));
+        if rec.iter().all(|f| f.is_empty()) {
+            // `,,,` lines are blank rows from spreadsheets.
+            continue;
+        }
+        if rec.len() != columns.len() {
+            issues.push(Issue::at(
+                line,
+                format!(
+                    "{} fields, but the header has {} columns (quote fields that contain commas)",
+                    rec.len(),
+                    columns.len()
+                ),
+            ));
+            continue;
+        }
+        let mut row = RawRow {
+            line,
+            ..RawRow::default()
+        };
+        let mut bad_utf8 = false;
+        for (col, field) in columns.iter().zip(rec.iter()) {
+            let Ok(text) = std::str::from_utf8(field) else {
+                let name = match col {
+                    Column::Known(n) => n.to_string(),
+                    Column::Metadata(k) => format!("{METADATA_PREFIX}{k}"),
+                };
+                issues.push(Issue::field(line, &name, "is not valid UTF-8"));
+                bad_utf8 = true;
+                continue;
+            };
+            if text.is_empty() {
+                continue;
+            }
+            let value = Some(text.to_string());
+            match col {
+                Column::Known(WALLET_ID) => row.wallet_id = value,
+                Column::Known(CREDITS_TO_ADD) => row.credits_to_add = value,
+                Column::Known(AMOUNT) => row.amount = value,
+                Column::Known(TRANSACTION_REASON) => row.transaction_reason = value,
+                Column::Known(EXPIRY_DATE_UTC) => row.expiry_date_utc = value,
+                Column::Known(PRIORITY) => row.priority = value,
+                Column::Known(DESCRIPTION) => row.description = value,
+                Column::Known(IDEMPOTENCY_KEY) => row.idempotency_key = value,
+                Column::Known(_) => {}
+                Column::Metadata(k) => row.metadata.push((k.clone(), text.to_string())),
+            }
+        }
+        if !bad_utf8 {
+            rows.push(row);
+        }
+    }
+    if issues.is_empty() { Ok(rows) } else { Err(issues) }
+}
+
+fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Result<Vec<Column>, Issue> {
+    let mut columns = Vec::with_capacity(header.len());
+    let mut seen: Vec<String> = Vec::new();
+    for (i, raw) in header.iter().enumerate() {
+        let name = std::str::from_utf8(raw)
+            .map_err(|_| Issue::at(line, format!("column {} of the header is not valid UTF-8", i + 1)))?;
+        if name.is_empty() {
+            return Err(Issue::at(
+                line,
+                format!("column {} of the header has no name", i + 1),
+            ));
+        }
+        let lower = name.to_ascii_lowercase();
+        let column = if lower.starts_with(METADATA_PREFIX) {
+            let key = &name[METADATA_PREFIX.len()..];
+            if key.is_empty() {
+                return Err(Issue::at(
+                    line,
+                    format!("column {:?} needs a key after \"metadata.\"", name),
+                ));
+            }
+            Column::Metadata(key.to_string())
+        } else if let Some(k) = KNOWN.iter().find(|k| **k == lower) {
+            Column::Known(k)
+        } else {
+            return Err(Issue::at(
+                line,
+                format!(
+                    "unknown column {name:?}; known columns: {}, and metadata.<key>",
+                    KNOWN.join(", ")
+                ),
+            ));
+        };
+        let id = match &column {
+            Column::Known(k) => k.to_string(),
+            Column::Metadata(k) => format!("{METADATA_PREFIX}{k}"),
+        };
+        if seen.contains(&id) {
+            return Err(Issue::at(
+                line,
+                format!("column {name:?} appears twice in the header"),
+            ));
+        }
+        seen.push(id);
+        columns.push(column);
+    }
+    let has = |k: &str| seen.iter().any(|s| s == k);
+    if !has(WALLET_ID) {
+        return Err(Issue::at(line, "missing column \"wallet_id\" in the header"));
+    }
+    if !has(CREDITS_TO_ADD) && !has(AMOUNT) {
+        return Err(Issue::at(
+            line,
+            "missing column \"credits_to_add\" or \"amount\" in the header",
+        ));
+    }
+    if !has(TRANSACTION_REASON) && !reason_given {
+        return Err(Issue::at(
+            line,
+            "missing column \"transaction_reason\" in the header (or pass --reason)",
+        ));
+    }
+    Ok(columns)
+}
+
+/// File lines of record starts. The csv crate's own line numbers drift with blank lines and
+/// CRLF, so lines are counted here from byte offsets (records arrive in order).
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first character at or after `byte` that is not a line break (a
+    /// record's reported start can sit on the previous terminator or on skipped blank lines).
+    fn line_of(&mut self, byte: u64) -> u64 {
+        let mut target = (byte as usize).min(self.bytes.len());
+        while target < self.bytes.len() && matches!(self.bytes[target], b'\r' | b'\n') {
+            target += 1;
+        }
+        if target < self.pos {
+            return self.line;
+        }
+        self.line += self.bytes[self.pos..target]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.pos = target;
+        self.line
+    }
+}
+
+fn csv_issue(e: &csv::Error, lines: &mut LineCounter) -> Issue {
+    let line = e.position().map(|p| lines.line_of(p.byte())).unwrap_or(0);
+    let what = match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".to_string(),
+        other => format!("cannot be read as CSV: {other:?}"),
+    };
+    Issue::at(line, what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn lines(issues: &[Issue]) -> Vec<u64> {
+        issues.iter().map(|i| i.line).collect()
+    }
+
+    #[test]
+    fn reads_bom_crlf_quotes_blank_lines_and_metadata() {
+        let text = "\u{feff}Wallet_ID,credits_to_add,transaction_reason,description,metadata.Ticket\r\n\
+                    wallet_a, 10 ,FREE_CREDIT_GRANT,\"refund, incident 42\",INC-42\r\n\
+                    \r\n\
+                    ,,,,\r\n\
+                    wallet_b,2.5,FREE_CREDIT_GRANT,\"two\nlines\",\r\n";
+        let rows = read(text.as_bytes(), false).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[0].wallet_id.as_deref(), Some("wallet_a"));
+        assert_eq!(rows[0].credits_to_add.as_deref(), Some("10"));
+        assert_eq!(rows[0].description.as_deref(), Some("refund, incident 42"));
+        assert_eq!(
+            rows[0].metadata,
+            vec![("Ticket".to_string(), "INC-42".to_string())]
+        );
+        assert_eq!(rows[1].line, 5);
+        assert_eq!(rows[1].description.as_deref(), Some("two\nlines"));
+        assert!(rows[1].metadata.is_empty());
+    }
+
+    #[test]
+    fn header_problems_name_line_one() {
+        let cases = [
+            ("credits_to_add,transaction_reason\n", "wallet_id"),
+            ("wallet_id,transaction_reason\n", "credits_to_add"),
+            ("wallet_id,amount\n", "transaction_reason"),
+            (
+                "wallet_id,credit_to_add,transaction_reason\n",
+                "unknown column \"credit_to_add\"",
+            ),
+            ("wallet_id,amount,amount,transaction_reason\n", "twice"),
+            ("wallet_id,amount,transaction_reason,\n", "no name"),
+            ("wallet_id,amount,transaction_reason,metadata.\n", "needs a key"),
+            ("", "empty"),
+        ];
+        for (text, needle) in cases {
+            let issues = read(text.as_bytes(), false).unwrap_err();
+            assert_eq!(lines(&issues), vec![1], "{text:?}");
+            assert!(issues[0].message.contains(needle), "{text:?}: {}", issues[0]);
+        }
+        // --reason makes the column optional.
+        assert!(read(b"wallet_id,amount\nw,1\n", true).is_ok());
+    }
+
+    #[test]
+    fn row_problems_are_collected_with_lines() {
+        let text =
+            "wallet_id,amount,transaction_reason\nw1,1,FREE_CREDIT_GRANT\nw2,1,000,FREE_CREDIT_GRANT\n\nw3\n";
+        let issues = read(text.as_bytes(), false).unwrap_err();
+        assert_eq!(lines(&issues), vec![3, 5]);
+        assert!(issues[0].message.contains("4 fields"));
+        let bad = b"wallet_id,amount,transaction_reason\nw1,1,FREE_CREDIT_GRANT\nw\xff,1,FREE_CREDIT_GRANT\n";
+        let issues = read(bad, false).unwrap_err();
+        assert_eq!(lines(&issues), vec![3]);
+        assert!(issues[0].to_string().contains("wallet_id"), "{}", issues[0]);
+    }
+
+    proptest! {
+        #[test]
+        fn quoted_fields_round_trip(desc in "[ -~\n]{0,40}", n in 1u32..10_000) {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(["wallet_id", "credits_to_add", "transaction_reason", "description"]).unwrap();
+            w.write_record(["wallet_x", &n.to_string(), "FREE_CREDIT_GRANT", &desc]).unwrap();
+            let bytes = w.into_inner().unwrap();
+            let rows = read(&bytes, false).unwrap();
+            let trimmed = desc.trim();
+            prop_assert_eq!(rows[0].description.as_deref(), (!trimmed.is_empty()).then_some(trimmed));
+            prop_assert_eq!(rows[0].credits_to_add.clone(), Some(n.to_string()));
+        }
+
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = read(&bytes, false);
+        }
+    }
+}

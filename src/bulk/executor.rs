@@ -1,0 +1,424 @@
+//! Runs a prepared job: bounded concurrency, journaled attempts, retries, progress, cancel.
+//!
+//! `concurrency` workers take rows from one queue. For each attempt a worker makes the
+//! `sending` record durable, sends the row's fixed request, judges the answer with
+//! [`RowMachine`], and makes the outcome durable (journal, then audit log) before taking the
+//! next row. Retries (5xx, 429 with `Retry-After`, connection errors, lost replies) are owned
+//! here, not by the client, so every attempt is journaled and shown. Cancelling stops new rows
+//! and pending retries at once; requests already out finish and are journaled.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use super::progress::{Counts, Event, JobHandle, JobReport, Progress};
+pub use super::row::{DoneInfo, RowMachine, RowState, RowStatus, Verdict};
+
+use super::job::Prepared;
+use super::journal::{Journal, Record};
+use super::plan::PlannedRow;
+use crate::api::models::TopUpRequest;
+use crate::api::{ApiError, Client, RetryPolicy, TopUpOutcome};
+use crate::audit::{Audit, AuditOutcome, AuditRecord};
+
+/// Sends one top-up attempt. The real one is [`Client::top_up_once`].
+pub trait TopUpSender: Send + Sync + 'static {
+    fn send(
+        &self,
+        wallet_id: &str,
+        req: &TopUpRequest,
+    ) -> impl Future<Output = Result<TopUpOutcome, (ApiError, Option<Duration>)>> + Send;
+}
+
+impl TopUpSender for Client {
+    fn send(
+        &self,
+        wallet_id: &str,
+        req: &TopUpRequest,
+    ) -> impl Future<Output = Result<TopUpOutcome, (ApiError, Option<Duration>)>> + Send {
+        self.top_up_once(wallet_id, req)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ExecOptions {
+    pub concurrency: usize,
+    /// Attempts per row per run, and the backoff between them.
+    pub retry: RetryPolicy,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        ExecOptions {
+            concurrency: 8,
+            retry: RetryPolicy {
+                max_attempts: 8,
+                base_delay: Duration::from_millis(100),
+                max_delay: Duration::from_secs(5),
+            },
+        }
+    }
+}
+
+/// Starts the job on the current tokio runtime.
+pub fn spawn<S: TopUpSender>(
+    prepared: Prepared,
+    sender: Arc<S>,
+    audit: Option<Arc<Audit>>,
+    opts: ExecOptions,
+) -> JobHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(run(prepared, sender, audit, opts, tx, cancel.clone()));
+    JobHandle {
+        progress: rx,
+        cancel,
+        task,
+    }
+}
+
+struct Shared<S> {
+    job: String,
+    rows: Arc<Vec<PlannedRow>>,
+    journal: Journal,
+    sender: Arc<S>,
+    audit: Option<Arc<Audit>>,
+    retry: RetryPolicy,
+    state: Mutex<(Vec<RowState>, Counts)>,
+    queue: Mutex<VecDeque<usize>>,
+    progress: mpsc::UnboundedSender<Progress>,
+    /// Cancelled by the operator or by `halt`.
+    stop: CancellationToken,
+    stop_reason: Mutex<Option<String>>,
+    started: Instant,
+}
+
+/// Runs the job to the end (or until `cancel`), sending events to `progress`.
+pub async fn run<S: TopUpSender>(
+    prepared: Prepared,
+    sender: Arc<S>,
+    audit: Option<Arc<Audit>>,
+    opts: ExecOptions,
+    progress: mpsc::UnboundedSender<Progress>,
+    cancel: CancellationToken,
+) -> JobReport {
+    let Prepared {
+        job,
+        rows,
+        states,
+        journal,
+        ..
+    } = prepared;
+    let counts = Counts::of(&states);
+    let queue: VecDeque<usize> = states
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.status != RowStatus::Done)
+        .map(|(i, _)| i)
+        .collect();
+    let shared = Arc::new(Shared {
+        job,
+        rows: Arc::new(rows),
+        journal,
+        sender,
+        audit,
+        retry: opts.retry,
+        state: Mutex::new((states, counts)),
+        queue: Mutex::new(queue),
+        progress,
+        stop: cancel.child_token(),
+        stop_reason: Mutex::new(None),
+        started: Instant::now(),
+    });
+    shared.emit(Event::Started);
+    let watcher = {
+        let shared = shared.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            shared.halt("cancelled by the operator: in-flight rows finish, no new rows start".into());
+        })
+    };
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..opts.concurrency.max(1) {
+        let shared = shared.clone();
+        workers.spawn(async move { worker(&shared).await });
+    }
+    while let Some(joined) = workers.join_next().await {
+        if let Err(e) = joined {
+            shared.halt(format!("a worker stopped unexpectedly: {e}"));
+        }
+    }
+    watcher.abort();
+    let (states, counts) = shared.snapshot();
+    let report = Arc::new(JobReport {
+        job: shared.job.clone(),
+        rows: shared.rows.clone(),
+        states,
+        counts,
+        interrupted: cancel.is_cancelled(),
+        stopped: shared.stop_reason.lock().ok().and_then(|r| r.clone()),
+        elapsed: shared.started.elapsed(),
+    });
+    shared.emit(Event::Completed(report.clone()));
+    Arc::unwrap_or_clone(report)
+}
+
+impl<S: TopUpSender> Shared<S> {
+    fn snapshot(&self) -> (Vec<RowState>, Counts) {
+        match self.state.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        let counts = self.snapshot().1;
+        self.emit_with(event, counts);
+    }
+
+    fn emit_with(&self, event: Event, counts: Counts) {
+        let _ = self.progress.send(Progress {
+            event,
+            counts,
+            elapsed: self.started.elapsed(),
+        });
+    }
+
+    /// Stops new rows and retries; the first reason wins.
+    fn halt(&self, reason: String) {
+        let first = match self.stop_reason.lock() {
+            Ok(mut r) if r.is_none() => {
+                *r = Some(reason.clone());
+                true
+            }
+            _ => false,
+        };
+        self.stop.cancel();
+        if first {
+            self.emit(Event::Stopping { reason });
+        }
+    }
+
+    /// Updates one row's state and the counts, and returns the counts after it.
+    fn update(&self, row: usize, f: impl FnOnce(&mut RowState, &mut Counts)) -> Counts {
+        let mut guard = match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let (states, counts) = &mut *guard;
+        let before = states[row].status;
+        f(&mut states[row], counts);
+        let after = states[row].status;
+        if before != after {
+            counts.bump(before, -1);
+            counts.bump(after, 1);
+        }
+        *counts
+    }
+
+    fn next_row(&self) -> Option<usize> {
+        if self.stop.is_cancelled() {
+            return None;
+        }
+        self.queue.lock().ok()?.pop_front()
+    }
+}
+
+async fn worker<S: TopUpSender>(shared: &Shared<S>) {
+    while let Some(i) = shared.next_row() {
+        process(shared, i).await;
+    }
+}
+
+async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
+    let row = &shared.rows[i];
+    let (mut attempt, maybe_applied) = {
+        let (states, _) = shared.snapshot();
+        (states[i].attempts, states[i].maybe_applied)
+    };
+    let mut machine = RowMachine::new(shared.retry.clone(), maybe_applied);
+    loop {
+        attempt += 1;
+        let sending = Record::Sending {
+            row: i,
+            attempt,
+            at: Utc::now(),
+        };
+        if let Err(e) = shared.journal.append(&sending).await {
+            // Not durable, so not sent: the row stays as it was.
+            shared.halt(format!(
+                "cannot write the journal {}: {e}",
+                shared.journal.path().display()
+            ));
+            return;
+        }
+        let counts = shared.update(i, |s, c| {
+            s.status = RowStatus::InFlight;
+            s.maybe_applied = true;
+            s.attempts = attempt;
+            c.sent += 1;
+        });
+        shared.emit_with(Event::Sending { row: i, attempt }, counts);
+        let result = shared.sender.send(&row.wallet_id, &row.request).await;
+        let verdict = machine.judge(row, result);
+        if let Some(reason) = machine.stop_job.take() {
+            shared.halt(format!("stopping: {reason}"));
+        }
+        let (delay, error) = match verdict {
+            Verdict::Retry { delay, error } => (delay, error),
+            other => return finish(shared, i, attempt, machine.maybe_applied(), other).await,
+        };
+        if shared.stop.is_cancelled() {
+            return finish(
+                shared,
+                i,
+                attempt,
+                machine.maybe_applied(),
+                machine.give_up(error),
+            )
+            .await;
+        }
+        let counts = shared.update(i, |s, c| {
+            s.error = Some(error.clone());
+            c.retries += 1;
+        });
+        shared.emit_with(
+            Event::Retrying {
+                row: i,
+                delay,
+                error: error.clone(),
+            },
+            counts,
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shared.stop.cancelled() => {
+                let verdict = machine.give_up(format!("stopped before retrying: {error}"));
+                return finish(shared, i, attempt, machine.maybe_applied(), verdict).await;
+            }
+        }
+    }
+}
+
+/// Makes a row's outcome durable (journal, audit) and publishes it.
+async fn finish<S: TopUpSender>(
+    shared: &Shared<S>,
+    i: usize,
+    attempts: u32,
+    maybe_applied: bool,
+    verdict: Verdict,
+) {
+    let row = &shared.rows[i];
+    let at = Utc::now();
+    let (record, status, audit_outcome) = match &verdict {
+        Verdict::Done(d) => (
+            Record::Done {
+                row: i,
+                transaction_id: d.transaction_id.clone(),
+                credit_balance: d.credit_balance,
+                balance: d.balance,
+                already_applied: d.already_applied,
+                at,
+            },
+            RowStatus::Done,
+            if d.already_applied {
+                AuditOutcome::AlreadyApplied
+            } else {
+                AuditOutcome::Ok
+            },
+        ),
+        Verdict::Failed { error, http_status } => (
+            Record::Failed {
+                row: i,
+                http_status: *http_status,
+                error: error.clone(),
+                at,
+            },
+            RowStatus::Failed,
+            AuditOutcome::Failed,
+        ),
+        Verdict::Unknown { error } | Verdict::Retry { error, .. } => (
+            Record::Unknown {
+                row: i,
+                error: error.clone(),
+                at,
+            },
+            RowStatus::Unknown,
+            AuditOutcome::Unknown,
+        ),
+        Verdict::Deferred { error } => (
+            Record::Deferred {
+                row: i,
+                error: error.clone(),
+                at,
+            },
+            RowStatus::Pending,
+            AuditOutcome::Failed,
+        ),
+    };
+    if let Err(e) = shared.journal.append(&record).await {
+        shared.halt(format!(
+            "cannot write the journal {}: {e} (resume re-sends this row with its key; it is not credited twice)",
+            shared.journal.path().display()
+        ));
+    }
+    if let Some(audit) = &shared.audit {
+        let (transaction_id, http_status, error) = match &verdict {
+            Verdict::Done(d) => (d.transaction_id.clone(), Some(200), None),
+            Verdict::Failed { error, http_status } => (None, *http_status, Some(error.clone())),
+            Verdict::Unknown { error } | Verdict::Deferred { error } | Verdict::Retry { error, .. } => {
+                (None, None, Some(error.clone()))
+            }
+        };
+        let entry = AuditRecord {
+            action: "top_up".into(),
+            wallet_id: row.wallet_id.clone(),
+            request: serde_json::to_value(&row.request).unwrap_or_default(),
+            outcome: audit_outcome,
+            http_status,
+            transaction_id,
+            error,
+            job: Some(shared.job.clone()),
+            line: Some(row.line),
+            attempts: Some(attempts),
+        };
+        if let Err(e) = audit.append(&entry) {
+            shared.halt(format!(
+                "cannot write the audit log {}: {e}",
+                audit.path().display()
+            ));
+        }
+    }
+    let counts = shared.update(i, |s, _| {
+        s.status = status;
+        s.maybe_applied = maybe_applied || status == RowStatus::Done;
+        match verdict {
+            Verdict::Done(d) => {
+                s.transaction_id = d.transaction_id;
+                s.credit_balance = d.credit_balance;
+                s.balance = d.balance;
+                s.already_applied = d.already_applied;
+                s.http_status = None;
+                s.error = None;
+            }
+            Verdict::Failed { error, http_status } => {
+                s.http_status = http_status;
+                s.error = Some(error);
+            }
+            Verdict::Unknown { error } | Verdict::Deferred { error } | Verdict::Retry { error, .. } => {
+                s.error = Some(error);
+            }
+        }
+    });
+    shared.emit_with(Event::Finished { row: i, status }, counts);
+}
+
+#[cfg(test)]
+#[path = "executor_tests.rs"]
+mod tests;

@@ -1,0 +1,322 @@
+//! A job ready to run: the plan bound to its journal, new or resumed, with each row's state.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::Issue;
+use super::executor::{RowState, RowStatus};
+use super::journal::{self, Journal, JournalError, Record, Replay};
+use super::plan::{Plan, PlannedRow};
+
+/// `$XDG_STATE_HOME/flexwallet/jobs/<job>.jsonl`.
+pub fn default_journal_path(job: &str) -> PathBuf {
+    crate::config::state_dir()
+        .join("jobs")
+        .join(format!("{job}.jsonl"))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(
+        "{}: this journal belongs to job {journal_job}, but the plan is job {plan_job} (a different CSV, reason or API target)",
+        .path.display()
+    )]
+    JobMismatch {
+        path: PathBuf,
+        journal_job: String,
+        plan_job: String,
+    },
+    #[error("{}: row {row} of the journal does not match the plan: {reason}", .path.display())]
+    RowMismatch {
+        path: PathBuf,
+        row: usize,
+        reason: String,
+    },
+    #[error("nothing to resume: there is no journal at {}", .path.display())]
+    NothingToResume { path: PathBuf },
+}
+
+/// The plan's rows as the journal fixed them, their states, and the open journal.
+#[derive(Debug)]
+pub struct Prepared {
+    pub job: String,
+    pub rows: Vec<PlannedRow>,
+    pub states: Vec<RowState>,
+    pub journal: Journal,
+    /// True when an existing journal was continued.
+    pub resumed: bool,
+}
+
+impl Prepared {
+    pub fn count(&self, status: RowStatus) -> usize {
+        self.states.iter().filter(|s| s.status == status).count()
+    }
+
+    /// Rows that will be sent: every row not done.
+    pub fn to_send(&self) -> usize {
+        self.states.len() - self.count(RowStatus::Done)
+    }
+}
+
+/// Opens the job's journal at `path` (continuing it if it exists) or creates it. With `resume`,
+/// a missing journal is an error rather than a fresh start.
+pub fn prepare(plan: &Plan, path: &Path, resume: bool) -> Result<Prepared, PrepareError> {
+    if path.exists() {
+        let replay = journal::read(path)?;
+        let sent_anything = replay
+            .records
+            .iter()
+            .any(|r| !matches!(r, Record::Job { .. } | Record::Planned { .. }));
+        let planned = replay
+            .records
+            .iter()
+            .filter(|r| matches!(r, Record::Planned { .. }))
+            .count();
+        let same_or_no_header = match replay.records.first() {
+            Some(Record::Job { job, .. }) => *job == plan.job,
+            _ => true,
+        };
+        if !sent_anything && same_or_no_header && planned != plan.rows.len() {
+            // A crash while the journal was being created: nothing was sent, start it afresh.
+            std::fs::remove_file(path).map_err(|source| JournalError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            return create(plan, path);
+        }
+        return continue_journal(plan, path, replay);
+    }
+    if resume {
+        return Err(PrepareError::NothingToResume {
+            path: path.to_path_buf(),
+        });
+    }
+    create(plan, path)
+}
+
+fn create(plan: &Plan, path: &Path) -> Result<Prepared, PrepareError> {
+    let mut initial = Vec::with_capacity(plan.rows.len() + 1);
+    initial.push(Record::Job {
+        job: plan.job.clone(),
+        version: journal::VERSION,
+        target: plan.target.clone(),
+        source: plan.source.clone(),
+        rows: plan.rows.len(),
+        at: Utc::now(),
+    });
+    initial.extend(plan.rows.iter().map(planned_record));
+    let journal = Journal::create(path, &initial)?;
+    Ok(Prepared {
+        job: plan.job.clone(),
+        rows: plan.rows.clone(),
+        states: vec![RowState::default(); plan.rows.len()],
+        journal,
+        resumed: false,
+    })
+}
+
+pub fn planned_record(r: &PlannedRow) -> Record {
+    Record::Planned {
+        row: r.index,
+        line: r.line,
+        wallet_id: r.wallet_id.clone(),
+        currency: r.currency.clone(),
+        key: r.key.clone(),
+        credits: r.credits,
+        amount: r.amount,
+        conversion_rate: r.conversion_rate,
+        request: Box::new(r.request.clone()),
+    }
+}
+
+fn continue_journal(plan: &Plan, path: &Path, replay: Replay) -> Result<Prepared, PrepareError> {
+    let mismatch = |row: usize, reason: String| PrepareError::RowMismatch {
+        path: path.to_path_buf(),
+        row,
+        reason,
+    };
+    match replay.records.first() {
+        Some(Record::Job { job, .. }) if *job == plan.job => {}
+        Some(Record::Job { job, .. }) => {
+            return Err(PrepareError::JobMismatch {
+                path: path.to_path_buf(),
+                journal_job: job.clone(),
+                plan_job: plan.job.clone(),
+            });
+        }
+        _ => {
+            return Err(JournalError::Corrupt {
+                path: path.to_path_buf(),
+                line: 1,
+                reason: "the first record is not a job header".into(),
+            }
+            .into());
+        }
+    }
+    // The journal's requests win: they are what earlier attempts sent (a relative expiry
+    // resolved then), and every attempt of a key must send the same body.
+    let mut rows: Vec<Option<PlannedRow>> = vec![None; plan.rows.len()];
+    let mut states = vec![RowState::default(); plan.rows.len()];
+    for record in &replay.records {
+        let Some(row) = record.row() else { continue };
+        if row >= plan.rows.len() {
+            return Err(mismatch(
+                row,
+                format!("the plan has only {} rows", plan.rows.len()),
+            ));
+        }
+        if let Record::Planned {
+            line,
+            wallet_id,
+            currency,
+            key,
+            credits,
+            amount,
+            conversion_rate,
+            request,
+            ..
+        } = record
+        {
+            let p = &plan.rows[row];
+            if *wallet_id != p.wallet_id || *key != p.key {
+                return Err(mismatch(
+                    row,
+                    format!(
+                        "journal has {wallet_id} with key {key}, plan has {} with key {}",
+                        p.wallet_id, p.key
+                    ),
+                ));
+            }
+            rows[row] = Some(PlannedRow {
+                index: row,
+                line: *line,
+                wallet_id: wallet_id.clone(),
+                currency: currency.clone(),
+                key: key.clone(),
+                request: (**request).clone(),
+                credits: *credits,
+                amount: *amount,
+                conversion_rate: *conversion_rate,
+            });
+        } else {
+            states[row].apply(record);
+        }
+    }
+    let rows = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.ok_or_else(|| mismatch(i, "no planned record".into())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let journal = Journal::open(path, &replay)?;
+    Ok(Prepared {
+        job: plan.job.clone(),
+        rows,
+        states,
+        journal,
+        resumed: true,
+    })
+}
+
+/// A row another job credited.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorCredit {
+    pub job: String,
+    pub wallet_id: String,
+    pub credits: Decimal,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Credits done by other jobs since `since`, from the journals in `dir`. An edited CSV is a new
+/// job with new keys, so the server cannot catch a row credited by the earlier version: this
+/// is how the CLI warns about it. Unreadable journals are skipped (they guard nothing here).
+pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Vec<PriorCredit> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "jsonl") {
+            continue;
+        }
+        let Ok(replay) = journal::read(&path) else {
+            continue;
+        };
+        let job = match replay.records.first() {
+            Some(Record::Job { job, .. }) if job != exclude_job => job.clone(),
+            _ => continue,
+        };
+        let mut planned = std::collections::HashMap::new();
+        for r in &replay.records {
+            match r {
+                Record::Planned {
+                    row,
+                    wallet_id,
+                    credits,
+                    request,
+                    ..
+                } => {
+                    planned.insert(
+                        *row,
+                        (
+                            wallet_id.clone(),
+                            *credits,
+                            request.transaction_reason.to_string(),
+                        ),
+                    );
+                }
+                Record::Done { row, at, .. } if *at >= since => {
+                    if let Some((wallet_id, credits, reason)) = planned.get(row) {
+                        found.push(PriorCredit {
+                            job: job.clone(),
+                            wallet_id: wallet_id.clone(),
+                            credits: *credits,
+                            reason: reason.clone(),
+                            at: *at,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// Rows of `plan` that another job already credited the same way (wallet, credits, reason).
+pub fn repeat_warnings(plan: &Plan, prior: &[PriorCredit]) -> Vec<Issue> {
+    let mut by_wallet: std::collections::HashMap<&str, Vec<&PriorCredit>> = std::collections::HashMap::new();
+    for p in prior {
+        by_wallet.entry(p.wallet_id.as_str()).or_default().push(p);
+    }
+    plan.rows
+        .iter()
+        .filter_map(|row| {
+            let reason = row.request.transaction_reason.to_string();
+            let hit = by_wallet
+                .get(row.wallet_id.as_str())?
+                .iter()
+                .find(|p| p.credits == row.credits && p.reason == reason)?;
+            Some(Issue::at(
+                row.line,
+                format!(
+                    "wallet {} was already credited {} credits ({}) by job {} at {}",
+                    row.wallet_id,
+                    crate::money::wire_text(&hit.credits),
+                    hit.reason,
+                    hit.job,
+                    hit.at.format("%Y-%m-%d %H:%M UTC")
+                ),
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "job_tests.rs"]
+mod tests;

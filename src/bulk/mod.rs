@@ -1,0 +1,69 @@
+//! The bulk top-up engine shared by the `topup` CLI and the console: plan, journal, executor.
+//!
+//! Flow: rows (from a CSV via [`csv`] and [`plan::drafts_from_csv`], or from the console's
+//! selection as [`plan::DraftRow`]s) → [`plan::Plan::build`] validates everything against the
+//! wallets before anything is sent → [`job::prepare`] opens or creates the job's journal →
+//! [`executor::spawn`] sends the rows exactly once, reporting progress over a channel and
+//! stopping cleanly on cancellation.
+//!
+//! Exactly once rests on three things: every row has a deterministic idempotency key derived
+//! from the job id (a hash of the plan's content and its target) and the row's position, so a
+//! re-run is the same job with the same keys; the journal records each row's state durably
+//! before it is sent and after its answer; and a repeat that the server refuses with 409
+//! `already_exists` is confirmed in the ledger and recorded as done.
+
+pub mod cli;
+pub mod csv;
+pub mod draft;
+pub mod executor;
+pub mod job;
+pub mod journal;
+pub mod plan;
+pub mod progress;
+pub mod results;
+pub mod row;
+#[cfg(test)]
+mod test_support;
+
+use std::fmt;
+
+pub use executor::{Counts, Event, ExecOptions, JobHandle, JobReport, Progress, RowState, RowStatus};
+pub use job::{Prepared, default_journal_path, prepare};
+pub use plan::{DraftRow, Plan, PlanOptions, PlannedRow, Quantity};
+
+/// A problem with one row (or the header), located by its 1-based line in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub line: u64,
+    /// The column at fault, when there is one.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl Issue {
+    pub fn at(line: u64, message: impl Into<String>) -> Issue {
+        Issue {
+            line,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn field(line: u64, column: &str, message: impl Into<String>) -> Issue {
+        Issue {
+            line,
+            column: Some(column.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+/// `line 7: credits_to_add: the amount must be greater than zero`.
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "line {}: {c}: {}", self.line, self.message),
+            None => write!(f, "line {}: {}", self.line, self.message),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Each bad CSV is refused with its line number through the real binary, and nothing is sent.
+
+use std::path::Path;
+
+use crate::common;
+
+/// (fixture, line reported, words in the message).
+const CASES: [(&str, u64, &str); 10] = [
+    (
+        "missing_column.csv",
+        1,
+        "missing column \"credits_to_add\" or \"amount\"",
+    ),
+    ("bad_amount.csv", 3, "credits_to_add: \"-5\""),
+    ("unknown_wallet.csv", 3, "no wallet wallet_does_not_exist"),
+    ("bom.csv", 3, "\"1e3\" is not a plain decimal"),
+    ("crlf.csv", 4, "\"INVOICE_PAYMENT\" is not a top-up reason"),
+    ("quoted_commas.csv", 5, "4 fields, but the header has 3 columns"),
+    ("blank_lines.csv", 7, "greater than zero"),
+    ("duplicate_wallet.csv", 4, "is also on line 2"),
+    ("closed_wallet.csv", 3, "is closed"),
+    ("bad_date.csv", 2, "\"2026-13-01\" is not a date"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_csv_names_its_line_and_nothing_is_sent() {
+    let env = common::start(4, Default::default()).await;
+    let wallets = env.wallets().await;
+    let closed = wallets[3].id.clone();
+    env.client.terminate(&closed).await.unwrap();
+    let before = env.credit_balances().await;
+    let home = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bulk");
+    for (name, line, needle) in CASES {
+        let template = std::fs::read(fixtures.join(name)).unwrap();
+        let text = String::from_utf8(template)
+            .unwrap()
+            .replace("{W1}", &wallets[0].id)
+            .replace("{W2}", &wallets[1].id)
+            .replace("{W3}", &wallets[2].id)
+            .replace("{CLOSED}", &closed);
+        let csv = home.path().join(name);
+        std::fs::write(&csv, text).unwrap();
+        let out = env
+            .cli(home.path())
+            .args(["topup", "--csv"])
+            .arg(&csv)
+            .arg("--yes")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        let expected = format!("{}:line {line}: ", csv.display());
+        let reported = stderr
+            .lines()
+            .find(|l| l.starts_with(&expected))
+            .unwrap_or_else(|| panic!("{name}: no message for line {line} in:\n{stderr}"));
+        assert!(reported.contains(needle), "{name}: {reported:?} lacks {needle:?}");
+        assert!(stderr.contains("nothing was sent"), "{name}: {stderr}");
+    }
+    assert_eq!(env.credit_balances().await, before, "no wallet changed");
+    assert!(
+        !home.path().join("state/flexwallet/jobs").exists(),
+        "no job was started"
+    );
+}

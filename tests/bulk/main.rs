@@ -1,0 +1,6 @@
+//! The bulk engine against the sandbox: faults, kill -9 and resume, and the CSV fixtures.
+
+mod common;
+mod faults;
+mod fixtures;
+mod kill_resume;
