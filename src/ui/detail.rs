@@ -321,9 +321,9 @@ mod tests {
         let d = |s: &str| Decimal::from_str(s).unwrap();
         assert_eq!(
             proportion_bar(d("75"), d("25"), 8),
-            ("██████".into(), "░░".into())
+            ("██████".into(), "▒▒".into())
         );
-        assert_eq!(proportion_bar(d("0"), d("0"), 4), (String::new(), "░░░░".into()));
+        assert_eq!(proportion_bar(d("0"), d("0"), 4), (String::new(), "····".into()));
         assert_eq!(proportion_bar(d("1"), d("0"), 3), ("███".into(), String::new()));
     }
 }

@@ -1,0 +1,237 @@
+//! Whole screens on ratatui's TestBackend, from the sandbox's deterministic demo data.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use secrecy::SecretString;
+
+use flexwallet::api::models::Wallet;
+use flexwallet::api::{ApiError, Client, ClientConfig};
+use flexwallet::app::{Action, App, Origin};
+use flexwallet::keymap::Keymap;
+use flexwallet::ui::{self, Theme};
+
+/// The demo wallets and the real-time balance of each, fetched once from an embedded sandbox.
+struct Demo {
+    wallets: Vec<Wallet>,
+    balances: Vec<(String, Wallet)>,
+}
+
+fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let sb = flexwallet::sandbox::start_demo(0).await.unwrap();
+            let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
+            cfg.environment_id = Some(sb.environment_id.clone());
+            let client = Client::new(cfg).unwrap();
+            let wallets = client.list_wallets(None).await.unwrap();
+            let mut balances = Vec::new();
+            for w in &wallets {
+                balances.push((w.id.clone(), client.real_time_balance(&w.id).await.unwrap()));
+            }
+            sb.shutdown().await;
+            Demo { wallets, balances }
+        })
+    })
+}
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn chars(app: &mut App, s: &str) {
+    for c in s.chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+}
+
+/// An app loaded with the demo data, at a fixed clock, `width`x`height`.
+fn app(width: u16, height: u16, read_only: bool) -> App {
+    let d = demo();
+    let now = Instant::now();
+    let clock = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
+    let origin = Origin { profile: "demo".into(), host: "sandbox:8080".into(), environment: Some("env_demo".into()) };
+    let mut app = App::new(Keymap::builtin().unwrap(), origin, read_only, Duration::from_secs(5), now, clock);
+    app.update(Action::Resize(width, height));
+    app.start();
+    app.update(Action::WalletsLoaded { generation: 1, result: Ok(d.wallets.clone()) });
+    app.live.last_success = Some(now);
+    balance_for_selected(&mut app);
+    app
+}
+
+/// Delivers the real-time balance of the selected wallet, as the runtime would.
+fn balance_for_selected(app: &mut App) {
+    let Some(id) = app.table.selected_id().map(str::to_string) else { return };
+    let Some((_, w)) = demo().balances.iter().find(|(i, _)| *i == id) else { return };
+    let generation = app.live.balance_generation;
+    app.update(Action::BalanceLoaded { generation, wallet_id: id, result: Ok(Box::new(w.clone())) });
+}
+
+fn select(app: &mut App, name: &str) {
+    let pos = app.table.view.iter().position(|&i| app.table.rows[i].wallet.display_name() == name);
+    let pos = pos.unwrap_or_else(|| panic!("no wallet named {name}"));
+    app.update(key(KeyCode::Home));
+    for _ in 0..pos {
+        app.update(key(KeyCode::Down));
+    }
+    balance_for_selected(app);
+}
+
+fn screen(app: &App, theme: Theme) -> (String, Terminal<TestBackend>) {
+    let mut term = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    term.draw(|f| ui::render(app, &theme, f)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    (out, term)
+}
+
+fn snap(app: &App) -> String {
+    screen(app, Theme::sixteen()).0
+}
+
+const SHOWCASE: &str = "Initech – AI tokens";
+
+#[test]
+fn list_and_detail_side_by_side_120x40() {
+    let mut a = app(120, 40, false);
+    select(&mut a, SHOWCASE);
+    insta::assert_snapshot!("list_detail_120x40", snap(&a));
+}
+
+#[test]
+fn list_80x24() {
+    let a = app(80, 24, false);
+    insta::assert_snapshot!("list_80x24", snap(&a));
+}
+
+#[test]
+fn detail_80x24() {
+    let mut a = app(80, 24, false);
+    select(&mut a, SHOWCASE);
+    a.update(key(KeyCode::Enter));
+    insta::assert_snapshot!("detail_80x24", snap(&a));
+}
+
+#[test]
+fn help_80x24() {
+    let mut a = app(80, 24, false);
+    a.update(key(KeyCode::Char('?')));
+    insta::assert_snapshot!("help_80x24", snap(&a));
+}
+
+#[test]
+fn read_only_80x24() {
+    let mut a = app(80, 24, true);
+    a.update(key(KeyCode::Char('t')));
+    let s = snap(&a);
+    assert!(s.contains("READ-ONLY") && s.contains("read-only mode"), "{s}");
+    a.update(key(KeyCode::Char('?')));
+    let help = snap(&a);
+    assert!(!help.contains("Top up wallet") && !help.contains("Edit wallet"), "{help}");
+    insta::assert_snapshot!("read_only_80x24", s);
+    insta::assert_snapshot!("read_only_help_80x24", help);
+}
+
+#[test]
+fn error_flash_80x24() {
+    let mut a = app(80, 24, false);
+    a.update(key(KeyCode::Char('r')));
+    let generation = a.live.list_generation;
+    let err = ApiError::from_reply(503, "/wallets", r#"{"code":"service_unavailable","message":"Service unavailable","http_status_code":503}"#);
+    a.update(Action::WalletsLoaded { generation, result: Err(err) });
+    let s = snap(&a);
+    assert!(s.contains("503 service_unavailable"), "{s}");
+    insta::assert_snapshot!("error_flash_80x24", s);
+    a.update(key(KeyCode::Char('E')));
+    insta::assert_snapshot!("error_log_80x24", snap(&a));
+}
+
+#[test]
+fn no_color_has_no_colors_but_the_same_words() {
+    let mut a = app(120, 40, false);
+    select(&mut a, SHOWCASE);
+    let (text, term) = screen(&a, Theme::plain());
+    let buf = term.backend().buffer();
+    let colored = buf.content.iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count();
+    assert_eq!(colored, 0, "NO_COLOR screen has {colored} coloured cells");
+    assert_eq!(text, snap(&a), "NO_COLOR must not change any word or glyph");
+    let (_, colored_term) = screen(&a, Theme::sixteen());
+    assert!(colored_term.backend().buffer().content.iter().any(|c| c.fg == Color::Red), "the 16-colour theme uses red for in_alarm");
+    insta::assert_snapshot!("no_color_120x40", text);
+}
+
+fn top_up_form(a: &mut App) {
+    select(a, SHOWCASE);
+    a.update(key(KeyCode::Char('t')));
+}
+
+/// The idempotency key is random: show a fixed one in snapshots.
+fn fixed_key(s: String) -> String {
+    let re_start = s.find("fw-");
+    match re_start {
+        Some(i) => {
+            let end = s[i..].find(|c: char| c.is_whitespace()).map(|e| i + e).unwrap_or(s.len());
+            format!("{}fw-KEY{}", &s[..i], " ".repeat(end - i - 6) + &s[end..])
+        }
+        None => s,
+    }
+}
+
+#[test]
+fn top_up_form_empty_filled_and_error() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut a = app(w, h, false);
+        top_up_form(&mut a);
+        insta::assert_snapshot!(format!("topup_empty_{w}x{h}"), fixed_key(snap(&a)));
+        chars(&mut a, "25");
+        a.update(key(KeyCode::Tab));
+        a.update(key(KeyCode::Tab));
+        chars(&mut a, "+30d");
+        insta::assert_snapshot!(format!("topup_filled_{w}x{h}"), fixed_key(snap(&a)));
+        a.update(key(KeyCode::BackTab));
+        a.update(key(KeyCode::BackTab));
+        chars(&mut a, ".0000000001");
+        a.update(key(KeyCode::Enter));
+        let s = fixed_key(snap(&a));
+        assert!(s.contains("at most 9 decimal places"), "{s}");
+        insta::assert_snapshot!(format!("topup_error_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn update_form_empty_filled_and_error() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut a = app(w, h, false);
+        select(&mut a, SHOWCASE);
+        a.update(key(KeyCode::Char('e')));
+        insta::assert_snapshot!(format!("update_open_{w}x{h}"), snap(&a));
+        chars(&mut a, " (prod)");
+        insta::assert_snapshot!(format!("update_filled_{w}x{h}"), snap(&a));
+        // Warning threshold on the wrong side of critical.
+        let warning = a.form.as_ref().unwrap().fields().iter().position(|f| f.id == "alert_settings.warning.threshold").unwrap();
+        while a.form.as_ref().unwrap().focus != warning {
+            a.update(key(KeyCode::Tab));
+        }
+        for _ in 0..12 {
+            a.update(key(KeyCode::Backspace));
+        }
+        chars(&mut a, "1");
+        a.update(key(KeyCode::Enter));
+        let s = snap(&a);
+        assert!(s.contains("warning threshold must be at or above"), "{s}");
+        insta::assert_snapshot!(format!("update_error_{w}x{h}"), s);
+    }
+}
