@@ -47,6 +47,7 @@ impl Bench {
                 seed: 1,
                 burn: 0,
                 faults: Default::default(),
+                ..SandboxArgs::default()
             };
             let sb = flexwallet::sandbox::start_embedded(args).await.unwrap();
             let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
