@@ -27,6 +27,7 @@ pub async fn start(wallets: usize, faults: FaultArgs) -> Env {
         seed: 7,
         burn: 0,
         faults,
+        ..SandboxArgs::default()
     };
     let sandbox = sandbox::start_embedded(args).await.expect("sandbox starts");
     let mut cfg = ClientConfig::new(sandbox.url.clone(), SecretString::from(sandbox.api_key.clone()));
