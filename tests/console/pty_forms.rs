@@ -61,22 +61,21 @@ fn top_up_25_purchased_credits_lands_exactly() {
     let name = "Initech – AI tokens";
     let before = open_detail_of(&mut c, name);
     let (balance, purchased) = (number(&before, "balance"), number(&before, "purchased"));
-    // "conversion  1 credit = 0.02 USD": the rate is the number after '='.
-    let rate_line = before
+    back_to_list(&mut c);
+
+    c.send("t");
+    let form = c.wait_for_text("Top up ·", WAIT);
+    // The form's header: "1 credit = 0.02 USD · top-up rate …".
+    let rate_line = form
         .lines()
-        .map(inner)
-        .find(|l| l.starts_with("conversion "))
-        .expect("conversion line");
+        .find(|l| l.contains("1 credit = "))
+        .expect("rate line");
     let rate = rate_line
-        .split('=')
+        .split("1 credit = ")
         .nth(1)
         .and_then(|r| r.split_whitespace().next())
         .unwrap_or("x");
     let rate = Decimal::from_str(&rate.replace(',', "")).expect("conversion rate");
-    back_to_list(&mut c);
-
-    c.send("t");
-    c.wait_for_text("Top up ·", WAIT);
     c.type_keys("25");
     c.wait_for_text("PURCHASED_CREDIT_DIRECT", WAIT);
     c.send("\r");
