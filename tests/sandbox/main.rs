@@ -7,3 +7,4 @@ mod faults;
 mod ledger;
 mod persistence;
 mod schema;
+mod seeding;
