@@ -1,5 +1,6 @@
 //! Integration tests of the sandbox, in one binary (each test binary costs link time).
 
+mod alerts;
 mod common;
 mod concurrency;
 mod examples;

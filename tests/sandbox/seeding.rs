@@ -233,3 +233,20 @@ fn the_binary_prints_its_real_port_first_and_stops_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful exit on SIGTERM: {status}");
 }
+
+#[tokio::test]
+async fn a_dropped_handle_keeps_the_sandbox_serving() {
+    let sb = flexwallet::sandbox::start_embedded(crate::common::args())
+        .await
+        .unwrap();
+    let url = sb.url.clone();
+    drop(sb);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let r = http()
+        .get(format!("{url}/wallets"))
+        .header("x-api-key", crate::common::KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "serves for the life of the process");
+}
