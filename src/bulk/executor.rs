@@ -1,11 +1,13 @@
 //! Runs a prepared job: bounded concurrency, journaled attempts, retries, progress, cancel.
 //!
-//! `concurrency` workers take rows from one queue. For each attempt a worker makes the
-//! `sending` record durable, sends the row's fixed request, judges the answer with
-//! [`RowMachine`], and makes the outcome durable (journal, then audit log) before taking the
-//! next row. Retries (5xx, 429 with `Retry-After`, connection errors, lost replies) are owned
-//! here, not by the client, so every attempt is journaled and shown. Cancelling stops new rows
-//! and pending retries at once; requests already out finish and are journaled.
+//! Workers take rows from one queue. For each attempt a worker makes the `sending` record
+//! durable, waits for one of `concurrency` request slots, sends the row's fixed request, frees
+//! the slot, judges the answer with [`RowMachine`], and makes the outcome durable (journal, then
+//! audit log). There are more workers than slots so that the journal's disk flushes of some rows
+//! overlap the requests of others: `concurrency` bounds what the API sees, not the disk. Retries
+//! (5xx, 429 with `Retry-After`, connection errors, lost replies) are owned here, not by the
+//! client, so every attempt is journaled and shown. Cancelling stops new rows, rows waiting for
+//! a slot and pending retries at once; requests already out finish and are journaled.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -47,10 +49,22 @@ impl TopUpSender for Client {
 
 #[derive(Debug, Clone)]
 pub struct ExecOptions {
+    /// Requests in flight at most.
     pub concurrency: usize,
     /// Attempts per row per run, and the backoff between them.
     pub retry: RetryPolicy,
 }
+
+impl ExecOptions {
+    /// Workers: enough rows being journaled around the `concurrency` requests that disk
+    /// flushes (milliseconds on slow disks) do not starve the request slots.
+    pub fn workers(&self) -> usize {
+        (self.concurrency.max(1) * 4).clamp(MIN_WORKERS, MAX_WORKERS)
+    }
+}
+
+const MIN_WORKERS: usize = 64;
+const MAX_WORKERS: usize = 1024;
 
 impl Default for ExecOptions {
     fn default() -> Self {
@@ -89,6 +103,7 @@ struct Shared<S> {
     sender: Arc<S>,
     audit: Option<Arc<Audit>>,
     retry: RetryPolicy,
+    slots: tokio::sync::Semaphore,
     state: Mutex<(Vec<RowState>, Counts)>,
     queue: Mutex<VecDeque<usize>>,
     progress: mpsc::UnboundedSender<Progress>,
@@ -127,7 +142,8 @@ pub async fn run<S: TopUpSender>(
         journal,
         sender,
         audit,
-        retry: opts.retry,
+        retry: opts.retry.clone(),
+        slots: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
         state: Mutex::new((states, counts)),
         queue: Mutex::new(queue),
         progress,
@@ -145,7 +161,7 @@ pub async fn run<S: TopUpSender>(
         })
     };
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..opts.concurrency.max(1) {
+    for _ in 0..opts.workers() {
         let shared = shared.clone();
         workers.spawn(async move { worker(&shared).await });
     }
@@ -177,9 +193,25 @@ impl<S: TopUpSender> Shared<S> {
         }
     }
 
+    fn counts(&self) -> Counts {
+        match self.state.lock() {
+            Ok(g) => g.1,
+            Err(p) => p.into_inner().1,
+        }
+    }
+
+    /// Attempts so far and whether one may have landed, for one row.
+    fn attempts_of(&self, row: usize) -> (u32, bool) {
+        let guard = match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let s = &guard.0[row];
+        (s.attempts, s.maybe_applied)
+    }
+
     fn emit(&self, event: Event) {
-        let counts = self.snapshot().1;
-        self.emit_with(event, counts);
+        self.emit_with(event, self.counts());
     }
 
     fn emit_with(&self, event: Event, counts: Counts) {
@@ -238,10 +270,7 @@ async fn worker<S: TopUpSender>(shared: &Shared<S>) {
 
 async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
     let row = &shared.rows[i];
-    let (mut attempt, maybe_applied) = {
-        let (states, _) = shared.snapshot();
-        (states[i].attempts, states[i].maybe_applied)
-    };
+    let (mut attempt, maybe_applied) = shared.attempts_of(i);
     let mut machine = RowMachine::new(shared.retry.clone(), maybe_applied);
     loop {
         attempt += 1;
@@ -258,6 +287,15 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
             ));
             return;
         }
+        let slot = tokio::select! {
+            biased;
+            _ = shared.stop.cancelled() => None,
+            slot = shared.slots.acquire() => slot.ok(),
+        };
+        let Some(slot) = slot.filter(|_| !shared.stop.is_cancelled()) else {
+            let verdict = machine.give_up("stopped before sending".into());
+            return finish(shared, i, attempt, machine.maybe_applied(), verdict).await;
+        };
         let counts = shared.update(i, |s, c| {
             s.status = RowStatus::InFlight;
             s.maybe_applied = true;
@@ -266,6 +304,7 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
         });
         shared.emit_with(Event::Sending { row: i, attempt }, counts);
         let result = shared.sender.send(&row.wallet_id, &row.request).await;
+        drop(slot);
         let verdict = machine.judge(row, result);
         if let Some(reason) = machine.stop_job.take() {
             shared.halt(format!("stopping: {reason}"));

@@ -24,8 +24,8 @@ const CASES: [(&str, u64, &str); 10] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_csv_names_its_line_and_nothing_is_sent() {
-    let env = common::start(4, Default::default()).await;
-    let wallets = env.wallets().await;
+    let env = common::start(10, Default::default()).await;
+    let wallets = env.active_wallets(4).await;
     let closed = wallets[3].id.clone();
     env.client.terminate(&closed).await.unwrap();
     let before = env.credit_balances().await;
