@@ -22,7 +22,7 @@ pub use super::progress::{Counts, Event, JobHandle, JobReport, Progress};
 pub use super::row::{DoneInfo, RowMachine, RowState, RowStatus, Verdict};
 
 use super::job::Prepared;
-use super::journal::{Journal, Record};
+use super::journal::{Durable, Journal, Record};
 use super::plan::PlannedRow;
 use crate::api::models::TopUpRequest;
 use crate::api::{ApiError, Client, RetryPolicy, TopUpOutcome};
@@ -262,13 +262,33 @@ impl<S: TopUpSender> Shared<S> {
     }
 }
 
+/// A row's outcome queued to the journal, published once it is durable.
+struct Finishing {
+    row: usize,
+    attempts: u32,
+    maybe_applied: bool,
+    verdict: Verdict,
+    durable: Durable,
+}
+
 async fn worker<S: TopUpSender>(shared: &Shared<S>) {
+    let mut finishing = None;
     while let Some(i) = shared.next_row() {
-        process(shared, i).await;
+        finishing = process(shared, i, finishing.take()).await;
+    }
+    if let Some(f) = finishing {
+        complete(shared, f).await;
     }
 }
 
-async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
+/// Sends one row until it has an outcome, which comes back queued but not yet durable: the
+/// worker's next `sending` record shares its disk flush (records reach the disk in order), so
+/// a row costs one flush, not two, and its outcome is still on disk before the next request.
+async fn process<S: TopUpSender>(
+    shared: &Shared<S>,
+    i: usize,
+    mut previous: Option<Finishing>,
+) -> Option<Finishing> {
     let row = &shared.rows[i];
     let (mut attempt, maybe_applied) = shared.attempts_of(i);
     let mut machine = RowMachine::new(shared.retry.clone(), maybe_applied);
@@ -279,13 +299,17 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
             attempt,
             at: Utc::now(),
         };
-        if let Err(e) = shared.journal.append(&sending).await {
+        let durable = shared.journal.enqueue(&sending);
+        if let Some(f) = previous.take() {
+            complete(shared, f).await;
+        }
+        if let Err(e) = durable.await {
             // Not durable, so not sent: the row stays as it was.
             shared.halt(format!(
                 "cannot write the journal {}: {e}",
                 shared.journal.path().display()
             ));
-            return;
+            return None;
         }
         let slot = tokio::select! {
             biased;
@@ -294,7 +318,7 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
         };
         let Some(slot) = slot.filter(|_| !shared.stop.is_cancelled()) else {
             let verdict = machine.give_up("stopped before sending".into());
-            return finish(shared, i, attempt, machine.maybe_applied(), verdict).await;
+            return Some(finish(shared, i, attempt, machine.maybe_applied(), verdict));
         };
         let counts = shared.update(i, |s, c| {
             s.status = RowStatus::InFlight;
@@ -311,17 +335,16 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
         }
         let (delay, error) = match verdict {
             Verdict::Retry { delay, error } => (delay, error),
-            other => return finish(shared, i, attempt, machine.maybe_applied(), other).await,
+            other => return Some(finish(shared, i, attempt, machine.maybe_applied(), other)),
         };
         if shared.stop.is_cancelled() {
-            return finish(
+            return Some(finish(
                 shared,
                 i,
                 attempt,
                 machine.maybe_applied(),
                 machine.give_up(error),
-            )
-            .await;
+            ));
         }
         let counts = shared.update(i, |s, c| {
             s.error = Some(error.clone());
@@ -339,69 +362,74 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
             _ = tokio::time::sleep(delay) => {}
             _ = shared.stop.cancelled() => {
                 let verdict = machine.give_up(format!("stopped before retrying: {error}"));
-                return finish(shared, i, attempt, machine.maybe_applied(), verdict).await;
+                return Some(finish(shared, i, attempt, machine.maybe_applied(), verdict));
             }
         }
     }
 }
 
-/// Makes a row's outcome durable (journal, audit) and publishes it.
-async fn finish<S: TopUpSender>(
+/// Queues a row's outcome in the journal.
+fn finish<S: TopUpSender>(
     shared: &Shared<S>,
     i: usize,
     attempts: u32,
     maybe_applied: bool,
     verdict: Verdict,
-) {
-    let row = &shared.rows[i];
+) -> Finishing {
     let at = Utc::now();
-    let (record, status, audit_outcome) = match &verdict {
-        Verdict::Done(d) => (
-            Record::Done {
-                row: i,
-                transaction_id: d.transaction_id.clone(),
-                credit_balance: d.credit_balance,
-                balance: d.balance,
-                already_applied: d.already_applied,
-                at,
-            },
-            RowStatus::Done,
-            if d.already_applied {
-                AuditOutcome::AlreadyApplied
-            } else {
-                AuditOutcome::Ok
-            },
-        ),
-        Verdict::Failed { error, http_status } => (
-            Record::Failed {
-                row: i,
-                http_status: *http_status,
-                error: error.clone(),
-                at,
-            },
-            RowStatus::Failed,
-            AuditOutcome::Failed,
-        ),
-        Verdict::Unknown { error } | Verdict::Retry { error, .. } => (
-            Record::Unknown {
-                row: i,
-                error: error.clone(),
-                at,
-            },
-            RowStatus::Unknown,
-            AuditOutcome::Unknown,
-        ),
-        Verdict::Deferred { error } => (
-            Record::Deferred {
-                row: i,
-                error: error.clone(),
-                at,
-            },
-            RowStatus::Pending,
-            AuditOutcome::Failed,
-        ),
+    let record = match &verdict {
+        Verdict::Done(d) => Record::Done {
+            row: i,
+            transaction_id: d.transaction_id.clone(),
+            credit_balance: d.credit_balance,
+            balance: d.balance,
+            already_applied: d.already_applied,
+            at,
+        },
+        Verdict::Failed { error, http_status } => Record::Failed {
+            row: i,
+            http_status: *http_status,
+            error: error.clone(),
+            at,
+        },
+        Verdict::Unknown { error } | Verdict::Retry { error, .. } => Record::Unknown {
+            row: i,
+            error: error.clone(),
+            at,
+        },
+        Verdict::Deferred { error } => Record::Deferred {
+            row: i,
+            error: error.clone(),
+            at,
+        },
     };
-    if let Err(e) = shared.journal.append(&record).await {
+    Finishing {
+        row: i,
+        attempts,
+        maybe_applied,
+        verdict,
+        durable: shared.journal.enqueue(&record),
+    }
+}
+
+/// Waits for a row's outcome to be durable, then writes the audit log and publishes it.
+async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
+    let Finishing {
+        row: i,
+        attempts,
+        maybe_applied,
+        verdict,
+        durable,
+    } = f;
+    let row = &shared.rows[i];
+    let (status, audit_outcome) = match &verdict {
+        Verdict::Done(d) if d.already_applied => (RowStatus::Done, AuditOutcome::AlreadyApplied),
+        Verdict::Done(_) => (RowStatus::Done, AuditOutcome::Ok),
+        Verdict::Failed { .. } => (RowStatus::Failed, AuditOutcome::Failed),
+        Verdict::Unknown { .. } | Verdict::Retry { .. } => (RowStatus::Unknown, AuditOutcome::Unknown),
+        Verdict::Deferred { .. } => (RowStatus::Pending, AuditOutcome::Failed),
+    };
+    if let Err(e) = durable.await {
         shared.halt(format!(
             "cannot write the journal {}: {e} (resume re-sends this row with its key; it is not credited twice)",
             shared.journal.path().display()

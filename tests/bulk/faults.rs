@@ -17,7 +17,7 @@ use crate::common;
 const ROWS: usize = 2000;
 /// Requests per second before 429s (with `Retry-After: 1`): below the sandbox's pace here, so
 /// a share of the requests is rate limited.
-const RATE_LIMIT: u32 = 200;
+const RATE_LIMIT: u32 = 300;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_rows_through_faults_are_credited_exactly_once() {
@@ -90,6 +90,12 @@ async fn two_thousand_rows_through_faults_are_credited_exactly_once() {
     env.faults_off().await;
 
     assert!(report.all_done(), "{:?}", report.counts);
+    for cause in ["5xx", "429", "no answer"] {
+        assert!(
+            seen.get(cause).copied().unwrap_or(0) > 0,
+            "no {cause} was injected: {seen:?}"
+        );
+    }
     assert!(
         report.counts.retries > ROWS / 10,
         "faults were injected: {:?}",

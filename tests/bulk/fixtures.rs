@@ -15,7 +15,7 @@ const CASES: [(&str, u64, &str); 10] = [
     ("unknown_wallet.csv", 3, "no wallet wallet_does_not_exist"),
     ("bom.csv", 3, "\"1e3\" is not a plain decimal"),
     ("crlf.csv", 4, "\"INVOICE_PAYMENT\" is not a top-up reason"),
-    ("quoted_commas.csv", 5, "4 fields, but the header has 3 columns"),
+    ("quoted_commas.csv", 5, "5 fields, but the header has 4 columns"),
     ("blank_lines.csv", 7, "greater than zero"),
     ("duplicate_wallet.csv", 4, "is also on line 2"),
     ("closed_wallet.csv", 3, "is closed"),
