@@ -21,6 +21,8 @@ const CONCURRENCY: [usize; 4] = [1, 8, 32, 64];
 
 struct Bench {
     rt: tokio::runtime::Runtime,
+    /// Kept alive: dropping it stops the server.
+    _sandbox: flexwallet::sandbox::EmbeddedSandbox,
     client: Client,
     url: String,
     wallets: Vec<Wallet>,
@@ -37,24 +39,27 @@ impl Bench {
             .enable_all()
             .build()
             .unwrap();
-        let (client, url, wallets) = rt.block_on(async {
+        let (sandbox, client, url, wallets) = rt.block_on(async {
             let args = SandboxArgs {
-                addr: "127.0.0.1:0".parse().unwrap(),
-                db: None,
-                api_key: "sk_bench".into(),
-                environment_id: "env_bench".into(),
-                wallets: ROWS,
+                wallets: ROWS + ROWS / 4,
                 seed: 1,
-                burn: 0,
-                faults: Default::default(),
                 ..SandboxArgs::default()
             };
             let sb = flexwallet::sandbox::start_embedded(args).await.unwrap();
             let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
             cfg.environment_id = Some(sb.environment_id.clone());
             let client = Client::new(cfg).unwrap();
-            let wallets = client.list_wallets(None).await.unwrap();
-            (client, sb.url, wallets)
+            let wallets: Vec<Wallet> = client
+                .list_wallets(None)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|w| w.wallet_status == flexwallet::api::models::WalletStatus::Active)
+                .take(ROWS)
+                .collect();
+            assert_eq!(wallets.len(), ROWS, "enough active wallets");
+            let url = sb.url.clone();
+            (sb, client, url, wallets)
         });
         let dir = tempfile::tempdir().unwrap();
         let ctx = AuditContext {
@@ -66,6 +71,7 @@ impl Bench {
         let audit = Arc::new(Audit::open(&dir.path().join("audit.jsonl"), ctx).unwrap());
         Bench {
             rt,
+            _sandbox: sandbox,
             client,
             url,
             wallets,
@@ -101,15 +107,11 @@ impl Bench {
             concurrency,
             ..ExecOptions::default()
         };
-        let report = self.rt.block_on(
-            bulk::executor::spawn(
-                prepared,
-                Arc::new(self.client.clone()),
-                Some(self.audit.clone()),
-                exec,
-            )
-            .task,
-        );
+        let sender = Arc::new(self.client.clone());
+        let audit = Some(self.audit.clone());
+        let report = self
+            .rt
+            .block_on(async move { bulk::executor::spawn(prepared, sender, audit, exec).task.await });
         let elapsed = start.elapsed();
         assert!(report.unwrap().all_done());
         self.record(format!("bulk c={concurrency}"), elapsed);

@@ -165,9 +165,18 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Topup(args)) => {
-            let (settings, _sandbox) = settings(&cli).await?;
-            let client = client(&settings)?;
-            flexwallet::bulk::cli::run(&args, &settings, client).await
+            let result = async {
+                let (settings, _sandbox) = settings(&cli).await?;
+                let client = client(&settings)?;
+                flexwallet::bulk::cli::run(&args, &settings, client).await
+            }
+            .await;
+            // topup's own contract: 2 means rows failed, so any error before the job (flags,
+            // config, API key, CSV) is 1, "nothing started".
+            result.or_else(|e| {
+                eprintln!("flexwallet: {e:#}");
+                Ok(ExitCode::from(flexwallet::bulk::cli::EXIT_NOTHING_STARTED))
+            })
         }
         None => {
             let keymap_file =

@@ -1,11 +1,13 @@
 //! Runs a prepared job: bounded concurrency, journaled attempts, retries, progress, cancel.
 //!
-//! `concurrency` workers take rows from one queue. For each attempt a worker makes the
-//! `sending` record durable, sends the row's fixed request, judges the answer with
-//! [`RowMachine`], and makes the outcome durable (journal, then audit log) before taking the
-//! next row. Retries (5xx, 429 with `Retry-After`, connection errors, lost replies) are owned
-//! here, not by the client, so every attempt is journaled and shown. Cancelling stops new rows
-//! and pending retries at once; requests already out finish and are journaled.
+//! Workers take rows from one queue. For each attempt a worker makes the `sending` record
+//! durable, waits for one of `concurrency` request slots, sends the row's fixed request, frees
+//! the slot, judges the answer with [`RowMachine`], and makes the outcome durable (journal, then
+//! audit log). There are more workers than slots so that the journal's disk flushes of some rows
+//! overlap the requests of others: `concurrency` bounds what the API sees, not the disk. Retries
+//! (5xx, 429 with `Retry-After`, connection errors, lost replies) are owned here, not by the
+//! client, so every attempt is journaled and shown. Cancelling stops new rows, rows waiting for
+//! a slot and pending retries at once; requests already out finish and are journaled.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -20,7 +22,7 @@ pub use super::progress::{Counts, Event, JobHandle, JobReport, Progress};
 pub use super::row::{DoneInfo, RowMachine, RowState, RowStatus, Verdict};
 
 use super::job::Prepared;
-use super::journal::{Journal, Record};
+use super::journal::{Durable, Journal, Record};
 use super::plan::PlannedRow;
 use crate::api::models::TopUpRequest;
 use crate::api::{ApiError, Client, RetryPolicy, TopUpOutcome};
@@ -47,10 +49,22 @@ impl TopUpSender for Client {
 
 #[derive(Debug, Clone)]
 pub struct ExecOptions {
+    /// Requests in flight at most.
     pub concurrency: usize,
     /// Attempts per row per run, and the backoff between them.
     pub retry: RetryPolicy,
 }
+
+impl ExecOptions {
+    /// Workers: enough rows being journaled around the `concurrency` requests that disk
+    /// flushes (milliseconds on slow disks) do not starve the request slots.
+    pub fn workers(&self) -> usize {
+        (self.concurrency.max(1) * 4).clamp(MIN_WORKERS, MAX_WORKERS)
+    }
+}
+
+const MIN_WORKERS: usize = 64;
+const MAX_WORKERS: usize = 1024;
 
 impl Default for ExecOptions {
     fn default() -> Self {
@@ -89,6 +103,7 @@ struct Shared<S> {
     sender: Arc<S>,
     audit: Option<Arc<Audit>>,
     retry: RetryPolicy,
+    slots: tokio::sync::Semaphore,
     state: Mutex<(Vec<RowState>, Counts)>,
     queue: Mutex<VecDeque<usize>>,
     progress: mpsc::UnboundedSender<Progress>,
@@ -127,7 +142,8 @@ pub async fn run<S: TopUpSender>(
         journal,
         sender,
         audit,
-        retry: opts.retry,
+        retry: opts.retry.clone(),
+        slots: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
         state: Mutex::new((states, counts)),
         queue: Mutex::new(queue),
         progress,
@@ -145,7 +161,7 @@ pub async fn run<S: TopUpSender>(
         })
     };
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..opts.concurrency.max(1) {
+    for _ in 0..opts.workers() {
         let shared = shared.clone();
         workers.spawn(async move { worker(&shared).await });
     }
@@ -177,9 +193,25 @@ impl<S: TopUpSender> Shared<S> {
         }
     }
 
+    fn counts(&self) -> Counts {
+        match self.state.lock() {
+            Ok(g) => g.1,
+            Err(p) => p.into_inner().1,
+        }
+    }
+
+    /// Attempts so far and whether one may have landed, for one row.
+    fn attempts_of(&self, row: usize) -> (u32, bool) {
+        let guard = match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let s = &guard.0[row];
+        (s.attempts, s.maybe_applied)
+    }
+
     fn emit(&self, event: Event) {
-        let counts = self.snapshot().1;
-        self.emit_with(event, counts);
+        self.emit_with(event, self.counts());
     }
 
     fn emit_with(&self, event: Event, counts: Counts) {
@@ -230,18 +262,35 @@ impl<S: TopUpSender> Shared<S> {
     }
 }
 
+/// A row's outcome queued to the journal, published once it is durable.
+struct Finishing {
+    row: usize,
+    attempts: u32,
+    maybe_applied: bool,
+    verdict: Verdict,
+    durable: Durable,
+}
+
 async fn worker<S: TopUpSender>(shared: &Shared<S>) {
+    let mut finishing = None;
     while let Some(i) = shared.next_row() {
-        process(shared, i).await;
+        finishing = process(shared, i, finishing.take()).await;
+    }
+    if let Some(f) = finishing {
+        complete(shared, f).await;
     }
 }
 
-async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
+/// Sends one row until it has an outcome, which comes back queued but not yet durable: the
+/// worker's next `sending` record shares its disk flush (records reach the disk in order), so
+/// a row costs one flush, not two, and its outcome is still on disk before the next request.
+async fn process<S: TopUpSender>(
+    shared: &Shared<S>,
+    i: usize,
+    mut previous: Option<Finishing>,
+) -> Option<Finishing> {
     let row = &shared.rows[i];
-    let (mut attempt, maybe_applied) = {
-        let (states, _) = shared.snapshot();
-        (states[i].attempts, states[i].maybe_applied)
-    };
+    let (mut attempt, maybe_applied) = shared.attempts_of(i);
     let mut machine = RowMachine::new(shared.retry.clone(), maybe_applied);
     loop {
         attempt += 1;
@@ -250,14 +299,27 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
             attempt,
             at: Utc::now(),
         };
-        if let Err(e) = shared.journal.append(&sending).await {
+        let durable = shared.journal.enqueue(&sending);
+        if let Some(f) = previous.take() {
+            complete(shared, f).await;
+        }
+        if let Err(e) = durable.await {
             // Not durable, so not sent: the row stays as it was.
             shared.halt(format!(
                 "cannot write the journal {}: {e}",
                 shared.journal.path().display()
             ));
-            return;
+            return None;
         }
+        let slot = tokio::select! {
+            biased;
+            _ = shared.stop.cancelled() => None,
+            slot = shared.slots.acquire() => slot.ok(),
+        };
+        let Some(slot) = slot.filter(|_| !shared.stop.is_cancelled()) else {
+            let verdict = machine.give_up("stopped before sending".into());
+            return Some(finish(shared, i, attempt, machine.maybe_applied(), verdict));
+        };
         let counts = shared.update(i, |s, c| {
             s.status = RowStatus::InFlight;
             s.maybe_applied = true;
@@ -266,23 +328,23 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
         });
         shared.emit_with(Event::Sending { row: i, attempt }, counts);
         let result = shared.sender.send(&row.wallet_id, &row.request).await;
+        drop(slot);
         let verdict = machine.judge(row, result);
         if let Some(reason) = machine.stop_job.take() {
             shared.halt(format!("stopping: {reason}"));
         }
         let (delay, error) = match verdict {
             Verdict::Retry { delay, error } => (delay, error),
-            other => return finish(shared, i, attempt, machine.maybe_applied(), other).await,
+            other => return Some(finish(shared, i, attempt, machine.maybe_applied(), other)),
         };
         if shared.stop.is_cancelled() {
-            return finish(
+            return Some(finish(
                 shared,
                 i,
                 attempt,
                 machine.maybe_applied(),
                 machine.give_up(error),
-            )
-            .await;
+            ));
         }
         let counts = shared.update(i, |s, c| {
             s.error = Some(error.clone());
@@ -300,69 +362,74 @@ async fn process<S: TopUpSender>(shared: &Shared<S>, i: usize) {
             _ = tokio::time::sleep(delay) => {}
             _ = shared.stop.cancelled() => {
                 let verdict = machine.give_up(format!("stopped before retrying: {error}"));
-                return finish(shared, i, attempt, machine.maybe_applied(), verdict).await;
+                return Some(finish(shared, i, attempt, machine.maybe_applied(), verdict));
             }
         }
     }
 }
 
-/// Makes a row's outcome durable (journal, audit) and publishes it.
-async fn finish<S: TopUpSender>(
+/// Queues a row's outcome in the journal.
+fn finish<S: TopUpSender>(
     shared: &Shared<S>,
     i: usize,
     attempts: u32,
     maybe_applied: bool,
     verdict: Verdict,
-) {
-    let row = &shared.rows[i];
+) -> Finishing {
     let at = Utc::now();
-    let (record, status, audit_outcome) = match &verdict {
-        Verdict::Done(d) => (
-            Record::Done {
-                row: i,
-                transaction_id: d.transaction_id.clone(),
-                credit_balance: d.credit_balance,
-                balance: d.balance,
-                already_applied: d.already_applied,
-                at,
-            },
-            RowStatus::Done,
-            if d.already_applied {
-                AuditOutcome::AlreadyApplied
-            } else {
-                AuditOutcome::Ok
-            },
-        ),
-        Verdict::Failed { error, http_status } => (
-            Record::Failed {
-                row: i,
-                http_status: *http_status,
-                error: error.clone(),
-                at,
-            },
-            RowStatus::Failed,
-            AuditOutcome::Failed,
-        ),
-        Verdict::Unknown { error } | Verdict::Retry { error, .. } => (
-            Record::Unknown {
-                row: i,
-                error: error.clone(),
-                at,
-            },
-            RowStatus::Unknown,
-            AuditOutcome::Unknown,
-        ),
-        Verdict::Deferred { error } => (
-            Record::Deferred {
-                row: i,
-                error: error.clone(),
-                at,
-            },
-            RowStatus::Pending,
-            AuditOutcome::Failed,
-        ),
+    let record = match &verdict {
+        Verdict::Done(d) => Record::Done {
+            row: i,
+            transaction_id: d.transaction_id.clone(),
+            credit_balance: d.credit_balance,
+            balance: d.balance,
+            already_applied: d.already_applied,
+            at,
+        },
+        Verdict::Failed { error, http_status } => Record::Failed {
+            row: i,
+            http_status: *http_status,
+            error: error.clone(),
+            at,
+        },
+        Verdict::Unknown { error } | Verdict::Retry { error, .. } => Record::Unknown {
+            row: i,
+            error: error.clone(),
+            at,
+        },
+        Verdict::Deferred { error } => Record::Deferred {
+            row: i,
+            error: error.clone(),
+            at,
+        },
     };
-    if let Err(e) = shared.journal.append(&record).await {
+    Finishing {
+        row: i,
+        attempts,
+        maybe_applied,
+        verdict,
+        durable: shared.journal.enqueue(&record),
+    }
+}
+
+/// Waits for a row's outcome to be durable, then writes the audit log and publishes it.
+async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
+    let Finishing {
+        row: i,
+        attempts,
+        maybe_applied,
+        verdict,
+        durable,
+    } = f;
+    let row = &shared.rows[i];
+    let (status, audit_outcome) = match &verdict {
+        Verdict::Done(d) if d.already_applied => (RowStatus::Done, AuditOutcome::AlreadyApplied),
+        Verdict::Done(_) => (RowStatus::Done, AuditOutcome::Ok),
+        Verdict::Failed { .. } => (RowStatus::Failed, AuditOutcome::Failed),
+        Verdict::Unknown { .. } | Verdict::Retry { .. } => (RowStatus::Unknown, AuditOutcome::Unknown),
+        Verdict::Deferred { .. } => (RowStatus::Pending, AuditOutcome::Failed),
+    };
+    if let Err(e) = durable.await {
         shared.halt(format!(
             "cannot write the journal {}: {e} (resume re-sends this row with its key; it is not credited twice)",
             shared.journal.path().display()

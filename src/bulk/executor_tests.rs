@@ -175,20 +175,32 @@ async fn cancel_finishes_in_flight_rows_and_resume_completes_the_job() {
         fast(4),
     );
     let mut finished = 0;
+    let mut stopping_seen = false;
+    let mut sent_after_stop = 0;
     while let Some(p) = handle.progress.recv().await {
-        if matches!(p.event, Event::Finished { .. }) {
-            finished += 1;
-            if finished == 10 {
-                handle.cancel.cancel();
+        match p.event {
+            Event::Finished { .. } => {
+                finished += 1;
+                if finished == 10 {
+                    handle.cancel.cancel();
+                }
             }
+            Event::Stopping { .. } => stopping_seen = true,
+            Event::Sending { .. } if stopping_seen => sent_after_stop += 1,
+            _ => {}
         }
     }
     let report = handle.task.await.unwrap();
     assert!(report.interrupted);
     assert!(report.stopped.as_deref().unwrap().contains("cancelled"));
     assert_eq!(report.counts.in_flight, 0, "in-flight rows finished");
+    // Only requests racing the cancel itself may still go out.
+    assert!(
+        sent_after_stop <= 4,
+        "{sent_after_stop} rows started after the cancel"
+    );
     let done = report.counts.done;
-    assert!((10..=14).contains(&done), "{done}");
+    assert!((10..50).contains(&done), "{done}");
     assert_eq!(server.ledger.lock().unwrap().len(), done);
     assert_eq!(report.counts.pending, 100 - done);
     assert_eq!(crate::bulk::cli::exit_code(&report), 130);

@@ -253,17 +253,43 @@ impl Journal {
 
     /// Appends one record; returns once it is on disk (written and fdatasynced).
     pub async fn append(&self, record: &Record) -> std::io::Result<()> {
-        let mut bytes = Vec::with_capacity(256);
-        encode(record, &mut bytes)?;
-        let (ack, done) = tokio::sync::oneshot::channel();
-        let tx = self
-            .tx
-            .as_ref()
-            .ok_or_else(|| std::io::Error::other("the journal writer did not start"))?;
-        tx.send((bytes, ack))
-            .map_err(|_| std::io::Error::other("the journal writer stopped"))?;
-        done.await
-            .map_err(|_| std::io::Error::other("the journal writer stopped"))?
+        self.enqueue(record).await
+    }
+
+    /// Queues one record and returns at once; the returned [`Durable`] resolves when it is on
+    /// disk. Records reach the disk in the order they were queued, so once a later record is
+    /// durable, so is every earlier one.
+    pub fn enqueue(&self, record: &Record) -> Durable {
+        let queued = (|| {
+            let mut bytes = Vec::with_capacity(256);
+            encode(record, &mut bytes)?;
+            let (ack, done) = tokio::sync::oneshot::channel();
+            let tx = self
+                .tx
+                .as_ref()
+                .ok_or_else(|| std::io::Error::other("the journal writer did not start"))?;
+            tx.send((bytes, ack))
+                .map_err(|_| std::io::Error::other("the journal writer stopped"))?;
+            Ok(done)
+        })();
+        Durable(queued)
+    }
+}
+
+/// A queued record's durability: await it.
+#[derive(Debug)]
+pub struct Durable(std::io::Result<tokio::sync::oneshot::Receiver<std::io::Result<()>>>);
+
+impl std::future::IntoFuture for Durable {
+    type Output = std::io::Result<()>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            self.0?
+                .await
+                .map_err(|_| std::io::Error::other("the journal writer stopped"))?
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use std::process::Command;
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 
-use flexwallet::api::models::{TransactionQuery, Wallet};
+use flexwallet::api::models::{TransactionQuery, Wallet, WalletStatus};
 use flexwallet::api::{Client, ClientConfig};
 use flexwallet::cli::{FaultArgs, SandboxArgs};
 use flexwallet::sandbox::{self, EmbeddedSandbox};
@@ -19,13 +19,10 @@ pub struct Env {
 
 pub async fn start(wallets: usize, faults: FaultArgs) -> Env {
     let args = SandboxArgs {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        db: None,
         api_key: format!("sk_test_{}", uuid::Uuid::new_v4().simple()),
         environment_id: "env_bulk_test".into(),
         wallets,
         seed: 7,
-        burn: 0,
         faults,
         ..SandboxArgs::default()
     };
@@ -41,6 +38,19 @@ impl Env {
     pub async fn wallets(&self) -> Vec<Wallet> {
         let mut w = self.client.list_wallets(None).await.unwrap();
         w.sort_by(|a, b| a.id.cmp(&b.id));
+        w
+    }
+
+    /// Active wallets (the seed also makes closed ones), sorted by id, at most `n`.
+    pub async fn active_wallets(&self, n: usize) -> Vec<Wallet> {
+        let mut w: Vec<Wallet> = self
+            .wallets()
+            .await
+            .into_iter()
+            .filter(|w| w.wallet_status == WalletStatus::Active)
+            .collect();
+        assert!(w.len() >= n, "the sandbox seeded only {} active wallets", w.len());
+        w.truncate(n);
         w
     }
 
@@ -74,6 +84,13 @@ impl Env {
             }
             offset += n as u64;
         }
+    }
+
+    pub async fn faults_off(&self) {
+        self.set_faults(serde_json::json!({
+            "fail_rate": 0.0, "rate_limit": 0, "latency_ms": 0, "reset_rate": 0.0, "lost_reply_rate": 0.0,
+        }))
+        .await;
     }
 
     /// `POST /_sandbox/faults`: switch fault injection at run time.

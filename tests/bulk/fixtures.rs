@@ -15,7 +15,7 @@ const CASES: [(&str, u64, &str); 10] = [
     ("unknown_wallet.csv", 3, "no wallet wallet_does_not_exist"),
     ("bom.csv", 3, "\"1e3\" is not a plain decimal"),
     ("crlf.csv", 4, "\"INVOICE_PAYMENT\" is not a top-up reason"),
-    ("quoted_commas.csv", 5, "4 fields, but the header has 3 columns"),
+    ("quoted_commas.csv", 5, "5 fields, but the header has 4 columns"),
     ("blank_lines.csv", 7, "greater than zero"),
     ("duplicate_wallet.csv", 4, "is also on line 2"),
     ("closed_wallet.csv", 3, "is closed"),
@@ -24,8 +24,8 @@ const CASES: [(&str, u64, &str); 10] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_csv_names_its_line_and_nothing_is_sent() {
-    let env = common::start(4, Default::default()).await;
-    let wallets = env.wallets().await;
+    let env = common::start(10, Default::default()).await;
+    let wallets = env.active_wallets(4).await;
     let closed = wallets[3].id.clone();
     env.client.terminate(&closed).await.unwrap();
     let before = env.credit_balances().await;

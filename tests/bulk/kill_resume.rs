@@ -11,8 +11,8 @@ const ROWS: usize = 300;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_job_then_resume_credits_every_wallet_once() {
-    let env = common::start(ROWS, Default::default()).await;
-    let wallets = env.wallets().await;
+    let env = common::start(ROWS + ROWS / 5, Default::default()).await;
+    let wallets = env.active_wallets(ROWS).await;
     let before = env.credit_balances().await;
     let home = tempfile::tempdir().unwrap();
     let csv = home.path().join("credits.csv");
@@ -69,7 +69,7 @@ async fn sigkill_mid_job_then_resume_credits_every_wallet_once() {
         .count();
     assert!(credited_now >= done, "every journaled row landed");
 
-    env.set_faults(serde_json::json!({})).await;
+    env.faults_off().await;
     let results = home.path().join("results.csv");
     let out = env
         .cli(home.path())
