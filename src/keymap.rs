@@ -42,6 +42,7 @@ names!(
         Errors = "errors",
         Form = "form",
         Confirm = "confirm",
+        Bulk = "bulk",
     }
 );
 
@@ -85,6 +86,7 @@ names!(
         AddRow = "add_row",
         RemoveRow = "remove_row",
         Confirm = "confirm",
+        CancelJob = "cancel_job",
     }
 );
 
