@@ -2,6 +2,7 @@
 
 mod keymap_errors;
 mod pty;
+mod pty_bulk;
 mod pty_demo;
 mod pty_forms;
 mod snapshots;

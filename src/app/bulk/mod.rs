@@ -433,3 +433,6 @@ impl App {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests;
