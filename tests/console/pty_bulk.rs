@@ -73,7 +73,8 @@ fn read_selected(c: &mut Console, ok: impl Fn(Decimal) -> bool) -> (String, Deci
 
 #[test]
 fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
-    let mut c = Console::start(&["--demo", "--burn", "0", "--refresh", "1"], 80, 24);
+    // 40 rows: the detail shows the conversion line without scrolling.
+    let mut c = Console::start(&["--demo", "--burn", "0", "--refresh", "1"], 80, 40);
     wait_list(&c);
     let mut before = Vec::new();
     for _ in 0..3 {

@@ -15,7 +15,6 @@ use super::{App, Effect, FlashKind};
 use crate::bulk::plan::{Plan, drafts_for_wallets};
 use crate::bulk::{Counts, Event, Issue, JobReport, Progress, RowStatus};
 use crate::keymap::{Command, Context};
-use crate::money;
 
 pub use form::BulkForm;
 
@@ -91,9 +90,9 @@ impl JobView {
     }
 }
 
-/// The total the operator types to confirm: the plan's credits, as written on the wire.
+/// The total the operator types to confirm: the plan's credits (the engine's rule, as in the CLI).
 pub fn expected_total(plan: &Plan) -> String {
-    money::wire_text(&plan.totals.credits)
+    plan.confirmation_total()
 }
 
 impl App {
@@ -244,7 +243,7 @@ impl App {
                 },
                 Some(Command::Confirm),
             ) => {
-                if typed.value().trim() != expected_total(plan) {
+                if !plan.confirms(typed.value()) {
                     *mismatch = true;
                     return Vec::new();
                 }
