@@ -222,9 +222,15 @@ fn preview(
     let room = (inner.height as usize).saturating_sub(lines.len() + 4);
     let shown = plan.rows.len().min(room);
     for r in plan.rows.iter().take(shown) {
+        // The operator marked names, not ids: show the name when the list knows the wallet.
+        let name = app
+            .table
+            .get(&r.wallet_id)
+            .map(|row| row.wallet.display_name().to_string())
+            .unwrap_or_else(|| r.wallet_id.clone());
         lines.push(Line::from(format!(
             "{:<28}{:>14}{:>16}",
-            truncate(&r.wallet_id, 27),
+            truncate(&name, 27),
             format_credits(&r.credits),
             format!(
                 "{} {}",
