@@ -43,6 +43,7 @@ names!(
         Errors = "errors",
         Form = "form",
         Confirm = "confirm",
+        Bulk = "bulk",
     }
 );
 
@@ -86,6 +87,7 @@ names!(
         AddRow = "add_row",
         RemoveRow = "remove_row",
         Confirm = "confirm",
+        CancelJob = "cancel_job",
     }
 );
 

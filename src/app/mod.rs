@@ -1,6 +1,7 @@
 //! Console state and its reducer: `App::update(Action) -> Vec<Effect>`, no I/O.
 
 pub mod action;
+pub mod bulk;
 pub mod form;
 mod forms;
 pub mod table;
@@ -120,6 +121,12 @@ pub struct App {
     pub form: Option<form::FormState>,
     /// Top-ups above this many credits are confirmed by typing the amount.
     pub confirm_above: rust_decimal::Decimal,
+    /// The bulk layer on screen, if any.
+    pub bulk: Option<bulk::BulkLayer>,
+    /// The bulk job started from the console (running, or the last one finished).
+    pub job: Option<bulk::JobView>,
+    /// Quit was asked while a job runs: waiting for the operator's answer.
+    pub quit_asked: bool,
 }
 
 impl App {
@@ -163,6 +170,9 @@ impl App {
             should_quit: false,
             form: None,
             confirm_above: forms::DEFAULT_CONFIRM_ABOVE,
+            bulk: None,
+            job: None,
+            quit_asked: false,
         }
     }
 
@@ -186,6 +196,9 @@ impl App {
 
     /// Which keymap context the keys go to now.
     pub fn context(&self) -> Context {
+        if let Some(ctx) = self.bulk_context() {
+            return ctx;
+        }
         if let Some(ctx) = self.form_context() {
             return ctx;
         }
@@ -294,6 +307,10 @@ impl App {
             } => self.on_balance_loaded(generation, wallet_id, result),
             Action::TopUpDone { wallet_id, result } => self.on_top_up_done(wallet_id, result),
             Action::UpdateDone { wallet_id, result } => self.on_update_done(wallet_id, result),
+            Action::BulkPlanned { source, result } => self.on_bulk_planned(source, result),
+            Action::BulkProgress(p) => self.on_bulk_progress(p),
+            Action::BulkFailed(message) => self.on_bulk_failed(message),
+            Action::ResultsExported(result) => self.on_results_exported(result),
         }
     }
 
@@ -415,6 +432,9 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
+        if self.bulk.is_some() || self.quit_asked {
+            return self.on_bulk_key(key);
+        }
         if self.form.is_some() {
             return self.on_form_key(key);
         }
@@ -444,10 +464,7 @@ impl App {
         let before = self.table.selected_id().map(str::to_string);
         let mut effects = Vec::new();
         match cmd {
-            Command::Quit => {
-                self.should_quit = true;
-                effects.push(Effect::Quit);
-            }
+            Command::Quit => effects.extend(self.quit()),
             Command::Help => self.toggle_layer(Layer::Help),
             Command::ErrorLog => self.toggle_layer(Layer::Errors),
             Command::Back => {
@@ -538,8 +555,10 @@ impl App {
             | Command::ChoicePrev
             | Command::AddRow
             | Command::RemoveRow
-            | Command::Confirm => {}
-            Command::Bulk | Command::Ledger | Command::Filter | Command::Palette | Command::RawJson => {
+            | Command::Confirm
+            | Command::CancelJob => {}
+            Command::Bulk => self.open_bulk(),
+            Command::Ledger | Command::Filter | Command::Palette | Command::RawJson => {
                 self.flash(
                     FlashKind::Info,
                     format!("{}: not yet available", cmd.name().replace('_', " ")),

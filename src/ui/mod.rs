@@ -1,5 +1,6 @@
 //! Pure render functions: they read `&App` and draw; they never change state.
 
+pub mod bulk;
 pub mod detail;
 pub mod form;
 pub mod layers;
@@ -54,5 +55,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     }
     if app.form.is_some() {
         form::render(app, theme, frame, area);
+    }
+    if app.bulk.is_some() || app.quit_asked {
+        bulk::render(app, theme, frame, area);
     }
 }

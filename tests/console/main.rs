@@ -3,6 +3,7 @@
 mod forms_sandbox;
 mod keymap_errors;
 mod pty;
+mod pty_bulk;
 mod pty_demo;
 mod pty_forms;
 mod snapshots;

@@ -298,3 +298,6 @@ fn update_form_empty_filled_and_error() {
         insta::assert_snapshot!(format!("update_error_{w}x{h}"), s);
     }
 }
+
+#[path = "snapshots_bulk.rs"]
+mod bulk;
