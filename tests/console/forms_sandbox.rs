@@ -83,8 +83,7 @@ async fn a_server_400_lands_under_the_field_it_names() {
     let result = client.top_up(&wallet_id, &bad).await;
     let err = result
         .as_ref()
-        .err()
-        .expect("the sandbox refuses 0 credits")
+        .expect_err("the sandbox refuses 0 credits")
         .clone();
     assert_eq!(err.status(), Some(400));
     app.update(Action::TopUpDone { wallet_id, result });
