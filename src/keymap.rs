@@ -42,6 +42,7 @@ names!(
         Errors = "errors",
         Form = "form",
         Confirm = "confirm",
+        Filter = "filter",
     }
 );
 
@@ -430,7 +431,8 @@ impl Keymap {
                 .and_then(|bs| bs.iter().find(|b| b.keys.contains(&key)).map(|b| b.command))
         };
         find(ctx).or_else(|| {
-            if ctx == Context::Global {
+            // The filter line takes typed text: `q` or `r` there are letters, not commands.
+            if matches!(ctx, Context::Global | Context::Filter) {
                 None
             } else {
                 find(Context::Global)

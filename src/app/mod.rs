@@ -1,6 +1,8 @@
 //! Console state and its reducer: `App::update(Action) -> Vec<Effect>`, no I/O.
 
 pub mod action;
+pub mod filter;
+pub mod filter_input;
 pub mod form;
 mod forms;
 pub mod table;
@@ -120,6 +122,8 @@ pub struct App {
     pub form: Option<form::FormState>,
     /// Top-ups above this many credits are confirmed by typing the amount.
     pub confirm_above: rust_decimal::Decimal,
+    /// The filter line (`/`) while it is open.
+    pub filter_input: Option<filter_input::FilterInput>,
 }
 
 impl App {
@@ -163,6 +167,7 @@ impl App {
             should_quit: false,
             form: None,
             confirm_above: forms::DEFAULT_CONFIRM_ABOVE,
+            filter_input: None,
         }
     }
 
@@ -188,6 +193,9 @@ impl App {
     pub fn context(&self) -> Context {
         if let Some(ctx) = self.form_context() {
             return ctx;
+        }
+        if self.filter_input.is_some() {
+            return Context::Filter;
         }
         match (self.layer, self.focus) {
             (Some(Layer::Help), _) => Context::Help,
@@ -264,7 +272,12 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
-            Action::Paste(_) => Vec::new(),
+            Action::Paste(text) => {
+                if let Some(f) = &mut self.filter_input {
+                    f.paste(&text);
+                }
+                Vec::new()
+            }
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 let height = self.list_height();
@@ -418,6 +431,9 @@ impl App {
         if self.form.is_some() {
             return self.on_form_key(key);
         }
+        if self.filter_input.is_some() {
+            return self.on_filter_key(key);
+        }
         let ctx = self.context();
         let Some(cmd) = self.keymap.lookup(ctx, &key) else {
             if key.code != KeyCode::Null {
@@ -455,6 +471,9 @@ impl App {
                     self.layer = None;
                 } else if self.focus == Focus::Detail {
                     self.focus = Focus::List;
+                } else if self.table.filter.is_some() {
+                    self.table.set_filter(None);
+                    self.flash(FlashKind::Info, "Filter cleared: all wallets shown");
                 }
             }
             Command::Refresh => {
@@ -539,7 +558,8 @@ impl App {
             | Command::AddRow
             | Command::RemoveRow
             | Command::Confirm => {}
-            Command::Bulk | Command::Ledger | Command::Filter | Command::Palette | Command::RawJson => {
+            Command::Filter => self.open_filter(),
+            Command::Bulk | Command::Ledger | Command::Palette | Command::RawJson => {
                 self.flash(
                     FlashKind::Info,
                     format!("{}: not yet available", cmd.name().replace('_', " ")),

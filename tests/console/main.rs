@@ -3,5 +3,5 @@
 mod keymap_errors;
 mod pty;
 mod pty_demo;
-mod snapshots;
 mod pty_forms;
+mod snapshots;
