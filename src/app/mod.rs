@@ -2,6 +2,8 @@
 
 pub mod action;
 pub mod filter;
+#[cfg(test)]
+mod filter_app_tests;
 pub mod filter_input;
 pub mod form;
 mod forms;

@@ -3,5 +3,6 @@
 mod keymap_errors;
 mod pty;
 mod pty_demo;
+mod pty_filter;
 mod pty_forms;
 mod snapshots;
