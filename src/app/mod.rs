@@ -550,6 +550,15 @@ impl App {
                     effects.push(Effect::Copy(id));
                 }
             }
+            Command::CopyCustomerId => {
+                if let Some(id) = self.selected_wallet().map(|w| w.customer_id.clone()) {
+                    self.flash(
+                        FlashKind::Success,
+                        format!("Copied customer {id} to the clipboard"),
+                    );
+                    effects.push(Effect::Copy(id));
+                }
+            }
             Command::TopUp => self.open_top_up(),
             Command::Edit => self.open_update(),
             Command::NextField

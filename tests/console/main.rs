@@ -2,6 +2,7 @@
 
 mod keymap_errors;
 mod pty;
+mod pty_copy;
 mod pty_demo;
 mod pty_filter;
 mod pty_forms;
