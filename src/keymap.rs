@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -255,7 +256,8 @@ struct RawEntry {
     desc: Option<String>,
 }
 
-type RawFile = BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<RawEntry>>>;
+/// In file order, so the help lists bindings as keymap.toml does.
+type RawFile = IndexMap<Spanned<String>, IndexMap<Spanned<String>, Spanned<RawEntry>>>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
