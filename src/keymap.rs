@@ -44,6 +44,7 @@ names!(
         Form = "form",
         Confirm = "confirm",
         Bulk = "bulk",
+        Filter = "filter",
     }
 );
 
@@ -74,6 +75,7 @@ names!(
         Ledger = "ledger",
         Filter = "filter",
         CopyId = "copy_id",
+        CopyCustomerId = "copy_customer_id",
         RawJson = "raw_json",
         NextAlarm = "next_alarm",
         PrevAlarm = "prev_alarm",
@@ -107,6 +109,7 @@ impl Command {
             Command::Back => "back",
             Command::Ledger => "ledger",
             Command::CopyId => "copy id",
+            Command::CopyCustomerId => "copy customer",
             Command::Bulk => "bulk",
             Command::Palette => "commands",
             Command::Down => "down",
@@ -434,7 +437,12 @@ impl Keymap {
                 .and_then(|bs| bs.iter().find(|b| b.keys.contains(&key)).map(|b| b.command))
         };
         find(ctx).or_else(|| {
-            if ctx == Context::Global {
+            // The filter line and the forms take typed text: `q` or `r` there are letters, not
+            // commands (they bind what they need, e.g. ctrl-c to quit, themselves).
+            if matches!(
+                ctx,
+                Context::Global | Context::Filter | Context::Form | Context::Confirm
+            ) {
                 None
             } else {
                 find(Context::Global)

@@ -2,6 +2,10 @@
 
 pub mod action;
 pub mod bulk;
+pub mod filter;
+#[cfg(test)]
+mod filter_app_tests;
+pub mod filter_input;
 pub mod form;
 mod forms;
 pub mod table;
@@ -127,6 +131,8 @@ pub struct App {
     pub job: Option<bulk::JobView>,
     /// Quit was asked while a job runs: waiting for the operator's answer.
     pub quit_asked: bool,
+    /// The filter line (`/`) while it is open.
+    pub filter_input: Option<filter_input::FilterInput>,
 }
 
 impl App {
@@ -173,6 +179,7 @@ impl App {
             bulk: None,
             job: None,
             quit_asked: false,
+            filter_input: None,
         }
     }
 
@@ -201,6 +208,9 @@ impl App {
         }
         if let Some(ctx) = self.form_context() {
             return ctx;
+        }
+        if self.filter_input.is_some() {
+            return Context::Filter;
         }
         match (self.layer, self.focus) {
             (Some(Layer::Help), _) => Context::Help,
@@ -277,7 +287,12 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
-            Action::Paste(_) => Vec::new(),
+            Action::Paste(text) => {
+                if let Some(f) = &mut self.filter_input {
+                    f.paste(&text);
+                }
+                Vec::new()
+            }
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 let height = self.list_height();
@@ -438,6 +453,9 @@ impl App {
         if self.form.is_some() {
             return self.on_form_key(key);
         }
+        if self.filter_input.is_some() {
+            return self.on_filter_key(key);
+        }
         let ctx = self.context();
         let Some(cmd) = self.keymap.lookup(ctx, &key) else {
             if key.code != KeyCode::Null {
@@ -472,6 +490,9 @@ impl App {
                     self.layer = None;
                 } else if self.focus == Focus::Detail {
                     self.focus = Focus::List;
+                } else if self.table.filter.is_some() {
+                    self.table.set_filter(None);
+                    self.flash(FlashKind::Info, "Filter cleared: all wallets shown");
                 }
             }
             Command::Refresh => {
@@ -546,6 +567,15 @@ impl App {
                     effects.push(Effect::Copy(id));
                 }
             }
+            Command::CopyCustomerId => {
+                if let Some(id) = self.selected_wallet().map(|w| w.customer_id.clone()) {
+                    self.flash(
+                        FlashKind::Success,
+                        format!("Copied customer {id} to the clipboard"),
+                    );
+                    effects.push(Effect::Copy(id));
+                }
+            }
             Command::TopUp => self.open_top_up(),
             Command::Edit => self.open_update(),
             Command::NextField
@@ -558,7 +588,8 @@ impl App {
             | Command::Confirm
             | Command::CancelJob => {}
             Command::Bulk => self.open_bulk(),
-            Command::Ledger | Command::Filter | Command::Palette | Command::RawJson => {
+            Command::Filter => self.open_filter(),
+            Command::Ledger | Command::Palette | Command::RawJson => {
                 self.flash(
                     FlashKind::Info,
                     format!("{}: not yet available", cmd.name().replace('_', " ")),

@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod detail;
+pub mod filter;
 pub mod form;
 pub mod layers;
 pub mod layout;
@@ -46,6 +47,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         (None, Focus::Detail) => detail::render(app, theme, frame, areas.main, true),
         (None, Focus::List) => list::render(app, theme, frame, areas.main, true),
     }
+    filter::render(app, theme, frame, areas.main);
     status::hints(app, theme, frame, areas.hints);
     status::status_bar(app, theme, frame, areas.status);
     match app.layer {

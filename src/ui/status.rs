@@ -79,6 +79,7 @@ pub fn hint_commands(app: &App) -> Vec<(String, String)> {
             Command::Help,
         ],
         Context::Form | Context::Confirm | Context::Bulk => &[],
+        Context::Filter => &[Command::Submit, Command::Back],
         _ => &[Command::Back, Command::Down, Command::Up],
     };
     wanted

@@ -4,6 +4,8 @@ mod forms_sandbox;
 mod keymap_errors;
 mod pty;
 mod pty_bulk;
+mod pty_copy;
 mod pty_demo;
+mod pty_filter;
 mod pty_forms;
 mod snapshots;

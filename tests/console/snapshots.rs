@@ -301,3 +301,24 @@ fn update_form_empty_filled_and_error() {
 
 #[path = "snapshots_bulk.rs"]
 mod bulk;
+
+#[test]
+fn filter_line_applied_and_bad_term() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut a = app(w, h, false);
+        a.update(key(KeyCode::Char('/')));
+        chars(&mut a, "alert:in_alarm");
+        insta::assert_snapshot!(format!("filter_typing_{w}x{h}"), snap(&a));
+        a.update(key(KeyCode::Enter));
+        let s = snap(&a);
+        assert!(s.contains("· /alert:in_alarm"), "{s}");
+        insta::assert_snapshot!(format!("filter_applied_{w}x{h}"), s);
+        a.update(key(KeyCode::Char('/')));
+        chars(&mut a, " balance<lots");
+        a.update(key(KeyCode::Enter));
+        let s = snap(&a);
+        assert!(s.contains("`balance<lots`: `lots` is not a number"), "{s}");
+        assert!(s.contains("· /alert:in_alarm "), "the previous filter stays: {s}");
+        insta::assert_snapshot!(format!("filter_bad_term_{w}x{h}"), s);
+    }
+}
