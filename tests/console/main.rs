@@ -1,7 +1,8 @@
 //! The console, tested from outside: keymap files, whole-screen snapshots, the real binary in a PTY.
 
 mod keymap_errors;
+mod perf;
 mod pty;
 mod pty_demo;
-mod snapshots;
 mod pty_forms;
+mod snapshots;
