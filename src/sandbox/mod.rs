@@ -137,7 +137,8 @@ pub async fn start_embedded(args: SandboxArgs) -> Result<EmbeddedSandbox> {
         unbound_api_key: args.unbound_api_key.clone(),
         read_only_api_key: args.read_only_api_key.clone(),
     };
-    let state = Arc::new(AppState::new(db, actor, keys, faults, args.seed));
+    let state =
+        Arc::new(AppState::new(db, actor, keys, faults, args.seed).wrap_err("starting the database thread")?);
     let (stop, stop_rx) = watch::channel(false);
     let app = routes::router(state.clone());
     let server = tokio::spawn(server::serve(listener, app, stop_rx.clone()));

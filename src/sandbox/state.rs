@@ -1,5 +1,6 @@
-//! The running sandbox's shared state: the database behind one mutex, the live clock and id
-//! generator, the keys, the fault injector, the real-time balance cache.
+//! The running sandbox's shared state: the database owned by one thread that runs the requests'
+//! work in order, the live clock and id generator, the keys, the fault injector, the real-time
+//! balance cache.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -49,7 +50,7 @@ impl Ids for LiveIds {
     }
 }
 
-/// What the mutex guards: everything a write must see consistently.
+/// What the database thread owns: everything a write must see consistently.
 pub struct Core {
     pub db: Db,
     pub ids: LiveIds,
@@ -66,8 +67,11 @@ pub struct Keys {
     pub read_only_api_key: Option<String>,
 }
 
+/// Work for the database thread.
+type Job = Box<dyn FnOnce(&mut Core, &Actor) + Send>;
+
 pub struct AppState {
-    pub core: Arc<Mutex<Core>>,
+    jobs: std::sync::mpsc::Sender<Job>,
     pub actor: Actor,
     pub keys: Keys,
     pub faults: Arc<Faults>,
@@ -80,37 +84,52 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(db: Db, actor: Actor, keys: Keys, faults: Arc<Faults>, seed: u64) -> Self {
-        AppState {
-            core: Arc::new(Mutex::new(Core {
-                db,
-                ids: LiveIds::default(),
-            })),
+    pub fn new(db: Db, actor: Actor, keys: Keys, faults: Arc<Faults>, seed: u64) -> std::io::Result<Self> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let mut core = Core {
+            db,
+            ids: LiveIds::default(),
+        };
+        let owner = actor.clone();
+        // One thread owns the connection: requests queue instead of contending for a lock, and
+        // the async workers never wait on SQLite. It ends when the last sender is gone.
+        std::thread::Builder::new()
+            .name("sandbox-db".into())
+            .spawn(move || {
+                for job in queue {
+                    let run = std::panic::AssertUnwindSafe(|| job(&mut core, &owner));
+                    if std::panic::catch_unwind(run).is_err() {
+                        tracing::error!("sandbox: a database job panicked");
+                    }
+                }
+            })?;
+        Ok(AppState {
+            jobs,
             actor,
             keys,
             faults,
             balance_cache: Mutex::new(HashMap::new()),
             coin: Mutex::new(StdRng::seed_from_u64(seed ^ 0xc0_1d)),
-        }
+        })
     }
 
-    /// Runs `f` on the blocking pool with the database locked: SQLite calls never stall the
-    /// async workers, and writes are serialized.
+    /// Runs `f` on the database thread, after the work queued before it: writes are
+    /// serialized and SQLite calls never stall the async workers.
     pub async fn db<T, F>(&self, f: F) -> Result<T, ApiErr>
     where
         T: Send + 'static,
         F: FnOnce(&mut Core, &Actor) -> Result<T, ApiErr> + Send + 'static,
     {
-        let core = self.core.clone();
-        let actor = self.actor.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = core
-                .lock()
-                .map_err(|_| ApiErr::internal("An unexpected error occurred"))?;
-            f(&mut guard, &actor)
-        })
-        .await
-        .map_err(ApiErr::storage)?
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |core, actor| {
+            let _ = reply.send(f(core, actor));
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| ApiErr::internal("An unexpected error occurred"))?;
+        answer
+            .await
+            .map_err(|_| ApiErr::internal("An unexpected error occurred"))?
     }
 
     pub fn cached_balance(&self, wallet_id: &str, max_live_secs: Option<u64>) -> Option<Decimal> {

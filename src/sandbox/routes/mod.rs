@@ -81,7 +81,8 @@ impl Params {
     /// An optional typed parameter; a value that does not parse is a binding failure.
     pub fn parse<T: std::str::FromStr>(&self, name: &str, err: fn() -> ApiErr) -> Result<Option<T>, ApiErr> {
         match self.get(name) {
-            None => Ok(None),
+            // gin leaves a field alone when its parameter is empty.
+            None | Some("") => Ok(None),
             Some(v) => v.parse().map(Some).map_err(|_| err()),
         }
     }

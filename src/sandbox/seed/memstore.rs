@@ -1,11 +1,38 @@
 //! An in-memory [`LedgerStore`] the seeder runs the real ledger operations against, so that
 //! 100,000 wallets are built at memory speed and then bulk-loaded into SQLite.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::sandbox::error::ApiErr;
 use crate::sandbox::ledger::ports::LedgerStore;
 use crate::sandbox::records::{CustomerRec, TxRec, WalletRec};
+
+/// FNV-1a: the seeder hashes millions of short ids; SipHash's DoS resistance buys nothing here.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
+type HashSet<K> = StdHashSet<K, BuildHasherDefault<Fnv>>;
 
 /// `(invoice id, transaction id, customer id, auto top-up, paid)`.
 pub type InvoiceRow = (String, String, String, bool, bool);
