@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use flexwallet::api::models::{
     AlertCondition, AlertSettings, AlertState, AlertThreshold, ListResponse, Wallet, WalletStatus,
 };
+use flexwallet::app::filter::Filter;
 use flexwallet::app::{Action, App, Column, Origin, Sort};
 use flexwallet::keymap::Keymap;
 use flexwallet::ui::{self, Theme};
@@ -125,6 +126,17 @@ fn bench(c: &mut Criterion) {
             });
         })
     });
+
+    // Filter + sort of the matches, the whole of what `/` costs on Enter.
+    let text = Filter::parse("cus_0012").unwrap();
+    let structured = Filter::parse("!status:frozen currency:usd balance<50000 alert:in_alarm").unwrap();
+    c.bench_function("filter 100k wallets (text and structured)", |b| {
+        b.iter(|| {
+            app.table.set_filter(Some(black_box(text.clone())));
+            app.table.set_filter(Some(black_box(structured.clone())));
+        })
+    });
+    app.table.set_filter(None);
 
     let body = serde_json::to_string(&ListResponse {
         items: ws.clone(),

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -42,6 +43,8 @@ names!(
         Errors = "errors",
         Form = "form",
         Confirm = "confirm",
+        Bulk = "bulk",
+        Filter = "filter",
     }
 );
 
@@ -72,6 +75,7 @@ names!(
         Ledger = "ledger",
         Filter = "filter",
         CopyId = "copy_id",
+        CopyCustomerId = "copy_customer_id",
         RawJson = "raw_json",
         NextAlarm = "next_alarm",
         PrevAlarm = "prev_alarm",
@@ -85,6 +89,7 @@ names!(
         AddRow = "add_row",
         RemoveRow = "remove_row",
         Confirm = "confirm",
+        CancelJob = "cancel_job",
     }
 );
 
@@ -104,6 +109,7 @@ impl Command {
             Command::Back => "back",
             Command::Ledger => "ledger",
             Command::CopyId => "copy id",
+            Command::CopyCustomerId => "copy customer",
             Command::Bulk => "bulk",
             Command::Palette => "commands",
             Command::Down => "down",
@@ -252,7 +258,8 @@ struct RawEntry {
     desc: Option<String>,
 }
 
-type RawFile = BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<RawEntry>>>;
+/// In file order, so the help lists bindings as keymap.toml does.
+type RawFile = IndexMap<Spanned<String>, IndexMap<Spanned<String>, Spanned<RawEntry>>>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
@@ -430,7 +437,12 @@ impl Keymap {
                 .and_then(|bs| bs.iter().find(|b| b.keys.contains(&key)).map(|b| b.command))
         };
         find(ctx).or_else(|| {
-            if ctx == Context::Global {
+            // The filter line and the forms take typed text: `q` or `r` there are letters, not
+            // commands (they bind what they need, e.g. ctrl-c to quit, themselves).
+            if matches!(
+                ctx,
+                Context::Global | Context::Filter | Context::Form | Context::Confirm
+            ) {
                 None
             } else {
                 find(Context::Global)

@@ -1,5 +1,7 @@
 //! What goes into the reducer (actions) and what comes out of it (effects).
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -7,6 +9,7 @@ use crossterm::event::KeyEvent;
 
 use crate::api::models::{TopUpRequest, UpdateWalletRequest, Wallet};
 use crate::api::{ApiError, TopUpOutcome};
+use crate::bulk::{DraftRow, Issue, JobReport, Plan, Progress};
 
 /// Every user intent and every API result. The reducer turns them into state and effects.
 #[derive(Debug, Clone)]
@@ -48,6 +51,17 @@ pub enum Action {
         wallet_id: String,
         result: Result<Box<Wallet>, ApiError>,
     },
+    /// A bulk plan built by the engine (from the marks or an imported CSV), or its problems.
+    BulkPlanned {
+        source: String,
+        result: Result<Plan, Vec<Issue>>,
+    },
+    /// One event of the running bulk job (the last one carries the report).
+    BulkProgress(Progress),
+    /// The bulk job could not start (its journal could not be opened).
+    BulkFailed(String),
+    /// `:export-results` finished.
+    ResultsExported(Result<PathBuf, String>),
 }
 
 /// Side effects the runtime performs; results come back as actions.
@@ -76,5 +90,25 @@ pub enum Effect {
     },
     /// Put text on the clipboard of the operator's terminal (OSC 52: works over SSH).
     Copy(String),
+    /// Look up the drafts' wallets and build the plan (answers with `BulkPlanned`).
+    PlanBulk {
+        drafts: Vec<DraftRow>,
+        source: String,
+    },
+    /// Read and validate a CSV with the engine (answers with `BulkPlanned`).
+    ImportPlan {
+        path: PathBuf,
+    },
+    /// Open the job's journal and run the executor; progress comes back as `BulkProgress`.
+    StartBulk {
+        plan: Arc<Plan>,
+        journal_path: PathBuf,
+    },
+    /// Stop the running job: no new rows, rows in flight finish and are journaled.
+    CancelBulk,
+    ExportResults {
+        path: PathBuf,
+        report: Arc<JobReport>,
+    },
     Quit,
 }

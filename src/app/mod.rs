@@ -1,6 +1,11 @@
 //! Console state and its reducer: `App::update(Action) -> Vec<Effect>`, no I/O.
 
 pub mod action;
+pub mod bulk;
+pub mod filter;
+#[cfg(test)]
+mod filter_app_tests;
+pub mod filter_input;
 pub mod form;
 mod forms;
 pub mod table;
@@ -120,6 +125,14 @@ pub struct App {
     pub form: Option<form::FormState>,
     /// Top-ups above this many credits are confirmed by typing the amount.
     pub confirm_above: rust_decimal::Decimal,
+    /// The bulk layer on screen, if any.
+    pub bulk: Option<bulk::BulkLayer>,
+    /// The bulk job started from the console (running, or the last one finished).
+    pub job: Option<bulk::JobView>,
+    /// Quit was asked while a job runs: waiting for the operator's answer.
+    pub quit_asked: bool,
+    /// The filter line (`/`) while it is open.
+    pub filter_input: Option<filter_input::FilterInput>,
 }
 
 impl App {
@@ -163,6 +176,10 @@ impl App {
             should_quit: false,
             form: None,
             confirm_above: forms::DEFAULT_CONFIRM_ABOVE,
+            bulk: None,
+            job: None,
+            quit_asked: false,
+            filter_input: None,
         }
     }
 
@@ -186,8 +203,14 @@ impl App {
 
     /// Which keymap context the keys go to now.
     pub fn context(&self) -> Context {
+        if let Some(ctx) = self.bulk_context() {
+            return ctx;
+        }
         if let Some(ctx) = self.form_context() {
             return ctx;
+        }
+        if self.filter_input.is_some() {
+            return Context::Filter;
         }
         match (self.layer, self.focus) {
             (Some(Layer::Help), _) => Context::Help,
@@ -264,7 +287,12 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
-            Action::Paste(_) => Vec::new(),
+            Action::Paste(text) => {
+                if let Some(f) = &mut self.filter_input {
+                    f.paste(&text);
+                }
+                Vec::new()
+            }
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 let height = self.list_height();
@@ -294,6 +322,10 @@ impl App {
             } => self.on_balance_loaded(generation, wallet_id, result),
             Action::TopUpDone { wallet_id, result } => self.on_top_up_done(wallet_id, result),
             Action::UpdateDone { wallet_id, result } => self.on_update_done(wallet_id, result),
+            Action::BulkPlanned { source, result } => self.on_bulk_planned(source, result),
+            Action::BulkProgress(p) => self.on_bulk_progress(p),
+            Action::BulkFailed(message) => self.on_bulk_failed(message),
+            Action::ResultsExported(result) => self.on_results_exported(result),
         }
     }
 
@@ -415,8 +447,14 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
+        if self.bulk.is_some() || self.quit_asked {
+            return self.on_bulk_key(key);
+        }
         if self.form.is_some() {
             return self.on_form_key(key);
+        }
+        if self.filter_input.is_some() {
+            return self.on_filter_key(key);
         }
         let ctx = self.context();
         let Some(cmd) = self.keymap.lookup(ctx, &key) else {
@@ -444,10 +482,7 @@ impl App {
         let before = self.table.selected_id().map(str::to_string);
         let mut effects = Vec::new();
         match cmd {
-            Command::Quit => {
-                self.should_quit = true;
-                effects.push(Effect::Quit);
-            }
+            Command::Quit => effects.extend(self.quit()),
             Command::Help => self.toggle_layer(Layer::Help),
             Command::ErrorLog => self.toggle_layer(Layer::Errors),
             Command::Back => {
@@ -455,6 +490,9 @@ impl App {
                     self.layer = None;
                 } else if self.focus == Focus::Detail {
                     self.focus = Focus::List;
+                } else if self.table.filter.is_some() {
+                    self.table.set_filter(None);
+                    self.flash(FlashKind::Info, "Filter cleared: all wallets shown");
                 }
             }
             Command::Refresh => {
@@ -529,6 +567,15 @@ impl App {
                     effects.push(Effect::Copy(id));
                 }
             }
+            Command::CopyCustomerId => {
+                if let Some(id) = self.selected_wallet().map(|w| w.customer_id.clone()) {
+                    self.flash(
+                        FlashKind::Success,
+                        format!("Copied customer {id} to the clipboard"),
+                    );
+                    effects.push(Effect::Copy(id));
+                }
+            }
             Command::TopUp => self.open_top_up(),
             Command::Edit => self.open_update(),
             Command::NextField
@@ -538,8 +585,11 @@ impl App {
             | Command::ChoicePrev
             | Command::AddRow
             | Command::RemoveRow
-            | Command::Confirm => {}
-            Command::Bulk | Command::Ledger | Command::Filter | Command::Palette | Command::RawJson => {
+            | Command::Confirm
+            | Command::CancelJob => {}
+            Command::Bulk => self.open_bulk(),
+            Command::Filter => self.open_filter(),
+            Command::Ledger | Command::Palette | Command::RawJson => {
                 self.flash(
                     FlashKind::Info,
                     format!("{}: not yet available", cmd.name().replace('_', " ")),

@@ -7,6 +7,7 @@ use std::time::Instant;
 use rust_decimal::Decimal;
 
 use crate::api::models::Wallet;
+use crate::app::filter::{Filter, haystack};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Column {
@@ -99,6 +100,8 @@ pub struct Row {
 #[derive(Debug, Clone)]
 pub struct WalletTable {
     pub rows: Vec<Row>,
+    /// Lower-case "name id customer" of each row, for the free-text filter.
+    hay: Vec<String>,
     index: HashMap<String, usize>,
     /// Row indices in display order (sorted, later filtered).
     pub view: Vec<usize>,
@@ -108,12 +111,15 @@ pub struct WalletTable {
     pub offset: usize,
     pub marks: HashSet<String>,
     pub sort: Sort,
+    /// The active filter; the view holds only the rows it matches.
+    pub filter: Option<Filter>,
 }
 
 impl Default for WalletTable {
     fn default() -> Self {
         WalletTable {
             rows: Vec::new(),
+            hay: Vec::new(),
             index: HashMap::new(),
             view: Vec::new(),
             selected: 0,
@@ -123,6 +129,7 @@ impl Default for WalletTable {
                 column: Column::Name,
                 descending: false,
             },
+            filter: None,
         }
     }
 }
@@ -182,6 +189,7 @@ impl WalletTable {
                 }
             })
             .collect();
+        self.hay = self.rows.iter().map(|r| haystack(&r.wallet)).collect();
         self.index = self
             .rows
             .iter()
@@ -205,7 +213,12 @@ impl WalletTable {
                 changed += 1;
             }
             resort |= self.sort.column.compare(&row.wallet, &w) != Ordering::Equal;
+            // A fresh copy may stop (or start) matching the filter.
+            resort |= self.filter.is_some();
             merge_fresh(&mut row.wallet, w);
+            if let Some(h) = self.hay.get_mut(i) {
+                *h = haystack(&row.wallet);
+            }
             row.meta.refreshed_at = now;
             row.meta.failed = false;
         }
@@ -224,9 +237,17 @@ impl WalletTable {
         }
     }
 
-    /// Re-sorts the view and puts the selection back on `keep` (or clamps it).
+    /// Re-filters and re-sorts the view and puts the selection back on `keep` (or clamps it).
     pub fn rebuild_view(&mut self, keep: Option<&str>) {
-        let mut view: Vec<usize> = (0..self.rows.len()).collect();
+        let mut view: Vec<usize> = match &self.filter {
+            Some(f) => (0..self.rows.len())
+                .filter(|&i| {
+                    let hay = self.hay.get(i).map(String::as_str).unwrap_or_default();
+                    f.matches(&self.rows[i].wallet, hay)
+                })
+                .collect(),
+            None => (0..self.rows.len()).collect(),
+        };
         let Sort { column, descending } = self.sort;
         let rows = &self.rows;
         view.sort_by(|&a, &b| {
@@ -247,6 +268,13 @@ impl WalletTable {
             return;
         }
         self.selected = self.selected.min(self.view.len().saturating_sub(1));
+    }
+
+    /// Applies a filter (`None` or an empty one shows every row), keeping the selection by id.
+    pub fn set_filter(&mut self, filter: Option<Filter>) {
+        self.filter = filter.filter(|f| !f.is_empty());
+        let keep = self.selected_id().map(str::to_string);
+        self.rebuild_view(keep.as_deref());
     }
 
     pub fn set_sort(&mut self, sort: Sort) {

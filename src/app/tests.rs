@@ -356,3 +356,21 @@ fn copy_sends_the_selected_id() {
     let (mut app, _) = loaded(3);
     assert_eq!(key(&mut app, 'y'), vec![Effect::Copy("w000".into())]);
 }
+
+#[test]
+fn typing_q_in_a_form_field_is_a_letter_not_quit() {
+    let (mut app, _) = loaded(3);
+    key(&mut app, 't');
+    assert!(app.form.is_some());
+    // Description: a free-text field.
+    while app.form.as_ref().unwrap().fields()[app.form.as_ref().unwrap().focus].id != "description" {
+        code(&mut app, KeyCode::Tab);
+    }
+    for c in "quiet pause?".chars() {
+        assert!(key(&mut app, c).is_empty(), "{c} did something");
+    }
+    assert!(!app.should_quit);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.fields()[form.focus].text_value(), "quiet pause?");
+    assert!(!app.live.paused);
+}

@@ -95,7 +95,7 @@ fn sweep(core: &mut Core, actor: &super::ledger::ports::Actor) -> Result<(), Api
     Ok(())
 }
 
-pub fn spawn(state: Shared, credits_per_min: u64, seed: u64, mut shutdown: watch::Receiver<bool>) {
+pub fn spawn(state: Shared, credits_per_min: u64, seed: u64, shutdown: watch::Receiver<bool>) {
     if credits_per_min == 0 {
         return;
     }
@@ -104,12 +104,12 @@ pub fn spawn(state: Shared, credits_per_min: u64, seed: u64, mut shutdown: watch
         let mut ticker = tokio::time::interval(TICK);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut n: u64 = 0;
+        let stop = super::server::stopped(shutdown);
+        tokio::pin!(stop);
         loop {
             tokio::select! {
                 _ = ticker.tick() => {}
-                changed = shutdown.changed() => {
-                    if changed.is_err() || *shutdown.borrow() { return; }
-                }
+                _ = &mut stop => return,
             }
             n += 1;
             let amount = tick_amount(credits_per_min, rng.random());

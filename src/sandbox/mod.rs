@@ -209,8 +209,8 @@ pub async fn run(args: SandboxArgs) -> Result<()> {
     }
     if let Some(r) = sb.seeded {
         eprintln!(
-            "seeded {} wallets, {} transactions, {} customers in {:.2?}",
-            r.wallets, r.transactions, r.customers, sb.startup
+            "seeded {} wallets, {} transactions, {} customers in {:.2?} (ledger {:.2?}, SQLite {:.2?})",
+            r.wallets, r.transactions, r.customers, sb.startup, r.built_in, r.loaded_in
         );
     }
     eprintln!(

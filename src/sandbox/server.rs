@@ -18,9 +18,24 @@ use super::faults::ConnDrop;
 /// How long open connections may finish their requests after shutdown starts.
 const DRAIN: Duration = Duration::from_secs(5);
 
+/// Resolves when `stop` turns true. A dropped sender never stops anything: an embedded
+/// sandbox whose handle is gone keeps serving for the life of the process.
+pub async fn stopped(mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow_and_update() {
+            return;
+        }
+        if stop.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` turns true, then drains.
-pub async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, app: Router, shutdown: watch::Receiver<bool>) {
     let mut conns = JoinSet::new();
+    let stop = stopped(shutdown.clone());
+    tokio::pin!(stop);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -33,11 +48,7 @@ pub async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Rece
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
-            changed = shutdown.changed() => {
-                if changed.is_err() || *shutdown.borrow() {
-                    break;
-                }
-            }
+            _ = &mut stop => break,
         }
         while conns.try_join_next().is_some() {}
     }
@@ -48,7 +59,7 @@ pub async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Rece
     }
 }
 
-async fn connection(stream: TcpStream, app: Router, mut shutdown: watch::Receiver<bool>) {
+async fn connection(stream: TcpStream, app: Router, shutdown: watch::Receiver<bool>) {
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!(error = %e, "sandbox: cannot set TCP_NODELAY");
     }
@@ -62,10 +73,9 @@ async fn connection(stream: TcpStream, app: Router, mut shutdown: watch::Receive
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
-    let mut draining = *shutdown.borrow();
-    if draining {
-        conn.as_mut().graceful_shutdown();
-    }
+    let stop = stopped(shutdown);
+    tokio::pin!(stop);
+    let mut draining = false;
     loop {
         tokio::select! {
             result = conn.as_mut() => {
@@ -77,11 +87,9 @@ async fn connection(stream: TcpStream, app: Router, mut shutdown: watch::Receive
             // A handler asked for the connection to vanish: dropping it closes the socket
             // with the request unanswered.
             _ = dropper.notified() => return,
-            changed = shutdown.changed(), if !draining => {
-                if changed.is_err() || *shutdown.borrow() {
-                    draining = true;
-                    conn.as_mut().graceful_shutdown();
-                }
+            _ = &mut stop, if !draining => {
+                draining = true;
+                conn.as_mut().graceful_shutdown();
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The console runtime: merges terminal events, API results and timers into actions, runs the
 //! reducer's effects as tasks, and redraws when something changed.
 
+mod bulk;
 pub mod terminal;
 
 use std::collections::HashMap;
@@ -45,6 +46,7 @@ struct Runner {
     audit: Option<Arc<Audit>>,
     tx: mpsc::UnboundedSender<Action>,
     slots: HashMap<&'static str, AbortHandle>,
+    bulk: bulk::BulkRunner,
 }
 
 impl Runner {
@@ -123,6 +125,27 @@ impl Runner {
             Effect::Copy(text) => {
                 let _ = out.write_all(terminal::osc52(&text).as_bytes());
                 let _ = out.flush();
+            }
+            Effect::PlanBulk { drafts, source } => self.spawn("bulk_plan", async move {
+                let result = bulk::plan(&client, drafts, Some(format!("console: {source}"))).await;
+                Action::BulkPlanned { source, result }
+            }),
+            Effect::ImportPlan { path } => self.spawn("bulk_plan", async move {
+                let result = bulk::import(&client, &path).await;
+                Action::BulkPlanned {
+                    source: path.display().to_string(),
+                    result,
+                }
+            }),
+            Effect::StartBulk { plan, journal_path } => {
+                self.bulk
+                    .start(&client, self.audit.clone(), &plan, &journal_path, &self.tx)
+            }
+            Effect::CancelBulk => self.bulk.cancel(),
+            Effect::ExportResults { path, report } => {
+                let _ = self
+                    .tx
+                    .send(Action::ResultsExported(bulk::export(&path, &report)));
             }
             Effect::Quit => {}
         }
@@ -214,6 +237,7 @@ async fn event_loop(
         audit: opts.audit.clone(),
         tx,
         slots: HashMap::new(),
+        bulk: bulk::BulkRunner::default(),
     };
     let theme = opts.theme;
     let confirm_above = opts.confirm_above;
@@ -286,5 +310,6 @@ async fn event_loop(
         }
     }
     runner.abort_all();
+    runner.bulk.drain().await;
     Ok(())
 }

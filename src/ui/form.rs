@@ -98,14 +98,39 @@ fn field_lines(theme: &Theme, form: &FormState, width: u16) -> (Vec<Line<'static
             cursor = cur.map(|c| (LABEL + c) as u16);
         }
         out.push(Line::from(spans));
+        let room = (width as usize).saturating_sub(LABEL).max(20);
         if let (Some(h), None) = (&f.hint, hint_inline) {
-            out.push(Line::styled(format!("{:LABEL$}{h}", ""), theme.dim()));
+            for part in wrap(h, room) {
+                out.push(Line::styled(format!("{:LABEL$}{part}", ""), theme.dim()));
+            }
         }
         if let Some(e) = &f.error {
-            out.push(Line::styled(format!("{:LABEL$}✖ {e}", ""), theme.error()));
+            for (i, part) in wrap(&format!("✖ {e}"), room).into_iter().enumerate() {
+                let indent = if i == 0 { LABEL } else { LABEL + 2 };
+                out.push(Line::styled(format!("{:indent$}{part}", ""), theme.error()));
+            }
         }
     }
     (out, focus_line, cursor)
+}
+
+/// Greedy word wrap: messages under a field never run off the form.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -181,6 +181,9 @@ fn cell_for<'a>(
 pub fn title(app: &App) -> String {
     let t = &app.table;
     let mut s = format!(" Wallets {}/{}", t.view.len(), t.len());
+    if let Some(f) = &t.filter {
+        s.push_str(&format!(" · /{}", f.text));
+    }
     if !t.marks.is_empty() {
         s.push_str(&format!(" · {} marked", t.marks.len()));
     }

@@ -1,6 +1,8 @@
 //! Pure render functions: they read `&App` and draw; they never change state.
 
+pub mod bulk;
 pub mod detail;
+pub mod filter;
 pub mod form;
 pub mod layers;
 pub mod layout;
@@ -45,6 +47,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         (None, Focus::Detail) => detail::render(app, theme, frame, areas.main, true),
         (None, Focus::List) => list::render(app, theme, frame, areas.main, true),
     }
+    filter::render(app, theme, frame, areas.main);
     status::hints(app, theme, frame, areas.hints);
     status::status_bar(app, theme, frame, areas.status);
     match app.layer {
@@ -54,5 +57,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     }
     if app.form.is_some() {
         form::render(app, theme, frame, area);
+    }
+    if app.bulk.is_some() || app.quit_asked {
+        bulk::render(app, theme, frame, area);
     }
 }

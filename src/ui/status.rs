@@ -78,7 +78,8 @@ pub fn hint_commands(app: &App) -> Vec<(String, String)> {
             Command::CopyId,
             Command::Help,
         ],
-        Context::Form | Context::Confirm => &[],
+        Context::Form | Context::Confirm | Context::Bulk => &[],
+        Context::Filter => &[Command::Submit, Command::Back],
         _ => &[Command::Back, Command::Down, Command::Up],
     };
     wanted
@@ -155,6 +156,20 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         None => "never".into(),
     };
     spans.push(Span::raw(format!(" · refreshed {age}")));
+    // The job keeps running while its layer is hidden: its progress stays in sight here.
+    if let Some(job) = app
+        .job
+        .as_ref()
+        .filter(|j| j.running() && !matches!(app.bulk, Some(crate::app::bulk::BulkLayer::Progress)))
+    {
+        let style = if job.counts.failed + job.counts.unknown > 0 {
+            theme.error()
+        } else {
+            theme.badge()
+        };
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(format!(" {} ", job.summary()), style));
+    }
     let errors = app.recent_errors();
     if errors > 0 {
         let key = app

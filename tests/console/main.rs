@@ -1,7 +1,11 @@
 //! The console, tested from outside: keymap files, whole-screen snapshots, the real binary in a PTY.
 
+mod forms_sandbox;
 mod keymap_errors;
 mod pty;
+mod pty_bulk;
+mod pty_copy;
 mod pty_demo;
-mod snapshots;
+mod pty_filter;
 mod pty_forms;
+mod snapshots;

@@ -12,7 +12,9 @@ const WAIT: Duration = Duration::from_secs(30);
 const CTRL_U: &str = "\x15";
 
 fn inner(l: &str) -> String {
-    l.trim_start_matches(|c: char| c == '│' || c.is_whitespace()).trim_end_matches(['│', ' ']).to_string()
+    l.trim_start_matches(|c: char| c == '│' || c.is_whitespace())
+        .trim_end_matches(['│', ' '])
+        .to_string()
 }
 
 /// The number after `label` on the detail screen (`balance  2,400.00 USD` → 2400.00).
@@ -22,12 +24,18 @@ fn number(screen: &str, label: &str) -> Decimal {
         .map(inner)
         .find(|l| l.starts_with(&format!("{label} ")))
         .unwrap_or_else(|| panic!("no {label:?} line in\n{screen}"));
-    let text = line[label.len()..].split_whitespace().next().unwrap_or_default().replace(',', "");
+    let text = line[label.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .replace(',', "");
     Decimal::from_str(&text).unwrap_or_else(|e| panic!("{label}: {text:?}: {e}\n{screen}"))
 }
 
 fn open_detail_of(c: &mut Console, name: &str) -> String {
-    c.wait_for("the list", WAIT, |s| s.contains("Wallets ") && s.contains("Balance"));
+    c.wait_for("the list", WAIT, |s| {
+        s.contains("Wallets ") && s.contains("Balance")
+    });
     for _ in 0..150 {
         c.send("\r");
         let s = c.wait_for("the detail", WAIT, |s| s.contains("── Balances"));
@@ -42,7 +50,9 @@ fn open_detail_of(c: &mut Console, name: &str) -> String {
 
 fn back_to_list(c: &mut Console) {
     c.send("\x1b");
-    c.wait_for("the list", WAIT, |s| s.contains("Wallets ") && s.contains("Balance"));
+    c.wait_for("the list", WAIT, |s| {
+        s.contains("Wallets ") && s.contains("Balance")
+    });
 }
 
 #[test]
@@ -51,14 +61,21 @@ fn top_up_25_purchased_credits_lands_exactly() {
     let name = "Initech – AI tokens";
     let before = open_detail_of(&mut c, name);
     let (balance, purchased) = (number(&before, "balance"), number(&before, "purchased"));
-    // "conversion  1 credit = 0.02 USD": the rate is the number after '='.
-    let rate_line = before.lines().map(inner).find(|l| l.starts_with("conversion ")).expect("conversion line");
-    let rate = rate_line.split('=').nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or("x");
-    let rate = Decimal::from_str(&rate.replace(',', "")).expect("conversion rate");
     back_to_list(&mut c);
 
     c.send("t");
-    c.wait_for_text("Top up ·", WAIT);
+    let form = c.wait_for_text("Top up ·", WAIT);
+    // The form's header: "1 credit = 0.02 USD · top-up rate …".
+    let rate_line = form
+        .lines()
+        .find(|l| l.contains("1 credit = "))
+        .expect("rate line");
+    let rate = rate_line
+        .split("1 credit = ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or("x");
+    let rate = Decimal::from_str(&rate.replace(',', "")).expect("conversion rate");
     c.type_keys("25");
     c.wait_for_text("PURCHASED_CREDIT_DIRECT", WAIT);
     c.send("\r");
@@ -78,16 +95,26 @@ fn top_up_25_purchased_credits_lands_exactly() {
             && s.lines().map(inner).any(|l| l.starts_with("balance "))
             && number(s, "balance") == expected_balance
     });
-    assert_eq!(number(&after, "purchased"), purchased + Decimal::from(25), "{after}");
+    assert_eq!(
+        number(&after, "purchased"),
+        purchased + Decimal::from(25),
+        "{after}"
+    );
 
     let audit = std::fs::read_to_string(c.state_path().join("audit.jsonl")).expect("audit log");
-    let line = audit.lines().find(|l| l.contains(&tx)).unwrap_or_else(|| panic!("{tx} not audited:\n{audit}"));
+    let line = audit
+        .lines()
+        .find(|l| l.contains(&tx))
+        .unwrap_or_else(|| panic!("{tx} not audited:\n{audit}"));
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
     assert_eq!(v["action"], "top_up");
     assert_eq!(v["outcome"], "ok");
     assert_eq!(v["request"]["credits_to_add"], "25");
     assert_eq!(v["request"]["transaction_reason"], "PURCHASED_CREDIT_DIRECT");
-    assert!(!audit.contains("sk_demo"), "the API key leaked into the audit log");
+    assert!(
+        !audit.contains("sk_demo"),
+        "the API key leaked into the audit log"
+    );
     c.send("q");
     c.wait_exit(Duration::from_secs(10));
 }
@@ -105,9 +132,11 @@ fn rename_and_critical_above_balance_then_top_up_goes_in_alarm() {
     c.send("\x05"); // ctrl-e: end of the name
     c.type_keys(" (renamed)");
     let critical = (balance * Decimal::from(10)).round_dp(0);
-    for (field, value) in
-        [("Critical threshold", critical.to_string()), ("Warning threshold", String::new()), ("Info threshold", String::new())]
-    {
+    for (field, value) in [
+        ("Critical threshold", critical.to_string()),
+        ("Warning threshold", String::new()),
+        ("Info threshold", String::new()),
+    ] {
         for _ in 0..30 {
             if c.screen().contains(&format!("▶ {field}")) {
                 break;
@@ -121,7 +150,10 @@ fn rename_and_critical_above_balance_then_top_up_goes_in_alarm() {
     }
     c.send("\r");
     let confirm = c.wait_for_text("Confirm", WAIT);
-    assert!(confirm.contains("(renamed)") && confirm.contains(&critical.to_string()), "{confirm}");
+    assert!(
+        confirm.contains("(renamed)") && confirm.contains(&critical.to_string()),
+        "{confirm}"
+    );
     c.send("\r");
     c.wait_for_text("Saved", WAIT);
 
@@ -133,7 +165,9 @@ fn rename_and_critical_above_balance_then_top_up_goes_in_alarm() {
     c.send("\r");
     c.wait_for_text("applied ·", WAIT);
     c.send("\r");
-    let s = c.wait_for("in_alarm after the top-up", WAIT, |s| s.contains("── Alert ✖ in_alarm"));
+    let s = c.wait_for("in_alarm after the top-up", WAIT, |s| {
+        s.contains("── Alert ✖ in_alarm")
+    });
     assert!(s.contains(&format!("{name} (renamed)")), "{s}");
     c.send("q");
     c.wait_exit(Duration::from_secs(10));

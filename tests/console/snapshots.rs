@@ -25,7 +25,10 @@ struct Demo {
 fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let sb = flexwallet::sandbox::start_demo(0).await.unwrap();
             let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
@@ -57,11 +60,25 @@ fn app(width: u16, height: u16, read_only: bool) -> App {
     let d = demo();
     let now = Instant::now();
     let clock = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
-    let origin = Origin { profile: "demo".into(), host: "sandbox:8080".into(), environment: Some("env_demo".into()) };
-    let mut app = App::new(Keymap::builtin().unwrap(), origin, read_only, Duration::from_secs(5), now, clock);
+    let origin = Origin {
+        profile: "demo".into(),
+        host: "sandbox:8080".into(),
+        environment: Some("env_demo".into()),
+    };
+    let mut app = App::new(
+        Keymap::builtin().unwrap(),
+        origin,
+        read_only,
+        Duration::from_secs(5),
+        now,
+        clock,
+    );
     app.update(Action::Resize(width, height));
     app.start();
-    app.update(Action::WalletsLoaded { generation: 1, result: Ok(d.wallets.clone()) });
+    app.update(Action::WalletsLoaded {
+        generation: 1,
+        result: Ok(d.wallets.clone()),
+    });
     app.live.last_success = Some(now);
     balance_for_selected(&mut app);
     app
@@ -69,14 +86,26 @@ fn app(width: u16, height: u16, read_only: bool) -> App {
 
 /// Delivers the real-time balance of the selected wallet, as the runtime would.
 fn balance_for_selected(app: &mut App) {
-    let Some(id) = app.table.selected_id().map(str::to_string) else { return };
-    let Some((_, w)) = demo().balances.iter().find(|(i, _)| *i == id) else { return };
+    let Some(id) = app.table.selected_id().map(str::to_string) else {
+        return;
+    };
+    let Some((_, w)) = demo().balances.iter().find(|(i, _)| *i == id) else {
+        return;
+    };
     let generation = app.live.balance_generation;
-    app.update(Action::BalanceLoaded { generation, wallet_id: id, result: Ok(Box::new(w.clone())) });
+    app.update(Action::BalanceLoaded {
+        generation,
+        wallet_id: id,
+        result: Ok(Box::new(w.clone())),
+    });
 }
 
 fn select(app: &mut App, name: &str) {
-    let pos = app.table.view.iter().position(|&i| app.table.rows[i].wallet.display_name() == name);
+    let pos = app
+        .table
+        .view
+        .iter()
+        .position(|&i| app.table.rows[i].wallet.display_name() == name);
     let pos = pos.unwrap_or_else(|| panic!("no wallet named {name}"));
     app.update(key(KeyCode::Home));
     for _ in 0..pos {
@@ -91,7 +120,9 @@ fn screen(app: &App, theme: Theme) -> (String, Terminal<TestBackend>) {
     let buf = term.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..buf.area.height {
-        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
         out.push_str(line.trim_end());
         out.push('\n');
     }
@@ -140,7 +171,10 @@ fn read_only_80x24() {
     assert!(s.contains("READ-ONLY") && s.contains("read-only mode"), "{s}");
     a.update(key(KeyCode::Char('?')));
     let help = snap(&a);
-    assert!(!help.contains("Top up wallet") && !help.contains("Edit wallet"), "{help}");
+    assert!(
+        !help.contains("Top up wallet") && !help.contains("Edit wallet"),
+        "{help}"
+    );
     insta::assert_snapshot!("read_only_80x24", s);
     insta::assert_snapshot!("read_only_help_80x24", help);
 }
@@ -150,8 +184,15 @@ fn error_flash_80x24() {
     let mut a = app(80, 24, false);
     a.update(key(KeyCode::Char('r')));
     let generation = a.live.list_generation;
-    let err = ApiError::from_reply(503, "/wallets", r#"{"code":"service_unavailable","message":"Service unavailable","http_status_code":503}"#);
-    a.update(Action::WalletsLoaded { generation, result: Err(err) });
+    let err = ApiError::from_reply(
+        503,
+        "/wallets",
+        r#"{"code":"service_unavailable","message":"Service unavailable","http_status_code":503}"#,
+    );
+    a.update(Action::WalletsLoaded {
+        generation,
+        result: Err(err),
+    });
     let s = snap(&a);
     assert!(s.contains("503 service_unavailable"), "{s}");
     insta::assert_snapshot!("error_flash_80x24", s);
@@ -165,11 +206,23 @@ fn no_color_has_no_colors_but_the_same_words() {
     select(&mut a, SHOWCASE);
     let (text, term) = screen(&a, Theme::plain());
     let buf = term.backend().buffer();
-    let colored = buf.content.iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count();
+    let colored = buf
+        .content
+        .iter()
+        .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+        .count();
     assert_eq!(colored, 0, "NO_COLOR screen has {colored} coloured cells");
     assert_eq!(text, snap(&a), "NO_COLOR must not change any word or glyph");
     let (_, colored_term) = screen(&a, Theme::sixteen());
-    assert!(colored_term.backend().buffer().content.iter().any(|c| c.fg == Color::Red), "the 16-colour theme uses red for in_alarm");
+    assert!(
+        colored_term
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .any(|c| c.fg == Color::Red),
+        "the 16-colour theme uses red for in_alarm"
+    );
     insta::assert_snapshot!("no_color_120x40", text);
 }
 
@@ -183,7 +236,10 @@ fn fixed_key(s: String) -> String {
     let re_start = s.find("fw-");
     match re_start {
         Some(i) => {
-            let end = s[i..].find(|c: char| c.is_whitespace()).map(|e| i + e).unwrap_or(s.len());
+            let end = s[i..]
+                .find(|c: char| c.is_whitespace())
+                .map(|e| i + e)
+                .unwrap_or(s.len());
             format!("{}fw-KEY{}", &s[..i], " ".repeat(end - i - 6) + &s[end..])
         }
         None => s,
@@ -221,7 +277,14 @@ fn update_form_empty_filled_and_error() {
         chars(&mut a, " (prod)");
         insta::assert_snapshot!(format!("update_filled_{w}x{h}"), snap(&a));
         // Warning threshold on the wrong side of critical.
-        let warning = a.form.as_ref().unwrap().fields().iter().position(|f| f.id == "alert_settings.warning.threshold").unwrap();
+        let warning = a
+            .form
+            .as_ref()
+            .unwrap()
+            .fields()
+            .iter()
+            .position(|f| f.id == "alert_settings.warning.threshold")
+            .unwrap();
         while a.form.as_ref().unwrap().focus != warning {
             a.update(key(KeyCode::Tab));
         }
@@ -233,5 +296,29 @@ fn update_form_empty_filled_and_error() {
         let s = snap(&a);
         assert!(s.contains("warning threshold must be at or above"), "{s}");
         insta::assert_snapshot!(format!("update_error_{w}x{h}"), s);
+    }
+}
+
+#[path = "snapshots_bulk.rs"]
+mod bulk;
+
+#[test]
+fn filter_line_applied_and_bad_term() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut a = app(w, h, false);
+        a.update(key(KeyCode::Char('/')));
+        chars(&mut a, "alert:in_alarm");
+        insta::assert_snapshot!(format!("filter_typing_{w}x{h}"), snap(&a));
+        a.update(key(KeyCode::Enter));
+        let s = snap(&a);
+        assert!(s.contains("· /alert:in_alarm"), "{s}");
+        insta::assert_snapshot!(format!("filter_applied_{w}x{h}"), s);
+        a.update(key(KeyCode::Char('/')));
+        chars(&mut a, " balance<lots");
+        a.update(key(KeyCode::Enter));
+        let s = snap(&a);
+        assert!(s.contains("`balance<lots`: `lots` is not a number"), "{s}");
+        assert!(s.contains("· /alert:in_alarm "), "the previous filter stays: {s}");
+        insta::assert_snapshot!(format!("filter_bad_term_{w}x{h}"), s);
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the sandbox, in one binary (each test binary costs link time).
 
+mod alerts;
 mod common;
 mod concurrency;
 mod examples;
@@ -7,3 +8,4 @@ mod faults;
 mod ledger;
 mod persistence;
 mod schema;
+mod seeding;

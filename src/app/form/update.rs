@@ -120,12 +120,8 @@ impl UpdateForm {
             ));
         }
         fields.push(Field::toggle(AT_ENABLED, "Auto top-up", at.enabled));
-        fields.push(Field::text(
-            AT_THRESHOLD,
-            "  threshold (credits)",
-            &dec(at.threshold),
-        ));
-        fields.push(Field::text(AT_AMOUNT, "  amount (credits)", &dec(at.amount)));
+        fields.push(Field::text(AT_THRESHOLD, "  threshold", &dec(at.threshold)));
+        fields.push(Field::text(AT_AMOUNT, "  amount", &dec(at.amount)));
         fields.push(Field::toggle(AT_INVOICING, "  invoicing", at.invoicing));
         let cooldown = at.cooldown.as_ref();
         fields.push(Field::text(
@@ -233,6 +229,12 @@ impl UpdateForm {
         }
         if let Some(f) = self.field_mut(AT_COOLDOWN) {
             f.hint = Some("whole number; empty or 0 clears it".into());
+        }
+        if let Some(f) = self.field_mut(AT_THRESHOLD) {
+            f.hint = Some("credits: tops up when the balance falls to this".into());
+        }
+        if let Some(f) = self.field_mut(AT_AMOUNT) {
+            f.hint = Some("credits added each time".into());
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod balance;
+mod create;
 mod money;
 mod transactions;
 mod wallets;
@@ -21,7 +22,7 @@ use super::{auth, faults};
 
 pub fn router(state: Shared) -> Router {
     let v1 = Router::new()
-        .route("/v1/wallets", post(wallets::create).get(wallets::list))
+        .route("/v1/wallets", post(create::create).get(wallets::list))
         .route(
             "/v1/wallets/search",
             post(wallets::search)

@@ -101,18 +101,59 @@ fn alert_settings(rng: &mut impl Rng, balance: Decimal) -> Option<AlertSettings>
     })
 }
 
+/// Wallets per independently seeded chunk: chunks build in parallel and are appended in order,
+/// so the result depends on the seed only, never on the number of threads.
+const CHUNK: usize = 2000;
+
 pub fn apply(store: &mut MemStore, actor: &Actor, n: usize, seed: u64) -> Result<(), ApiErr> {
-    let mut ids = SeedIds::new(seed ^ 0x5eed_0000_0000_0001);
+    let chunks = n.div_ceil(CHUNK);
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .min(chunks.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut built: Vec<Option<Result<MemStore, ApiErr>>> = (0..chunks).map(|_| None).collect();
+    let results = std::sync::Mutex::new(&mut built);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k >= chunks {
+                        return;
+                    }
+                    let size = CHUNK.min(n - k * CHUNK);
+                    let r = chunk(actor, size, seed, k);
+                    if let Ok(mut slots) = results.lock() {
+                        slots[k] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    for part in built {
+        match part {
+            Some(Ok(mem)) => store.append(mem),
+            Some(Err(e)) => return Err(e),
+            None => return Err(ApiErr::internal("a seeding thread stopped early")),
+        }
+    }
+    Ok(())
+}
+
+fn chunk(actor: &Actor, n: usize, seed: u64, k: usize) -> Result<MemStore, ApiErr> {
+    let mut store = MemStore::default();
+    let mut ids = SeedIds::new(seed ^ 0x5eed_0000_0000_0001 ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let base = base_time();
     let mut made = 0usize;
-    let mut customer_no = 0usize;
+    let mut customer_no = k * CHUNK;
     while made < n {
         customer_no += 1;
         let rng = ids.rng();
         let company = COMPANIES[rng.random_range(0..COMPANIES.len())];
         let suffix = SUFFIXES[rng.random_range(0..SUFFIXES.len())];
         let name = format!("{company} {suffix}");
-        let slug = format!("{}-{customer_no:05}", name.to_lowercase().replace(' ', "-"));
+        let slug = format!("{}-{customer_no:06}", name.to_lowercase().replace(' ', "-"));
         let wallets_here = rng.random_range(1..=3usize).min(n - made);
         let joined = base - Duration::days(rng.random_range(40..200));
         ids.set_clock(joined);
@@ -121,12 +162,12 @@ pub fn apply(store: &mut MemStore, actor: &Actor, n: usize, seed: u64) -> Result
         let customer_id = cust.id.clone();
         store.add_customer(cust);
         let mut kinds: Vec<usize> = (0..KINDS.len()).collect();
-        for k in 0..wallets_here {
-            let pick = ids.rng().random_range(k..kinds.len());
-            kinds.swap(k, pick);
-            let (currency, wallet_type) = KINDS[kinds[k]].clone();
+        for j in 0..wallets_here {
+            let pick = ids.rng().random_range(j..kinds.len());
+            kinds.swap(j, pick);
+            let (currency, wallet_type) = KINDS[kinds[j]].clone();
             one_wallet(
-                store,
+                &mut store,
                 &mut ids,
                 actor,
                 &customer_id,
@@ -137,7 +178,7 @@ pub fn apply(store: &mut MemStore, actor: &Actor, n: usize, seed: u64) -> Result
             made += 1;
         }
     }
-    Ok(())
+    Ok(store)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -185,7 +226,7 @@ fn one_wallet(
     let free = (grants_total * free_share).round_dp(2).max(Decimal::ONE);
     let purchases = rng.random_range(1..=3usize);
     let debits = if spent > Decimal::ZERO {
-        rng.random_range(1..=6usize)
+        rng.random_range(1..=4usize)
     } else {
         0
     };

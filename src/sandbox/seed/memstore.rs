@@ -27,6 +27,34 @@ impl MemStore {
     pub fn add_customer(&mut self, c: CustomerRec) {
         self.customers.push(c);
     }
+
+    /// Appends another store's rows after this one's, keeping the lookups coherent.
+    pub fn append(&mut self, other: MemStore) {
+        let (w0, t0) = (self.wallets.len(), self.txs.len());
+        for (id, i) in other.wallet_index {
+            self.wallet_index.insert(id, i + w0);
+        }
+        for (c, ix) in other.wallets_of_customer {
+            self.wallets_of_customer
+                .entry(c)
+                .or_default()
+                .extend(ix.into_iter().map(|i| i + w0));
+        }
+        for (id, i) in other.tx_index {
+            self.tx_index.insert(id, i + t0);
+        }
+        for (w, ix) in other.txs_of_wallet {
+            self.txs_of_wallet
+                .entry(w)
+                .or_default()
+                .extend(ix.into_iter().map(|i| i + t0));
+        }
+        self.keys.extend(other.keys);
+        self.customers.extend(other.customers);
+        self.wallets.extend(other.wallets);
+        self.txs.extend(other.txs);
+        self.invoices.extend(other.invoices);
+    }
 }
 
 impl LedgerStore for MemStore {

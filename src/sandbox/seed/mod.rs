@@ -76,6 +76,9 @@ pub struct SeedReport {
     pub customers: usize,
     pub wallets: usize,
     pub transactions: usize,
+    /// Time spent running the ledger in memory, then loading SQLite.
+    pub built_in: std::time::Duration,
+    pub loaded_in: std::time::Duration,
 }
 
 /// Builds the plan's data in memory with the ledger's own operations.
@@ -95,12 +98,16 @@ pub fn seed(db: &mut Db, plan: &SeedPlan, actor: &Actor) -> Result<Option<SeedRe
     if (!plan.demo && plan.wallets == 0) || db.wallet_count()? > 0 {
         return Ok(None);
     }
+    let started = std::time::Instant::now();
     let mem = build(plan, actor)?;
+    let built_in = started.elapsed();
     db.load(&mem.customers, &mem.wallets, &mem.txs, &mem.invoices)?;
     Ok(Some(SeedReport {
         customers: mem.customers.len(),
         wallets: mem.wallets.len(),
         transactions: mem.txs.len(),
+        built_in,
+        loaded_in: started.elapsed() - built_in,
     }))
 }
 

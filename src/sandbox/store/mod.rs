@@ -16,7 +16,7 @@ use rows::{CUSTOMER_COLUMNS, TX_COLUMNS, WALLET_COLUMNS};
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS customers (
     seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     external_id TEXT NOT NULL,
     name TEXT NOT NULL,
     email TEXT NOT NULL,
@@ -24,10 +24,9 @@ CREATE TABLE IF NOT EXISTS customers (
     tenant_id TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS customers_external ON customers(environment_id, external_id);
 CREATE TABLE IF NOT EXISTS wallets (
     seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     customer_id TEXT NOT NULL,
     currency TEXT NOT NULL,
     balance TEXT NOT NULL,
@@ -51,10 +50,9 @@ CREATE TABLE IF NOT EXISTS wallets (
     created_by TEXT NOT NULL,
     updated_by TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS wallets_customer ON wallets(customer_id);
 CREATE TABLE IF NOT EXISTS wallet_transactions (
     seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     wallet_id TEXT NOT NULL,
     customer_id TEXT NOT NULL,
     type TEXT NOT NULL,
@@ -85,6 +83,22 @@ CREATE TABLE IF NOT EXISTS wallet_transactions (
     updated_by TEXT NOT NULL,
     auto_topup INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS invoices (
+    id TEXT PRIMARY KEY,
+    wallet_transaction_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    auto_topup INTEGER NOT NULL,
+    paid INTEGER NOT NULL DEFAULT 0
+);
+";
+
+/// Secondary indexes, kept apart so a bulk load can build them once at the end.
+const INDEXES: &str = "
+CREATE UNIQUE INDEX IF NOT EXISTS customers_id ON customers(id);
+CREATE UNIQUE INDEX IF NOT EXISTS customers_external ON customers(environment_id, external_id);
+CREATE UNIQUE INDEX IF NOT EXISTS wallets_id ON wallets(id);
+CREATE INDEX IF NOT EXISTS wallets_customer ON wallets(customer_id);
+CREATE UNIQUE INDEX IF NOT EXISTS wtx_id ON wallet_transactions(id);
 -- Flexprice's unique index: one key per environment across all wallets and kinds. Bonus rows
 -- carry no key.
 CREATE UNIQUE INDEX IF NOT EXISTS wtx_idempotency
@@ -93,13 +107,13 @@ CREATE INDEX IF NOT EXISTS wtx_wallet_created ON wallet_transactions(wallet_id, 
 CREATE INDEX IF NOT EXISTS wtx_open_credits ON wallet_transactions(wallet_id)
     WHERE type = 'credit' AND credits_available <> '0';
 CREATE INDEX IF NOT EXISTS wtx_auto_topup ON wallet_transactions(wallet_id, created_at) WHERE auto_topup = 1;
-CREATE TABLE IF NOT EXISTS invoices (
-    id TEXT PRIMARY KEY,
-    wallet_transaction_id TEXT NOT NULL,
-    customer_id TEXT NOT NULL,
-    auto_topup INTEGER NOT NULL,
-    paid INTEGER NOT NULL DEFAULT 0
-);
+";
+
+const DROP_INDEXES: &str = "
+DROP INDEX IF EXISTS customers_id; DROP INDEX IF EXISTS customers_external;
+DROP INDEX IF EXISTS wallets_id; DROP INDEX IF EXISTS wallets_customer;
+DROP INDEX IF EXISTS wtx_id; DROP INDEX IF EXISTS wtx_idempotency; DROP INDEX IF EXISTS wtx_wallet_created;
+DROP INDEX IF EXISTS wtx_open_credits; DROP INDEX IF EXISTS wtx_auto_topup;
 ";
 
 /// The sandbox database: one connection, writes serialized by its owner's mutex.
@@ -122,6 +136,7 @@ impl Db {
         };
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(INDEXES)?;
         Ok(Db { conn, depth: 0 })
     }
 
@@ -134,7 +149,8 @@ impl Db {
             .query_row("SELECT COUNT(*) FROM wallets", [], |r| r.get(0))
     }
 
-    /// Bulk load for the seeder: one transaction, prepared statements.
+    /// Bulk load for the seeder (into an empty database): one transaction, prepared
+    /// statements, indexes built once at the end.
     pub fn load(
         &mut self,
         customers: &[CustomerRec],
@@ -143,6 +159,7 @@ impl Db {
         invoices: &[(String, String, String, bool, bool)],
     ) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
+        tx.execute_batch(DROP_INDEXES)?;
         {
             let mut c = tx.prepare_cached(&format!(
                 "INSERT INTO customers ({CUSTOMER_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7)"
@@ -173,6 +190,7 @@ impl Db {
                 i.execute(params![id, txid, cust, auto, paid])?;
             }
         }
+        tx.execute_batch(INDEXES)?;
         tx.commit()
     }
 

@@ -1,0 +1,119 @@
+//! The runtime's side of bulk jobs: building plans with the engine, running the executor, exporting results.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::Client;
+use crate::app::Action;
+use crate::audit::Audit;
+use crate::bulk::plan::{self, DraftRow, Plan, PlanOptions};
+use crate::bulk::{ExecOptions, Issue, JobReport, csv as bulk_csv, executor, job, results};
+
+/// How long quitting waits for the rows in flight to finish and be journaled.
+const DRAIN_FOR: Duration = Duration::from_secs(15);
+
+/// The running job, if any: its cancel switch and its task.
+#[derive(Default)]
+pub struct BulkRunner {
+    cancel: Option<CancellationToken>,
+    task: Option<tokio::task::JoinHandle<JobReport>>,
+}
+
+/// The job id's target, as the `topup` CLI computes it (same CSV, same API: same job).
+fn target(client: &Client) -> String {
+    format!(
+        "{}#{}",
+        client.base_url(),
+        client.environment_id().unwrap_or_default()
+    )
+}
+
+/// Drafts → the plan, with the wallets looked up fresh (nothing is sent).
+pub async fn plan(
+    client: &Client,
+    drafts: Vec<DraftRow>,
+    source: Option<String>,
+) -> Result<Plan, Vec<Issue>> {
+    let ids: Vec<&str> = drafts.iter().map(|d| d.wallet_id.as_str()).collect();
+    let wallets = plan::fetch_wallets(client, &ids)
+        .await
+        .map_err(|e| vec![Issue::at(0, format!("looking up the wallets: {e}"))])?;
+    let opts = PlanOptions {
+        allow_duplicates: false,
+        target: target(client),
+        now: Utc::now(),
+        source,
+    };
+    Plan::build(drafts, &wallets, &opts)
+}
+
+/// A CSV file → the plan, every problem located by line.
+pub async fn import(client: &Client, path: &Path) -> Result<Plan, Vec<Issue>> {
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|e| vec![Issue::at(0, format!("cannot read {}: {e}", path.display()))])?;
+    let drafts =
+        bulk_csv::read(&bytes, false).and_then(|rows| plan::drafts_from_csv(rows, None, Utc::now()))?;
+    plan(client, drafts, Some(path.display().to_string())).await
+}
+
+pub fn export(path: &Path, report: &JobReport) -> Result<PathBuf, String> {
+    let file = std::fs::File::create(path).map_err(|e| format!("creating {}: {e}", path.display()))?;
+    results::write_csv(report, std::io::BufWriter::new(file))
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(path.to_path_buf())
+}
+
+impl BulkRunner {
+    /// Opens (or continues) the journal and starts the executor; progress goes to `tx`.
+    pub fn start(
+        &mut self,
+        client: &Client,
+        audit: Option<Arc<Audit>>,
+        plan: &Plan,
+        journal_path: &Path,
+        tx: &mpsc::UnboundedSender<Action>,
+    ) {
+        if self.task.as_ref().is_some_and(|t| !t.is_finished()) {
+            let _ = tx.send(Action::BulkFailed("another bulk job is running".into()));
+            return;
+        }
+        let prepared = match job::prepare(plan, journal_path, false) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = tx.send(Action::BulkFailed(e.to_string()));
+                return;
+            }
+        };
+        let mut handle = executor::spawn(prepared, Arc::new(client.clone()), audit, ExecOptions::default());
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(p) = handle.progress.recv().await {
+                if tx.send(Action::BulkProgress(p)).is_err() {
+                    break;
+                }
+            }
+        });
+        self.cancel = Some(handle.cancel);
+        self.task = Some(handle.task);
+    }
+
+    pub fn cancel(&self) {
+        if let Some(c) = &self.cancel {
+            c.cancel();
+        }
+    }
+
+    /// On exit: stop the job and let the rows in flight finish, so the journal is resumable.
+    pub async fn drain(&mut self) {
+        self.cancel();
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(DRAIN_FOR, task).await;
+        }
+    }
+}

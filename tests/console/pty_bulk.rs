@@ -1,0 +1,167 @@
+//! The bulk top-up through the real binary on `--demo` (burn off): three marked wallets, ten
+//! credits each, confirmed by typing the total; balances rise exactly, one transaction each.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+
+use crate::pty::Console;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn inner(l: &str) -> String {
+    l.trim_start_matches(|c: char| c == '│' || c.is_whitespace())
+        .trim_end_matches(['│', ' '])
+        .to_string()
+}
+
+fn detail_line(screen: &str, label: &str) -> Option<String> {
+    screen
+        .lines()
+        .map(inner)
+        .find(|l| l.starts_with(&format!("{label} ")))
+}
+
+/// The number after `label` on the detail screen (`balance  2,400.00 USD` → 2400.00).
+fn number(screen: &str, label: &str) -> Option<Decimal> {
+    let line = detail_line(screen, label)?;
+    let text = line[label.len()..].split_whitespace().next()?.replace(',', "");
+    Decimal::from_str(&text).ok()
+}
+
+/// `conversion  1 credit = 0.02 USD`: the number after '='.
+fn rate(screen: &str) -> Option<Decimal> {
+    let line = detail_line(screen, "conversion")?;
+    let r = line
+        .split('=')
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .replace(',', "");
+    Decimal::from_str(&r).ok()
+}
+
+fn wait_list(c: &Console) {
+    c.wait_for("the list", WAIT, |s| {
+        s.contains("Wallets ") && s.contains("Balance")
+    });
+}
+
+/// Opens the selected wallet's detail and returns (wallet id line, balance, rate) once `ok`
+/// accepts the balance.
+fn read_selected(c: &mut Console, ok: impl Fn(Decimal) -> bool) -> (String, Decimal, Decimal) {
+    c.send("\r");
+    let s = c.wait_for("the detail", WAIT, |s| {
+        s.contains("── Balances") && rate(s).is_some() && number(s, "balance").is_some_and(&ok)
+    });
+    let id = s
+        .split_whitespace()
+        .find(|w| w.starts_with("wallet_"))
+        .unwrap_or_else(|| panic!("no wallet id on\n{s}"))
+        .to_string();
+    let out = (
+        id,
+        number(&s, "balance").unwrap_or_default(),
+        rate(&s).unwrap_or_default(),
+    );
+    c.send("\x1b");
+    wait_list(c);
+    out
+}
+
+#[test]
+fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
+    // 40 rows: the detail shows the conversion line without scrolling.
+    let mut c = Console::start(&["--demo", "--burn", "0", "--refresh", "1"], 80, 40);
+    wait_list(&c);
+    let mut before = Vec::new();
+    for _ in 0..3 {
+        before.push(read_selected(&mut c, |_| true));
+        c.send("j");
+    }
+    c.send("g");
+    for _ in 0..3 {
+        c.send(" ");
+    }
+    c.wait_for_text("3 marked", WAIT);
+    c.send("B");
+    c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
+    c.type_keys("10");
+    c.send("\r");
+    let preview = c.wait_for_text("Type the total credits (", WAIT);
+    let total = preview
+        .split("Type the total credits (")
+        .nth(1)
+        .and_then(|t| t.split(')').next())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(total, "30", "{preview}");
+    c.type_keys("29");
+    c.send("\r");
+    c.wait_for_text("that is not 30: nothing was sent", WAIT);
+    c.send("\x7f\x7f");
+    c.type_keys("30");
+    c.send("\r");
+    c.wait_for_text("every wallet was credited", WAIT);
+    c.send("\x1b");
+    let list = c.wait_for("the list without marks", WAIT, |s| {
+        s.contains("Wallets ") && !s.contains("marked")
+    });
+    assert!(!list.contains("Bulk top-up ·"), "{list}");
+
+    c.send("g");
+    for (id, balance, rate) in &before {
+        let expected = *balance + Decimal::from(10) * *rate;
+        let (after_id, after, _) = read_selected(&mut c, |b| b == expected);
+        assert_eq!(&after_id, id);
+        assert_eq!(after, expected);
+        c.send("j");
+    }
+
+    // One done row with a transaction id per wallet in the journal, and one audited top-up.
+    let jobs = c.state_path().join("jobs");
+    let journal = std::fs::read_dir(&jobs)
+        .expect("jobs dir")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).expect("journal"))
+        .collect::<Vec<_>>();
+    assert_eq!(journal.len(), 1, "one journal in {}", jobs.display());
+    let records: Vec<serde_json::Value> = journal[0]
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("journal line"))
+        .collect();
+    let wallet_of_row: HashMap<u64, String> = records
+        .iter()
+        .filter(|r| r["event"] == "planned")
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["wallet_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut done: HashMap<String, Vec<String>> = HashMap::new();
+    for r in records.iter().filter(|r| r["event"] == "done") {
+        let tx = r["transaction_id"].as_str().expect("transaction id").to_string();
+        assert!(tx.starts_with("wtxn_"), "{r}");
+        done.entry(wallet_of_row[&r["row"].as_u64().unwrap()].clone())
+            .or_default()
+            .push(tx);
+    }
+    for (id, _, _) in &before {
+        assert_eq!(done.get(id).map(Vec::len), Some(1), "{id}: {done:?}");
+    }
+    assert_eq!(done.len(), 3);
+    let audit = std::fs::read_to_string(c.state_path().join("audit.jsonl")).expect("audit log");
+    for txs in done.values() {
+        let lines: Vec<&str> = audit.lines().filter(|l| l.contains(&txs[0])).collect();
+        assert_eq!(lines.len(), 1, "{}: {audit}", txs[0]);
+        let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(v["outcome"], "ok");
+        assert_eq!(v["request"]["credits_to_add"], "10");
+    }
+    c.send("q");
+    c.wait_exit(Duration::from_secs(10));
+}

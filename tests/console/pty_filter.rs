@@ -1,0 +1,90 @@
+//! `/` on the real binary with `--demo`: the in-alarm filter shows exactly the sandbox's wallets
+//! in alarm, and `!` inverts it.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use flexwallet::api::models::AlertState;
+use flexwallet::api::{Client, ClientConfig};
+
+use crate::pty::Console;
+
+const LOAD: Duration = Duration::from_secs(30);
+
+/// (wallets in alarm, all wallets) of the demo data, asked of a sandbox through the API: the
+/// demo seed is deterministic, so it is the same data the binary's own sandbox serves.
+fn demo_counts() -> (usize, usize) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let sb = flexwallet::sandbox::start_demo(0).await.unwrap();
+        let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
+        cfg.environment_id = Some(sb.environment_id.clone());
+        let client = Client::new(cfg).unwrap();
+        let wallets = client.list_wallets(None).await.unwrap();
+        sb.shutdown().await;
+        let alarm = wallets
+            .iter()
+            .filter(|w| w.alert_state() == AlertState::InAlarm)
+            .count();
+        (alarm, wallets.len())
+    })
+}
+
+/// The "Wallets shown/total" numbers of the list title.
+fn title_counts(screen: &str) -> (usize, usize) {
+    let at = screen
+        .find("Wallets ")
+        .unwrap_or_else(|| panic!("no title in\n{screen}"));
+    let rest = &screen[at + "Wallets ".len()..];
+    let nums: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '/')
+        .collect();
+    let (a, b) = nums
+        .split_once('/')
+        .unwrap_or_else(|| panic!("bad title in\n{screen}"));
+    (a.parse().unwrap(), b.parse().unwrap())
+}
+
+#[test]
+fn alarm_filter_matches_the_api_and_bang_inverts() {
+    let (alarm, total) = demo_counts();
+    assert!(
+        alarm > 0 && alarm < total,
+        "the demo data should have some wallets in alarm"
+    );
+    let mut c = Console::start(&["--demo", "--burn", "0", "--refresh", "0"], 120, 40);
+    c.wait_for("the wallet list", LOAD, |s| {
+        s.contains("Wallets ") && s.contains("Balance")
+    });
+    c.send("/");
+    c.wait_for_text("Filter (Enter applies", LOAD);
+    c.type_keys("alert:in_alarm");
+    c.send("\r");
+    let s = c.wait_for("the filtered title", LOAD, |s| s.contains("· /alert:in_alarm"));
+    assert_eq!(title_counts(&s), (alarm, total), "{s}");
+    // `/` reopens with the current filter: go to its start and invert it.
+    c.send("/");
+    c.wait_for_text("Filter (Enter applies", LOAD);
+    c.send("\x1b[H");
+    std::thread::sleep(Duration::from_millis(50));
+    c.send("!");
+    c.send("\r");
+    let s = c.wait_for("the inverted title", LOAD, |s| s.contains("· /!alert:in_alarm"));
+    assert_eq!(title_counts(&s), (total - alarm, total), "{s}");
+    // A bad term is explained and the inverted filter stays.
+    c.send("/");
+    c.wait_for_text("Filter (Enter applies", LOAD);
+    c.type_keys(" colour:red");
+    c.send("\r");
+    let s = c.wait_for_text("unknown field `colour`", LOAD);
+    assert_eq!(title_counts(&s), (total - alarm, total), "{s}");
+    c.send("\x1b");
+    std::thread::sleep(Duration::from_millis(100));
+    c.send("q");
+    c.wait_exit(LOAD);
+}
