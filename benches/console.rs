@@ -137,6 +137,19 @@ fn bench(c: &mut Criterion) {
         })
     });
     app.table.set_filter(None);
+    c.bench_function("sort 100k wallets by name", |b| {
+        b.iter(|| {
+            let d = !app.table.sort.descending;
+            app.table.set_sort(Sort {
+                column: Column::Name,
+                descending: d,
+            });
+        })
+    });
+    app.table.set_sort(Sort {
+        column: Column::Balance,
+        descending: true,
+    });
 
     let body = serde_json::to_string(&ListResponse {
         items: ws.clone(),

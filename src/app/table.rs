@@ -250,11 +250,21 @@ impl WalletTable {
         };
         let Sort { column, descending } = self.sort;
         let rows = &self.rows;
-        view.sort_by(|&a, &b| {
-            let (wa, wb) = (&rows[a].wallet, &rows[b].wallet);
-            let ord = column.compare(wa, wb).then_with(|| wa.id.cmp(&wb.id));
+        // Ids are unique, so the order is total and an unstable sort gives the same view.
+        let order = |a: usize, b: usize, ord: Ordering| {
+            let ord = ord.then_with(|| rows[a].wallet.id.cmp(&rows[b].wallet.id));
             if descending { ord.reverse() } else { ord }
-        });
+        };
+        if column == Column::Name {
+            // Lowercase each name once, not twice per comparison (~3.4M allocations at 100k rows).
+            let keys: Vec<String> = rows
+                .iter()
+                .map(|r| r.wallet.display_name().to_lowercase())
+                .collect();
+            view.sort_unstable_by(|&a, &b| order(a, b, keys[a].cmp(&keys[b])));
+        } else {
+            view.sort_unstable_by(|&a, &b| order(a, b, column.compare(&rows[a].wallet, &rows[b].wallet)));
+        }
         self.view = view;
         self.select_id_or_clamp(keep);
     }

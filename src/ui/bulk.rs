@@ -1,7 +1,7 @@
 //! The bulk layer: the form, the plan's preview with totals and warnings, progress, the quit question.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 
@@ -11,18 +11,9 @@ use crate::bulk::Plan;
 use crate::keymap::{Command, Context};
 use crate::money::{format_amount, format_credits};
 use crate::ui::Theme;
+use crate::ui::layout::centered;
 
 const LABEL: usize = 16;
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
-        .flex(Flex::Center)
-        .areas(area);
-    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
-        .flex(Flex::Center)
-        .areas(v);
-    h
-}
 
 fn keys(app: &App, ctx: Context, cmds: &[(Command, &str)]) -> Line<'static> {
     let parts: Vec<String> = cmds

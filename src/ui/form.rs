@@ -2,7 +2,7 @@
 //! unknown-outcome dialogs on top.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
@@ -11,19 +11,10 @@ use crate::app::form::{FormKind, FormState, Stage, Submission};
 use crate::keymap::{Command, Context};
 use crate::money::{format_amount, format_credits};
 use crate::ui::Theme;
+use crate::ui::layout::centered;
 use crate::ui::list::spinner;
 
 const LABEL: usize = 22;
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
-        .flex(Flex::Center)
-        .areas(area);
-    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
-        .flex(Flex::Center)
-        .areas(v);
-    h
-}
 
 fn key_hint(app: &App, ctx: Context, cmds: &[(Command, &str)]) -> Line<'static> {
     let mut spans = Vec::new();

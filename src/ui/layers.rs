@@ -1,23 +1,14 @@
 //! Layers drawn over the screen: help (generated from the live keymap) and the error log.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::App;
 use crate::keymap::Context;
 use crate::ui::Theme;
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
-        .flex(Flex::Center)
-        .areas(area);
-    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
-        .flex(Flex::Center)
-        .areas(v);
-    h
-}
+use crate::ui::layout::centered;
 
 /// Help lines: every binding of every context, grouped; write actions left out in read-only.
 pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {

@@ -1,6 +1,6 @@
 //! Screen regions, shared by the renderer and the reducer (which must know the list height).
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
 pub struct Areas {
     pub overview: Rect,
@@ -47,4 +47,15 @@ pub fn split(area: Rect, wide: bool) -> Areas {
 /// Wallet rows visible in a terminal `height` rows tall.
 pub fn list_rows(height: u16) -> u16 {
     height.saturating_sub(CHROME_ROWS + LIST_CHROME_ROWS).max(1)
+}
+
+/// A `width`x`height` rectangle in the middle of `area` (clamped to it), for layers and dialogs.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    h
 }

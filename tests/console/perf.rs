@@ -1,0 +1,202 @@
+//! Resource figures of the real console against a 100,000-wallet sandbox (memory, idle CPU, bytes
+//! per balance change). Ignored by default; each prints one figure for BENCHMARKS.md:
+//! `cargo test --release --test console -- --ignored --nocapture perf_`
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::pty::Console;
+
+const WALLETS: usize = 100_000;
+const KEY: &str = "sk_perf";
+const ENV: &str = "env_perf";
+
+/// `flexwallet sandbox` as a child process; killed on drop.
+struct Sandbox {
+    child: Child,
+    url: String,
+}
+
+impl Sandbox {
+    fn start() -> Sandbox {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flexwallet"))
+            .args([
+                "sandbox",
+                "--addr",
+                "127.0.0.1:0",
+                "--api-key",
+                KEY,
+                "--environment-id",
+                ENV,
+            ])
+            .args(["--wallets", &WALLETS.to_string(), "--burn", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the sandbox");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("sandbox stdout"))
+            .read_line(&mut line)
+            .expect("read the sandbox's first line");
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        Sandbox { child, url }
+    }
+
+    fn host(&self) -> &str {
+        let rest = self.url.trim_start_matches("http://");
+        rest.split('/').next().expect("host")
+    }
+
+    /// Tops `wallet_id` up by one credit through the API (plain HTTP/1.1: no client needed).
+    fn top_up(&self, wallet_id: &str) {
+        let body = r#"{"credits_to_add":"1","transaction_reason":"PURCHASED_CREDIT_DIRECT"}"#;
+        let req = format!(
+            "POST /v1/wallets/{wallet_id}/top-up HTTP/1.1\r\nHost: {}\r\nx-api-key: {KEY}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.host(),
+            body.len()
+        );
+        let mut s = TcpStream::connect(self.host()).expect("connect to the sandbox");
+        s.write_all(req.as_bytes()).expect("send the top-up");
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).expect("read the top-up reply");
+        assert!(reply.starts_with("HTTP/1.1 200"), "top-up failed: {reply}");
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The console on the sandbox at 120x40 with live refresh every `refresh` seconds, list loaded.
+fn console(sb: &Sandbox, refresh: u64) -> Console {
+    let refresh = refresh.to_string();
+    let c = Console::start_with_env(
+        &[
+            "--api-url",
+            &sb.url,
+            "--environment-id",
+            ENV,
+            "--refresh",
+            &refresh,
+        ],
+        120,
+        40,
+        &[("FLEXPRICE_API_KEY", KEY)],
+    );
+    let want = format!("Wallets {WALLETS}/{WALLETS}");
+    c.wait_for("100,000 wallets loaded", Duration::from_secs(300), |s| {
+        s.contains(&want)
+    });
+    c
+}
+
+fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// utime + stime of `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc stat");
+    // The command name may hold spaces: fields count from after its closing paren.
+    let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f[11].parse::<u64>().expect("utime") + f[12].parse::<u64>().expect("stime")
+}
+
+fn clock_ticks_per_sec() -> u64 {
+    let out = Command::new("getconf").arg("CLK_TCK").output().expect("getconf");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("CLK_TCK")
+}
+
+/// The id the detail pane shows for the selected wallet.
+fn selected_id(c: &Console) -> String {
+    let screen = c.screen();
+    screen
+        .lines()
+        .flat_map(|l| l.split('│'))
+        .find_map(|seg| seg.trim().strip_prefix("id ").map(|r| r.trim().to_string()))
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| panic!("no id line in the detail pane:\n{screen}"))
+}
+
+#[test]
+#[ignore = "perf figure: needs a release build and ~1 minute"]
+fn perf_memory_with_100k_wallets() {
+    let sb = Sandbox::start();
+    let c = console(&sb, 5);
+    std::thread::sleep(Duration::from_secs(3));
+    let pid = c.pid().expect("console pid");
+    let (rss, hwm) = (status_kb(pid, "VmRSS:"), status_kb(pid, "VmHWM:"));
+    println!(
+        "PERF memory: console with {WALLETS} wallets: VmRSS {:.1} MB, VmHWM {:.1} MB (goal <= 150 MB)",
+        rss as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+    assert!(rss > 0);
+}
+
+#[test]
+#[ignore = "perf figure: needs a release build and ~1.5 minutes"]
+fn perf_idle_cpu_with_refresh_5s() {
+    let sb = Sandbox::start();
+    let c = console(&sb, 5);
+    let pid = c.pid().expect("console pid");
+    std::thread::sleep(Duration::from_secs(5));
+    let (t0, start) = (cpu_ticks(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(60));
+    let (t1, secs) = (cpu_ticks(pid), start.elapsed().as_secs_f64());
+    let pct = (t1 - t0) as f64 / clock_ticks_per_sec() as f64 / secs * 100.0;
+    println!(
+        "PERF idle CPU: {} ticks in {secs:.1} s, refresh 5 s, burn 0: {pct:.3} % of one core (goal <= 0.5 %)",
+        t1 - t0
+    );
+}
+
+#[test]
+#[ignore = "perf figure: needs a release build and ~1 minute"]
+fn perf_bytes_per_balance_change() {
+    let sb = Sandbox::start();
+    let c = console(&sb, 1);
+    let id = selected_id(&c);
+    // Settle (the selected wallet's real-time balance, first refresh cycles).
+    std::thread::sleep(Duration::from_secs(4));
+    let window = Duration::from_secs(10);
+    let idle = {
+        let b0 = c.raw_len();
+        std::thread::sleep(window);
+        c.raw_len() - b0
+    };
+    let changed = {
+        let b0 = c.raw_len();
+        sb.top_up(&id);
+        std::thread::sleep(window);
+        c.raw_len() - b0
+    };
+    println!(
+        "PERF bytes per change: {window:?} of refresh 1 s: idle {idle} B, with one top-up of the \
+         selected wallet {changed} B; the change cost {} B (goal <= 300)",
+        changed as i64 - idle as i64
+    );
+    assert!(
+        changed >= idle,
+        "the change drew nothing: idle {idle} B, changed {changed} B"
+    );
+}
