@@ -70,6 +70,11 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         eprintln!("dry run: nothing was sent");
         return Ok(ExitCode::from(EXIT_OK));
     }
+    if !args.yes && !std::io::stdin().is_terminal() {
+        return Err(eyre!(
+            "refusing to send without confirmation: standard input is not a terminal (pass --yes)"
+        ));
+    }
     let prepared = job::prepare(&plan, &journal_path, args.resume)?;
     if prepared.resumed {
         eprintln!(
@@ -83,6 +88,11 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         );
     }
     if prepared.to_send() > 0 && !args.yes && !confirm(&plan)? {
+        if !prepared.resumed {
+            // Nothing was sent: leave no journal behind to be "resumed" later.
+            drop(prepared);
+            let _ = std::fs::remove_file(&journal_path);
+        }
         eprintln!("not confirmed: nothing was sent");
         return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
     }
@@ -268,13 +278,8 @@ fn plan_json(plan: &Plan, journal: &Path) -> serde_json::Value {
     })
 }
 
-/// Type-the-total confirmation; refuses without a terminal.
+/// Type-the-total confirmation (the caller has checked that there is a terminal).
 fn confirm(plan: &Plan) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Err(eyre!(
-            "refusing to send without confirmation: standard input is not a terminal (pass --yes)"
-        ));
-    }
     eprint!(
         "Type the total credits ({}) to send {} top-ups: ",
         plan.confirmation_total(),

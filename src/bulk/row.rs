@@ -190,6 +190,8 @@ impl RowMachine {
             Some(format!("it belongs to wallet {}", tx.wallet_id))
         } else if tx.tx_type != TransactionType::Credit {
             Some(format!("it is a {}", tx.tx_type))
+        } else if tx.transaction_reason != row.request.transaction_reason {
+            Some(format!("its reason is {}", tx.transaction_reason))
         } else if tx.transaction_status == TransactionStatus::Failed {
             Some("that transaction failed on the server".to_string())
         } else if !same_quantity(row, tx) {

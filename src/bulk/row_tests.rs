@@ -62,6 +62,14 @@ fn an_earlier_application_is_confirmed_only_if_it_is_the_same_top_up() {
         }
         other => panic!("{other:?}"),
     }
+    // Same credits under another reason is another top-up.
+    let mut m = RowMachine::new(policy(3), false);
+    let mut tx = transaction("wtxn_2", "w1", &r.key, "10", "110");
+    tx.transaction_reason = crate::api::models::TransactionReason::CreditNote;
+    assert!(matches!(
+        m.judge(&r, Ok(TopUpOutcome::AlreadyApplied(Box::new(tx)))),
+        Verdict::Failed { .. }
+    ));
     // A key that credited something else (a reused CSV key) is a conflict, not success.
     let mut m = RowMachine::new(policy(3), false);
     let tx = transaction("wtxn_9", "w1", &r.key, "99", "199");

@@ -1,6 +1,7 @@
 //! The bulk engine against the sandbox: faults, kill -9 and resume, and the CSV fixtures.
 
 mod common;
+mod conflict;
 mod faults;
 mod fixtures;
 mod kill_resume;
