@@ -45,6 +45,9 @@ names!(
         Confirm = "confirm",
         Bulk = "bulk",
         Filter = "filter",
+        Ledger = "ledger",
+        Json = "json",
+        Palette = "palette",
     }
 );
 
@@ -90,6 +93,10 @@ names!(
         RemoveRow = "remove_row",
         Confirm = "confirm",
         CancelJob = "cancel_job",
+        FilterType = "filter_type",
+        FilterStatus = "filter_status",
+        FilterReason = "filter_reason",
+        Complete = "complete",
     }
 );
 
@@ -112,6 +119,10 @@ impl Command {
             Command::CopyCustomerId => "copy customer",
             Command::Bulk => "bulk",
             Command::Palette => "commands",
+            Command::RawJson => "json",
+            Command::FilterType => "type",
+            Command::FilterStatus => "status",
+            Command::FilterReason => "reason",
             Command::Down => "down",
             Command::Up => "up",
             other => other.name(),
@@ -441,7 +452,7 @@ impl Keymap {
             // commands (they bind what they need, e.g. ctrl-c to quit, themselves).
             if matches!(
                 ctx,
-                Context::Global | Context::Filter | Context::Form | Context::Confirm
+                Context::Global | Context::Filter | Context::Form | Context::Confirm | Context::Palette
             ) {
                 None
             } else {

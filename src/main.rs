@@ -139,6 +139,34 @@ fn open_audit(settings: &Settings, client: &Client) -> Option<std::sync::Arc<fle
     }
 }
 
+/// `:profile NAME` in the console: that profile's settings from the same config file and
+/// environment (the command line's URL and environment were meant for the first profile).
+fn profile_switch(cli: &Cli) -> flexwallet::tui::ProfileSwitch {
+    let config_path = cli.config.clone();
+    let base = overrides(cli);
+    std::sync::Arc::new(move |name: &str| {
+        let flags = Overrides {
+            profile: Some(name.to_string()),
+            api_url: None,
+            environment_id: None,
+            ..base.clone()
+        };
+        let settings = config::load_settings(config_path.as_deref(), &flags).map_err(|e| e.to_string())?;
+        let client = client(&settings).map_err(|e| format!("{e:#}"))?;
+        let origin = flexwallet::app::Origin {
+            profile: name.to_string(),
+            host: client.host().to_string(),
+            environment: settings.environment_id.clone(),
+        };
+        Ok(flexwallet::tui::SwitchedProfile {
+            audit: open_audit(&settings, &client),
+            read_only: settings.read_only,
+            client,
+            origin,
+        })
+    })
+}
+
 async fn run(mut cli: Cli) -> Result<ExitCode> {
     let state_dir = config::state_dir();
     let log_level = cli.log_level.clone();
@@ -203,6 +231,7 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
                 test_panic_after: cli.test_panic_after.map(std::time::Duration::from_millis),
                 audit: open_audit(&settings, &client),
                 confirm_above: settings.confirm_above,
+                profiles: (!cli.demo).then(|| profile_switch(&cli)),
             };
             flexwallet::tui::run(client, opts).await?;
             Ok(ExitCode::SUCCESS)

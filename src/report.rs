@@ -84,6 +84,60 @@ pub fn wallet_rows(wallets: &[Wallet]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Columns of `:export FILE`: the wallets in view, machine-readable (exact decimals as the API
+/// writes them, ids whole, times in RFC 3339).
+pub const EXPORT_HEADER: [&str; 12] = [
+    "wallet_id",
+    "name",
+    "customer_id",
+    "currency",
+    "balance",
+    "credit_balance",
+    "wallet_status",
+    "wallet_type",
+    "alert_state",
+    "conversion_rate",
+    "topup_conversion_rate",
+    "updated_at",
+];
+
+/// Writes wallets as CSV to `out`; returns how many rows were written.
+pub fn write_wallets_csv(wallets: &[Wallet], out: impl Write) -> csv::Result<usize> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(EXPORT_HEADER)?;
+    for x in wallets {
+        w.write_record([
+            x.id.clone(),
+            x.name.clone().unwrap_or_default(),
+            x.customer_id.clone(),
+            x.currency.clone(),
+            wire_text(&x.balance),
+            wire_text(&x.credit_balance),
+            x.wallet_status.to_string(),
+            x.wallet_type.to_string(),
+            x.alert_state().to_string(),
+            wire_text(&x.conversion_rate),
+            x.topup_conversion_rate
+                .as_ref()
+                .map(wire_text)
+                .unwrap_or_default(),
+            x.updated_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(wallets.len())
+}
+
+/// Writes the CSV beside `path` and renames it into place: a reader never sees half a file.
+pub fn export_wallets(path: &std::path::Path, wallets: &[Wallet]) -> Result<usize, String> {
+    let tmp = path.with_extension("csv.partial");
+    let file = std::fs::File::create(&tmp).map_err(|e| format!("creating {}: {e}", tmp.display()))?;
+    let n = write_wallets_csv(wallets, std::io::BufWriter::new(file))
+        .map_err(|e| format!("writing {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("renaming {} into place: {e}", tmp.display()))?;
+    Ok(n)
+}
+
 pub const WALLET_HEADER: [&str; 9] = [
     "ID", "NAME", "CUSTOMER", "CUR", "BALANCE", "CREDITS", "STATUS", "TYPE", "ALERT",
 ];

@@ -376,6 +376,27 @@ impl Client {
             .await
     }
 
+    /// One ledger page with each transaction also kept exactly as the API sent it (for the raw
+    /// JSON view). Same offset rule as [`Client::transactions`].
+    pub async fn transactions_page(
+        &self,
+        wallet_id: &str,
+        query: &TransactionQuery,
+    ) -> Result<TransactionPage, ApiError> {
+        let path = format!("/wallets/{}/transactions", seg(wallet_id));
+        let (reply, _) = self
+            .send::<(), _>(Method::GET, &path, Some(query), None, Repeat::Safe)
+            .await;
+        let reply = reply?;
+        let status = reply.status.as_u16();
+        let typed: ListResponse<Transaction> = decode(status, &reply.text)?;
+        let raw: ListResponse<serde_json::Value> = decode(status, &reply.text)?;
+        Ok(TransactionPage {
+            total: typed.pagination.as_ref().map(|p| p.total),
+            items: typed.items.into_iter().zip(raw.items).collect(),
+        })
+    }
+
     /// `POST /wallets/transactions/search` (a read, so retried).
     pub async fn search_transactions(
         &self,

@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use crate::api::models::{TopUpRequest, UpdateWalletRequest, Wallet};
+use crate::api::models::{TopUpRequest, TransactionPage, TransactionQuery, UpdateWalletRequest, Wallet};
 use crate::api::{ApiError, TopUpOutcome};
 use crate::bulk::{DraftRow, Issue, JobReport, Plan, Progress};
 
@@ -62,6 +62,26 @@ pub enum Action {
     BulkFailed(String),
     /// `:export-results` finished.
     ResultsExported(Result<PathBuf, String>),
+    /// One page of the ledger on screen.
+    LedgerLoaded {
+        generation: u64,
+        wallet_id: String,
+        result: Result<TransactionPage, ApiError>,
+    },
+    /// A wallet's body exactly as the API returned it (`J`).
+    RawWalletLoaded {
+        wallet_id: String,
+        result: Result<String, ApiError>,
+    },
+    /// `:wallet ID` for a wallet the list did not hold.
+    WalletFound {
+        wallet_id: String,
+        result: Result<Box<Wallet>, ApiError>,
+    },
+    /// `:export FILE` finished: the path and how many wallets were written.
+    ViewExported(Result<(PathBuf, usize), String>),
+    /// `:profile NAME` finished: who we talk to now and whether that profile is read-only.
+    ProfileSwitched(Result<(super::Origin, bool), String>),
 }
 
 /// Side effects the runtime performs; results come back as actions.
@@ -110,5 +130,28 @@ pub enum Effect {
         path: PathBuf,
         report: Arc<JobReport>,
     },
+    /// One page of a wallet's ledger (answers with `LedgerLoaded`).
+    LoadLedger {
+        generation: u64,
+        wallet_id: String,
+        query: TransactionQuery,
+    },
+    /// `GET /wallets/{id}` kept as text (answers with `RawWalletLoaded`).
+    LoadRawWallet {
+        wallet_id: String,
+    },
+    /// `GET /wallets/{id}` (answers with `WalletFound`).
+    FindWallet {
+        wallet_id: String,
+    },
+    /// Write these wallets (the view, in its order) as CSV (answers with `ViewExported`).
+    ExportView {
+        path: PathBuf,
+        wallets: Vec<Wallet>,
+    },
+    /// The live refresh interval changed (zero: off).
+    SetRefresh(Duration),
+    /// Talk to another profile of the config file (answers with `ProfileSwitched`).
+    SwitchProfile(String),
     Quit,
 }

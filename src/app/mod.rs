@@ -8,6 +8,11 @@ mod filter_app_tests;
 pub mod filter_input;
 pub mod form;
 mod forms;
+pub mod json;
+pub mod ledger;
+pub mod palette;
+#[cfg(test)]
+mod palette_tests;
 pub mod table;
 #[cfg(test)]
 mod tests;
@@ -133,6 +138,14 @@ pub struct App {
     pub quit_asked: bool,
     /// The filter line (`/`) while it is open.
     pub filter_input: Option<filter_input::FilterInput>,
+    /// The command palette (`:`) while it is open.
+    pub palette: Option<palette::Palette>,
+    /// The ledger of a wallet (`L`), over the list and detail.
+    pub ledger: Option<ledger::Ledger>,
+    /// The raw JSON view (`J`), over everything but the palette.
+    pub json: Option<json::JsonView>,
+    /// Started read-only (flag, profile, or role): `:readonly off` is refused.
+    pub read_only_locked: bool,
 }
 
 impl App {
@@ -180,6 +193,10 @@ impl App {
             job: None,
             quit_asked: false,
             filter_input: None,
+            palette: None,
+            ledger: None,
+            json: None,
+            read_only_locked: read_only,
         }
     }
 
@@ -212,9 +229,16 @@ impl App {
         if self.filter_input.is_some() {
             return Context::Filter;
         }
+        if self.palette.is_some() {
+            return Context::Palette;
+        }
+        if self.json.is_some() {
+            return Context::Json;
+        }
         match (self.layer, self.focus) {
             (Some(Layer::Help), _) => Context::Help,
             (Some(Layer::Errors), _) => Context::Errors,
+            (None, _) if self.ledger.is_some() => Context::Ledger,
             (None, Focus::Detail) => Context::Detail,
             (None, Focus::List) => Context::List,
         }
@@ -291,6 +315,7 @@ impl App {
                 if let Some(f) = &mut self.filter_input {
                     f.paste(&text);
                 }
+                self.palette_paste(&text);
                 Vec::new()
             }
             Action::Resize(w, h) => {
@@ -326,6 +351,38 @@ impl App {
             Action::BulkProgress(p) => self.on_bulk_progress(p),
             Action::BulkFailed(message) => self.on_bulk_failed(message),
             Action::ResultsExported(result) => self.on_results_exported(result),
+            Action::LedgerLoaded {
+                generation,
+                wallet_id,
+                result,
+            } => self.on_ledger_loaded(generation, wallet_id, result),
+            Action::RawWalletLoaded { wallet_id, result } => self.on_raw_wallet(wallet_id, result),
+            Action::WalletFound { wallet_id, result } => match result {
+                Ok(w) => {
+                    self.table.upsert(*w, self.now, self.live.cycle);
+                    self.show_wallet(&wallet_id)
+                }
+                Err(e) => {
+                    self.log_error("get wallet", &e);
+                    let text = match e.status() {
+                        Some(404) => format!("No wallet {wallet_id}"),
+                        _ => format!("Looking up wallet {wallet_id} failed: {e}"),
+                    };
+                    self.flash(FlashKind::Error, text);
+                    Vec::new()
+                }
+            },
+            Action::ViewExported(result) => {
+                match result {
+                    Ok((path, n)) => self.flash(
+                        FlashKind::Success,
+                        format!("Wrote {n} wallets to {}", path.display()),
+                    ),
+                    Err(e) => self.flash(FlashKind::Error, format!("Export failed: {e}")),
+                }
+                Vec::new()
+            }
+            Action::ProfileSwitched(result) => self.on_profile_switched(result),
         }
     }
 
@@ -456,6 +513,9 @@ impl App {
         if self.filter_input.is_some() {
             return self.on_filter_key(key);
         }
+        if self.palette.is_some() {
+            return self.on_palette_key(key);
+        }
         let ctx = self.context();
         let Some(cmd) = self.keymap.lookup(ctx, &key) else {
             if key.code != KeyCode::Null {
@@ -477,6 +537,19 @@ impl App {
         if cmd.is_write() && self.read_only {
             self.flash(FlashKind::Error, "read-only mode: changes are disabled");
             return Vec::new();
+        }
+        // The views on top take their own keys first; what they leave (quit, help, the
+        // palette…) falls through to the commands below.
+        if self.layer.is_none() {
+            if self.json.is_some() {
+                if let Some(effects) = self.run_json(cmd) {
+                    return effects;
+                }
+            } else if self.ledger.is_some()
+                && let Some(effects) = self.run_ledger(cmd)
+            {
+                return effects;
+            }
         }
         let height = self.list_height();
         let before = self.table.selected_id().map(str::to_string);
@@ -589,12 +662,10 @@ impl App {
             | Command::CancelJob => {}
             Command::Bulk => self.open_bulk(),
             Command::Filter => self.open_filter(),
-            Command::Ledger | Command::Palette | Command::RawJson => {
-                self.flash(
-                    FlashKind::Info,
-                    format!("{}: not yet available", cmd.name().replace('_', " ")),
-                );
-            }
+            Command::Ledger => effects.extend(self.open_ledger()),
+            Command::Palette => self.open_palette(),
+            Command::RawJson => effects.extend(self.open_wallet_json()),
+            Command::FilterType | Command::FilterStatus | Command::FilterReason | Command::Complete => {}
         }
         self.table.scroll_into_view(height);
         if self.table.selected_id() != before.as_deref() {
@@ -605,6 +676,32 @@ impl App {
             }
         }
         effects
+    }
+
+    fn on_profile_switched(&mut self, result: Result<(Origin, bool), String>) -> Vec<Effect> {
+        match result {
+            Ok((origin, read_only)) => {
+                let name = origin.profile.clone();
+                self.origin = origin;
+                // Everything shown belonged to the other profile.
+                self.table = WalletTable::default();
+                self.balances.clear();
+                self.ledger = None;
+                self.json = None;
+                self.loaded_once = false;
+                self.focus = Focus::List;
+                if read_only {
+                    self.read_only = true;
+                    self.read_only_locked = true;
+                }
+                self.flash(FlashKind::Success, format!("Profile {name}: loading its wallets"));
+                vec![self.load_all()]
+            }
+            Err(e) => {
+                self.flash(FlashKind::Error, e);
+                Vec::new()
+            }
+        }
     }
 
     fn toggle_layer(&mut self, layer: Layer) {

@@ -280,6 +280,41 @@ impl WalletTable {
         self.selected = self.selected.min(self.view.len().saturating_sub(1));
     }
 
+    /// Selects the wallet if it is in the view; false when it is not (filtered out, unknown).
+    pub fn select_id(&mut self, id: &str) -> bool {
+        let Some(&row) = self.index.get(id) else {
+            return false;
+        };
+        match self.view.iter().position(|&r| r == row) {
+            Some(pos) => {
+                self.selected = pos;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds a wallet the list did not have (found by id after the last full load), or
+    /// refreshes it when it is there.
+    pub fn upsert(&mut self, wallet: Wallet, now: Instant, cycle: u64) {
+        if self.index.contains_key(&wallet.id) {
+            self.apply_refresh(vec![wallet], now, cycle);
+            return;
+        }
+        let keep = self.selected_id().map(str::to_string);
+        self.index.insert(wallet.id.clone(), self.rows.len());
+        self.hay.push(haystack(&wallet));
+        self.rows.push(Row {
+            wallet,
+            meta: RowMeta {
+                refreshed_at: now,
+                failed: false,
+                delta: None,
+            },
+        });
+        self.rebuild_view(keep.as_deref());
+    }
+
     /// Applies a filter (`None` or an empty one shows every row), keeping the selection by id.
     pub fn set_filter(&mut self, filter: Option<Filter>) {
         self.filter = filter.filter(|f| !f.is_empty());

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::*;
 use crate::api::models::{AlertState, Wallet};
 
-fn wallet(id: &str, name: &str, balance: &str) -> Wallet {
+pub(super) fn wallet(id: &str, name: &str, balance: &str) -> Wallet {
     Wallet {
         id: id.into(),
         name: Some(name.into()),
@@ -22,7 +22,7 @@ fn wallet(id: &str, name: &str, balance: &str) -> Wallet {
     }
 }
 
-fn wallets(n: usize) -> Vec<Wallet> {
+pub(super) fn wallets(n: usize) -> Vec<Wallet> {
     (0..n)
         .map(|i| {
             wallet(
@@ -34,7 +34,7 @@ fn wallets(n: usize) -> Vec<Wallet> {
         .collect()
 }
 
-fn app(read_only: bool) -> (App, Instant) {
+pub(super) fn app(read_only: bool) -> (App, Instant) {
     let now = Instant::now();
     let clock = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
     let km = Keymap::builtin().unwrap();
@@ -50,7 +50,7 @@ fn app(read_only: bool) -> (App, Instant) {
     (app, now)
 }
 
-fn loaded(n: usize) -> (App, Instant) {
+pub(super) fn loaded(n: usize) -> (App, Instant) {
     let (mut app, now) = app(false);
     let effects = app.start();
     assert_eq!(effects, vec![Effect::LoadWallets { generation: 1 }]);
@@ -66,11 +66,11 @@ fn loaded(n: usize) -> (App, Instant) {
     (app, now)
 }
 
-fn key(app: &mut App, c: char) -> Vec<Effect> {
+pub(super) fn key(app: &mut App, c: char) -> Vec<Effect> {
     app.update(Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
 }
 
-fn code(app: &mut App, code: KeyCode) -> Vec<Effect> {
+pub(super) fn code(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 

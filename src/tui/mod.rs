@@ -38,7 +38,20 @@ pub struct ConsoleOptions {
     pub audit: Option<Arc<Audit>>,
     /// Top-ups above this many credits are confirmed by typing the amount.
     pub confirm_above: Option<rust_decimal::Decimal>,
+    /// How `:profile NAME` reaches another profile; `None` where there is only one (`--demo`).
+    pub profiles: Option<ProfileSwitch>,
 }
+
+/// Another profile, ready to talk to.
+pub struct SwitchedProfile {
+    pub client: Client,
+    pub origin: Origin,
+    pub read_only: bool,
+    pub audit: Option<Arc<Audit>>,
+}
+
+/// Builds the client of a named profile (from the config file, env and flags).
+pub type ProfileSwitch = Arc<dyn Fn(&str) -> Result<SwitchedProfile, String> + Send + Sync>;
 
 /// Runs effects as tasks; a newer task of the same kind aborts the older one (latest wins).
 struct Runner {
@@ -47,6 +60,7 @@ struct Runner {
     tx: mpsc::UnboundedSender<Action>,
     slots: HashMap<&'static str, AbortHandle>,
     bulk: bulk::BulkRunner,
+    profiles: Option<ProfileSwitch>,
 }
 
 impl Runner {
@@ -147,6 +161,50 @@ impl Runner {
                     .tx
                     .send(Action::ResultsExported(bulk::export(&path, &report)));
             }
+            Effect::LoadLedger {
+                generation,
+                wallet_id,
+                query,
+            } => self.spawn("ledger", async move {
+                let result = client.transactions_page(&wallet_id, &query).await;
+                Action::LedgerLoaded {
+                    generation,
+                    wallet_id,
+                    result,
+                }
+            }),
+            Effect::LoadRawWallet { wallet_id } => self.spawn("raw", async move {
+                let result = client.get_wallet_raw(&wallet_id).await;
+                Action::RawWalletLoaded { wallet_id, result }
+            }),
+            Effect::FindWallet { wallet_id } => self.spawn("find", async move {
+                let result = client.get_wallet(&wallet_id).await.map(Box::new);
+                Action::WalletFound { wallet_id, result }
+            }),
+            Effect::ExportView { path, wallets } => self.spawn("export", async move {
+                let result = tokio::task::spawn_blocking(move || {
+                    crate::report::export_wallets(&path, &wallets).map(|n| (path, n))
+                })
+                .await
+                .unwrap_or_else(|e| Err(format!("the export task failed: {e}")));
+                Action::ViewExported(result)
+            }),
+            Effect::SwitchProfile(name) => {
+                let result = match &self.profiles {
+                    None => Err("only one profile here: --demo runs one embedded sandbox".to_string()),
+                    Some(switch) => switch(&name),
+                };
+                let answer = result.map(|p| {
+                    // Answers still on their way belong to the old profile.
+                    self.abort_all();
+                    self.client = p.client;
+                    self.audit = p.audit;
+                    (p.origin, p.read_only)
+                });
+                let _ = self.tx.send(Action::ProfileSwitched(answer));
+            }
+            // The event loop owns the timer and handles it before effects reach the runner.
+            Effect::SetRefresh(_) => {}
             Effect::Quit => {}
         }
     }
@@ -217,6 +275,15 @@ pub async fn run(client: Client, opts: ConsoleOptions) -> Result<()> {
     result
 }
 
+/// The live-refresh timer; none when refresh is off. The first tick is one interval away.
+fn refresh_timer(every: Duration) -> Option<tokio::time::Interval> {
+    (!every.is_zero()).then(|| {
+        let mut i = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        i
+    })
+}
+
 fn draw(term: &mut Terminal<terminal::Backend>, app: &App, theme: &Theme) -> Result<()> {
     crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| ui::render(app, theme, f))?;
@@ -238,6 +305,7 @@ async fn event_loop(
         tx,
         slots: HashMap::new(),
         bulk: bulk::BulkRunner::default(),
+        profiles: opts.profiles.clone(),
     };
     let theme = opts.theme;
     let confirm_above = opts.confirm_above;
@@ -259,11 +327,7 @@ async fn event_loop(
     }
 
     let mut events = EventStream::new();
-    let mut refresh = (!opts.refresh.is_zero()).then(|| {
-        let mut i = tokio::time::interval_at(tokio::time::Instant::now() + opts.refresh, opts.refresh);
-        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        i
-    });
+    let mut refresh = refresh_timer(opts.refresh);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -303,7 +367,10 @@ async fn event_loop(
             app.clock = chrono::Utc::now();
         }
         for e in app.update(action) {
-            runner.run(e, term.backend_mut());
+            match e {
+                Effect::SetRefresh(every) => refresh = refresh_timer(every),
+                e => runner.run(e, term.backend_mut()),
+            }
         }
         if app.should_quit {
             break;

@@ -59,3 +59,31 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         .areas(v);
     h
 }
+
+/// Picks the columns that fit in `width`, most important first (priority 1 before 2…), with one
+/// space between columns; the column at `stretch` (if chosen) takes the spare width. Returns the
+/// width of each column, `None` for the ones left out, in the given order.
+pub fn fit_columns(specs: &[(u16, u8)], stretch: usize, width: u16) -> Vec<Option<u16>> {
+    let mut chosen = vec![false; specs.len()];
+    let mut used: u16 = 0;
+    let lowest = specs.iter().map(|s| s.1).max().unwrap_or(0);
+    for priority in 1..=lowest {
+        for (i, &(w, p)) in specs.iter().enumerate() {
+            if p != priority {
+                continue;
+            }
+            let cost = w + if used == 0 { 0 } else { 1 };
+            if used + cost <= width {
+                used += cost;
+                chosen[i] = true;
+            }
+        }
+    }
+    let spare = width.saturating_sub(used);
+    specs
+        .iter()
+        .zip(chosen)
+        .enumerate()
+        .map(|(i, (&(w, _), c))| c.then_some(if i == stretch { w + spare } else { w }))
+        .collect()
+}

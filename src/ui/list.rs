@@ -57,32 +57,14 @@ fn specs() -> [Spec; 12] {
 /// Columns that fit in `width`, in display order, with their widths; Name takes what is left.
 pub fn fit_columns(width: u16) -> Vec<(Col, u16, bool)> {
     let all = specs();
-    let mut chosen = vec![false; all.len()];
-    let mut used: u16 = 0;
-    for priority in 1..=6 {
-        for (i, s) in all.iter().enumerate() {
-            if s.priority != priority {
-                continue;
-            }
-            let cost = s.width + if used == 0 { 0 } else { 1 };
-            if used + cost <= width {
-                used += cost;
-                chosen[i] = true;
-            }
-        }
-    }
-    let spare = width.saturating_sub(used);
+    let sizes: Vec<(u16, u8)> = all.iter().map(|s| (s.width, s.priority)).collect();
+    let name = all
+        .iter()
+        .position(|s| s.col == Col::Data(Column::Name))
+        .unwrap_or(0);
     all.iter()
-        .zip(chosen)
-        .filter(|(_, c)| *c)
-        .map(|(s, _)| {
-            let w = if s.col == Col::Data(Column::Name) {
-                s.width + spare
-            } else {
-                s.width
-            };
-            (s.col, w, s.right)
-        })
+        .zip(crate::ui::layout::fit_columns(&sizes, name, width))
+        .filter_map(|(s, w)| Some((s.col, w?, s.right)))
         .collect()
 }
 

@@ -4,9 +4,12 @@ pub mod bulk;
 pub mod detail;
 pub mod filter;
 pub mod form;
+pub mod json;
 pub mod layers;
 pub mod layout;
+pub mod ledger;
 pub mod list;
+pub mod palette;
 pub mod status;
 pub mod theme;
 
@@ -47,6 +50,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         (None, Focus::Detail) => detail::render(app, theme, frame, areas.main, true),
         (None, Focus::List) => list::render(app, theme, frame, areas.main, true),
     }
+    if app.ledger.is_some() {
+        let body = areas.detail.map_or(areas.main, |d| areas.main.union(d));
+        ledger::render(app, theme, frame, body);
+    }
     filter::render(app, theme, frame, areas.main);
     status::hints(app, theme, frame, areas.hints);
     status::status_bar(app, theme, frame, areas.status);
@@ -55,10 +62,12 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Some(Layer::Errors) => layers::errors(app, theme, frame, area),
         None => {}
     }
+    json::render(app, theme, frame, area);
     if app.form.is_some() {
         form::render(app, theme, frame, area);
     }
     if app.bulk.is_some() || app.quit_asked {
         bulk::render(app, theme, frame, area);
     }
+    palette::render(app, theme, frame, area);
 }

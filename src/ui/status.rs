@@ -80,6 +80,17 @@ pub fn hint_commands(app: &App) -> Vec<(String, String)> {
         ],
         Context::Form | Context::Confirm | Context::Bulk => &[],
         Context::Filter => &[Command::Submit, Command::Back],
+        Context::Ledger => &[
+            Command::Open,
+            Command::FilterType,
+            Command::FilterStatus,
+            Command::FilterReason,
+            Command::RawJson,
+            Command::CopyId,
+            Command::Back,
+        ],
+        Context::Json => &[Command::Back, Command::PageDown, Command::Down, Command::Up],
+        Context::Palette => &[Command::Submit, Command::Complete, Command::Down, Command::Back],
         _ => &[Command::Back, Command::Down, Command::Up],
     };
     wanted

@@ -2,6 +2,7 @@
 
 mod forms_sandbox;
 mod keymap_errors;
+mod ledger_sandbox;
 mod perf;
 mod pty;
 mod pty_bulk;

@@ -12,9 +12,9 @@ use crate::pty::Console;
 
 const LOAD: Duration = Duration::from_secs(30);
 
-/// (wallets in alarm, all wallets) of the demo data, asked of a sandbox through the API: the
+/// (ids of the wallets in alarm, number of all wallets) of the demo data, asked of a sandbox through the API: the
 /// demo seed is deterministic, so it is the same data the binary's own sandbox serves.
-fn demo_counts() -> (usize, usize) {
+fn demo_counts() -> (Vec<String>, usize) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -29,7 +29,8 @@ fn demo_counts() -> (usize, usize) {
         let alarm = wallets
             .iter()
             .filter(|w| w.alert_state() == AlertState::InAlarm)
-            .count();
+            .map(|w| w.id.clone())
+            .collect();
         (alarm, wallets.len())
     })
 }
@@ -52,7 +53,8 @@ fn title_counts(screen: &str) -> (usize, usize) {
 
 #[test]
 fn alarm_filter_matches_the_api_and_bang_inverts() {
-    let (alarm, total) = demo_counts();
+    let (alarm_ids, total) = demo_counts();
+    let alarm = alarm_ids.len();
     assert!(
         alarm > 0 && alarm < total,
         "the demo data should have some wallets in alarm"
@@ -67,6 +69,45 @@ fn alarm_filter_matches_the_api_and_bang_inverts() {
     c.send("\r");
     let s = c.wait_for("the filtered title", LOAD, |s| s.contains("· /alert:in_alarm"));
     assert_eq!(title_counts(&s), (alarm, total), "{s}");
+    // `:export` writes exactly the filtered view.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("alarm.csv");
+    c.send(":");
+    c.wait_for_text("Commands (Enter runs", LOAD);
+    c.type_keys(&format!("export {}", out.display()));
+    c.send("\r");
+    c.wait_for_text(&format!("Wrote {alarm} wallets"), LOAD);
+    let mut csv = csv::Reader::from_path(&out).unwrap();
+    let headers = csv.headers().unwrap().clone();
+    let alert_col = headers.iter().position(|h| h == "alert_state").unwrap();
+    let mut exported = Vec::new();
+    for rec in csv.records() {
+        let rec = rec.unwrap();
+        assert_eq!(&rec[alert_col], "in_alarm", "{rec:?}");
+        exported.push(rec[0].to_string());
+    }
+    let mut expected = alarm_ids.clone();
+    expected.sort();
+    let in_view_order = exported.clone();
+    exported.sort();
+    assert_eq!(exported, expected, "the CSV holds the filtered view's wallets");
+    // In the view's order: the first row on screen is the CSV's first row.
+    let first_name = csv::Reader::from_path(&out)
+        .unwrap()
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()[1]
+        .to_string();
+    let s = c.screen();
+    let first_row = s
+        .lines()
+        .find(|l| l.contains(" USD ") || l.contains(" EUR ") || l.contains(" CRD "));
+    assert!(
+        first_row.is_some_and(|l| l.contains(&first_name[..first_name.len().min(12)])),
+        "first exported {first_name} ({}) is not the first row in\n{s}",
+        in_view_order[0]
+    );
     // `/` reopens with the current filter: go to its start and invert it.
     c.send("/");
     c.wait_for_text("Filter (Enter applies", LOAD);

@@ -101,6 +101,22 @@ fn top_up_25_purchased_credits_lands_exactly() {
         "{after}"
     );
 
+    // The ledger has it, newest first: purchased, +25 credits; Enter shows its id.
+    c.send("L");
+    c.wait_for("the ledger with the top-up", WAIT, |s| {
+        s.contains("Ledger · ")
+            && s.lines()
+                .skip_while(|l| !l.contains("Time (UTC)"))
+                .nth(1)
+                .is_some_and(|l| l.contains("purchased") && l.contains("+25.00"))
+    });
+    c.send("\r");
+    c.wait_for_text(&tx, WAIT);
+    c.send("\x1b");
+    std::thread::sleep(Duration::from_millis(100));
+    c.send("\x1b");
+    c.wait_for("the ledger closed", WAIT, |s| !s.contains("Ledger · "));
+
     let audit = std::fs::read_to_string(c.state_path().join("audit.jsonl")).expect("audit log");
     let line = audit
         .lines()

@@ -10,7 +10,7 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use secrecy::SecretString;
 
-use flexwallet::api::models::Wallet;
+use flexwallet::api::models::{TransactionPage, TransactionQuery, Wallet};
 use flexwallet::api::{ApiError, Client, ClientConfig};
 use flexwallet::app::{Action, App, Origin};
 use flexwallet::keymap::Keymap;
@@ -20,7 +20,13 @@ use flexwallet::ui::{self, Theme};
 struct Demo {
     wallets: Vec<Wallet>,
     balances: Vec<(String, Wallet)>,
+    /// The first ledger page and the raw body of [`LEDGER_WALLET`].
+    ledger: TransactionPage,
+    raw: String,
 }
+
+/// A wallet with more than a page of transactions, one of them a pending invoiced top-up.
+const LEDGER_WALLET: &str = "Acme Corp – usage credits";
 
 fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
@@ -39,8 +45,25 @@ fn demo() -> &'static Demo {
             for w in &wallets {
                 balances.push((w.id.clone(), client.real_time_balance(&w.id).await.unwrap()));
             }
+            let id = &wallets
+                .iter()
+                .find(|w| w.display_name() == LEDGER_WALLET)
+                .unwrap()
+                .id;
+            let query = TransactionQuery {
+                limit: Some(50),
+                offset: Some(0),
+                ..Default::default()
+            };
+            let ledger = client.transactions_page(id, &query).await.unwrap();
+            let raw = client.get_wallet_raw(id).await.unwrap();
             sb.shutdown().await;
-            Demo { wallets, balances }
+            Demo {
+                wallets,
+                balances,
+                ledger,
+                raw,
+            }
         })
     })
 }
@@ -301,6 +324,9 @@ fn update_form_empty_filled_and_error() {
 
 #[path = "snapshots_bulk.rs"]
 mod bulk;
+
+#[path = "snapshots_incident.rs"]
+mod incident;
 
 #[test]
 fn filter_line_applied_and_bad_term() {

@@ -100,6 +100,13 @@ pub struct ListResponse<T> {
     pub pagination: Option<Pagination>,
 }
 
+/// A ledger page: each transaction typed and as the API sent it; `total` as the API counts it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TransactionPage {
+    pub items: Vec<(Transaction, serde_json::Value)>,
+    pub total: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopUpResponse {
     pub wallet_transaction: Option<Transaction>,
