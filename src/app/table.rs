@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use rust_decimal::Decimal;
 
-use crate::api::models::Wallet;
+use crate::api::models::{Wallet, WalletStatus};
 use crate::app::filter::{Filter, haystack};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,8 +97,46 @@ pub struct Row {
     pub meta: RowMeta,
 }
 
+/// Wallets by alert state and by status, for the overview strip. Kept up to date as rows
+/// change, so a frame does not count 100,000 rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Indexed by `AlertState::severity`: ok, info, warning, in alarm.
+    pub by_alert: [usize; 4],
+    pub active: usize,
+    pub frozen: usize,
+    /// Closed, and any status this client does not know.
+    pub closed: usize,
+}
+
+impl Counts {
+    fn slots(&mut self, w: &Wallet) -> [&mut usize; 2] {
+        let alert = &mut self.by_alert[w.alert_state.as_ref().map_or(0, |a| a.severity() as usize)];
+        let status = match w.wallet_status {
+            WalletStatus::Active => &mut self.active,
+            WalletStatus::Frozen => &mut self.frozen,
+            _ => &mut self.closed,
+        };
+        [alert, status]
+    }
+
+    fn add(&mut self, w: &Wallet) {
+        for n in self.slots(w) {
+            *n += 1;
+        }
+    }
+
+    fn remove(&mut self, w: &Wallet) {
+        for n in self.slots(w) {
+            *n = n.saturating_sub(1);
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WalletTable {
+    /// Counts over every row (not only the view).
+    pub counts: Counts,
     pub rows: Vec<Row>,
     /// Lower-case "name id customer" of each row, for the free-text filter.
     hay: Vec<String>,
@@ -118,6 +156,7 @@ pub struct WalletTable {
 impl Default for WalletTable {
     fn default() -> Self {
         WalletTable {
+            counts: Counts::default(),
             rows: Vec::new(),
             hay: Vec::new(),
             index: HashMap::new(),
@@ -190,6 +229,10 @@ impl WalletTable {
             })
             .collect();
         self.hay = self.rows.iter().map(|r| haystack(&r.wallet)).collect();
+        self.counts = Counts::default();
+        for r in &self.rows {
+            self.counts.add(&r.wallet);
+        }
         self.index = self
             .rows
             .iter()
@@ -215,7 +258,9 @@ impl WalletTable {
             resort |= self.sort.column.compare(&row.wallet, &w) != Ordering::Equal;
             // A fresh copy may stop (or start) matching the filter.
             resort |= self.filter.is_some();
+            self.counts.remove(&row.wallet);
             merge_fresh(&mut row.wallet, w);
+            self.counts.add(&row.wallet);
             if let Some(h) = self.hay.get_mut(i) {
                 *h = haystack(&row.wallet);
             }
@@ -304,6 +349,7 @@ impl WalletTable {
         let keep = self.selected_id().map(str::to_string);
         self.index.insert(wallet.id.clone(), self.rows.len());
         self.hay.push(haystack(&wallet));
+        self.counts.add(&wallet);
         self.rows.push(Row {
             wallet,
             meta: RowMeta {

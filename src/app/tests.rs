@@ -374,3 +374,32 @@ fn typing_q_in_a_form_field_is_a_letter_not_quit() {
     assert_eq!(form.fields()[form.focus].text_value(), "quiet pause?");
     assert!(!app.live.paused);
 }
+
+#[test]
+fn overview_counts_follow_loads_refreshes_and_finds() {
+    use crate::api::models::WalletStatus;
+    let (mut app, now) = loaded(4);
+    let recount = |app: &App| {
+        let mut c = table::Counts::default();
+        for r in &app.table.rows {
+            c.by_alert[r.wallet.alert_state().severity() as usize] += 1;
+            match r.wallet.wallet_status {
+                WalletStatus::Active => c.active += 1,
+                WalletStatus::Frozen => c.frozen += 1,
+                _ => c.closed += 1,
+            }
+        }
+        c
+    };
+    assert_eq!(app.table.counts, recount(&app));
+    assert_eq!(app.table.counts.by_alert[0], 4);
+    let mut w = wallet("w001", "Wallet 001", "1");
+    w.alert_state = Some(AlertState::InAlarm);
+    w.wallet_status = WalletStatus::Frozen;
+    app.table.apply_refresh(vec![w], now, 1);
+    assert_eq!(app.table.counts, recount(&app));
+    assert_eq!((app.table.counts.by_alert[3], app.table.counts.frozen), (1, 1));
+    app.table.upsert(wallet("w999", "New", "2"), now, 1);
+    assert_eq!(app.table.counts, recount(&app));
+    assert_eq!(app.table.counts.active, 4);
+}

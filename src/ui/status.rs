@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::api::models::{AlertState, WalletStatus};
+use crate::api::models::AlertState;
 use crate::app::{App, FlashKind};
 use crate::keymap::{Command, Context};
 use crate::ui::Theme;
@@ -13,16 +13,12 @@ use crate::ui::theme::alert_label;
 
 /// Counts by alert state and status over every loaded wallet.
 pub fn overview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let mut by_alert = [0usize; 4];
-    let (mut active, mut frozen, mut closed) = (0, 0, 0);
-    for r in &app.table.rows {
-        by_alert[r.wallet.alert_state().severity() as usize] += 1;
-        match r.wallet.wallet_status {
-            WalletStatus::Active => active += 1,
-            WalletStatus::Frozen => frozen += 1,
-            _ => closed += 1,
-        }
-    }
+    let crate::app::table::Counts {
+        by_alert,
+        active,
+        frozen,
+        closed,
+    } = app.table.counts;
     let wide = area.width >= 110;
     let mut spans = Vec::new();
     if wide {
