@@ -15,7 +15,7 @@ fn wallet(i: usize, balance: i64, alert: u8, frozen: bool) -> Wallet {
         id: format!("w{i:03}"),
         name: Some(format!("Wallet {}", i % 7)),
         customer_id: format!("cus_{}", i % 5),
-        currency: if i % 2 == 0 { "usd" } else { "eur" }.into(),
+        currency: if i.is_multiple_of(2) { "usd" } else { "eur" }.into(),
         balance: Decimal::new(balance, 2),
         credit_balance: Decimal::new(balance, 2),
         alert_state: Some(match alert % 4 {
@@ -59,7 +59,7 @@ proptest! {
     ) {
         let now = Instant::now();
         let mut t = WalletTable::default();
-        t.replace_all((0..n).map(|i| wallet(i, (i as i64 * 37) % 900, i as u8, i % 6 == 0)).collect(), now, 0);
+        t.replace_all((0..n).map(|i| wallet(i, (i as i64 * 37) % 900, i as u8, i.is_multiple_of(6))).collect(), now, 0);
         t.set_sort(Sort { column, descending });
         t.set_filter(Some(crate::app::filter::Filter::parse(filter).unwrap()));
         t.selected = selected.min(t.view.len().saturating_sub(1));
