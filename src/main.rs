@@ -203,6 +203,8 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
                 test_panic_after: cli.test_panic_after.map(std::time::Duration::from_millis),
                 audit: open_audit(&settings, &client),
                 confirm_above: settings.confirm_above,
+                who: None,
+                bulk_allowed: true,
             };
             flexwallet::tui::run(client, opts).await?;
             Ok(ExitCode::SUCCESS)

@@ -13,14 +13,16 @@ use color_eyre::eyre::Result;
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use std::sync::Arc;
 
-use crate::api::models::WalletSearch;
-use crate::api::{ApiError, Client, TopUpOutcome};
+use crate::api::{ApiError, Client, Reads, TopUpOutcome};
 use crate::app::{Action, App, Effect, Origin};
 use crate::audit::{Audit, AuditOutcome, AuditRecord};
 use crate::keymap::Keymap;
@@ -38,11 +40,28 @@ pub struct ConsoleOptions {
     pub audit: Option<Arc<Audit>>,
     /// Top-ups above this many credits are confirmed by typing the amount.
     pub confirm_above: Option<rust_decimal::Decimal>,
+    /// Who is at the keyboard, for the status bar (`alice · operator` over SSH).
+    pub who: Option<String>,
+    /// Bulk top-ups (`B`, import) may be started; `flexwallet serve` refuses them below admin.
+    pub bulk_allowed: bool,
+}
+
+/// What drives a console: its input events, the refresh ticks, and when to stop. The local
+/// console reads the terminal and its own timer and stops on signals; an SSH session reads its
+/// channel, shares one timer with every session, and stops when the connection does.
+pub struct ConsoleIo {
+    /// Key, paste and resize events; the console ends when this ends.
+    pub events: BoxStream<'static, std::io::Result<Event>>,
+    /// One item per refresh due (none: live refresh off).
+    pub refresh: Option<BoxStream<'static, ()>>,
+    /// Resolves when the console must stop (the bulk job is still drained first).
+    pub shutdown: BoxFuture<'static, ()>,
 }
 
 /// Runs effects as tasks; a newer task of the same kind aborts the older one (latest wins).
 struct Runner {
     client: Client,
+    reads: Reads,
     audit: Option<Arc<Audit>>,
     tx: mpsc::UnboundedSender<Action>,
     slots: HashMap<&'static str, AbortHandle>,
@@ -66,22 +85,18 @@ impl Runner {
 
     fn run(&mut self, effect: Effect, out: &mut impl Write) {
         let client = self.client.clone();
+        let reads = self.reads.clone();
         match effect {
             Effect::LoadWallets { generation } => self.spawn("list", async move {
                 Action::WalletsLoaded {
                     generation,
-                    result: client.list_wallets(None).await,
+                    result: reads.list_wallets().await,
                 }
             }),
             Effect::RefreshWallets { generation, ids } => self.spawn("rows", async move {
-                let search = WalletSearch {
-                    wallet_ids: Some(ids.clone()),
-                    limit: ids.len().clamp(1, 1000) as u32,
-                    ..Default::default()
-                };
                 Action::WalletsRefreshed {
                     generation,
-                    result: client.search_wallets(&search).await,
+                    result: reads.wallets_by_id(&ids).await,
                     ids,
                 }
             }),
@@ -89,7 +104,7 @@ impl Runner {
                 generation,
                 wallet_id,
             } => self.spawn("balance", async move {
-                let result = client.real_time_balance(&wallet_id).await.map(Box::new);
+                let result = reads.real_time_balance(&wallet_id).await.map(Box::new);
                 Action::BalanceLoaded {
                     generation,
                     wallet_id,
@@ -100,6 +115,7 @@ impl Runner {
                 let audit = self.audit.clone();
                 self.spawn("top_up", async move {
                     let result = client.top_up(&wallet_id, &request).await;
+                    reads.invalidate(&wallet_id);
                     record(
                         audit.as_deref(),
                         "top_up",
@@ -114,6 +130,7 @@ impl Runner {
                 let audit = self.audit.clone();
                 self.spawn("update", async move {
                     let result = client.update_wallet(&wallet_id, &request).await.map(Box::new);
+                    reads.invalidate(&wallet_id);
                     let outcome = match &result {
                         Ok(_) => (AuditOutcome::Ok, Some(200), None, None),
                         Err(e) => (failure(e), e.status(), None, Some(e.to_string())),
@@ -211,13 +228,55 @@ fn record<T: serde::Serialize>(
 }
 
 pub async fn run(client: Client, opts: ConsoleOptions) -> Result<()> {
+    let io = local_io(&opts)?;
     let mut term = terminal::enter()?;
-    let result = event_loop(&mut term, client, opts).await;
+    let result = event_loop(&mut term, io, Reads::Direct(client), opts).await;
     terminal::restore();
     result
 }
 
-fn draw(term: &mut Terminal<terminal::Backend>, app: &App, theme: &Theme) -> Result<()> {
+/// The local console's drivers: the terminal's events, its own refresh timer, and signals
+/// (SIGTERM, SIGHUP from a dropped SSH link, SIGINT) to stop.
+fn local_io(opts: &ConsoleOptions) -> Result<ConsoleIo> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let panic_at = opts.test_panic_after.map(|d| tokio::time::Instant::now() + d);
+    let shutdown = async move {
+        tokio::select! {
+            _ = sigterm.recv() => {}
+            _ = sighup.recv() => {}
+            _ = sigint.recv() => {}
+            _ = async { match panic_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+                panic!("test panic requested with --test-panic-after");
+            }
+        }
+    };
+    Ok(ConsoleIo {
+        events: EventStream::new().boxed(),
+        refresh: refresh_timer(opts.refresh),
+        shutdown: Box::pin(shutdown),
+    })
+}
+
+/// A tick every `every` (the first one `every` from now); none when live refresh is off.
+pub fn refresh_timer(every: Duration) -> Option<BoxStream<'static, ()>> {
+    if every.is_zero() {
+        return None;
+    }
+    let mut i = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    Some(
+        futures::stream::unfold(i, |mut i| async move {
+            i.tick().await;
+            Some(((), i))
+        })
+        .boxed(),
+    )
+}
+
+fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, app: &App, theme: &Theme) -> Result<()> {
     crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| ui::render(app, theme, f))?;
     crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
@@ -225,20 +284,37 @@ fn draw(term: &mut Terminal<terminal::Backend>, app: &App, theme: &Theme) -> Res
     Ok(())
 }
 
-async fn event_loop(
-    term: &mut Terminal<terminal::Backend>,
-    client: Client,
+/// Runs one console until it quits, its events end, or `io.shutdown`; then stops the reads and
+/// lets a running bulk job finish its rows in flight (the journal stays resumable), whatever
+/// ended it, errors included.
+pub async fn event_loop<W: Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    io: ConsoleIo,
+    reads: Reads,
     opts: ConsoleOptions,
 ) -> Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::unbounded_channel();
     let mut runner = Runner {
-        client,
+        client: reads.client().clone(),
+        reads,
         audit: opts.audit.clone(),
         tx,
         slots: HashMap::new(),
         bulk: bulk::BulkRunner::default(),
     };
+    let result = drive(term, io, &mut runner, rx, opts).await;
+    runner.abort_all();
+    runner.bulk.drain().await;
+    result
+}
+
+async fn drive<W: Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    io: ConsoleIo,
+    runner: &mut Runner,
+    mut rx: mpsc::UnboundedReceiver<Action>,
+    opts: ConsoleOptions,
+) -> Result<()> {
     let theme = opts.theme;
     let confirm_above = opts.confirm_above;
     let mut app = App::new(
@@ -252,22 +328,21 @@ async fn event_loop(
     if let Some(c) = confirm_above {
         app.confirm_above = c;
     }
-    let size = term.size()?;
+    app.who = opts.who;
+    app.bulk_allowed = opts.bulk_allowed;
+    // The viewport, not the backend's size: over SSH the backend is a channel, and its size
+    // is the client's pty, not this process's terminal.
+    let size = term.get_frame().area();
     app.update(Action::Resize(size.width, size.height));
     for e in app.start() {
         runner.run(e, term.backend_mut());
     }
 
-    let mut events = EventStream::new();
-    let mut refresh = (!opts.refresh.is_zero()).then(|| {
-        let mut i = tokio::time::interval_at(tokio::time::Instant::now() + opts.refresh, opts.refresh);
-        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        i
-    });
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let panic_at = opts.test_panic_after.map(|d| tokio::time::Instant::now() + d);
+    let ConsoleIo {
+        mut events,
+        mut refresh,
+        mut shutdown,
+    } = io;
 
     loop {
         draw(term, &app, &theme)?;
@@ -281,21 +356,20 @@ async fn event_loop(
         let action = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => Action::Key(k),
-                Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
+                Some(Ok(Event::Resize(w, h))) => {
+                    // The terminal's own size is what ratatui draws into: keep both in step.
+                    term.resize(ratatui::layout::Rect::new(0, 0, w, h))?;
+                    Action::Resize(w, h)
+                }
                 Some(Ok(Event::Paste(s))) => Action::Paste(s),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
             Some(a) = rx.recv() => a,
-            _ = async { match refresh.as_mut() { Some(i) => { i.tick().await; } None => std::future::pending().await } } => Action::RefreshDue,
+            _ = async { match refresh.as_mut() { Some(r) => { r.next().await; } None => std::future::pending().await } } => Action::RefreshDue,
             _ = tokio::time::sleep(tick) => Action::Tick { now: Instant::now(), clock: chrono::Utc::now() },
-            _ = async { match panic_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
-                panic!("test panic requested with --test-panic-after");
-            }
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-            _ = sigint.recv() => break,
+            _ = &mut shutdown => break,
         };
         // Results and keys arrive between ticks: keep the reducer's clock current.
         if !matches!(action, Action::Tick { .. }) {
@@ -309,7 +383,5 @@ async fn event_loop(
             break;
         }
     }
-    runner.abort_all();
-    runner.bulk.drain().await;
     Ok(())
 }
