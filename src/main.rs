@@ -264,6 +264,7 @@ async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode>
     };
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
     let running = flexwallet::serve::start(client, config)
         .await
         .map_err(UsageError)?;
@@ -278,6 +279,7 @@ async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode>
     tokio::select! {
         _ = sigterm.recv() => {}
         _ = sigint.recv() => {}
+        _ = sighup.recv() => {}
     }
     running.stop().await;
     drop(sandbox);

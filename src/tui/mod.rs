@@ -168,9 +168,13 @@ impl Runner {
         }
     }
 
+    /// Stops the reads. A top-up or update already sent is left to finish and be audited: its
+    /// outcome must not be lost because the console ended (an SSH link dropped mid-request).
     fn abort_all(&mut self) {
-        for (_, h) in self.slots.drain() {
-            h.abort();
+        for (slot, h) in self.slots.drain() {
+            if !matches!(slot, "top_up" | "update") {
+                h.abort();
+            }
         }
     }
 }
