@@ -52,6 +52,9 @@ struct ChannelOut {
     buf: Vec<u8>,
     tx: mpsc::UnboundedSender<Vec<u8>>,
     queued: Arc<AtomicUsize>,
+    /// The first failure ends the console; later writes (the goodbye, ratatui restoring the
+    /// cursor on drop) go nowhere quietly.
+    failed: bool,
 }
 
 impl Write for ChannelOut {
@@ -61,16 +64,22 @@ impl Write for ChannelOut {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        if self.failed {
+            self.buf.clear();
+        }
         if self.buf.is_empty() {
             return Ok(());
         }
         let n = self.buf.len();
-        if self.queued.fetch_add(n, Ordering::SeqCst) + n > MAX_QUEUED {
-            return Err(io::Error::other("the SSH client stopped reading its output"));
-        }
-        self.tx
-            .send(std::mem::take(&mut self.buf))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the SSH channel is closed"))
+        let sent = if self.queued.fetch_add(n, Ordering::SeqCst) + n > MAX_QUEUED {
+            Err(io::Error::other("the SSH client stopped reading its output"))
+        } else {
+            self.tx
+                .send(std::mem::take(&mut self.buf))
+                .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the SSH channel is closed"))
+        };
+        self.failed = sent.is_err();
+        sent
     }
 }
 
@@ -117,6 +126,7 @@ pub async fn run(
         buf: Vec::new(),
         tx: out_tx,
         queued,
+        failed: false,
     };
     let (cols, rows) = request.term.size;
     let started = crossterm::execute!(out, EnterAlternateScreen, Hide, EnableBracketedPaste);

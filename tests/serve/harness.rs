@@ -301,3 +301,81 @@ impl Term {
 pub fn read_or_empty(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
+
+/// `flexwallet serve --demo --burn 0` as a process, with its own state and config dirs.
+pub struct Binary {
+    child: std::process::Child,
+    pub addr: SocketAddr,
+    /// The embedded sandbox's base URL (with `/v1`).
+    pub sandbox_url: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Binary {
+    pub async fn start(ops: &[(&str, &str)], extra: &[&str]) -> Binary {
+        use std::io::{BufRead, BufReader};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("operators.toml");
+        std::fs::write(&file, authorized(ops)).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flexwallet"))
+            .args([
+                "serve",
+                "--demo",
+                "--burn",
+                "0",
+                "--addr",
+                "127.0.0.1:0",
+                "--authorized",
+            ])
+            .arg(&file)
+            .arg("--host-key")
+            .arg(dir.path().join("keys/host_key"))
+            .args(extra)
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env_remove("FLEXPRICE_API_KEY")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let lines = tokio::task::spawn_blocking(move || {
+            let mut lines = Vec::new();
+            let mut reader = BufReader::new(stdout);
+            for _ in 0..3 {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                lines.push(line.trim().to_string());
+            }
+            lines
+        })
+        .await
+        .unwrap();
+        let addr = lines[0]
+            .strip_prefix("listening on ssh://")
+            .unwrap_or_else(|| panic!("unexpected first lines {lines:?}"))
+            .parse()
+            .unwrap();
+        assert!(lines[1].starts_with("host key SHA256:"), "{lines:?}");
+        let sandbox_url = lines[2]
+            .strip_prefix("demo data from the embedded sandbox at ")
+            .unwrap_or_else(|| panic!("unexpected lines {lines:?}"))
+            .to_string();
+        Binary {
+            child,
+            addr,
+            sandbox_url,
+            dir,
+        }
+    }
+
+    pub fn state(&self, name: &str) -> PathBuf {
+        self.dir.path().join("state/flexwallet").join(name)
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,60 +1,13 @@
 //! The real binary: `flexwallet serve --demo` serves the console to a known key, and refuses
 //! unknown keys and passwords.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-use crate::harness::{Term, authorized, connect, key, login};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::harness::{Binary, Term, connect, key, login};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_serves_the_console_to_known_keys_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let ops = dir.path().join("operators.toml");
-    std::fs::write(&ops, authorized(&[("alice", "operator")])).unwrap();
-    let host_key = dir.path().join("keys/host_key");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flexwallet"))
-        .args([
-            "serve",
-            "--demo",
-            "--burn",
-            "0",
-            "--addr",
-            "127.0.0.1:0",
-            "--authorized",
-        ])
-        .arg(&ops)
-        .arg("--host-key")
-        .arg(&host_key)
-        .env("XDG_STATE_HOME", dir.path().join("state"))
-        .env("XDG_CONFIG_HOME", dir.path().join("config"))
-        .env_remove("FLEXPRICE_API_KEY")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
-    let first = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let addr: std::net::SocketAddr = first
-        .trim()
-        .strip_prefix("listening on ssh://")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .parse()
-        .unwrap();
+    let server = Binary::start(&[("alice", "operator")], &[]).await;
+    let addr = server.addr;
+    let host_key = server.dir.path().join("keys/host_key");
 
     #[cfg(unix)]
     {
@@ -84,7 +37,7 @@ async fn the_binary_serves_the_console_to_known_keys_only() {
     t.send("q").await;
     assert_eq!(t.wait_closed().await, Some(0));
     assert!(!t.in_alternate_screen(), "the client's screen was not given back");
-    let log = std::fs::read_to_string(dir.path().join("state/flexwallet/flexwallet.log")).unwrap();
+    let log = std::fs::read_to_string(server.state("flexwallet.log")).unwrap();
     assert!(
         log.contains("ssh login") && log.contains("operator=alice"),
         "{log}"

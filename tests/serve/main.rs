@@ -1,6 +1,7 @@
 //! `flexwallet serve`, tested from outside: SSH clients (russh) log in with test keys, open the
 //! console in a pty and read it through a VT100 parser.
 
+mod bulk;
 mod harness;
 mod limits;
 mod login;
