@@ -67,11 +67,22 @@ pub struct AuditRecord {
     pub attempts: Option<u32>,
 }
 
+/// The SSH operator behind a console of `flexwallet serve`: the name from the authorized file
+/// and the SHA-256 fingerprint of the key they logged in with. Absent for the local console,
+/// whose lines stay as they were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorTag {
+    pub operator: String,
+    pub key_fingerprint: String,
+}
+
 #[derive(Serialize)]
 struct Line<'a> {
     time: DateTime<Utc>,
     #[serde(flatten)]
     context: &'a AuditContext,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    operator: Option<&'a OperatorTag>,
     #[serde(flatten)]
     record: &'a AuditRecord,
 }
@@ -82,6 +93,7 @@ struct Line<'a> {
 pub struct Audit {
     path: PathBuf,
     context: AuditContext,
+    operator: Option<OperatorTag>,
     file: Mutex<File>,
 }
 
@@ -99,8 +111,29 @@ impl Audit {
         Ok(Audit {
             path: path.to_path_buf(),
             context,
+            operator: None,
             file: Mutex::new(file),
         })
+    }
+
+    /// The same log for one SSH operator's console: every line also names the operator and the
+    /// key's fingerprint. The file is shared (appends of whole lines stay whole).
+    pub fn for_operator(&self, tag: OperatorTag) -> std::io::Result<Audit> {
+        let file = self
+            .file
+            .lock()
+            .map_err(|_| std::io::Error::other("audit log lock poisoned"))?
+            .try_clone()?;
+        Ok(Audit {
+            path: self.path.clone(),
+            context: self.context.clone(),
+            operator: Some(tag),
+            file: Mutex::new(file),
+        })
+    }
+
+    pub fn operator(&self) -> Option<&OperatorTag> {
+        self.operator.as_ref()
     }
 
     pub fn path(&self) -> &Path {
@@ -117,6 +150,7 @@ impl Audit {
         let mut line = serde_json::to_vec(&Line {
             time: Utc::now(),
             context: &self.context,
+            operator: self.operator.as_ref(),
             record,
         })
         .map_err(std::io::Error::other)?;
@@ -193,6 +227,27 @@ mod tests {
         wallets.sort();
         wallets.dedup();
         assert_eq!(wallets.len(), 800);
+    }
+
+    #[test]
+    fn operator_lines_name_the_operator_and_local_lines_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let local = Audit::open(&path, context()).unwrap();
+        let tag = OperatorTag {
+            operator: "alice".into(),
+            key_fingerprint: "SHA256:abc".into(),
+        };
+        local.for_operator(tag).unwrap().append(&record(1)).unwrap();
+        local.append(&record(2)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["operator"], "alice");
+        assert_eq!(lines[0]["key_fingerprint"], "SHA256:abc");
+        assert_eq!(lines[0]["user"], "ops");
+        assert_eq!(lines[0]["wallet_id"], "wallet_1");
+        assert!(lines[1].get("operator").is_none());
+        assert!(lines[1].get("key_fingerprint").is_none());
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Bulk top-up from a CSV, exactly once, resumable.
     Topup(TopupArgs),
+    /// Serve the console over SSH: operators log in with their key, the API key stays here.
+    Serve(ServeArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -241,4 +243,43 @@ pub struct TopupArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where to listen for SSH connections.
+    #[arg(long, default_value = "0.0.0.0:2222")]
+    pub addr: SocketAddr,
+    /// The host key (generated on first start; default: $XDG_STATE_HOME/flexwallet/ssh_host_ed25519_key).
+    #[arg(long, value_name = "PATH")]
+    pub host_key: Option<PathBuf>,
+    /// The operators: name, role (viewer, operator, admin) and public key of each (default:
+    /// $XDG_CONFIG_HOME/flexwallet/operators.toml). Re-read when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub authorized: Option<PathBuf>,
+    /// Consoles open at once; more are refused with a message.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_sessions: u32,
+    /// End a console after this long without input: 90s, 30m, 2h (0 = never).
+    #[arg(long, default_value = "30m", value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: std::time::Duration,
+    /// Input bytes per second per connection (bursts up to four times that); excess is dropped.
+    #[arg(long, default_value_t = 2048, value_name = "BYTES_PER_SEC")]
+    pub input_rate: u32,
+}
+
+/// `90`, `90s`, `30m`, `2h` → a duration.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number with s, m or h, e.g. 30m"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }

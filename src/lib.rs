@@ -13,5 +13,6 @@ pub mod logging;
 pub mod money;
 pub mod report;
 pub mod sandbox;
+pub mod serve;
 pub mod tui;
 pub mod ui;

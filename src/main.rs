@@ -206,10 +206,9 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::from(flexwallet::bulk::cli::EXIT_NOTHING_STARTED))
             })
         }
+        Some(Command::Serve(args)) => serve(&cli, &args).await,
         None => {
-            let keymap_file =
-                config::default_config_path().and_then(|p| p.parent().map(|d| d.join("keymap.toml")));
-            let keymap = flexwallet::keymap::Keymap::load(cli.keymap.as_deref(), keymap_file)?;
+            let keymap = keymap(&cli)?;
             let (settings, _sandbox) = settings(&cli).await?;
             let client = client(&settings)?;
             let theme = flexwallet::ui::Theme::detect(
@@ -217,11 +216,7 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
                 std::env::var("NO_COLOR").ok().as_deref(),
                 std::env::var("COLORTERM").ok().as_deref(),
             );
-            let origin = flexwallet::app::Origin {
-                profile: settings.profile.clone().unwrap_or_else(|| "default".into()),
-                host: client.host().to_string(),
-                environment: settings.environment_id.clone(),
-            };
+            let origin = origin(&settings, &client);
             let opts = flexwallet::tui::ConsoleOptions {
                 keymap,
                 theme,
@@ -232,9 +227,90 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
                 audit: open_audit(&settings, &client),
                 confirm_above: settings.confirm_above,
                 profiles: (!cli.demo).then(|| profile_switch(&cli)),
+                who: None,
+                bulk_allowed: true,
             };
             flexwallet::tui::run(client, opts).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn keymap(cli: &Cli) -> Result<flexwallet::keymap::Keymap> {
+    let keymap_file = config::default_config_path().and_then(|p| p.parent().map(|d| d.join("keymap.toml")));
+    Ok(flexwallet::keymap::Keymap::load(
+        cli.keymap.as_deref(),
+        keymap_file,
+    )?)
+}
+
+fn origin(settings: &Settings, client: &Client) -> flexwallet::app::Origin {
+    flexwallet::app::Origin {
+        profile: settings.profile.clone().unwrap_or_else(|| "default".into()),
+        host: client.host().to_string(),
+        environment: settings.environment_id.clone(),
+    }
+}
+
+/// `flexwallet serve`: the console over SSH until SIGTERM / SIGINT, then every console is
+/// ended cleanly (bulk rows in flight finish) before the process exits.
+async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode> {
+    use flexwallet::serve::{ConsoleTemplate, Limits, ServeConfig};
+    use tokio::signal::unix::{SignalKind, signal};
+    let keymap = keymap(cli)?;
+    let authorized = match &args.authorized {
+        Some(p) => p.clone(),
+        None => config::default_config_path()
+            .and_then(|p| p.parent().map(|d| d.join("operators.toml")))
+            .ok_or_else(|| UsageError("no config directory: pass --authorized FILE".into()))?,
+    };
+    // Kept until the end: dropping the demo sandbox stops it.
+    let (settings, sandbox) = settings(cli).await?;
+    let client = client(&settings)?;
+    let config = ServeConfig {
+        addr: args.addr,
+        host_key: args
+            .host_key
+            .clone()
+            .unwrap_or_else(flexwallet::serve::host_key::default_path),
+        authorized,
+        authorized_poll: flexwallet::serve::AUTHORIZED_POLL,
+        limits: Limits {
+            max_sessions: args.max_sessions as usize,
+            idle_timeout: (!args.idle_timeout.is_zero()).then_some(args.idle_timeout),
+            input_per_sec: args.input_rate,
+            input_burst: args.input_rate.saturating_mul(4),
+        },
+        console: ConsoleTemplate {
+            keymap,
+            origin: origin(&settings, &client),
+            read_only: settings.read_only,
+            refresh: std::time::Duration::from_secs(settings.refresh_secs),
+            confirm_above: settings.confirm_above,
+            color: cli.color,
+            audit: open_audit(&settings, &client),
+        },
+    };
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let running = flexwallet::serve::start(client, config)
+        .await
+        .map_err(UsageError)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on ssh://{}", running.addr)?;
+    writeln!(out, "host key {}", running.host_fingerprint)?;
+    if let Some(sb) = &sandbox {
+        writeln!(out, "demo data from the embedded sandbox at {}", sb.url)?;
+    }
+    out.flush()?;
+    drop(out);
+    tokio::select! {
+        _ = sigterm.recv() => {}
+        _ = sigint.recv() => {}
+        _ = sighup.recv() => {}
+    }
+    running.stop().await;
+    drop(sandbox);
+    Ok(ExitCode::SUCCESS)
 }

@@ -146,7 +146,14 @@ pub struct App {
     pub json: Option<json::JsonView>,
     /// Started read-only (flag, profile, or role): `:readonly off` is refused.
     pub read_only_locked: bool,
+    /// Who is at the keyboard when it is not this machine's user (`alice · operator` over SSH).
+    pub who: Option<String>,
+    /// Bulk top-ups (`B`, import) may be started: `flexwallet serve` allows them to admins only.
+    pub bulk_allowed: bool,
 }
+
+/// What `B` and import answer when bulk top-ups are not allowed.
+pub const BULK_REFUSED: &str = "not allowed: bulk top-ups need the admin role";
 
 impl App {
     pub fn new(
@@ -197,6 +204,8 @@ impl App {
             ledger: None,
             json: None,
             read_only_locked: read_only,
+            who: None,
+            bulk_allowed: true,
         }
     }
 
@@ -532,10 +541,21 @@ impl App {
         self.run(cmd)
     }
 
+    /// Whether this console may run `cmd` at all (help and hints leave out what it may not).
+    pub fn allows(&self, cmd: Command) -> bool {
+        let read_only = cmd.is_write() && self.read_only;
+        let bulk_refused = cmd == Command::Bulk && !self.bulk_allowed;
+        !read_only && !bulk_refused
+    }
+
     /// Runs a bound command.
     pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
         if cmd.is_write() && self.read_only {
             self.flash(FlashKind::Error, "read-only mode: changes are disabled");
+            return Vec::new();
+        }
+        if !self.allows(cmd) {
+            self.flash(FlashKind::Error, BULK_REFUSED);
             return Vec::new();
         }
         // The views on top take their own keys first; what they leave (quit, help, the

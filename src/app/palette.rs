@@ -168,7 +168,7 @@ impl App {
         for c in [ctx, Context::Global] {
             for b in self.keymap.bindings(c) {
                 let skip = b.command == Command::Palette
-                    || (self.read_only && b.command.is_write())
+                    || !self.allows(b.command)
                     || entries.iter().any(|e| e.kind == EntryKind::Run(b.command));
                 if skip {
                     continue;
@@ -183,7 +183,7 @@ impl App {
             }
         }
         for v in Verb::ALL {
-            if self.read_only && v == Verb::Import {
+            if v == Verb::Import && !self.allows(Command::Bulk) {
                 continue;
             }
             entries.push(Entry {
@@ -322,6 +322,9 @@ impl App {
             Verb::Import => {
                 if self.read_only {
                     return refuse(self, "read-only mode: bulk top-ups are disabled".into());
+                }
+                if !self.bulk_allowed {
+                    return refuse(self, super::BULK_REFUSED.into());
                 }
                 self.palette = None;
                 self.import_plan(expand_home(arg))

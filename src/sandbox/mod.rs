@@ -74,6 +74,11 @@ impl EmbeddedSandbox {
         format!("http://{}", self.addr)
     }
 
+    /// Requests served under `/v1` since start (also `GET /_sandbox/stats`).
+    pub fn requests(&self) -> u64 {
+        self.state.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn faults(&self) -> FaultSettings {
         self.state.faults.settings()
     }

@@ -79,6 +79,8 @@ pub struct AppState {
     pub balance_cache: Mutex<HashMap<String, (Decimal, Instant)>>,
     /// Decides the 404-or-500 of `PUT /wallets/{unknown}` (Go map iteration order).
     pub coin: Mutex<StdRng>,
+    /// Requests served under `/v1` (for measuring how much traffic clients cause).
+    pub requests: std::sync::atomic::AtomicU64,
 }
 
 pub type Shared = Arc<AppState>;
@@ -110,6 +112,7 @@ impl AppState {
             faults,
             balance_cache: Mutex::new(HashMap::new()),
             coin: Mutex::new(StdRng::seed_from_u64(seed ^ 0xc0_1d)),
+            requests: std::sync::atomic::AtomicU64::new(0),
         })
     }
 

@@ -13,14 +13,16 @@ use color_eyre::eyre::Result;
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use std::sync::Arc;
 
-use crate::api::models::WalletSearch;
-use crate::api::{ApiError, Client, TopUpOutcome};
+use crate::api::{ApiError, Client, Reads, TopUpOutcome};
 use crate::app::{Action, App, Effect, Origin};
 use crate::audit::{Audit, AuditOutcome, AuditRecord};
 use crate::keymap::Keymap;
@@ -40,6 +42,22 @@ pub struct ConsoleOptions {
     pub confirm_above: Option<rust_decimal::Decimal>,
     /// How `:profile NAME` reaches another profile; `None` where there is only one (`--demo`).
     pub profiles: Option<ProfileSwitch>,
+    /// Who is at the keyboard, for the status bar (`alice · operator` over SSH).
+    pub who: Option<String>,
+    /// Bulk top-ups (`B`, import) may be started; `flexwallet serve` refuses them below admin.
+    pub bulk_allowed: bool,
+}
+
+/// What drives a console: its input events, the refresh ticks, and when to stop. The local
+/// console reads the terminal and its own timer and stops on signals; an SSH session reads its
+/// channel, shares one timer with every session, and stops when the connection does.
+pub struct ConsoleIo {
+    /// Key, paste and resize events; the console ends when this ends.
+    pub events: BoxStream<'static, std::io::Result<Event>>,
+    /// One item per refresh due (none: live refresh off).
+    pub refresh: Option<BoxStream<'static, ()>>,
+    /// Resolves when the console must stop (the bulk job is still drained first).
+    pub shutdown: BoxFuture<'static, ()>,
 }
 
 /// Another profile, ready to talk to.
@@ -56,6 +74,7 @@ pub type ProfileSwitch = Arc<dyn Fn(&str) -> Result<SwitchedProfile, String> + S
 /// Runs effects as tasks; a newer task of the same kind aborts the older one (latest wins).
 struct Runner {
     client: Client,
+    reads: Reads,
     audit: Option<Arc<Audit>>,
     tx: mpsc::UnboundedSender<Action>,
     slots: HashMap<&'static str, AbortHandle>,
@@ -80,22 +99,18 @@ impl Runner {
 
     fn run(&mut self, effect: Effect, out: &mut impl Write) {
         let client = self.client.clone();
+        let reads = self.reads.clone();
         match effect {
             Effect::LoadWallets { generation } => self.spawn("list", async move {
                 Action::WalletsLoaded {
                     generation,
-                    result: client.list_wallets(None).await,
+                    result: reads.list_wallets().await,
                 }
             }),
             Effect::RefreshWallets { generation, ids } => self.spawn("rows", async move {
-                let search = WalletSearch {
-                    wallet_ids: Some(ids.clone()),
-                    limit: ids.len().clamp(1, 1000) as u32,
-                    ..Default::default()
-                };
                 Action::WalletsRefreshed {
                     generation,
-                    result: client.search_wallets(&search).await,
+                    result: reads.wallets_by_id(&ids).await,
                     ids,
                 }
             }),
@@ -103,7 +118,7 @@ impl Runner {
                 generation,
                 wallet_id,
             } => self.spawn("balance", async move {
-                let result = client.real_time_balance(&wallet_id).await.map(Box::new);
+                let result = reads.real_time_balance(&wallet_id).await.map(Box::new);
                 Action::BalanceLoaded {
                     generation,
                     wallet_id,
@@ -114,6 +129,7 @@ impl Runner {
                 let audit = self.audit.clone();
                 self.spawn("top_up", async move {
                     let result = client.top_up(&wallet_id, &request).await;
+                    reads.invalidate(&wallet_id);
                     record(
                         audit.as_deref(),
                         "top_up",
@@ -128,6 +144,7 @@ impl Runner {
                 let audit = self.audit.clone();
                 self.spawn("update", async move {
                     let result = client.update_wallet(&wallet_id, &request).await.map(Box::new);
+                    reads.invalidate(&wallet_id);
                     let outcome = match &result {
                         Ok(_) => (AuditOutcome::Ok, Some(200), None, None),
                         Err(e) => (failure(e), e.status(), None, Some(e.to_string())),
@@ -191,12 +208,15 @@ impl Runner {
             }),
             Effect::SwitchProfile(name) => {
                 let result = match &self.profiles {
-                    None => Err("only one profile here: --demo runs one embedded sandbox".to_string()),
+                    None => {
+                        Err("no other profile here: --demo and flexwallet serve each talk to one".to_string())
+                    }
                     Some(switch) => switch(&name),
                 };
                 let answer = result.map(|p| {
                     // Answers still on their way belong to the old profile.
                     self.abort_all();
+                    self.reads = Reads::Direct(p.client.clone());
                     self.client = p.client;
                     self.audit = p.audit;
                     (p.origin, p.read_only)
@@ -209,9 +229,13 @@ impl Runner {
         }
     }
 
+    /// Stops the reads. A top-up or update already sent is left to finish and be audited: its
+    /// outcome must not be lost because the console ended (an SSH link dropped mid-request).
     fn abort_all(&mut self) {
-        for (_, h) in self.slots.drain() {
-            h.abort();
+        for (slot, h) in self.slots.drain() {
+            if !matches!(slot, "top_up" | "update") {
+                h.abort();
+            }
         }
     }
 }
@@ -269,22 +293,55 @@ fn record<T: serde::Serialize>(
 }
 
 pub async fn run(client: Client, opts: ConsoleOptions) -> Result<()> {
+    let io = local_io(&opts)?;
     let mut term = terminal::enter()?;
-    let result = event_loop(&mut term, client, opts).await;
+    let result = event_loop(&mut term, io, Reads::Direct(client), opts).await;
     terminal::restore();
     result
 }
 
-/// The live-refresh timer; none when refresh is off. The first tick is one interval away.
-fn refresh_timer(every: Duration) -> Option<tokio::time::Interval> {
-    (!every.is_zero()).then(|| {
-        let mut i = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        i
+/// The local console's drivers: the terminal's events, its own refresh timer, and signals
+/// (SIGTERM, SIGHUP from a dropped SSH link, SIGINT) to stop.
+fn local_io(opts: &ConsoleOptions) -> Result<ConsoleIo> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let panic_at = opts.test_panic_after.map(|d| tokio::time::Instant::now() + d);
+    let shutdown = async move {
+        tokio::select! {
+            _ = sigterm.recv() => {}
+            _ = sighup.recv() => {}
+            _ = sigint.recv() => {}
+            _ = async { match panic_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+                panic!("test panic requested with --test-panic-after");
+            }
+        }
+    };
+    Ok(ConsoleIo {
+        events: EventStream::new().boxed(),
+        refresh: refresh_timer(opts.refresh),
+        shutdown: Box::pin(shutdown),
     })
 }
 
-fn draw(term: &mut Terminal<terminal::Backend>, app: &App, theme: &Theme) -> Result<()> {
+/// A tick every `every` (the first one `every` from now); none when live refresh is off.
+pub fn refresh_timer(every: Duration) -> Option<BoxStream<'static, ()>> {
+    if every.is_zero() {
+        return None;
+    }
+    let mut i = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    Some(
+        futures::stream::unfold(i, |mut i| async move {
+            i.tick().await;
+            Some(((), i))
+        })
+        .boxed(),
+    )
+}
+
+fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, app: &App, theme: &Theme) -> Result<()> {
     crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| ui::render(app, theme, f))?;
     crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
@@ -292,21 +349,38 @@ fn draw(term: &mut Terminal<terminal::Backend>, app: &App, theme: &Theme) -> Res
     Ok(())
 }
 
-async fn event_loop(
-    term: &mut Terminal<terminal::Backend>,
-    client: Client,
+/// Runs one console until it quits, its events end, or `io.shutdown`; then stops the reads and
+/// lets a running bulk job finish its rows in flight (the journal stays resumable), whatever
+/// ended it, errors included.
+pub async fn event_loop<W: Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    io: ConsoleIo,
+    reads: Reads,
     opts: ConsoleOptions,
 ) -> Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::unbounded_channel();
     let mut runner = Runner {
-        client,
+        client: reads.client().clone(),
+        reads,
         audit: opts.audit.clone(),
         tx,
         slots: HashMap::new(),
         bulk: bulk::BulkRunner::default(),
         profiles: opts.profiles.clone(),
     };
+    let result = drive(term, io, &mut runner, rx, opts).await;
+    runner.abort_all();
+    runner.bulk.drain().await;
+    result
+}
+
+async fn drive<W: Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    io: ConsoleIo,
+    runner: &mut Runner,
+    mut rx: mpsc::UnboundedReceiver<Action>,
+    opts: ConsoleOptions,
+) -> Result<()> {
     let theme = opts.theme;
     let confirm_above = opts.confirm_above;
     let mut app = App::new(
@@ -320,18 +394,21 @@ async fn event_loop(
     if let Some(c) = confirm_above {
         app.confirm_above = c;
     }
-    let size = term.size()?;
+    app.who = opts.who;
+    app.bulk_allowed = opts.bulk_allowed;
+    // The viewport, not the backend's size: over SSH the backend is a channel, and its size
+    // is the client's pty, not this process's terminal.
+    let size = term.get_frame().area();
     app.update(Action::Resize(size.width, size.height));
     for e in app.start() {
         runner.run(e, term.backend_mut());
     }
 
-    let mut events = EventStream::new();
-    let mut refresh = refresh_timer(opts.refresh);
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let panic_at = opts.test_panic_after.map(|d| tokio::time::Instant::now() + d);
+    let ConsoleIo {
+        mut events,
+        mut refresh,
+        mut shutdown,
+    } = io;
 
     loop {
         draw(term, &app, &theme)?;
@@ -345,21 +422,20 @@ async fn event_loop(
         let action = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => Action::Key(k),
-                Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
+                Some(Ok(Event::Resize(w, h))) => {
+                    // The terminal's own size is what ratatui draws into: keep both in step.
+                    term.resize(ratatui::layout::Rect::new(0, 0, w, h))?;
+                    Action::Resize(w, h)
+                }
                 Some(Ok(Event::Paste(s))) => Action::Paste(s),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
             Some(a) = rx.recv() => a,
-            _ = async { match refresh.as_mut() { Some(i) => { i.tick().await; } None => std::future::pending().await } } => Action::RefreshDue,
+            _ = async { match refresh.as_mut() { Some(r) => { r.next().await; } None => std::future::pending().await } } => Action::RefreshDue,
             _ = tokio::time::sleep(tick) => Action::Tick { now: Instant::now(), clock: chrono::Utc::now() },
-            _ = async { match panic_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
-                panic!("test panic requested with --test-panic-after");
-            }
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-            _ = sigint.recv() => break,
+            _ = &mut shutdown => break,
         };
         // Results and keys arrive between ticks: keep the reducer's clock current.
         if !matches!(action, Action::Tick { .. }) {
@@ -376,7 +452,5 @@ async fn event_loop(
             break;
         }
     }
-    runner.abort_all();
-    runner.bulk.drain().await;
     Ok(())
 }

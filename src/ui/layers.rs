@@ -18,7 +18,7 @@ pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
             .keymap
             .bindings(*ctx)
             .iter()
-            .filter(|b| !(b.keys.is_empty() || app.read_only && b.command.is_write()))
+            .filter(|b| !b.keys.is_empty() && app.allows(b.command))
             .collect();
         if bindings.is_empty() {
             continue;

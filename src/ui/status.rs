@@ -91,7 +91,7 @@ pub fn hint_commands(app: &App) -> Vec<(String, String)> {
     };
     wanted
         .iter()
-        .filter(|c| !(app.read_only && c.is_write()))
+        .filter(|c| app.allows(**c))
         .filter_map(|c| Some((app.keymap.key_label(ctx, *c)?, c.hint().to_string())))
         .collect()
 }
@@ -143,6 +143,10 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         theme.header(),
     )];
     spans.push(Span::raw(format!("{} ", o.host)));
+    if let Some(who) = &app.who {
+        spans.push(Span::styled(format!(" {who} "), theme.badge()));
+        spans.push(Span::raw(" "));
+    }
     if app.read_only {
         spans.push(Span::styled(" READ-ONLY ", theme.badge()));
         spans.push(Span::raw(" "));

@@ -167,3 +167,25 @@ async fn rate_limit_and_latency() {
         .unwrap();
     assert_eq!(bad.status(), 400);
 }
+
+/// `/_sandbox/stats` counts every `/v1` request, refused and faulted ones included, and not its
+/// own controls.
+#[tokio::test]
+async fn stats_count_v1_requests() {
+    let sb = sandbox().await;
+    let stats = |sb: &Sandbox| {
+        let url = format!("{}/_sandbox/stats", sb.sb.root_url());
+        let http = sb.http.clone();
+        async move {
+            let v: Value = http.get(url).send().await.unwrap().json().await.unwrap();
+            v["requests"].as_u64().unwrap()
+        }
+    };
+    let before = stats(&sb).await;
+    sb.get("/wallets").await;
+    sb.call_as(None, Method::GET, "/wallets", None).await;
+    set(&sb, json!({"fail_rate": 1})).await;
+    sb.call(Method::GET, "/wallets", None).await;
+    assert_eq!(stats(&sb).await - before, 3);
+    assert_eq!(sb.sb.requests() - before, 3);
+}

@@ -143,6 +143,10 @@ impl App {
             self.flash(FlashKind::Error, "read-only mode: bulk top-ups are disabled");
             return Vec::new();
         }
+        if !self.bulk_allowed {
+            self.flash(FlashKind::Error, super::BULK_REFUSED);
+            return Vec::new();
+        }
         if self.job_running() {
             self.flash(
                 FlashKind::Error,
@@ -280,6 +284,10 @@ impl App {
     fn start_job(&mut self, plan: Arc<Plan>) -> Vec<Effect> {
         if self.read_only {
             self.flash(FlashKind::Error, "read-only mode: bulk top-ups are disabled");
+            return Vec::new();
+        }
+        if !self.bulk_allowed {
+            self.flash(FlashKind::Error, super::BULK_REFUSED);
             return Vec::new();
         }
         let journal = crate::bulk::default_journal_path(&plan.job);

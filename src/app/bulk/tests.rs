@@ -254,6 +254,22 @@ fn read_only_refuses_bulk_and_import() {
 }
 
 #[test]
+fn bulk_not_allowed_refuses_bulk_and_import_but_top_up_still_opens() {
+    let mut app = app(false);
+    app.bulk_allowed = false;
+    typ(&mut app, "   B");
+    assert!(app.bulk.is_none());
+    assert_eq!(app.flash.as_ref().unwrap().text, crate::app::BULK_REFUSED);
+    app.flash = None;
+    assert!(app.import_plan("x.csv").is_empty());
+    assert_eq!(app.flash.as_ref().unwrap().text, crate::app::BULK_REFUSED);
+    assert!(!app.allows(crate::keymap::Command::Bulk));
+    assert!(app.allows(crate::keymap::Command::TopUp));
+    typ(&mut app, "t");
+    assert!(app.form.is_some());
+}
+
+#[test]
 fn import_waits_for_the_engine_and_its_problems_are_shown() {
     let mut app = app(false);
     assert_eq!(

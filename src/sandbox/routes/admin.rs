@@ -13,6 +13,21 @@ use crate::sandbox::ledger::ops;
 use crate::sandbox::ledger::ports::LedgerStore;
 use crate::sandbox::state::Core;
 
+/// Counts every `/v1` request, answered or faulted: what a client costs the API.
+pub async fn count(
+    axum::extract::State(st): St,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    st.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    next.run(req).await
+}
+
+/// `GET /_sandbox/stats`: `{"requests": N}`, the `/v1` requests served since start.
+pub async fn stats(st: St) -> Response {
+    ok(&json!({ "requests": st.requests.load(std::sync::atomic::Ordering::Relaxed) }))
+}
+
 pub async fn get_faults(st: St) -> Response {
     ok(&st.faults.settings())
 }

@@ -50,9 +50,11 @@ pub fn router(state: Shared) -> Router {
         .layer(middleware::from_fn_with_state(
             state.faults.clone(),
             faults::inject,
-        ));
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), admin::count));
     let admin = Router::new()
         .route("/_sandbox/faults", get(admin::get_faults).post(admin::set_faults))
+        .route("/_sandbox/stats", get(admin::stats))
         .route("/_sandbox/invoices/{id}/pay", post(admin::pay_invoice))
         .with_state(state);
     admin.merge(v1)

@@ -1,0 +1,324 @@
+//! One operator's console over an SSH channel: the same event loop as the local console, with
+//! the channel as its terminal, the server's shared reads and refresh ticks, and the operator's
+//! role and name.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crossterm::cursor::{Hide, Show};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+use futures::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use russh::ChannelId;
+use russh::server::Handle;
+use tokio::sync::mpsc;
+
+use super::Shared;
+use super::authorized::Operator;
+use super::input::{ESC_WAIT, InputDecoder};
+use super::session::TermRequest;
+use crate::api::Reads;
+use crate::audit::OperatorTag;
+use crate::cli::ColorMode;
+use crate::tui::{ConsoleIo, ConsoleOptions};
+use crate::ui::Theme;
+
+/// Output not yet taken by the client beyond this ends the session: a client that stopped
+/// reading must not grow the server's memory.
+const MAX_QUEUED: usize = 8 * 1024 * 1024;
+/// How long the goodbye (leaving the alternate screen) may take to reach the client.
+const FLUSH_FOR: Duration = Duration::from_secs(2);
+
+/// From the connection to its console.
+#[derive(Debug)]
+pub enum Input {
+    Bytes(Vec<u8>),
+    Resize(u16, u16),
+}
+
+pub struct ConsoleRequest {
+    pub operator: Arc<Operator>,
+    pub term: TermRequest,
+    pub peer: String,
+}
+
+/// The console's terminal: bytes collect per frame and go to the channel on flush.
+struct ChannelOut {
+    buf: Vec<u8>,
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+    /// The first failure ends the console; later writes (the goodbye, ratatui restoring the
+    /// cursor on drop) go nowhere quietly.
+    failed: bool,
+}
+
+impl Write for ChannelOut {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.failed {
+            self.buf.clear();
+        }
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let n = self.buf.len();
+        let sent = if self.queued.fetch_add(n, Ordering::SeqCst) + n > MAX_QUEUED {
+            Err(io::Error::other("the SSH client stopped reading its output"))
+        } else {
+            self.tx
+                .send(std::mem::take(&mut self.buf))
+                .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the SSH channel is closed"))
+        };
+        self.failed = sent.is_err();
+        sent
+    }
+}
+
+/// Colours from what the client said: `TERM` from its pty request, `COLORTERM` / `NO_COLOR`
+/// if it sent them; the server's `--color never|always` wins.
+pub fn theme(mode: ColorMode, term: &TermRequest) -> Theme {
+    let name = term.term.as_deref().unwrap_or("");
+    if mode == ColorMode::Auto && (name.is_empty() || name == "dumb") {
+        return Theme::plain();
+    }
+    let colorterm = term
+        .env
+        .get("COLORTERM")
+        .map(String::as_str)
+        .or_else(|| (name.ends_with("-direct") || name.contains("truecolor")).then_some("truecolor"));
+    Theme::detect(mode, term.env.get("NO_COLOR").map(String::as_str), colorterm)
+}
+
+/// Runs the console until the operator quits, disconnects, idles out, or the server stops.
+pub async fn run(
+    shared: Arc<Shared>,
+    handle: Handle,
+    channel: ChannelId,
+    request: ConsoleRequest,
+    input: mpsc::UnboundedReceiver<Input>,
+) {
+    let op = request.operator.clone();
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let handle = handle.clone();
+        let queued = queued.clone();
+        tokio::spawn(async move {
+            while let Some(bytes) = out_rx.recv().await {
+                let n = bytes.len();
+                if handle.data(channel, bytes).await.is_err() {
+                    break;
+                }
+                queued.fetch_sub(n, Ordering::SeqCst);
+            }
+        })
+    };
+    let mut out = ChannelOut {
+        buf: Vec::new(),
+        tx: out_tx,
+        queued,
+        failed: false,
+    };
+    let (cols, rows) = request.term.size;
+    let started = crossterm::execute!(out, EnterAlternateScreen, Hide, EnableBracketedPaste);
+    let idle = Arc::new(AtomicBool::new(false));
+    let result = match started.and_then(|_| {
+        Terminal::with_options(
+            CrosstermBackend::new(out),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
+            },
+        )
+    }) {
+        Ok(mut term) => {
+            let io = io(&shared, input, idle.clone());
+            let opts = options(&shared, &request);
+            let result =
+                crate::tui::event_loop(&mut term, io, Reads::Shared(shared.reads.clone()), opts).await;
+            let out = term.backend_mut();
+            let _ = crossterm::queue!(out, DisableBracketedPaste, LeaveAlternateScreen, Show);
+            if idle.load(Ordering::SeqCst) {
+                let _ = write!(
+                    out,
+                    "flexwallet: no input for {}: disconnected\r\n",
+                    humanize(shared.limits.idle_timeout.unwrap_or_default())
+                );
+            } else if shared.shutdown.is_cancelled() {
+                let _ = write!(out, "flexwallet: the server is stopping\r\n");
+            }
+            let _ = out.flush();
+            result
+        }
+        Err(e) => Err(e.into()),
+    };
+    match &result {
+        Ok(()) => tracing::info!(operator = %op.name, peer = %request.peer, "console ended"),
+        Err(e) => tracing::error!(operator = %op.name, peer = %request.peer, error = %e, "console failed"),
+    }
+    // The terminal (and with it the sender) is gone: the writer ends once the goodbye is out.
+    let _ = tokio::time::timeout(FLUSH_FOR, writer).await;
+    let _ = handle
+        .exit_status_request(channel, u32::from(result.is_err()))
+        .await;
+    let _ = handle.eof(channel).await;
+    let _ = handle.close(channel).await;
+}
+
+fn options(shared: &Shared, request: &ConsoleRequest) -> ConsoleOptions {
+    let op = &request.operator;
+    let base = &shared.console;
+    let audit = base.audit.as_ref().and_then(|a| {
+        let tag = OperatorTag {
+            operator: op.name.clone(),
+            key_fingerprint: op.fingerprint.clone(),
+        };
+        a.for_operator(tag)
+            .inspect_err(|e| tracing::error!(error = %e, "cannot open the audit log for the operator"))
+            .ok()
+            .map(Arc::new)
+    });
+    ConsoleOptions {
+        keymap: base.keymap.clone(),
+        theme: theme(base.color, &request.term),
+        read_only: base.read_only || op.role.read_only(),
+        refresh: base.refresh,
+        origin: base.origin.clone(),
+        test_panic_after: None,
+        audit,
+        confirm_above: base.confirm_above,
+        who: Some(format!("{} · {}", op.name, op.role.name())),
+        bulk_allowed: op.role.bulk_allowed(),
+        // One server, one profile: every session shares its client and its reads.
+        profiles: None,
+    }
+}
+
+/// The console's drivers: the channel's bytes as events, the server's one refresh timer, and the
+/// server's shutdown.
+fn io(shared: &Shared, input: mpsc::UnboundedReceiver<Input>, idle: Arc<AtomicBool>) -> ConsoleIo {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(pump(input, tx, shared.limits.idle_timeout, idle));
+    let events =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) }).boxed();
+    let refresh = (!shared.console.refresh.is_zero()).then(|| {
+        let ticks = shared.ticks.subscribe();
+        futures::stream::unfold(ticks, |mut ticks| async move {
+            loop {
+                match ticks.recv().await {
+                    Ok(()) => return Some(((), ticks)),
+                    // A console that fell behind refreshes once, not once per missed tick.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        })
+        .boxed()
+    });
+    let shutdown = shared.shutdown.clone().cancelled_owned();
+    ConsoleIo {
+        events,
+        refresh,
+        shutdown: Box::pin(shutdown),
+    }
+}
+
+/// Bytes → events, with the Esc wait and the idle timeout. Ends (and so ends the console) when
+/// the connection's input ends or the operator has been idle too long.
+async fn pump(
+    mut input: mpsc::UnboundedReceiver<Input>,
+    events: mpsc::UnboundedSender<io::Result<Event>>,
+    idle_timeout: Option<Duration>,
+    idle: Arc<AtomicBool>,
+) {
+    let mut decoder = InputDecoder::default();
+    let mut last_input = tokio::time::Instant::now();
+    loop {
+        let waiting = decoder.waiting();
+        let idle_at = idle_timeout.map(|d| last_input + d);
+        let decoded = tokio::select! {
+            msg = input.recv() => match msg {
+                Some(Input::Bytes(bytes)) => {
+                    last_input = tokio::time::Instant::now();
+                    decoder.feed(&bytes)
+                }
+                Some(Input::Resize(w, h)) => vec![Event::Resize(w, h)],
+                None => return,
+            },
+            _ = tokio::time::sleep(ESC_WAIT), if waiting => decoder.timeout(),
+            _ = async { match idle_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+                idle.store(true, Ordering::SeqCst);
+                return;
+            }
+        };
+        for e in decoded {
+            if events.send(Ok(e)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn humanize(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 if s.is_multiple_of(60) => format!("{}m", s / 60),
+        60..3600 => format!("{}m{}s", s / 60, s % 60),
+        _ if s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ => format!("{}h{}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(name: &str, env: &[(&str, &str)]) -> TermRequest {
+        TermRequest {
+            term: Some(name.into()),
+            size: (80, 24),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn colours_follow_the_clients_terminal() {
+        assert_eq!(
+            theme(ColorMode::Auto, &term("xterm-256color", &[])),
+            Theme::sixteen()
+        );
+        assert!(
+            theme(
+                ColorMode::Auto,
+                &term("xterm-256color", &[("COLORTERM", "truecolor")])
+            )
+            .truecolor
+        );
+        assert!(theme(ColorMode::Auto, &term("xterm-direct", &[])).truecolor);
+        assert_eq!(
+            theme(ColorMode::Auto, &term("xterm", &[("NO_COLOR", "1")])),
+            Theme::plain()
+        );
+        assert_eq!(theme(ColorMode::Auto, &term("dumb", &[])), Theme::plain());
+        assert_eq!(
+            theme(ColorMode::Never, &term("xterm-256color", &[])),
+            Theme::plain()
+        );
+    }
+
+    #[test]
+    fn idle_times_read_as_people_write_them() {
+        assert_eq!(humanize(Duration::from_secs(1800)), "30m");
+        assert_eq!(humanize(Duration::from_secs(45)), "45s");
+        assert_eq!(humanize(Duration::from_secs(7200)), "2h");
+    }
+}

@@ -1,0 +1,118 @@
+//! Limits and lifecycle: maximum sessions, idle timeout, resize, disconnect, and the authorized
+//! file re-read on change (a bad one keeps the last good one).
+
+use std::time::{Duration, Instant};
+
+use flexwallet::serve::Limits;
+
+use crate::harness::{Options, Serve, Term, WAIT, authorized, connect, key, login};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_beyond_the_maximum_are_refused_with_a_message() {
+    let serve = Serve::start(
+        &[("a", "viewer")],
+        Options {
+            limits: Limits {
+                max_sessions: 1,
+                ..Limits::default()
+            },
+            ..Options::default()
+        },
+    )
+    .await;
+    let first = Term::open(serve.addr(), "a", 80, 24).await;
+    first.wait_for_text("Acme Corp").await;
+    let second = Term::open(serve.addr(), "a", 80, 24).await;
+    assert_eq!(second.wait_closed().await, Some(1));
+    assert!(
+        second
+            .screen()
+            .contains("1 consoles are open, the most this server allows")
+    );
+    assert!(!first.is_closed());
+    serve.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_console_is_ended_and_says_why() {
+    let serve = Serve::start(
+        &[("a", "viewer")],
+        Options {
+            limits: Limits {
+                idle_timeout: Some(Duration::from_secs(1)),
+                ..Limits::default()
+            },
+            ..Options::default()
+        },
+    )
+    .await;
+    let t = Term::open(serve.addr(), "a", 80, 24).await;
+    t.wait_for_text("Acme Corp").await;
+    assert_eq!(t.wait_closed().await, Some(0));
+    assert!(!t.in_alternate_screen());
+    assert!(
+        t.screen().contains("no input for 1s: disconnected"),
+        "{}",
+        t.screen()
+    );
+    serve.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resize_relays_out_and_a_dropped_connection_ends_its_console() {
+    let serve = Serve::start(&[("a", "operator")], Options::default()).await;
+    let t = Term::open(serve.addr(), "a", 80, 24).await;
+    let narrow = t.wait_for_text("Acme Corp").await;
+    assert!(
+        !narrow.contains("── Balances"),
+        "80 columns show the list alone:\n{narrow}"
+    );
+    t.resize(130, 40).await;
+    t.wait_for("list and detail side by side", |s| {
+        s.contains("Acme Corp") && s.contains("── Balances")
+    })
+    .await;
+    let running = serve.running.as_ref().unwrap();
+    assert_eq!(running.sessions(), 1);
+    drop(t);
+    let start = Instant::now();
+    while running.sessions() != 0 {
+        assert!(start.elapsed() < WAIT, "the console outlived its connection");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    serve.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authorized_file_is_re_read_and_a_bad_one_keeps_the_last_good() {
+    let serve = Serve::start(&[("alice", "operator")], Options::default()).await;
+    let file = serve.path("operators.toml");
+    let mut h = connect(serve.addr()).await;
+    assert!(!login(&mut h, key("bob")).await, "bob is not in the file yet");
+
+    std::fs::write(&file, authorized(&[("alice", "operator"), ("bob", "viewer")])).unwrap();
+    let start = Instant::now();
+    loop {
+        let mut h = connect(serve.addr()).await;
+        if login(&mut h, key("bob")).await {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "the new operator was never let in");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let good = authorized(&[("alice", "operator"), ("bob", "viewer")]);
+    std::fs::write(
+        &file,
+        good.replace("role = \"viewer\"", "role = \"root\"") + "# broken\n",
+    )
+    .unwrap();
+    // Three polls: the bad file has been read (and refused) by then.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut h = connect(serve.addr()).await;
+    assert!(
+        login(&mut h, key("bob")).await,
+        "a bad file must keep the last good operators"
+    );
+    serve.stop().await;
+}

@@ -1,0 +1,9 @@
+//! `flexwallet serve`, tested from outside: SSH clients (russh) log in with test keys, open the
+//! console in a pty and read it through a VT100 parser.
+
+mod bulk;
+mod harness;
+mod limits;
+mod login;
+mod roles;
+mod traffic;

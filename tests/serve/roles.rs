@@ -1,0 +1,100 @@
+//! Roles: a viewer cannot top up (and nothing is sent), an operator can (the audit line names
+//! them and their key), bulk is for admins.
+
+use std::time::Duration;
+
+use crate::harness::{Options, Serve, Term, fingerprint, key};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_is_refused_top_ups_and_nothing_is_sent() {
+    // Live refresh off: the only requests are the ones the console's keys cause.
+    let serve = Serve::start(
+        &[("vera", "viewer")],
+        Options {
+            refresh: Duration::ZERO,
+            ..Options::default()
+        },
+    )
+    .await;
+    let t = Term::open(serve.addr(), "vera", 120, 40).await;
+    let s = t
+        .wait_for("the list and the balance", |s| {
+            s.contains("Acme Corp") && s.contains("real-time balance")
+        })
+        .await;
+    assert!(s.contains("vera · viewer") && s.contains("READ-ONLY"), "{s}");
+    assert!(!s.contains("t top-up"), "the viewer's hints offer top-ups:\n{s}");
+    let before = serve.sandbox.requests();
+    t.send("t").await;
+    let s = t.wait_for_text("read-only mode: changes are disabled").await;
+    assert!(!s.contains("Top up ·"), "{s}");
+    // A refused key has no effect to wait for: give a request that might be sent time to land.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        serve.sandbox.requests(),
+        before,
+        "the refused top-up sent a request"
+    );
+    assert_eq!(serve.audit(), "", "nothing may be audited for a refused top-up");
+    t.send("q").await;
+    t.wait_closed().await;
+    serve.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_tops_up_and_the_audit_names_them_but_bulk_is_for_admins() {
+    let serve = Serve::start(&[("olga", "operator"), ("ada", "admin")], Options::default()).await;
+    let t = Term::open(serve.addr(), "olga", 120, 40).await;
+    t.wait_for("the list", |s| {
+        s.contains("Acme Corp") && s.contains("olga · operator")
+    })
+    .await;
+
+    t.send(" ").await;
+    t.send("B").await;
+    t.wait_for_text("not allowed: bulk top-ups need the admin role")
+        .await;
+
+    t.send("t").await;
+    t.wait_for_text("Top up ·").await;
+    t.type_keys("25").await;
+    t.wait_for_text("PURCHASED_CREDIT_DIRECT").await;
+    t.send("\r").await;
+    t.wait_for_text("Confirm").await;
+    t.send("\r").await;
+    let flash = t.wait_for("the top-up result", |s| s.contains("applied ·")).await;
+    let tx = flash
+        .split_whitespace()
+        .find(|w| w.starts_with("wtxn_"))
+        .unwrap_or_else(|| panic!("no transaction id in\n{flash}"))
+        .to_string();
+    let audit = serve.audit();
+    let line = audit
+        .lines()
+        .find(|l| l.contains(&tx))
+        .unwrap_or_else(|| panic!("{tx} not audited:\n{audit}"));
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["action"], "top_up");
+    assert_eq!(v["outcome"], "ok");
+    assert_eq!(v["operator"], "olga");
+    assert_eq!(v["key_fingerprint"], fingerprint(&key("olga")));
+    assert_eq!(v["user"], "flexwallet");
+    assert_eq!(v["request"]["credits_to_add"], "25");
+    assert!(
+        !audit.contains("sk_demo"),
+        "the API key leaked into the audit log"
+    );
+    t.send("q").await;
+    t.wait_closed().await;
+
+    // An admin's B opens the bulk form over the marked wallet.
+    let a = Term::open(serve.addr(), "ada", 120, 40).await;
+    a.wait_for("the list", |s| {
+        s.contains("Acme Corp") && s.contains("ada · admin")
+    })
+    .await;
+    a.send(" ").await;
+    a.send("B").await;
+    a.wait_for_text("Bulk top-up · 1 marked wallets").await;
+    serve.stop().await;
+}
