@@ -42,6 +42,9 @@ pub enum AuditOutcome {
     Failed,
     /// Sent, but whether it was applied is not known.
     Unknown,
+    /// Not sent (a bulk job stopped or put off the row): nothing changed, and resuming the job
+    /// sends it.
+    NotSent,
 }
 
 /// One mutation. `request` is the JSON body that was sent.
@@ -107,7 +110,12 @@ impl Audit {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        // Who changed which wallet, and how: for the operators' eyes only, like the log.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path)?;
         Ok(Audit {
             path: path.to_path_buf(),
             context,
@@ -168,6 +176,17 @@ impl Audit {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_log_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state").join("audit.jsonl");
+        Audit::open(&path, context()).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
 
     fn context() -> AuditContext {
         AuditContext {

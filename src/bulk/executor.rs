@@ -447,7 +447,7 @@ async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
         Verdict::Done(_) => (RowStatus::Done, AuditOutcome::Ok),
         Verdict::Failed { .. } => (RowStatus::Failed, AuditOutcome::Failed),
         Verdict::Unknown { .. } | Verdict::Retry { .. } => (RowStatus::Unknown, AuditOutcome::Unknown),
-        Verdict::Deferred { .. } => (RowStatus::Pending, AuditOutcome::Failed),
+        Verdict::Deferred { .. } => (RowStatus::Pending, AuditOutcome::NotSent),
     };
     if let Err(e) = durable.await {
         shared.halt(format!(
