@@ -145,13 +145,27 @@ impl Palette {
             .enumerate()
             .map(|(i, e)| (i, e.hay.as_str()))
             .collect();
+        let typed = text.trim().to_lowercase();
         let mut scored: Vec<(usize, u32)> = hays
             .iter()
             .filter_map(|(i, h)| {
                 let mut buf = Vec::new();
-                pattern
-                    .score(nucleo_matcher::Utf32Str::new(h, &mut buf), &mut matcher)
-                    .map(|s| (*i, s))
+                let score = pattern.score(nucleo_matcher::Utf32Str::new(h, &mut buf), &mut matcher)?;
+                // What was typed is the start of a command's own name (`wal` → `:wallet`): that
+                // command first, whatever the descriptions score.
+                let named = match self.entries.get(*i).map(|e| &e.kind) {
+                    Some(EntryKind::Verb(v)) => v.name().starts_with(&typed),
+                    Some(EntryKind::Run(c)) => c.name().replace('_', " ").starts_with(&typed),
+                    None => false,
+                };
+                Some((
+                    *i,
+                    if named {
+                        score.saturating_add(1 << 16)
+                    } else {
+                        score
+                    },
+                ))
             })
             .collect();
         // Best score first; ties keep the keymap's order.

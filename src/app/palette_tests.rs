@@ -235,3 +235,17 @@ fn ledger_pages_filters_and_shows_raw_json() {
     assert!(app.ledger.is_none());
     assert_eq!(app.context(), Context::List);
 }
+
+#[test]
+fn the_start_of_a_command_name_ranks_that_command_first() {
+    let (mut app, _) = loaded(3);
+    key(&mut app, ':');
+    for c in "wal".chars() {
+        key(&mut app, c);
+    }
+    let p = app.palette.as_ref().unwrap();
+    assert_eq!(
+        p.selected_entry().map(|e| e.kind.clone()),
+        Some(palette::EntryKind::Verb(palette::Verb::Wallet))
+    );
+}
