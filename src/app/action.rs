@@ -68,6 +68,12 @@ pub enum Action {
         wallet_id: String,
         result: Result<TransactionPage, ApiError>,
     },
+    /// The newest page of the ledger on screen, fetched by live refresh.
+    LedgerHeadLoaded {
+        generation: u64,
+        wallet_id: String,
+        result: Result<TransactionPage, ApiError>,
+    },
     /// A wallet's body exactly as the API returned it (`J`).
     RawWalletLoaded {
         wallet_id: String,
@@ -132,6 +138,12 @@ pub enum Effect {
     },
     /// One page of a wallet's ledger (answers with `LedgerLoaded`).
     LoadLedger {
+        generation: u64,
+        wallet_id: String,
+        query: TransactionQuery,
+    },
+    /// The newest ledger page again, for live refresh (answers with `LedgerHeadLoaded`).
+    LoadLedgerHead {
         generation: u64,
         wallet_id: String,
         query: TransactionQuery,

@@ -89,6 +89,11 @@ pub struct Ledger {
     pub error: Option<String>,
     /// The whole selected transaction is shown (`Enter`), scrolled this far.
     pub open: Option<u16>,
+    /// Live refresh of the newest page (its own generation: paging goes on meanwhile).
+    pub head_generation: u64,
+    pub head_loading: bool,
+    /// Transactions that arrived by live refresh since the ledger opened.
+    pub arrived: usize,
 }
 
 impl Ledger {
@@ -108,6 +113,9 @@ impl Ledger {
             exhausted: false,
             error: None,
             open: None,
+            head_generation: 0,
+            head_loading: false,
+            arrived: 0,
         }
     }
 
@@ -117,6 +125,9 @@ impl Ledger {
 
     /// Starts over (a new filter, or a refresh): the next answer replaces everything.
     fn restart(&mut self) -> Effect {
+        // A head refresh in flight belongs to the old list.
+        self.head_generation += 1;
+        self.head_loading = false;
         self.entries.clear();
         self.seen.clear();
         self.total = None;
@@ -127,23 +138,82 @@ impl Ledger {
         self.next_page()
     }
 
+    fn query(&self, offset: usize) -> TransactionQuery {
+        let f = &self.filter;
+        TransactionQuery {
+            limit: Some(PAGE),
+            offset: Some(offset as u64),
+            tx_type: f.tx_type.clone(),
+            transaction_status: f.status.clone(),
+            transaction_reason: f.reason.clone(),
+            ..Default::default()
+        }
+    }
+
     fn next_page(&mut self) -> Effect {
         self.generation += 1;
         self.loading = true;
         self.error = None;
-        let f = &self.filter;
         Effect::LoadLedger {
             generation: self.generation,
             wallet_id: self.wallet_id.clone(),
-            query: TransactionQuery {
-                limit: Some(PAGE),
-                offset: Some(self.entries.len() as u64),
-                tx_type: f.tx_type.clone(),
-                transaction_status: f.status.clone(),
-                transaction_reason: f.reason.clone(),
-                ..Default::default()
-            },
+            query: self.query(self.entries.len()),
         }
+    }
+
+    /// Live refresh: the newest page again, unless the first load or a refresh is under way.
+    pub fn refresh_head(&mut self) -> Option<Effect> {
+        if self.head_loading || (self.loading && self.entries.is_empty()) {
+            return None;
+        }
+        self.head_generation += 1;
+        self.head_loading = true;
+        Some(Effect::LoadLedgerHead {
+            generation: self.head_generation,
+            wallet_id: self.wallet_id.clone(),
+            query: self.query(0),
+        })
+    }
+
+    /// Takes the newest page: transactions not held yet that are newer than the first held one
+    /// go on top (the selection stays on its transaction), held ones are replaced by their fresh
+    /// copy (a pending top-up whose invoice got paid turns completed). When none of the page is
+    /// held, more arrived than a page holds: the ledger starts over rather than show a gap.
+    pub fn apply_head(&mut self, generation: u64, page: TransactionPage, height: usize) -> Option<Effect> {
+        if generation != self.head_generation {
+            return None;
+        }
+        self.head_loading = false;
+        if self.loading && self.entries.is_empty() {
+            return None;
+        }
+        let overlap = page.items.iter().position(|(tx, _)| self.seen.contains(&tx.id));
+        let Some(first_held) = overlap.or(self.entries.is_empty().then_some(page.items.len())) else {
+            return (!page.items.is_empty()).then(|| self.restart());
+        };
+        let mut fresh: Vec<LedgerEntry> = Vec::new();
+        for (i, (tx, raw)) in page.items.into_iter().enumerate() {
+            if i < first_held {
+                if self.seen.insert(tx.id.clone()) {
+                    fresh.push(LedgerEntry { tx, raw });
+                }
+            } else if let Some(held) = self.entries.iter_mut().find(|e| e.tx.id == tx.id) {
+                *held = LedgerEntry { tx, raw };
+            }
+        }
+        let n = fresh.len();
+        if n > 0 {
+            self.entries.splice(0..0, fresh);
+            if self.entries.len() > n {
+                self.selected += n;
+            }
+            self.arrived += n;
+            self.total = page.total.or(self.total.map(|t| t + n as i64));
+            self.scroll_into_view(height);
+        } else if page.total.is_some() {
+            self.total = page.total;
+        }
+        None
     }
 
     /// The next page when the selection nears the end of what is held and there may be more.
@@ -365,6 +435,49 @@ mod tests {
         l.apply(l.generation, page(99..121, 121));
         assert!(l.exhausted);
         assert!(l.maybe_more().is_none());
+    }
+
+    #[test]
+    fn live_refresh_puts_new_transactions_on_top_and_keeps_the_selection() {
+        let mut l = Ledger::new("w".into(), "W".into(), "usd".into());
+        l.restart();
+        l.apply(l.generation, page(10..60, 50));
+        l.selected = 3;
+        let selected = l.entries[3].tx.id.clone();
+        let Some(Effect::LoadLedgerHead {
+            query, generation, ..
+        }) = l.refresh_head()
+        else {
+            panic!("a head refresh");
+        };
+        assert_eq!(query.offset, Some(0));
+        assert!(l.refresh_head().is_none(), "one at a time");
+        // Two new ones (ids 8, 9 are newer in this fixture's order), then held ones.
+        let mut fresh = page(8..58, 52);
+        fresh.items[2].0.description = Some("paid".into());
+        assert!(l.apply_head(generation, fresh, 20).is_none());
+        assert_eq!(l.entries.len(), 52);
+        assert_eq!(l.entries[0].tx.id, "wtx_0008");
+        assert_eq!(
+            l.entries[l.selected].tx.id, selected,
+            "the selection stays on its transaction"
+        );
+        assert_eq!(
+            l.entries[2].tx.description.as_deref(),
+            Some("paid"),
+            "held ones refreshed"
+        );
+        assert_eq!(l.arrived, 2);
+        let ids: HashSet<_> = l.entries.iter().map(|e| e.tx.id.clone()).collect();
+        assert_eq!(ids.len(), 52);
+
+        // More new ones than a page: start over rather than leave a gap.
+        let Some(Effect::LoadLedgerHead { generation, .. }) = l.refresh_head() else {
+            panic!("a head refresh");
+        };
+        let restart = l.apply_head(generation, page(100..150, 200), 20);
+        assert!(matches!(restart, Some(Effect::LoadLedger { .. })));
+        assert!(l.entries.is_empty());
     }
 
     #[test]

@@ -365,6 +365,26 @@ impl App {
                 wallet_id,
                 result,
             } => self.on_ledger_loaded(generation, wallet_id, result),
+            Action::LedgerHeadLoaded {
+                generation,
+                wallet_id,
+                result,
+            } => {
+                match (self.ledger.as_mut(), result) {
+                    (Some(l), Ok(page)) if l.wallet_id == wallet_id => {
+                        let height = ledger::ledger_rows(self.size.1);
+                        if let Some(restart) = l.apply_head(generation, page, height) {
+                            return vec![restart];
+                        }
+                    }
+                    (Some(l), Err(e)) if l.wallet_id == wallet_id && generation == l.head_generation => {
+                        l.head_loading = false;
+                        self.log_error("wallet transactions", &e);
+                    }
+                    _ => {}
+                }
+                Vec::new()
+            }
             Action::RawWalletLoaded { wallet_id, result } => self.on_raw_wallet(wallet_id, result),
             Action::WalletFound { wallet_id, result } => match result {
                 Ok(w) => {
@@ -411,6 +431,7 @@ impl App {
             });
         }
         effects.extend(self.load_balance());
+        effects.extend(self.ledger.as_mut().and_then(ledger::Ledger::refresh_head));
         effects
     }
 

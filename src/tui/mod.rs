@@ -190,6 +190,18 @@ impl Runner {
                     result,
                 }
             }),
+            Effect::LoadLedgerHead {
+                generation,
+                wallet_id,
+                query,
+            } => self.spawn("ledger_head", async move {
+                let result = client.transactions_page(&wallet_id, &query).await;
+                Action::LedgerHeadLoaded {
+                    generation,
+                    wallet_id,
+                    result,
+                }
+            }),
             Effect::LoadRawWallet { wallet_id } => self.spawn("raw", async move {
                 let result = client.get_wallet_raw(&wallet_id).await;
                 Action::RawWalletLoaded { wallet_id, result }

@@ -143,6 +143,9 @@ fn title(l: &Ledger, app: &App) -> String {
         Some(t) => format!("· {held} of {t} loaded "),
         None => String::new(),
     });
+    if l.arrived > 0 {
+        s.push_str(&format!("· {} new since opened ", l.arrived));
+    }
     let f = l.filter.describe();
     if !f.is_empty() {
         s.push_str(&format!("· {f} "));
