@@ -755,6 +755,19 @@ impl App {
     }
 }
 
+/// The first row on screen so that `selected` stays inside a window of `height` rows that starts
+/// at `offset` (moved as little as possible).
+pub fn follow(selected: usize, offset: usize, height: usize) -> usize {
+    let height = height.max(1);
+    if selected < offset {
+        selected
+    } else if selected >= offset + height {
+        selected + 1 - height
+    } else {
+        offset
+    }
+}
+
 fn scroll(at: u16, down: bool) -> u16 {
     if down {
         at.saturating_add(1)

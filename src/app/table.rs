@@ -498,11 +498,7 @@ impl WalletTable {
     /// Keeps the selection inside a window of `height` rows.
     pub fn scroll_into_view(&mut self, height: usize) {
         let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
+        self.offset = super::follow(self.selected, self.offset, height);
         let max_offset = self.view.len().saturating_sub(height);
         self.offset = self.offset.min(max_offset);
     }

@@ -19,7 +19,7 @@ fn key(code: KeyCode) -> Action {
     Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-async fn sandbox_and_client(retry: RetryPolicy) -> (EmbeddedSandbox, Client) {
+pub(crate) async fn sandbox_and_client(retry: RetryPolicy) -> (EmbeddedSandbox, Client) {
     let sb = flexwallet::sandbox::start_demo(0).await.unwrap();
     let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
     cfg.environment_id = Some(sb.environment_id.clone());
@@ -27,7 +27,7 @@ async fn sandbox_and_client(retry: RetryPolicy) -> (EmbeddedSandbox, Client) {
     (sb, Client::new(cfg).unwrap())
 }
 
-async fn loaded_app(client: &Client) -> App {
+pub(crate) async fn loaded_app(client: &Client) -> App {
     let mut app = App::new(
         Keymap::builtin().unwrap(),
         Origin::default(),

@@ -1,17 +1,12 @@
 //! The ledger view against the sandbox: it pages past the first 50 transactions in order, with
 //! no gap and no repeat, even when a new transaction lands between two pages.
 
-use std::time::{Duration, Instant};
-
-use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
-use secrecy::SecretString;
 
 use flexwallet::api::models::{TopUpRequest, TransactionQuery, TransactionReason};
-use flexwallet::api::{Client, ClientConfig};
-use flexwallet::app::{Action, App, Effect, Origin};
-use flexwallet::keymap::Keymap;
+use flexwallet::api::{Client, RetryPolicy};
+use flexwallet::app::{Action, App, Effect};
 
 const WALLET: &str = "Acme Corp – usage credits";
 
@@ -43,27 +38,11 @@ async fn settle(app: &mut App, client: &Client, mut effects: Vec<Effect>) -> usi
 
 #[tokio::test]
 async fn ledger_pages_past_fifty_in_order_without_gap_or_repeat() {
-    let sb = flexwallet::sandbox::start_demo(0).await.unwrap();
-    let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
-    cfg.environment_id = Some(sb.environment_id.clone());
-    let client = Client::new(cfg).unwrap();
+    let (sb, client) = crate::forms_sandbox::sandbox_and_client(RetryPolicy::default()).await;
+    let mut app = crate::forms_sandbox::loaded_app(&client).await;
+    app.update(Action::Resize(80, 24));
     let wallets = client.list_wallets(None).await.unwrap();
     let wallet = wallets.iter().find(|w| w.display_name() == WALLET).unwrap();
-
-    let mut app = App::new(
-        Keymap::builtin().unwrap(),
-        Origin::default(),
-        false,
-        Duration::from_secs(5),
-        Instant::now(),
-        Utc::now(),
-    );
-    app.update(Action::Resize(80, 24));
-    app.start();
-    app.update(Action::WalletsLoaded {
-        generation: 1,
-        result: Ok(wallets.clone()),
-    });
     app.update(key(KeyCode::Char('/')));
     for c in format!("id:{}", wallet.id).chars() {
         app.update(key(KeyCode::Char(c)));
