@@ -93,3 +93,25 @@ fn a_name_sort_follows_a_renamed_wallet() {
     t.apply_refresh(vec![w], now, 1);
     assert_eq!(t.rows[t.view[0]].wallet.id, "w001");
 }
+
+proptest! {
+    #[test]
+    fn money_keys_order_exactly_as_the_amounts(
+        a in (any::<i64>(), 0u32..=28), b in (any::<i64>(), 0u32..=28),
+    ) {
+        let (x, y) = (Decimal::new(a.0, a.1), Decimal::new(b.0, b.1));
+        prop_assert_eq!(money_key(x).cmp(&money_key(y)), x.cmp(&y));
+    }
+}
+
+#[test]
+fn money_keys_hold_the_largest_amounts() {
+    let (max, min) = (Decimal::MAX, Decimal::MIN);
+    assert!(money_key(min) < money_key(Decimal::ZERO));
+    assert!(money_key(Decimal::ZERO) < money_key(max));
+    let tiny = Decimal::new(1, 28);
+    assert!(
+        money_key(Decimal::ZERO) < money_key(tiny),
+        "equal coarse keys, exact tie-break"
+    );
+}
