@@ -54,7 +54,7 @@ pub fn wallets(n: usize) -> Vec<Wallet> {
                     ][i % 4]
                         .clone(),
                 ),
-                alert_settings: Some(AlertSettings {
+                alert_settings: Some(Box::new(AlertSettings {
                     critical: Some(AlertThreshold {
                         threshold: Decimal::from(10),
                         condition: AlertCondition::Below,
@@ -65,7 +65,7 @@ pub fn wallets(n: usize) -> Vec<Wallet> {
                     }),
                     info: None,
                     alert_enabled: Some(true),
-                }),
+                })),
                 environment_id: Some("env_bench".into()),
                 tenant_id: Some("tenant_bench".into()),
                 created_at: Some(base - chrono::Duration::days((i % 300) as i64)),

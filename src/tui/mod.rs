@@ -2,6 +2,7 @@
 //! reducer's effects as tasks, and redraws when something changed.
 
 mod bulk;
+mod memory;
 pub mod terminal;
 
 use std::collections::HashMap;
@@ -454,7 +455,12 @@ async fn drive<W: Write>(
             app.now = Instant::now();
             app.clock = chrono::Utc::now();
         }
-        for e in app.update(action) {
+        let reloaded = matches!(action, Action::WalletsLoaded { .. });
+        let effects = app.update(action);
+        if reloaded {
+            memory::release_freed();
+        }
+        for e in effects {
             match e {
                 Effect::SetRefresh(every) => refresh = refresh_timer(every),
                 e => runner.run(e, term.backend_mut()),

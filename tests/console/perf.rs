@@ -129,11 +129,21 @@ fn clock_ticks_per_sec() -> u64 {
 /// The id the detail pane shows for the selected wallet.
 fn selected_id(c: &Console) -> String {
     let screen = c.screen();
-    screen
-        .lines()
-        .flat_map(|l| l.split('│'))
-        .find_map(|seg| seg.trim().strip_prefix("id ").map(|r| r.trim().to_string()))
-        .filter(|id| !id.is_empty())
+    let lines: Vec<Vec<&str>> = screen.lines().map(|l| l.split('│').collect()).collect();
+    // "id wallet_…" on one line, or (a narrow pane) "id" with the value on the next line.
+    lines
+        .iter()
+        .enumerate()
+        .flat_map(|(y, segs)| segs.iter().enumerate().map(move |(x, seg)| (y, x, seg.trim())))
+        .find_map(|(y, x, seg)| match seg.strip_prefix("id") {
+            Some(rest) if rest.starts_with(' ') => Some(rest.trim().to_string()),
+            Some("") => lines
+                .get(y + 1)
+                .and_then(|l| l.get(x))
+                .map(|v| v.trim().to_string()),
+            _ => None,
+        })
+        .filter(|id| id.starts_with("wallet"))
         .unwrap_or_else(|| panic!("no id line in the detail pane:\n{screen}"))
 }
 

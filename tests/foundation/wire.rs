@@ -48,8 +48,8 @@ fn current_wallet_every_field() {
     assert_eq!(w.description.as_deref(), Some("Main prepaid wallet"));
     assert_eq!(w.metadata, meta(&[("plan", "growth"), ("region", "eu")]));
     assert_eq!(
-        w.auto_topup,
-        Some(AutoTopup {
+        w.auto_topup.as_deref(),
+        Some(&AutoTopup {
             enabled: true,
             threshold: Some(d("100")),
             amount: Some(d("500.000000001")),
@@ -81,8 +81,8 @@ fn current_wallet_every_field() {
         })
     };
     assert_eq!(
-        w.alert_settings,
-        Some(AlertSettings {
+        w.alert_settings.as_deref(),
+        Some(&AlertSettings {
             critical: below("50"),
             warning: below("200"),
             info: None,
@@ -122,8 +122,8 @@ fn real_time_balance_with_breakdown() {
     assert_eq!(w.balance_updated_at, t("2026-08-22T10:15:00Z"));
     assert_eq!(w.is_cached_fallback, Some(false));
     assert_eq!(
-        w.credits_available_breakdown,
-        Some(CreditBreakdown {
+        w.credits_available_breakdown.as_deref(),
+        Some(&CreditBreakdown {
             purchased: d("400"),
             free: d("225.25")
         })
@@ -280,8 +280,8 @@ fn customer_wallets_is_a_bare_array() {
     let ws: Vec<Wallet> = wire("customer_wallets.json");
     assert_eq!(ws.len(), 1);
     assert_eq!(
-        ws[0].credits_available_breakdown,
-        Some(CreditBreakdown {
+        ws[0].credits_available_breakdown.as_deref(),
+        Some(&CreditBreakdown {
             purchased: d("400"),
             free: d("225.25")
         })
@@ -395,8 +395,8 @@ fn seed_top_up_page_numbers_promotional_and_the_old_auto_topup() {
 fn seed_update_page_legacy_alerts_become_the_one_alert_view() {
     let w: Wallet = wire("seed_update_wallet.json");
     assert_eq!(
-        w.alert_config,
-        Some(LegacyAlertConfig {
+        w.alert_config.as_deref(),
+        Some(&LegacyAlertConfig {
             threshold: Some(LegacyThreshold {
                 kind: Some("amount".into()),
                 value: Some(d("123")),
@@ -407,8 +407,8 @@ fn seed_update_page_legacy_alerts_become_the_one_alert_view() {
     assert_eq!(w.alert_settings, None);
     assert_eq!(w.wallet_type, WalletType::Other("PROMOTIONAL".into()));
     assert_eq!(
-        w.auto_topup,
-        Some(AutoTopup {
+        w.auto_topup.as_deref(),
+        Some(&AutoTopup {
             enabled: true,
             threshold: Some(d("123")),
             amount: Some(d("123")),

@@ -42,7 +42,9 @@ pub struct CreditBreakdown {
 }
 
 /// A wallet as `GET /wallets/{id}`, the lists and `…/balance/real-time` return it. The
-/// real-time fields are only present on the balance endpoint.
+/// real-time fields are only present on the balance endpoint. The console holds 100,000 of
+/// these: the larger groups most wallets lack (auto top-up, alert settings, the breakdown, the
+/// legacy alert config) are boxed, which keeps each wallet about a third smaller.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Wallet {
     pub id: String,
@@ -63,7 +65,7 @@ pub struct Wallet {
     #[serde(default)]
     pub metadata: Option<Metadata>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auto_topup: Option<AutoTopup>,
+    pub auto_topup: Option<Box<AutoTopup>>,
     #[serde(default)]
     pub wallet_type: WalletType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,7 +77,7 @@ pub struct Wallet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alert_settings: Option<AlertSettings>,
+    pub alert_settings: Option<Box<AlertSettings>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_state: Option<AlertState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,7 +95,7 @@ pub struct Wallet {
 
     // Extras on some endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub credits_available_breakdown: Option<CreditBreakdown>,
+    pub credits_available_breakdown: Option<Box<CreditBreakdown>>,
     #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]
     pub real_time_balance: Option<Decimal>,
     #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]
@@ -111,7 +113,7 @@ pub struct Wallet {
 
     // Legacy fields from the seed documentation (removed from Flexprice in Dec 2025).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alert_config: Option<LegacyAlertConfig>,
+    pub alert_config: Option<Box<LegacyAlertConfig>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,7 +179,7 @@ impl Wallet {
     /// The current alert settings, translated from the legacy model when that is all there is.
     pub fn effective_alert_settings(&self) -> AlertSettings {
         if let Some(s) = &self.alert_settings {
-            return s.clone();
+            return (**s).clone();
         }
         let view = self.alert_view();
         let critical = view.level(&AlertState::InAlarm).map(|l| AlertThreshold {
@@ -195,7 +197,7 @@ impl Wallet {
     /// Auto top-up, translated from the seed's `auto_topup_trigger/min_balance/amount` if needed.
     pub fn effective_auto_topup(&self) -> Option<AutoTopup> {
         if self.auto_topup.is_some() {
-            return self.auto_topup.clone();
+            return self.auto_topup.as_deref().cloned();
         }
         self.auto_topup_trigger.as_ref().map(|trigger| AutoTopup {
             enabled: *trigger == AutoTopupTrigger::BalanceBelowThreshold,

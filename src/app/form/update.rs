@@ -469,7 +469,7 @@ mod tests {
             name: Some("Acme".into()),
             currency: "usd".into(),
             balance: Decimal::from(100),
-            alert_settings: Some(AlertSettings {
+            alert_settings: Some(Box::new(AlertSettings {
                 critical: Some(AlertThreshold {
                     threshold: Decimal::from(10),
                     condition: AlertCondition::Below,
@@ -480,7 +480,7 @@ mod tests {
                 }),
                 info: None,
                 alert_enabled: Some(true),
-            }),
+            })),
             ..Default::default()
         }
     }
@@ -559,12 +559,12 @@ mod tests {
         let mut w = wallet();
         w.alert_settings = None;
         w.alert_enabled = Some(true);
-        w.alert_config = Some(LegacyAlertConfig {
+        w.alert_config = Some(Box::new(LegacyAlertConfig {
             threshold: Some(LegacyThreshold {
                 kind: Some("amount".into()),
                 value: Some(Decimal::from(123)),
             }),
-        });
+        }));
         let f = UpdateForm::new(w);
         assert_eq!(f.field(&threshold_id("critical")).unwrap().text_value(), "123");
         assert!(f.field(ALERT_ENABLED).unwrap().on());
