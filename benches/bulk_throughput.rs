@@ -19,8 +19,14 @@ use flexwallet::cli::SandboxArgs;
 const ROWS: usize = 400;
 const CONCURRENCY: [usize; 4] = [1, 8, 32, 64];
 
+#[path = "support/load.rs"]
+mod load;
+
 struct Bench {
     rt: tokio::runtime::Runtime,
+    /// The sandbox runs on its own runtime, as it would in its own process.
+    _server_rt: tokio::runtime::Runtime,
+    api_key: String,
     /// Kept alive: dropping it stops the server.
     _sandbox: flexwallet::sandbox::EmbeddedSandbox,
     client: Client,
@@ -39,13 +45,21 @@ impl Bench {
             .enable_all()
             .build()
             .unwrap();
-        let (sandbox, client, url, wallets) = rt.block_on(async {
-            let args = SandboxArgs {
+        let server_rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("sandbox")
+            .enable_all()
+            .build()
+            .unwrap();
+        let sb = server_rt
+            .block_on(flexwallet::sandbox::start_embedded(SandboxArgs {
                 wallets: ROWS + ROWS / 4,
                 seed: 1,
                 ..SandboxArgs::default()
-            };
-            let sb = flexwallet::sandbox::start_embedded(args).await.unwrap();
+            }))
+            .unwrap();
+        let api_key = sb.api_key.clone();
+        let (sandbox, client, url, wallets) = rt.block_on(async {
             let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
             cfg.environment_id = Some(sb.environment_id.clone());
             let client = Client::new(cfg).unwrap();
@@ -71,6 +85,8 @@ impl Bench {
         let audit = Arc::new(Audit::open(&dir.path().join("audit.jsonl"), ctx).unwrap());
         Bench {
             rt,
+            _server_rt: server_rt,
+            api_key,
             _sandbox: sandbox,
             client,
             url,
@@ -155,6 +171,27 @@ impl Bench {
         elapsed
     }
 
+    /// The sandbox issue's ceiling, measured now on the same sandbox: the best of plain
+    /// keep-alive top-ups at concurrency 1, 8 and 32 (two seconds each).
+    fn sandbox_ceiling(&self) -> Vec<(usize, f64)> {
+        let ids: Vec<String> = self.wallets.iter().map(|w| w.id.clone()).collect();
+        self.rt.block_on(async {
+            let http = reqwest::Client::builder()
+                .no_proxy()
+                .tcp_nodelay(true)
+                .pool_max_idle_per_host(64)
+                .build()
+                .unwrap();
+            let mut out = Vec::new();
+            for c in [1usize, 8, 32] {
+                let (rps, _, _) =
+                    load::top_ups(&http, &self.url, &self.api_key, &ids, c, 2.0, &format!("ceil{c}")).await;
+                out.push((c, rps));
+            }
+            out
+        })
+    }
+
     fn record(&self, label: String, elapsed: Duration) {
         self.figures
             .lock()
@@ -203,6 +240,8 @@ fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
     let b = bench();
+    let sandbox = b.sandbox_ceiling();
+    let sandbox_best = sandbox.iter().map(|s| s.1).fold(0f64, f64::max);
     let ceiling = CONCURRENCY
         .iter()
         .map(|n| b.rate(&format!("ceiling c={n}")))
@@ -225,13 +264,23 @@ fn main() {
             );
         }
     }
-    if ceiling > 0.0 {
-        println!("  sandbox ceiling (best raw top-up rate): {ceiling:.0} req/s");
+    let levels: Vec<String> = sandbox.iter().map(|(c, r)| format!("c{c} {r:.0}")).collect();
+    println!(
+        "  the sandbox's own ceiling (as the sandbox issue measures it: plain keep-alive top-ups, \
+         same sandbox, this run): {} → {sandbox_best:.0} req/s",
+        levels.join(", ")
+    );
+    if best > 0.0 {
         println!(
-            "  best bulk: {best:.0} rows/s = {:.0}% of the ceiling (goal: at least 90%)",
+            "  best bulk: {best:.0} rows/s = {:.0}% of the sandbox's ceiling (goal: at least 90%)",
+            100.0 * best / sandbox_best.max(1e-9)
+        );
+    }
+    if ceiling > 0.0 && best > 0.0 {
+        println!(
+            "  stricter: {:.0}% of raw keyed top-ups through flexwallet's own client, no journal \
+             ({ceiling:.0} req/s)",
             100.0 * best / ceiling
         );
-    } else {
-        println!("  the ceiling was not measured in this run (filtered out): no ratio");
     }
 }

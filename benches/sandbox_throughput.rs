@@ -5,14 +5,16 @@
 //! `cargo bench --bench sandbox_throughput` (set `SANDBOX_BENCH_SECS` to change the measuring
 //! time per level, default 3).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use flexwallet::cli::SandboxArgs;
 use flexwallet::sandbox::ledger::ports::Actor;
 use flexwallet::sandbox::{seed, start_embedded, store};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+#[path = "support/load.rs"]
+mod load;
+use load::top_ups;
 
 const KEY: &str = "sk_bench";
 
@@ -77,65 +79,6 @@ fn seed_100k() {
 }
 
 /// Runs top-ups from `concurrency` workers for `secs`; returns (requests/s, p50, p99).
-async fn top_ups(
-    client: &reqwest::Client,
-    url: &str,
-    wallets: &[String],
-    concurrency: usize,
-    secs: f64,
-    tag: &str,
-) -> (f64, Duration, Duration) {
-    let done = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for worker in 0..concurrency {
-        let client = client.clone();
-        let url = url.to_string();
-        let wallets = wallets.to_vec();
-        let done = done.clone();
-        let tag = tag.to_string();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut i = 0usize;
-            while Instant::now() < deadline {
-                let wallet = &wallets[(worker * 7919 + i) % wallets.len()];
-                let body = json!({
-                    "credits_to_add": "1.5",
-                    "transaction_reason": "PURCHASED_CREDIT_DIRECT",
-                    "idempotency_key": format!("bench-{tag}-{worker}-{i}"),
-                });
-                let t = Instant::now();
-                let resp = client
-                    .post(format!("{url}/wallets/{wallet}/top-up"))
-                    .header("x-api-key", KEY)
-                    .json(&body)
-                    .send()
-                    .await
-                    .expect("top-up answered");
-                assert_eq!(resp.status(), 200);
-                let _ = resp.bytes().await.expect("body");
-                latencies.push(t.elapsed());
-                done.fetch_add(1, Ordering::Relaxed);
-                i += 1;
-            }
-            latencies
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.expect("worker"));
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 - 1.0) * p) as usize)
-            .copied()
-            .unwrap_or_default()
-    };
-    (done.load(Ordering::Relaxed) as f64 / elapsed, pct(0.5), pct(0.99))
-}
-
 fn throughput() {
     let secs: f64 = std::env::var("SANDBOX_BENCH_SECS")
         .ok()
@@ -185,9 +128,9 @@ fn throughput() {
                     .collect()
             })
             .unwrap_or_default();
-        top_ups(&client, &url, &wallets, 32, 1.0, "warm").await;
+        top_ups(&client, &url, KEY, &wallets, 32, 1.0, "warm").await;
         for c in [1, 8, 32] {
-            let (rps, p50, p99) = top_ups(&client, &url, &wallets, c, secs, &format!("c{c}")).await;
+            let (rps, p50, p99) = top_ups(&client, &url, KEY, &wallets, c, secs, &format!("c{c}")).await;
             println!(
                 "sandbox top-up throughput, concurrency {c:>2}, keep-alive: {rps:>8.0} requests/s \
                  (latency p50 {p50:.2?}, p99 {p99:.2?})"
