@@ -155,19 +155,31 @@ impl Audit {
     /// Appends one line and flushes it to the OS. O_APPEND plus a single `write_all` of the
     /// whole line keeps other processes' lines whole too.
     pub fn append(&self, record: &AuditRecord) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(&Line {
-            time: Utc::now(),
-            context: &self.context,
-            operator: self.operator.as_ref(),
-            record,
-        })
-        .map_err(std::io::Error::other)?;
-        line.push(b'\n');
+        self.append_all(std::slice::from_ref(record))
+    }
+
+    /// Appends several lines with one write (a bulk job's rows, batched by its audit thread).
+    pub fn append_all(&self, records: &[AuditRecord]) -> std::io::Result<()> {
+        let mut lines = Vec::with_capacity(512 * records.len());
+        let time = Utc::now();
+        for record in records {
+            serde_json::to_writer(
+                &mut lines,
+                &Line {
+                    time,
+                    context: &self.context,
+                    operator: self.operator.as_ref(),
+                    record,
+                },
+            )
+            .map_err(std::io::Error::other)?;
+            lines.push(b'\n');
+        }
         let mut file = self
             .file
             .lock()
             .map_err(|_| std::io::Error::other("audit log lock poisoned"))?;
-        file.write_all(&line)?;
+        file.write_all(&lines)?;
         file.flush()
     }
 }

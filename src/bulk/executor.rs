@@ -121,7 +121,9 @@ struct Shared<S> {
     rows: Arc<Vec<PlannedRow>>,
     journal: Journal,
     sender: Arc<S>,
-    audit: Option<Arc<Audit>>,
+    /// Rows' audit lines go to a thread that writes them in batches: a write per row, under a
+    /// lock, on the runtime's two threads was what held the engine below the sandbox's rate.
+    audit: Option<AuditWriter>,
     retry: RetryPolicy,
     slots: tokio::sync::Semaphore,
     state: Mutex<(Vec<RowState>, Counts)>,
@@ -156,6 +158,8 @@ pub async fn run<S: TopUpSender>(
         .filter(|(_, s)| s.status != RowStatus::Done)
         .map(|(i, _)| i)
         .collect();
+    let audit_failed = Arc::new(Mutex::new(None::<String>));
+    let audit = audit.map(|a| AuditWriter::start(a, audit_failed.clone()));
     let shared = Arc::new(Shared {
         job,
         rows: Arc::new(rows),
@@ -191,6 +195,14 @@ pub async fn run<S: TopUpSender>(
         }
     }
     watcher.abort();
+    // Every row's audit line is written before the job reports.
+    let writer = shared.audit.as_ref().and_then(AuditWriter::close);
+    if let Some(thread) = writer {
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
+    if let Some(e) = audit_failed.lock().ok().and_then(|e| e.clone()) {
+        shared.halt(e);
+    }
     let (states, counts) = shared.snapshot();
     let report = Arc::new(JobReport {
         job: shared.job.clone(),
@@ -432,6 +444,66 @@ fn finish<S: TopUpSender>(
     }
 }
 
+/// The job's audit thread: takes rows' records, writes whatever has queued up with one write.
+struct AuditWriter {
+    tx: Mutex<Option<std::sync::mpsc::Sender<AuditRecord>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    failed: Arc<Mutex<Option<String>>>,
+}
+
+impl AuditWriter {
+    fn start(audit: Arc<Audit>, failed: Arc<Mutex<Option<String>>>) -> AuditWriter {
+        let (tx, rx) = std::sync::mpsc::channel::<AuditRecord>();
+        let flag = failed.clone();
+        let thread = std::thread::Builder::new()
+            .name("bulk-audit".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    batch.extend(rx.try_iter().take(4095));
+                    if let Err(e) = audit.append_all(&batch)
+                        && let Ok(mut f) = flag.lock()
+                    {
+                        f.get_or_insert(format!(
+                            "cannot write the audit log {}: {e}",
+                            audit.path().display()
+                        ));
+                    }
+                }
+            })
+            .ok();
+        AuditWriter {
+            tx: Mutex::new(Some(tx)),
+            thread: Mutex::new(thread),
+            failed,
+        }
+    }
+
+    /// Queues one row's record; an earlier write failure stops the job.
+    fn send(&self, record: AuditRecord) -> Result<(), String> {
+        if let Some(e) = self.failed.lock().ok().and_then(|f| f.clone()) {
+            return Err(e);
+        }
+        let sent = self
+            .tx
+            .lock()
+            .ok()
+            .and_then(|tx| tx.as_ref().map(|tx| tx.send(record).is_ok()));
+        match sent {
+            Some(true) => Ok(()),
+            _ => Err("the audit log's writer stopped".into()),
+        }
+    }
+
+    /// No more records: the thread writes what is queued and ends (join the handle).
+    fn close(&self) -> Option<std::thread::JoinHandle<()>> {
+        if let Ok(mut tx) = self.tx.lock() {
+            tx.take();
+        }
+        self.thread.lock().ok().and_then(|mut t| t.take())
+    }
+}
+
 /// Waits for a row's outcome to be durable, then writes the audit log and publishes it.
 async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
     let Finishing {
@@ -475,11 +547,8 @@ async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
             line: Some(row.line),
             attempts: Some(attempts),
         };
-        if let Err(e) = audit.append(&entry) {
-            shared.halt(format!(
-                "cannot write the audit log {}: {e}",
-                audit.path().display()
-            ));
+        if let Err(e) = audit.send(entry) {
+            shared.halt(e);
         }
     }
     let counts = shared.update(i, |s, _| {
