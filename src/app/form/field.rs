@@ -136,6 +136,30 @@ impl Field {
     }
 }
 
+/// Field id prefix of the metadata rows (`metadata.0`, `metadata.1`…), in both forms.
+pub const METADATA: &str = "metadata";
+
+/// The texts of a form's metadata rows, in order.
+pub fn metadata_texts(fields: &[Field]) -> Vec<&str> {
+    fields
+        .iter()
+        .filter(|f| f.id.starts_with(METADATA))
+        .map(Field::text_value)
+        .collect()
+}
+
+/// Adds an empty metadata row after the last one; returns its field index.
+pub fn add_metadata_row(fields: &mut Vec<Field>) -> usize {
+    let n = fields.iter().filter(|f| f.id.starts_with(METADATA)).count();
+    let at = fields
+        .iter()
+        .rposition(|f| f.id.starts_with(METADATA))
+        .map(|i| i + 1)
+        .unwrap_or(fields.len());
+    fields.insert(at, Field::text(&format!("{METADATA}.{n}"), "", ""));
+    at
+}
+
 /// Parses metadata rows `key = value`; blank rows are skipped. Errors name the row.
 pub fn parse_metadata(rows: &[&str]) -> Result<Option<Metadata>, (usize, String)> {
     let mut map = BTreeMap::new();

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::field::{Field, metadata_rows, parse_metadata};
+use super::field::{self, Field, METADATA, metadata_rows, parse_metadata};
 use crate::api::models::{TopUpRequest, TransactionReason, Wallet};
 use crate::money::{STORED_SCALE, format_amount, format_credits, parse_amount};
 
@@ -13,7 +13,6 @@ pub const REASON: &str = "transaction_reason";
 pub const EXPIRY: &str = "expiry_date_utc";
 pub const PRIORITY: &str = "priority";
 pub const DESCRIPTION: &str = "description";
-pub const METADATA: &str = "metadata";
 pub const KEY: &str = "idempotency_key";
 
 /// What the operator asked for, checked and ready to send.
@@ -78,25 +77,12 @@ impl TopUpForm {
     }
 
     pub fn metadata_texts(&self) -> Vec<&str> {
-        self.fields
-            .iter()
-            .filter(|f| f.id.starts_with(METADATA))
-            .map(Field::text_value)
-            .collect()
+        field::metadata_texts(&self.fields)
     }
 
     /// Adds a metadata row after the last one; returns its field index.
     pub fn add_metadata_row(&mut self) -> usize {
-        let n = self.fields.iter().filter(|f| f.id.starts_with(METADATA)).count();
-        let at = self
-            .fields
-            .iter()
-            .rposition(|f| f.id.starts_with(METADATA))
-            .map(|i| i + 1)
-            .unwrap_or(self.fields.len());
-        self.fields
-            .insert(at, Field::text(&format!("{METADATA}.{n}"), "", ""));
-        at
+        field::add_metadata_row(&mut self.fields)
     }
 
     /// Loads the metadata rows with `rows` (used when a form is re-opened with values).

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::field::{Field, metadata_rows, parse_metadata};
+use super::field::{self, Field, METADATA, metadata_rows, parse_metadata};
 use crate::api::models::{
     AlertCondition, AlertSettings, AlertThreshold, AutoTopup, Cooldown, DurationUnit, PriceType,
     UpdateWalletRequest, Wallet, WalletConfig,
@@ -12,7 +12,6 @@ use crate::money::{STORED_SCALE, parse_amount, wire_text};
 
 pub const NAME: &str = "name";
 pub const DESCRIPTION: &str = "description";
-pub const METADATA: &str = "metadata";
 pub const ALERT_ENABLED: &str = "alert_settings.alert_enabled";
 pub const LEVELS: [&str; 3] = ["critical", "warning", "info"];
 pub const AT_ENABLED: &str = "auto_topup.enabled";
@@ -188,11 +187,7 @@ impl UpdateForm {
     }
 
     fn metadata_texts(&self) -> Vec<&str> {
-        self.fields
-            .iter()
-            .filter(|f| f.id.starts_with(METADATA))
-            .map(Field::text_value)
-            .collect()
+        field::metadata_texts(&self.fields)
     }
 
     fn initial_metadata(&self) -> Vec<&str> {
@@ -204,16 +199,7 @@ impl UpdateForm {
     }
 
     pub fn add_metadata_row(&mut self) -> usize {
-        let n = self.fields.iter().filter(|f| f.id.starts_with(METADATA)).count();
-        let at = self
-            .fields
-            .iter()
-            .rposition(|f| f.id.starts_with(METADATA))
-            .map(|i| i + 1)
-            .unwrap_or(self.fields.len());
-        self.fields
-            .insert(at, Field::text(&format!("{METADATA}.{n}"), "", ""));
-        at
+        field::add_metadata_row(&mut self.fields)
     }
 
     pub fn is_dirty(&self) -> bool {
