@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{BREAKDOWN, Id, Params, Q, St, WalletOut, expand, ok};
+use super::{BREAKDOWN, Id, Params, Q, St, expand, ok, wallet_outs, with_breakdowns};
 use crate::api::models::WalletType;
 use crate::money;
 use crate::sandbox::error::ApiErr;
@@ -156,29 +156,12 @@ pub async fn wallets_of_customer(st: St, id: Id, q: Q) -> Response {
     let id = id.0;
     let result = st
         .db(move |core, _| {
-            let mut out = Vec::new();
-            for w in core.db.active_wallets_of(&id)? {
-                let b = if with_breakdown {
-                    core.db.breakdown(&w.id)?
-                } else {
-                    None
-                };
-                out.push((w, b));
-            }
-            Ok(out)
+            let wallets = core.db.active_wallets_of(&id)?;
+            with_breakdowns(&core.db, wallets, with_breakdown)
         })
         .await;
     match result {
-        Ok(rows) => {
-            let items: Vec<WalletOut> = rows
-                .iter()
-                .map(|(w, b)| WalletOut {
-                    wallet: w,
-                    credits_available_breakdown: b.clone(),
-                })
-                .collect();
-            ok(&items)
-        }
+        Ok(rows) => ok(&wallet_outs(&rows)),
         Err(e) => e.into_response(),
     }
 }

@@ -150,6 +150,34 @@ pub struct WalletOut<'a> {
     pub credits_available_breakdown: Option<super::records::Breakdown>,
 }
 
+/// A wallet with its breakdown, when the request expanded it.
+pub type WalletRow = (super::records::WalletRec, Option<super::records::Breakdown>);
+
+/// Looks up each wallet's breakdown when `expanded` (lists answer with or without it).
+pub fn with_breakdowns(
+    db: &super::store::Db,
+    wallets: Vec<super::records::WalletRec>,
+    expanded: bool,
+) -> Result<Vec<WalletRow>, ApiErr> {
+    wallets
+        .into_iter()
+        .map(|w| {
+            let b = if expanded { db.breakdown(&w.id)? } else { None };
+            Ok((w, b))
+        })
+        .collect()
+}
+
+/// The rows as the API writes them.
+pub fn wallet_outs(rows: &[WalletRow]) -> Vec<WalletOut<'_>> {
+    rows.iter()
+        .map(|(w, b)| WalletOut {
+            wallet: w,
+            credits_available_breakdown: b.clone(),
+        })
+        .collect()
+}
+
 pub fn ok(body: &impl serde::Serialize) -> axum::response::Response {
     super::error::json_response(200, body)
 }

@@ -5,7 +5,9 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{BREAKDOWN, Id, Params, Q, St, WalletOut, bind, expand, object, ok};
+use super::{
+    BREAKDOWN, Id, Params, Q, St, WalletOut, bind, expand, object, ok, wallet_outs, with_breakdowns,
+};
 use crate::api::models::{AlertSettings, AlertState, Metadata, WalletConfig};
 use crate::sandbox::error::{ApiErr, recovered_panic};
 use crate::sandbox::ledger::ops::wallet_not_found;
@@ -63,27 +65,12 @@ async fn answer_list(st: St, f: WalletFilter) -> Response {
     let result = st
         .db(move |core, _| {
             let wallets = core.db.wallets(f.status.as_deref(), &f.ids)?;
-            let mut out = Vec::with_capacity(wallets.len());
-            for w in wallets {
-                let b = if with_breakdown {
-                    core.db.breakdown(&w.id)?
-                } else {
-                    None
-                };
-                out.push((w, b));
-            }
-            Ok(out)
+            with_breakdowns(&core.db, wallets, with_breakdown)
         })
         .await;
     match result {
         Ok(rows) => {
-            let items: Vec<WalletOut> = rows
-                .iter()
-                .map(|(w, b)| WalletOut {
-                    wallet: w,
-                    credits_available_breakdown: b.clone(),
-                })
-                .collect();
+            let items = wallet_outs(&rows);
             let total = items.len();
             ok(&List {
                 items,
