@@ -136,6 +136,16 @@ fn set_balance<S: LedgerStore>(
     s.update_wallet(w)
 }
 
+/// Flexprice's check on a credit's or debit's amount (the same message for both).
+fn require_positive(credits: Decimal) -> Result<(), ApiErr> {
+    if credits <= Decimal::ZERO {
+        return Err(ApiErr::validation(
+            "Wallet transaction amount must be greater than 0",
+        ));
+    }
+    Ok(())
+}
+
 /// `processWalletOperation` for a credit, then the evaluation that follows it.
 pub fn credit<S: LedgerStore>(
     s: &mut S,
@@ -147,11 +157,7 @@ pub fn credit<S: LedgerStore>(
 ) -> Result<TxRec, ApiErr> {
     let tx = s.atomically(|s| {
         let mut w = load_wallet(s, wallet_id)?;
-        if c.credits <= Decimal::ZERO {
-            return Err(ApiErr::validation(
-                "Wallet transaction amount must be greater than 0",
-            ));
-        }
+        require_positive(c.credits)?;
         let now = ids.now();
         let after = round9(w.credit_balance + c.credits);
         let mut tx = base_tx(ids, actor, &w, now);
@@ -290,11 +296,7 @@ pub fn debit<S: LedgerStore>(
 ) -> Result<TxRec, ApiErr> {
     let tx = s.atomically(|s| {
         let mut w = load_wallet(s, wallet_id)?;
-        if d.credits <= Decimal::ZERO {
-            return Err(ApiErr::validation(
-                "Wallet transaction amount must be greater than 0",
-            ));
-        }
+        require_positive(d.credits)?;
         let now = ids.now();
         let credits = round9(d.credits);
         let mut lots: Vec<TxRec> = s
