@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use secrecy::SecretString;
-
+use flexwallet::api::RetryPolicy;
 use flexwallet::api::models::AlertState;
-use flexwallet::api::{Client, ClientConfig};
 
 use crate::pty::Console;
 
@@ -20,10 +18,7 @@ fn demo_counts() -> (Vec<String>, usize) {
         .build()
         .unwrap();
     rt.block_on(async {
-        let sb = flexwallet::sandbox::start_demo(0).await.unwrap();
-        let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
-        cfg.environment_id = Some(sb.environment_id.clone());
-        let client = Client::new(cfg).unwrap();
+        let (sb, client) = crate::forms_sandbox::sandbox_and_client(RetryPolicy::default()).await;
         let wallets = client.list_wallets(None).await.unwrap();
         sb.shutdown().await;
         let alarm = wallets

@@ -8,10 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use secrecy::SecretString;
 
 use flexwallet::api::models::{TransactionPage, TransactionQuery, Wallet};
-use flexwallet::api::{ApiError, Client, ClientConfig};
+use flexwallet::api::{ApiError, RetryPolicy};
 use flexwallet::app::{Action, App, Origin};
 use flexwallet::keymap::Keymap;
 use flexwallet::ui::{self, Theme};
@@ -36,10 +35,7 @@ fn demo() -> &'static Demo {
             .build()
             .unwrap();
         rt.block_on(async {
-            let sb = flexwallet::sandbox::start_demo(0).await.unwrap();
-            let mut cfg = ClientConfig::new(sb.url.clone(), SecretString::from(sb.api_key.clone()));
-            cfg.environment_id = Some(sb.environment_id.clone());
-            let client = Client::new(cfg).unwrap();
+            let (sb, client) = crate::forms_sandbox::sandbox_and_client(RetryPolicy::default()).await;
             let wallets = client.list_wallets(None).await.unwrap();
             let mut balances = Vec::new();
             for w in &wallets {
