@@ -150,7 +150,7 @@ fn totals_per_currency_and_reason_with_amount_conversion() {
     assert_eq!(p.totals.by_reason["PURCHASED_CREDIT_INVOICED"].credits, d("3.5"));
     let r0 = &p.rows[0].request;
     assert_eq!(r0.expiry_date_utc, Some(now() + chrono::Duration::days(30)));
-    assert_eq!(r0.metadata.as_ref().unwrap()["ticket"], "INC-1");
+    assert_eq!(r0.metadata.as_ref().unwrap().get("ticket"), Some("INC-1"));
     assert_eq!(p.rows[1].request.metadata, None);
     assert_eq!(p.rows[2].request.amount, Some(d("7")));
     assert_eq!(p.rows[2].request.credits_to_add, None);

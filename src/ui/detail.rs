@@ -264,7 +264,7 @@ pub fn lines<'a>(app: &App, theme: &Theme, w: &'a Wallet, width: u16) -> Vec<Lin
 
     out.push(section(theme, "Metadata", vec![]));
     match w.metadata.as_ref().filter(|m| !m.is_empty()) {
-        Some(m) => out.extend(m.iter().map(|(k, v)| kv(theme, k, v.as_str()))),
+        Some(m) => out.extend(m.iter().map(|(k, v)| kv(theme, k, v))),
         None => out.push(Line::styled("  none", theme.dim())),
     }
 

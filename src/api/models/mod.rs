@@ -3,22 +3,23 @@
 //! Decoding is lenient where Flexprice's history requires it (decimals as strings or numbers,
 //! enum values we do not know, the legacy `alert_config`), encoding is what Flexprice emits today.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod alert;
+mod metadata;
 mod requests;
+mod shared_str;
 mod transaction;
 mod wallet;
 
 pub use alert::*;
+pub use metadata::Metadata;
 pub use requests::*;
+pub use shared_str::SharedStr;
 pub use transaction::*;
 pub use wallet::*;
-
-pub type Metadata = BTreeMap<String, String>;
 
 /// An enum whose unknown values are kept as text instead of failing the whole reply: Flexprice
 /// (and its old documentation) have values this client may not know yet.

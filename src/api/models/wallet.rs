@@ -75,13 +75,13 @@ pub struct Wallet {
     #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]
     pub topup_conversion_rate: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment_id: Option<String>,
+    pub environment_id: Option<SharedStr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_settings: Option<Box<AlertSettings>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_state: Option<AlertState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<SharedStr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<RowStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,9 +89,9 @@ pub struct Wallet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
+    pub created_by: Option<SharedStr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_by: Option<String>,
+    pub updated_by: Option<SharedStr>,
 
     // Extras on some endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,7 +1,5 @@
 //! Form fields: text (tui-input), choices, toggles, and metadata rows, with per-field errors.
 
-use std::collections::BTreeMap;
-
 use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
@@ -162,7 +160,7 @@ pub fn add_metadata_row(fields: &mut Vec<Field>) -> usize {
 
 /// Parses metadata rows `key = value`; blank rows are skipped. Errors name the row.
 pub fn parse_metadata(rows: &[&str]) -> Result<Option<Metadata>, (usize, String)> {
-    let mut map = BTreeMap::new();
+    let mut map = Metadata::new();
     for (i, row) in rows.iter().enumerate() {
         let row = row.trim();
         if row.is_empty() {
@@ -175,7 +173,7 @@ pub fn parse_metadata(rows: &[&str]) -> Result<Option<Metadata>, (usize, String)
         if k.is_empty() {
             return Err((i, format!("row {}: the key is empty", i + 1)));
         }
-        if map.insert(k.to_string(), v.to_string()).is_some() {
+        if map.insert(k, v).is_some() {
             return Err((i, format!("row {}: key {k:?} appears twice", i + 1)));
         }
     }
@@ -194,7 +192,7 @@ mod tests {
     #[test]
     fn metadata_rows_parse_with_row_errors() {
         let ok = parse_metadata(&["a = 1", "", " b=two words "]).unwrap().unwrap();
-        assert_eq!(ok.get("b").map(String::as_str), Some("two words"));
+        assert_eq!(ok.get("b"), Some("two words"));
         assert_eq!(parse_metadata(&["", " "]).unwrap(), None);
         assert_eq!(parse_metadata(&["a = 1", "oops"]).unwrap_err().0, 1);
         assert!(parse_metadata(&["a=1", "a=2"]).unwrap_err().1.contains("twice"));

@@ -338,7 +338,7 @@ pub fn debit<S: LedgerStore>(
         tx.description = d.description.clone();
         let mut metadata = d.metadata.clone().unwrap_or_default();
         if !consumed.is_empty() {
-            metadata.insert("consumed_credit_tx_ids".into(), consumed.join(","));
+            metadata.insert("consumed_credit_tx_ids", consumed.join(","));
         }
         tx.metadata = Some(metadata);
         tx.transaction_reason = d.reason.clone();
