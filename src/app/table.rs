@@ -2,6 +2,9 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 use std::time::Instant;
 
 use rust_decimal::Decimal;
@@ -138,13 +141,15 @@ pub struct WalletTable {
     /// Counts over every row (not only the view).
     pub counts: Counts,
     pub rows: Vec<Row>,
-    /// Lower-case "name id customer" of each row, for the free-text filter.
-    hay: Vec<String>,
-    /// Lower-case display name of each row: the Name sort's key, made once.
-    names: Vec<String>,
+    /// Lower-case "name id customer" of each row, for the free-text filter; its first part is
+    /// also the Name sort's key (`name_key`).
+    hay: Vec<Box<str>>,
     /// Each row's place among all ids in id order: every sort's tie-break, as a number.
     id_rank: Vec<u32>,
-    index: HashMap<String, usize>,
+    /// Row by id. The table holds row numbers hashed by their wallet's id, not a copy of every
+    /// id: 100,000 ids copied into a map cost 8 MB.
+    index: HashTable<u32>,
+    hasher: DefaultHashBuilder,
     /// Every row in sort order. The view is this, filtered: a new filter never re-sorts, and a
     /// refresh moves only the rows whose sort key changed.
     order: Vec<usize>,
@@ -166,9 +171,9 @@ impl Default for WalletTable {
             counts: Counts::default(),
             rows: Vec::new(),
             hay: Vec::new(),
-            names: Vec::new(),
             id_rank: Vec::new(),
-            index: HashMap::new(),
+            index: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
             order: Vec::new(),
             view: Vec::new(),
             selected: 0,
@@ -201,14 +206,34 @@ impl WalletTable {
     }
 
     pub fn get(&self, id: &str) -> Option<&Row> {
-        self.index.get(id).and_then(|&i| self.rows.get(i))
+        self.row_of(id).and_then(|i| self.rows.get(i))
     }
 
     pub fn get_mut(&mut self, id: &str) -> Option<&mut Row> {
+        self.row_of(id).and_then(move |i| self.rows.get_mut(i))
+    }
+
+    /// The row holding wallet `id`.
+    fn row_of(&self, id: &str) -> Option<usize> {
+        let rows = &self.rows;
         self.index
-            .get(id)
-            .copied()
-            .and_then(move |i| self.rows.get_mut(i))
+            .find(self.hasher.hash_one(id), |&i| {
+                rows.get(i as usize).is_some_and(|r| r.wallet.id == id)
+            })
+            .map(|&i| i as usize)
+    }
+
+    /// The index from scratch, over every row.
+    fn reindex(&mut self) {
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        let hash = |i: &u32| {
+            rows.get(*i as usize)
+                .map_or(0, |r| hasher.hash_one(r.wallet.id.as_str()))
+        };
+        self.index = HashTable::with_capacity(rows.len());
+        for i in 0..rows.len() as u32 {
+            self.index.insert_unique(hash(&i), i, hash);
+        }
     }
 
     /// Replaces every row (a full reload), keeping selection, marks and per-row deltas.
@@ -238,21 +263,19 @@ impl WalletTable {
                 }
             })
             .collect();
-        self.hay = self.rows.iter().map(|r| haystack(&r.wallet)).collect();
-        self.names = self.rows.iter().map(|r| sort_name(&r.wallet)).collect();
+        self.hay = self
+            .rows
+            .iter()
+            .map(|r| haystack(&r.wallet).into_boxed_str())
+            .collect();
         self.rank_ids();
         self.counts = Counts::default();
         for r in &self.rows {
             self.counts.add(&r.wallet);
         }
-        self.index = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.wallet.id.clone(), i))
-            .collect();
-        let alive: HashSet<&str> = self.index.keys().map(String::as_str).collect();
-        self.marks.retain(|m| alive.contains(m.as_str()));
+        self.reindex();
+        let marks = std::mem::take(&mut self.marks);
+        self.marks = marks.into_iter().filter(|m| self.row_of(m).is_some()).collect();
         self.rebuild_view(keep.as_deref());
     }
 
@@ -264,7 +287,7 @@ impl WalletTable {
         let mut changed = 0;
         let mut moved = false;
         for w in wallets {
-            let Some(&i) = self.index.get(&w.id) else { continue };
+            let Some(i) = self.row_of(&w.id) else { continue };
             let Some(row) = self.rows.get(i) else { continue };
             let key_changed = self.sort.column.compare(&row.wallet, &w) != Ordering::Equal;
             let was_shown = self.shows(i);
@@ -290,10 +313,7 @@ impl WalletTable {
             row.meta.refreshed_at = now;
             row.meta.failed = false;
             if let Some(h) = self.hay.get_mut(i) {
-                *h = haystack(&row.wallet);
-            }
-            if let Some(n) = self.names.get_mut(i) {
-                *n = sort_name(&row.wallet);
+                *h = haystack(&row.wallet).into_boxed_str();
             }
             let shown = self.shows(i);
             if key_changed {
@@ -324,10 +344,16 @@ impl WalletTable {
     fn shows(&self, i: usize) -> bool {
         match (&self.filter, self.rows.get(i)) {
             (None, Some(_)) => true,
-            (Some(f), Some(r)) => {
-                f.matches(&r.wallet, self.hay.get(i).map(String::as_str).unwrap_or_default())
-            }
+            (Some(f), Some(r)) => f.matches(&r.wallet, self.hay.get(i).map(|h| &**h).unwrap_or_default()),
             (_, None) => false,
+        }
+    }
+
+    /// The Name sort's key of row `i`: its lower-case display name, the first part of its hay.
+    fn name_key(&self, i: usize) -> &str {
+        match self.hay.get(i).and_then(|h| h.split('\u{1}').next()) {
+            Some(name) if !name.is_empty() => name,
+            _ => "(unnamed)",
         }
     }
 
@@ -335,7 +361,7 @@ impl WalletTable {
     fn cmp_rows(&self, a: usize, b: usize) -> Ordering {
         let Sort { column, descending } = self.sort;
         let key = match column {
-            Column::Name => self.names.get(a).cmp(&self.names.get(b)),
+            Column::Name => self.name_key(a).cmp(self.name_key(b)),
             _ => match (self.rows.get(a), self.rows.get(b)) {
                 (Some(x), Some(y)) => column.compare(&x.wallet, &y.wallet),
                 _ => Ordering::Equal,
@@ -392,7 +418,7 @@ impl WalletTable {
         let rank = &self.id_rank;
         let wallet = |i: usize| &rows[i].wallet;
         self.order = match column {
-            Column::Name => keyed_order(rank, descending, |i| self.names[i].as_str()),
+            Column::Name => keyed_order(rank, descending, |i| self.name_key(i)),
             Column::Id => keyed_order(rank, descending, |_| ()),
             Column::Customer => keyed_order(rank, descending, |i| wallet(i).customer_id.as_str()),
             Column::Currency => keyed_order(rank, descending, |i| wallet(i).currency.as_str()),
@@ -423,7 +449,7 @@ impl WalletTable {
 
     fn select_id_or_clamp(&mut self, keep: Option<&str>) {
         if let Some(id) = keep
-            && let Some(&row) = self.index.get(id)
+            && let Some(row) = self.row_of(id)
             && let Some(pos) = self.view.iter().position(|&r| r == row)
         {
             self.selected = pos;
@@ -434,7 +460,7 @@ impl WalletTable {
 
     /// Selects the wallet if it is in the view; false when it is not (filtered out, unknown).
     pub fn select_id(&mut self, id: &str) -> bool {
-        let Some(&row) = self.index.get(id) else {
+        let Some(row) = self.row_of(id) else {
             return false;
         };
         match self.view.iter().position(|&r| r == row) {
@@ -449,14 +475,12 @@ impl WalletTable {
     /// Adds a wallet the list did not have (found by id after the last full load), or
     /// refreshes it when it is there.
     pub fn upsert(&mut self, wallet: Wallet, now: Instant, cycle: u64) {
-        if self.index.contains_key(&wallet.id) {
+        if self.row_of(&wallet.id).is_some() {
             self.apply_refresh(vec![wallet], now, cycle);
             return;
         }
         let keep = self.selected_id().map(str::to_string);
-        self.index.insert(wallet.id.clone(), self.rows.len());
-        self.hay.push(haystack(&wallet));
-        self.names.push(sort_name(&wallet));
+        self.hay.push(haystack(&wallet).into_boxed_str());
         self.counts.add(&wallet);
         self.rows.push(Row {
             wallet,
@@ -466,6 +490,7 @@ impl WalletTable {
                 delta: None,
             },
         });
+        self.reindex();
         self.rank_ids();
         self.rebuild_view(keep.as_deref());
     }
@@ -563,13 +588,6 @@ impl WalletTable {
     }
 }
 
-/// A refreshed wallet replaces the old copy, but a list reply lacks the real-time extras the
-/// balance endpoint gave us: keep those until the next balance call replaces them.
-/// The Name sort's key.
-fn sort_name(w: &Wallet) -> String {
-    w.display_name().to_lowercase()
-}
-
 /// A sort key for an amount that compares as fast as two integers: the amount in units of
 /// 10^-9, rounded down (a 96-bit mantissa times 10^9 fits in an i128), then the exact amount to
 /// order the ones that agree there. Rounding down keeps the order, so the pair orders exactly
@@ -601,6 +619,8 @@ fn keyed_order<K: Ord>(rank: &[u32], descending: bool, key: impl Fn(usize) -> K)
     keyed.into_iter().map(|(_, _, i)| i as usize).collect()
 }
 
+/// A refreshed wallet replaces the old copy, but a list reply lacks the real-time extras the
+/// balance endpoint gave us: keep those until the next balance call replaces them.
 pub fn merge_fresh(old: &mut Wallet, mut fresh: Wallet) {
     if fresh.credits_available_breakdown.is_none() {
         fresh.credits_available_breakdown = old.credits_available_breakdown.take();
