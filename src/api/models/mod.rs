@@ -11,6 +11,7 @@ mod alert;
 mod metadata;
 mod requests;
 mod shared_str;
+pub mod timestamp;
 mod transaction;
 mod wallet;
 

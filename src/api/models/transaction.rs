@@ -35,7 +35,7 @@ pub struct Transaction {
     pub description: Option<String>,
     #[serde(default)]
     pub metadata: Option<Metadata>,
-    #[serde(default)]
+    #[serde(with = "timestamp", default)]
     pub expiry_date: Option<DateTime<Utc>>,
     #[serde(default = "default_reason")]
     pub transaction_reason: TransactionReason,
@@ -57,9 +57,9 @@ pub struct Transaction {
     pub tenant_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<RowStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp", default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp", default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,

@@ -84,9 +84,9 @@ pub struct Wallet {
     pub tenant_id: Option<SharedStr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<RowStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp", default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp", default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<SharedStr>,
@@ -106,7 +106,7 @@ pub struct Wallet {
     pub current_period_usage: Option<Decimal>,
     #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]
     pub unpaid_invoices_amount: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "timestamp", default, skip_serializing_if = "Option::is_none")]
     pub balance_updated_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_cached_fallback: Option<bool>,
