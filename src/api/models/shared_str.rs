@@ -6,11 +6,11 @@
 //! (hashbrown's default): SipHash showed in the decode profile.
 
 use std::cell::RefCell;
-use hashbrown::HashSet;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use hashbrown::HashSet;
 use serde::de::Visitor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
