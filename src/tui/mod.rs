@@ -3,6 +3,7 @@
 
 mod bulk;
 mod memory;
+pub mod screen;
 pub mod terminal;
 
 use std::collections::HashMap;
@@ -12,12 +13,10 @@ use std::time::{Duration, Instant};
 
 use color_eyre::eyre::Result;
 use crossterm::event::{Event, EventStream};
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
@@ -28,6 +27,8 @@ use crate::app::{Action, App, Effect, Origin};
 use crate::audit::{Audit, AuditOutcome, AuditRecord};
 use crate::keymap::Keymap;
 use crate::ui::{self, Theme};
+
+pub use screen::Screen;
 
 pub struct ConsoleOptions {
     pub keymap: Keymap,
@@ -354,11 +355,10 @@ pub fn refresh_timer(every: Duration) -> Option<BoxStream<'static, ()>> {
     )
 }
 
-fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, app: &App, theme: &Theme) -> Result<()> {
-    crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+/// One frame: only the cells that changed reach the terminal (see `Screen`), and a frame that
+/// changed nothing writes nothing.
+fn draw<W: Write>(term: &mut Terminal<Screen<W>>, app: &App, theme: &Theme) -> Result<()> {
     term.draw(|f| ui::render(app, theme, f))?;
-    crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
-    term.backend_mut().flush()?;
     Ok(())
 }
 
@@ -366,7 +366,7 @@ fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, app: &App, theme: &T
 /// lets a running bulk job finish its rows in flight (the journal stays resumable), whatever
 /// ended it, errors included.
 pub async fn event_loop<W: Write>(
-    term: &mut Terminal<CrosstermBackend<W>>,
+    term: &mut Terminal<Screen<W>>,
     io: ConsoleIo,
     reads: Reads,
     opts: ConsoleOptions,
@@ -388,7 +388,7 @@ pub async fn event_loop<W: Write>(
 }
 
 async fn drive<W: Write>(
-    term: &mut Terminal<CrosstermBackend<W>>,
+    term: &mut Terminal<Screen<W>>,
     io: ConsoleIo,
     runner: &mut Runner,
     mut rx: mpsc::UnboundedReceiver<Action>,
