@@ -423,8 +423,13 @@ async fn drive<W: Write>(
         mut shutdown,
     } = io;
 
+    // Set while a refresh cycle's answers are still coming: its frame waits for all of them
+    // (at most until the next tick), so a change seen by a refresh costs one frame, not three.
+    let mut hold = false;
     loop {
-        draw(term, &app, &theme)?;
+        if !hold {
+            draw(term, &app, &theme)?;
+        }
         // Spinners need a quick tick while something loads; otherwise once a second is enough
         // for the status bar's ages and flash expiry.
         let tick = if app.is_busy() {
@@ -456,7 +461,12 @@ async fn drive<W: Write>(
             app.clock = chrono::Utc::now();
         }
         let reloaded = matches!(action, Action::WalletsLoaded { .. });
+        let refresh_step = matches!(
+            action,
+            Action::RefreshDue | Action::WalletsRefreshed { .. } | Action::BalanceLoaded { .. }
+        );
         let effects = app.update(action);
+        hold = refresh_step && app.refresh_in_flight();
         if reloaded {
             memory::release_freed();
         }
