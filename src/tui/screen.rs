@@ -109,6 +109,11 @@ impl<W: Write> Screen<W> {
         }
     }
 
+    /// The writer the frames go to.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     /// Moves the cursor to (x, y) the cheapest way: nothing, reprinting the unchanged cells in
     /// between, a relative or column-only move, or an absolute one.
     fn move_to(&mut self, x: u16, y: u16) {
