@@ -410,7 +410,10 @@ fn a_balance_spinner_only_while_there_is_none_or_it_is_slow() {
     let Some(Effect::LoadBalance { generation, .. }) = app.load_balance() else {
         panic!("no balance asked for")
     };
-    assert!(app.balance_pending(), "nothing to show yet: the spinner says it is coming");
+    assert!(
+        app.balance_pending(),
+        "nothing to show yet: the spinner says it is coming"
+    );
     app.update(Action::BalanceLoaded {
         generation,
         wallet_id: "w000".into(),
