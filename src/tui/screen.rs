@@ -293,8 +293,10 @@ fn color(c: Color, base: u8, bright: u8, extended: u8) -> String {
 }
 
 impl<W: Write> Write for Screen<W> {
-    /// Bytes written around the frames (the clipboard sequence) go straight out.
+    /// Bytes written around the frames (the clipboard sequence) go straight out; where they
+    /// leave the cursor is not ours to know.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.at = None;
         self.out.write(buf)
     }
 
@@ -368,6 +370,8 @@ impl<W: Write> Backend for Screen<W> {
             ClearType::UntilNewLine => "\x1b[K",
         });
         self.shown.forget(matches!(clear_type, ClearType::All));
+        // A clear comes with a resize, and a terminal may move the cursor when it resizes.
+        self.at = None;
         Ok(())
     }
 

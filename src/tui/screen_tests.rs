@@ -318,3 +318,23 @@ fn big_frames_are_synchronized_small_ones_not() {
     .unwrap();
     assert_eq!(&term.backend().out[n..], b"\x1b[6;6Hy");
 }
+
+#[test]
+fn after_a_clear_or_bytes_of_its_own_the_cursor_is_placed_again() {
+    use ratatui::backend::Backend;
+    use ratatui::buffer::Cell;
+    let mut s = Screen::new(Vec::new());
+    let a = Cell::new("a");
+    s.draw([(0, 0, &a)].into_iter()).unwrap();
+    Backend::flush(&mut s).unwrap();
+    s.clear().unwrap();
+    s.draw([(1, 0, &a)].into_iter()).unwrap();
+    Backend::flush(&mut s).unwrap();
+    std::io::Write::write_all(&mut s, b"\x1b]52;c;eA==\x07").unwrap();
+    s.draw([(2, 0, &a)].into_iter()).unwrap();
+    Backend::flush(&mut s).unwrap();
+    assert_eq!(
+        String::from_utf8(s.out).unwrap(),
+        "\x1b[Ha\x1b[2J\x1b[1;2Ha\x1b]52;c;eA==\x07\x1b[1;3Ha"
+    );
+}
