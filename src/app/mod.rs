@@ -38,6 +38,9 @@ pub const WIDE_WIDTH: u16 = 120;
 const FLASH_FOR: Duration = Duration::from_secs(5);
 const ERROR_LOG_CAP: usize = 200;
 const BALANCE_CACHE_CAP: usize = 256;
+/// A real-time balance unanswered this long gets a spinner; a quicker one is not worth a
+/// frame (at refresh 1 s a spinner on every answer was most of the idle bytes written).
+pub const SLOW_BALANCE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -89,6 +92,8 @@ pub struct Live {
     pub list_loading: bool,
     pub rows_loading: bool,
     pub balance_loading: bool,
+    /// When the real-time balance in flight was asked for.
+    pub balance_asked: Instant,
     pub last_success: Option<Instant>,
 }
 
@@ -184,6 +189,7 @@ impl App {
                 list_loading: false,
                 rows_loading: false,
                 balance_loading: false,
+                balance_asked: now,
                 last_success: None,
             },
             errors: VecDeque::new(),
@@ -257,6 +263,20 @@ impl App {
         self.live.list_loading || self.live.rows_loading || self.live.balance_loading
     }
 
+    /// The selected wallet's real-time balance is being loaded and there is none to show yet,
+    /// or the answer is slow in coming.
+    pub fn balance_pending(&self) -> bool {
+        self.live.balance_loading
+            && (self.selected_balance().is_none()
+                || self.now.saturating_duration_since(self.live.balance_asked) >= SLOW_BALANCE)
+    }
+
+    /// A refresh cycle's answers (rows, balance) are still coming: its frame waits for them
+    /// all, so one change costs one frame.
+    pub fn refresh_in_flight(&self) -> bool {
+        self.live.rows_loading || self.live.balance_loading
+    }
+
     /// A row counts as stale when its last refresh failed, or live refresh is on and it is
     /// older than three intervals.
     pub fn is_stale(&self, meta: &table::RowMeta) -> bool {
@@ -311,6 +331,7 @@ impl App {
         let id = self.table.selected_id()?.to_string();
         self.live.balance_generation += 1;
         self.live.balance_loading = true;
+        self.live.balance_asked = self.now;
         Some(Effect::LoadBalance {
             generation: self.live.balance_generation,
             wallet_id: id,

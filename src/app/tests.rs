@@ -403,3 +403,30 @@ fn overview_counts_follow_loads_refreshes_and_finds() {
     assert_eq!(app.table.counts, recount(&app));
     assert_eq!(app.table.counts.active, 4);
 }
+
+#[test]
+fn a_balance_spinner_only_while_there_is_none_or_it_is_slow() {
+    let (mut app, now) = loaded(3);
+    let Some(Effect::LoadBalance { generation, .. }) = app.load_balance() else {
+        panic!("no balance asked for")
+    };
+    assert!(
+        app.balance_pending(),
+        "nothing to show yet: the spinner says it is coming"
+    );
+    app.update(Action::BalanceLoaded {
+        generation,
+        wallet_id: "w000".into(),
+        result: Ok(Box::new(wallet("w000", "Wallet 000", "1000"))),
+    });
+    assert!(!app.balance_pending() && !app.refresh_in_flight());
+    // The next cycle: the last answer stays on screen; a spinner only once it is slow.
+    app.update(Action::RefreshDue);
+    assert!(app.refresh_in_flight());
+    assert!(!app.balance_pending());
+    app.update(Action::Tick {
+        now: now + SLOW_BALANCE,
+        clock: app.clock,
+    });
+    assert!(app.balance_pending());
+}

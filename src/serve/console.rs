@@ -11,7 +11,6 @@ use crossterm::cursor::{Hide, Show};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use futures::StreamExt;
-use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::ChannelId;
@@ -133,7 +132,7 @@ pub async fn run(
     let idle = Arc::new(AtomicBool::new(false));
     let result = match started.and_then(|_| {
         Terminal::with_options(
-            CrosstermBackend::new(out),
+            crate::tui::Screen::new(out),
             TerminalOptions {
                 viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
             },

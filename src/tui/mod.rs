@@ -3,6 +3,7 @@
 
 mod bulk;
 mod memory;
+pub mod screen;
 pub mod terminal;
 
 use std::collections::HashMap;
@@ -12,12 +13,10 @@ use std::time::{Duration, Instant};
 
 use color_eyre::eyre::Result;
 use crossterm::event::{Event, EventStream};
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
@@ -28,6 +27,8 @@ use crate::app::{Action, App, Effect, Origin};
 use crate::audit::{Audit, AuditOutcome, AuditRecord};
 use crate::keymap::Keymap;
 use crate::ui::{self, Theme};
+
+pub use screen::Screen;
 
 pub struct ConsoleOptions {
     pub keymap: Keymap,
@@ -354,11 +355,10 @@ pub fn refresh_timer(every: Duration) -> Option<BoxStream<'static, ()>> {
     )
 }
 
-fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, app: &App, theme: &Theme) -> Result<()> {
-    crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+/// One frame: only the cells that changed reach the terminal (see `Screen`), and a frame that
+/// changed nothing writes nothing.
+fn draw<W: Write>(term: &mut Terminal<Screen<W>>, app: &App, theme: &Theme) -> Result<()> {
     term.draw(|f| ui::render(app, theme, f))?;
-    crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
-    term.backend_mut().flush()?;
     Ok(())
 }
 
@@ -366,7 +366,7 @@ fn draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, app: &App, theme: &T
 /// lets a running bulk job finish its rows in flight (the journal stays resumable), whatever
 /// ended it, errors included.
 pub async fn event_loop<W: Write>(
-    term: &mut Terminal<CrosstermBackend<W>>,
+    term: &mut Terminal<Screen<W>>,
     io: ConsoleIo,
     reads: Reads,
     opts: ConsoleOptions,
@@ -388,7 +388,7 @@ pub async fn event_loop<W: Write>(
 }
 
 async fn drive<W: Write>(
-    term: &mut Terminal<CrosstermBackend<W>>,
+    term: &mut Terminal<Screen<W>>,
     io: ConsoleIo,
     runner: &mut Runner,
     mut rx: mpsc::UnboundedReceiver<Action>,
@@ -423,8 +423,13 @@ async fn drive<W: Write>(
         mut shutdown,
     } = io;
 
+    // Set while a refresh cycle's answers are still coming: its frame waits for all of them
+    // (at most until the next tick), so a change seen by a refresh costs one frame, not three.
+    let mut hold = false;
     loop {
-        draw(term, &app, &theme)?;
+        if !hold {
+            draw(term, &app, &theme)?;
+        }
         // Spinners need a quick tick while something loads; otherwise once a second is enough
         // for the status bar's ages and flash expiry.
         let tick = if app.is_busy() {
@@ -456,7 +461,12 @@ async fn drive<W: Write>(
             app.clock = chrono::Utc::now();
         }
         let reloaded = matches!(action, Action::WalletsLoaded { .. });
+        let refresh_step = matches!(
+            action,
+            Action::RefreshDue | Action::WalletsRefreshed { .. } | Action::BalanceLoaded { .. }
+        );
         let effects = app.update(action);
+        hold = refresh_step && app.refresh_in_flight();
         if reloaded {
             memory::release_freed();
         }

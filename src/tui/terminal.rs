@@ -9,10 +9,11 @@ use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 use crossterm::{execute, queue};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 
-/// A frame is written in one go: ratatui's diff plus one flush keeps SSH traffic small.
-pub type Backend = CrosstermBackend<BufWriter<Stdout>>;
+use super::Screen;
+
+/// A frame is written in one go: ratatui's diff, written lean by `Screen`, keeps SSH traffic small.
+pub type Backend = Screen<BufWriter<Stdout>>;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
@@ -26,7 +27,7 @@ pub fn enter() -> io::Result<Terminal<Backend>> {
         restore();
         return Err(e);
     }
-    Terminal::new(CrosstermBackend::new(out)).inspect_err(|_| restore())
+    Terminal::new(Screen::new(out)).inspect_err(|_| restore())
 }
 
 /// Puts the terminal back. Safe to call more than once and from the panic hook.

@@ -75,7 +75,7 @@ pub fn lines<'a>(app: &App, theme: &Theme, w: &'a Wallet, width: u16) -> Vec<Lin
         out.push(kv(theme, "description", d));
     }
 
-    let loading = if app.live.balance_loading {
+    let loading = if app.balance_pending() {
         format!(" {}", spinner(app.spinner))
     } else {
         String::new()

@@ -94,12 +94,13 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
-/// "3m", "2h", "5d": compact ages for the Updated column.
+/// "<1m", "3m", "2h", "5d": compact ages for the Updated column and the detail's record. No
+/// seconds: an age counting seconds would redraw every second for a minute after each change.
 pub fn age(then: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let Some(then) = then else { return "—".into() };
     let secs = (now - then).num_seconds().max(0);
     match secs {
-        0..60 => format!("{secs}s"),
+        0..60 => "<1m".into(),
         60..3600 => format!("{}m", secs / 60),
         3600..86400 => format!("{}h", secs / 3600),
         _ => format!("{}d", secs / 86400),
@@ -274,5 +275,16 @@ mod tests {
         assert_eq!(short_id("w_1"), "w_1");
         assert_eq!(truncate("Acme Corporation", 6), "Acme …");
         assert_eq!(truncate("Acme", 6), "Acme");
+    }
+
+    #[test]
+    fn ages_start_at_a_minute() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 1, 12, 0, 0).unwrap();
+        let ago = |secs| age(Some(now - chrono::Duration::seconds(secs)), now);
+        assert_eq!(
+            [ago(0), ago(59), ago(60), ago(3599), ago(3600), ago(86_400)],
+            ["<1m", "<1m", "1m", "59m", "1h", "1d"]
+        );
+        assert_eq!(age(None, now), "—");
     }
 }

@@ -1,5 +1,6 @@
 //! The console, tested from outside: keymap files, whole-screen snapshots, the real binary in a PTY.
 
+mod bytes;
 mod forms_sandbox;
 mod keymap_errors;
 mod ledger_sandbox;

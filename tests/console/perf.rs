@@ -189,17 +189,20 @@ fn perf_bytes_per_balance_change() {
     // Settle (the selected wallet's real-time balance, first refresh cycles).
     std::thread::sleep(Duration::from_secs(4));
     let window = Duration::from_secs(10);
-    let idle = {
-        let b0 = c.raw_len();
-        std::thread::sleep(window);
-        c.raw_len() - b0
-    };
-    let changed = {
-        let b0 = c.raw_len();
-        sb.top_up(&id);
-        std::thread::sleep(window);
-        c.raw_len() - b0
-    };
+    let b0 = c.raw_len();
+    std::thread::sleep(window);
+    let b1 = c.raw_len();
+    sb.top_up(&id);
+    std::thread::sleep(window);
+    let b2 = c.raw_len();
+    let (idle, changed) = (b1 - b0, b2 - b1);
+    // The bytes themselves, to see what a frame is made of.
+    if let Some(dir) = std::env::var_os("FLEXWALLET_BYTES_DUMP") {
+        let raw = c.raw();
+        let dir = std::path::Path::new(&dir);
+        std::fs::write(dir.join("idle.bin"), &raw[b0..b1]).expect("write idle.bin");
+        std::fs::write(dir.join("change.bin"), &raw[b1..b2]).expect("write change.bin");
+    }
     println!(
         "PERF bytes per change: {window:?} of refresh 1 s: idle {idle} B, with one top-up of the \
          selected wallet {changed} B; the change cost {} B (goal <= 300)",

@@ -75,7 +75,7 @@ fn chars(app: &mut App, s: &str) {
 }
 
 /// An app loaded with the demo data, at a fixed clock, `width`x`height`.
-fn app(width: u16, height: u16, read_only: bool) -> App {
+pub(crate) fn app(width: u16, height: u16, read_only: bool) -> App {
     let d = demo();
     let now = Instant::now();
     let clock = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
