@@ -12,7 +12,9 @@ use flexwallet::sandbox::ledger::ports::Actor;
 use flexwallet::sandbox::{seed, start_embedded, store};
 use serde_json::Value;
 
+// Shared with the other throughput bench, which uses the other half of it.
 #[path = "support/load.rs"]
+#[allow(dead_code)]
 mod load;
 use load::top_ups;
 

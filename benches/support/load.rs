@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-/// (requests/s, latency p50, latency p99)
+/// (requests/s, latency p50, latency p99): `secs` seconds of requests.
 pub async fn top_ups(
     client: &reqwest::Client,
     url: &str,
@@ -18,21 +18,45 @@ pub async fn top_ups(
     secs: f64,
     tag: &str,
 ) -> (f64, Duration, Duration) {
+    let until = Until::Elapsed(Duration::from_secs_f64(secs));
+    top_ups_until(client, url, key, wallets, concurrency, until, tag).await
+}
+
+/// When a run of requests ends.
+#[derive(Debug, Clone, Copy)]
+pub enum Until {
+    Elapsed(Duration),
+    Requests(u64),
+}
+
+/// (requests/s, latency p50, latency p99)
+pub async fn top_ups_until(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    wallets: &[String],
+    concurrency: usize,
+    until: Until,
+    tag: &str,
+) -> (f64, Duration, Duration) {
     let done = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let issued = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let client = client.clone();
         let url = url.to_string();
         let wallets = wallets.to_vec();
-        let done = done.clone();
+        let (done, issued) = (done.clone(), issued.clone());
         let tag = tag.to_string();
         let key = key.to_string();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut i = 0usize;
-            while Instant::now() < deadline {
+            while match until {
+                Until::Elapsed(d) => started.elapsed() < d,
+                Until::Requests(n) => issued.fetch_add(1, Ordering::Relaxed) < n,
+            } {
                 let wallet = &wallets[(worker * 7919 + i) % wallets.len()];
                 let body = json!({
                     "credits_to_add": "1.5",
