@@ -121,6 +121,10 @@ pub fn haystack(w: &Wallet) -> String {
 }
 
 impl Test {
+    // Not inlined: inlined into the row loop, the compiler loaded the wallet's fields for every
+    // term ahead of the match, and a free-text term (which needs only the search text) paid a
+    // cache miss per row on the wallet (filter 100k wallets, text: 7.0 ms inlined, 1.4 ms not).
+    #[inline(never)]
     fn matches(&self, w: &Wallet, hay: &str) -> bool {
         match self {
             Test::Text(t) => hay.contains(t.as_str()),
