@@ -3,10 +3,9 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
-
-use hashbrown::{DefaultHashBuilder, HashTable};
 use std::time::Instant;
 
+use hashbrown::{DefaultHashBuilder, HashTable};
 use rust_decimal::Decimal;
 
 use crate::api::models::{Wallet, WalletStatus};

@@ -217,27 +217,24 @@ pub async fn run<S: TopUpSender>(
     Arc::unwrap_or_clone(report)
 }
 
+/// The data behind a mutex, even if a thread panicked holding it: the row states and queued
+/// records stay consistent (each change is one assignment), and losing them would lose rows.
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl<S: TopUpSender> Shared<S> {
     fn snapshot(&self) -> (Vec<RowState>, Counts) {
-        match self.state.lock() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        locked(&self.state).clone()
     }
 
     fn counts(&self) -> Counts {
-        match self.state.lock() {
-            Ok(g) => g.1,
-            Err(p) => p.into_inner().1,
-        }
+        locked(&self.state).1
     }
 
     /// Attempts so far and whether one may have landed, for one row.
     fn attempts_of(&self, row: usize) -> (u32, bool) {
-        let guard = match self.state.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let guard = locked(&self.state);
         let s = &guard.0[row];
         (s.attempts, s.maybe_applied)
     }
@@ -271,10 +268,7 @@ impl<S: TopUpSender> Shared<S> {
 
     /// Updates one row's state and the counts, and returns the counts after it.
     fn update(&self, row: usize, f: impl FnOnce(&mut RowState, &mut Counts)) -> Counts {
-        let mut guard = match self.state.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut guard = locked(&self.state);
         let (states, counts) = &mut *guard;
         let before = states[row].status;
         f(&mut states[row], counts);
@@ -473,10 +467,7 @@ impl AuditWriter {
                 loop {
                     // Read before draining: whatever was queued before the close is drained now.
                     let closed = q.closed.load(Ordering::Acquire);
-                    let batch = match q.records.lock() {
-                        Ok(mut r) => std::mem::take(&mut *r),
-                        Err(p) => std::mem::take(&mut *p.into_inner()),
-                    };
+                    let batch = std::mem::take(&mut *locked(&q.records));
                     if !batch.is_empty()
                         && let Err(e) = audit.append_all(&batch)
                         && let Ok(mut f) = flag.lock()
@@ -512,10 +503,7 @@ impl AuditWriter {
         if !running || self.queue.closed.load(std::sync::atomic::Ordering::Acquire) {
             return Err("the audit log's writer stopped".into());
         }
-        match self.queue.records.lock() {
-            Ok(mut r) => r.push(record),
-            Err(p) => p.into_inner().push(record),
-        }
+        locked(&self.queue.records).push(record);
         Ok(())
     }
 
