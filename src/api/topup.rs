@@ -10,11 +10,12 @@ use super::error::ApiError;
 use super::models::*;
 use super::retry::Repeat;
 
-/// The answer to a top-up.
+/// The answer to a top-up. `A` is what is kept of an applied one's reply: the whole reply for
+/// the console, a [`TopUpReceipt`] for the bulk engine.
 #[derive(Debug, Clone, PartialEq)]
-pub enum TopUpOutcome {
+pub enum TopUpOutcome<A = Box<TopUpResponse>> {
     /// The server applied it now.
-    Applied(Box<TopUpResponse>),
+    Applied(A),
     /// The idempotency key had already credited this wallet with this top-up: an earlier attempt
     /// (a retry's predecessor, or a previous run) landed. The ledger transaction proves it.
     AlreadyApplied(Box<Transaction>),
@@ -88,7 +89,7 @@ impl Client {
         &self,
         wallet_id: &str,
         req: &TopUpRequest,
-    ) -> Result<TopUpOutcome, (ApiError, Option<std::time::Duration>)> {
+    ) -> Result<TopUpOutcome<TopUpReceipt>, (ApiError, Option<std::time::Duration>)> {
         let Some(key) = req.idempotency_key.as_deref().filter(|k| !k.is_empty()) else {
             return Err((
                 ApiError::Invalid("a top-up needs an idempotency key".into()),
@@ -102,7 +103,7 @@ impl Client {
             .await
         {
             Ok(r) if r.status.is_success() => {
-                super::client::decode::<TopUpResponse>(r.status.as_u16(), &r.text)
+                super::client::decode::<TopUpReceipt>(r.status.as_u16(), &r.text)
             }
             Ok(r) => {
                 retry_after = r.retry_after;
@@ -118,16 +119,16 @@ impl Client {
     /// A top-up's reply → outcome. A 409 `already_exists` means the key was used: when the
     /// ledger shows this very top-up on this wallet under that key, the answer is
     /// `AlreadyApplied` with that transaction; otherwise the 409 stands.
-    async fn settle_top_up(
+    async fn settle_top_up<R, A: From<R>>(
         &self,
         wallet_id: &str,
         key: &str,
         req: &TopUpRequest,
-        result: Result<TopUpResponse, ApiError>,
+        result: Result<R, ApiError>,
         attempts: u32,
-    ) -> Result<TopUpOutcome, ApiError> {
+    ) -> Result<TopUpOutcome<A>, ApiError> {
         match result {
-            Ok(resp) => Ok(TopUpOutcome::Applied(Box::new(resp))),
+            Ok(resp) => Ok(TopUpOutcome::Applied(A::from(resp))),
             Err(err) if err.is_already_exists() => {
                 let other_wallet = err
                     .details()

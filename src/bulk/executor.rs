@@ -24,7 +24,7 @@ pub use super::row::{DoneInfo, RowMachine, RowState, RowStatus, Verdict};
 use super::job::Prepared;
 use super::journal::{Durable, Journal, Record};
 use super::plan::PlannedRow;
-use crate::api::models::TopUpRequest;
+use crate::api::models::{TopUpReceipt, TopUpRequest};
 use crate::api::{ApiError, Client, RetryPolicy, TopUpOutcome};
 use crate::audit::{Audit, AuditOutcome, AuditRecord};
 
@@ -34,7 +34,7 @@ pub trait TopUpSender: Send + Sync + 'static {
         &self,
         wallet_id: &str,
         req: &TopUpRequest,
-    ) -> impl Future<Output = Result<TopUpOutcome, (ApiError, Option<Duration>)>> + Send;
+    ) -> impl Future<Output = Result<TopUpOutcome<TopUpReceipt>, (ApiError, Option<Duration>)>> + Send;
 }
 
 impl TopUpSender for Client {
@@ -42,7 +42,7 @@ impl TopUpSender for Client {
         &self,
         wallet_id: &str,
         req: &TopUpRequest,
-    ) -> Result<TopUpOutcome, (ApiError, Option<Duration>)> {
+    ) -> Result<TopUpOutcome<TopUpReceipt>, (ApiError, Option<Duration>)> {
         match self.top_up_once(wallet_id, req).await {
             // The client settles a 409 only when the ledger holds the same top-up under the key.
             // Otherwise look again, so the row can say which transaction holds its key (a

@@ -50,7 +50,7 @@ impl TopUpSender for FakeServer {
         &self,
         wallet_id: &str,
         req: &TopUpRequest,
-    ) -> Result<TopUpOutcome, (ApiError, Option<Duration>)> {
+    ) -> Result<TopUpOutcome<TopUpReceipt>, (ApiError, Option<Duration>)> {
         {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -91,7 +91,7 @@ impl TopUpSender for FakeServer {
                     None,
                 ));
             }
-            Ok(TopUpOutcome::Applied(Box::new(response(tx, "110"))))
+            Ok(TopUpOutcome::Applied(receipt(tx, "110")))
         }
     }
 }

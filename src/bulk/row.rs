@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::journal::Record;
 use super::plan::PlannedRow;
-use crate::api::models::{Transaction, TransactionStatus, TransactionType};
+use crate::api::models::{TopUpReceipt, Transaction, TransactionStatus, TransactionType};
 use crate::api::{ApiError, RetryPolicy, TopUpOutcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
@@ -169,14 +169,14 @@ impl RowMachine {
     pub fn judge(
         &mut self,
         row: &PlannedRow,
-        result: Result<TopUpOutcome, (ApiError, Option<Duration>)>,
+        result: Result<TopUpOutcome<TopUpReceipt>, (ApiError, Option<Duration>)>,
     ) -> Verdict {
         self.attempts += 1;
         match result {
-            Ok(TopUpOutcome::Applied(resp)) => Verdict::Done(DoneInfo {
-                transaction_id: resp.wallet_transaction.as_ref().map(|t| t.id.clone()),
-                credit_balance: Some(resp.wallet.credit_balance),
-                balance: Some(resp.wallet.balance),
+            Ok(TopUpOutcome::Applied(receipt)) => Verdict::Done(DoneInfo {
+                transaction_id: receipt.transaction_id,
+                credit_balance: receipt.credit_balance,
+                balance: receipt.balance,
                 already_applied: false,
             }),
             Ok(TopUpOutcome::AlreadyApplied(tx)) => self.confirm_existing(row, &tx),

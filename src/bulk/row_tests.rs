@@ -27,7 +27,7 @@ fn lost() -> ApiError {
     }
 }
 
-fn err(e: ApiError) -> Result<TopUpOutcome, (ApiError, Option<Duration>)> {
+fn err(e: ApiError) -> Result<TopUpOutcome<TopUpReceipt>, (ApiError, Option<Duration>)> {
     Err((e, None))
 }
 
@@ -36,7 +36,7 @@ fn applied_is_done_with_the_new_balance() {
     let r = row();
     let mut m = RowMachine::new(policy(3), false);
     let tx = transaction("wtxn_1", "w1", &r.key, "10", "110");
-    let v = m.judge(&r, Ok(TopUpOutcome::Applied(Box::new(response(tx, "110")))));
+    let v = m.judge(&r, Ok(TopUpOutcome::Applied(receipt(tx, "110"))));
     assert_eq!(
         v,
         Verdict::Done(DoneInfo {

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::csv as bulk_csv;
 use super::plan::{self, Plan, PlanOptions};
-use crate::api::models::{TopUpResponse, Transaction, Wallet};
+use crate::api::models::{TopUpReceipt, TopUpResponse, Transaction, Wallet};
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 8, 22, 10, 0, 0).unwrap()
@@ -75,6 +75,10 @@ pub fn transaction(id: &str, wallet_id: &str, key: &str, credits: &str, after: &
         "transaction_reason": "FREE_CREDIT_GRANT",
     }))
     .unwrap()
+}
+
+pub fn receipt(tx: Transaction, credit_balance: &str) -> TopUpReceipt {
+    TopUpReceipt::from(&response(tx, credit_balance))
 }
 
 pub fn response(tx: Transaction, credit_balance: &str) -> TopUpResponse {

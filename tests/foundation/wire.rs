@@ -276,6 +276,30 @@ fn top_up_replies_keep_unrounded_division_results() {
 }
 
 #[test]
+fn a_top_up_receipt_reads_the_same_transaction_and_balances_as_the_whole_reply() {
+    for name in ["topup_response.json", "topup_invoiced_response.json"] {
+        let whole: TopUpResponse = wire(name);
+        let receipt: TopUpReceipt = wire(name);
+        assert_eq!(receipt, TopUpReceipt::from(&whole), "{name}");
+        assert!(
+            receipt.transaction_id.is_some() && receipt.balance.is_some(),
+            "{name}"
+        );
+    }
+    // Balances the reply leaves out are unknown, not zero; numbers are accepted as in the old API.
+    let r: TopUpReceipt = decode(
+        200,
+        r#"{"wallet_transaction":{"id":"wtxn_1","extra":[1,{"a":null}]},"wallet":{"balance":12.5}}"#,
+    )
+    .unwrap();
+    assert_eq!(r.transaction_id.as_deref(), Some("wtxn_1"));
+    assert_eq!((r.credit_balance, r.balance), (None, Some(d("12.5"))));
+    // A reply without the wallet is refused, with where.
+    let e = decode::<TopUpReceipt>(200, r#"{"wallet_transaction":null}"#).unwrap_err();
+    assert!(e.to_string().contains("wallet"), "{e}");
+}
+
+#[test]
 fn customer_wallets_is_a_bare_array() {
     let ws: Vec<Wallet> = wire("customer_wallets.json");
     assert_eq!(ws.len(), 1);

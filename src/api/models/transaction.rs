@@ -107,6 +107,54 @@ pub struct TransactionPage {
     pub total: Option<i64>,
 }
 
+/// What a top-up's reply proves, and all a bulk row keeps of it: the transaction it made and
+/// the wallet's balances after it. Decoding only these skips the rest of the reply (the whole
+/// wallet and transaction: a tenth of the engine's CPU per row when decoded in full). Balances
+/// the reply leaves out stay unknown rather than zero.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TopUpReceipt {
+    pub transaction_id: Option<String>,
+    pub credit_balance: Option<Decimal>,
+    pub balance: Option<Decimal>,
+}
+
+impl<'de> Deserialize<'de> for TopUpReceipt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Reply {
+            wallet_transaction: Option<Made>,
+            wallet: Balances,
+        }
+        #[derive(Deserialize)]
+        struct Made {
+            id: String,
+        }
+        #[derive(Deserialize)]
+        struct Balances {
+            #[serde(with = "money::opt_dec", default)]
+            credit_balance: Option<Decimal>,
+            #[serde(with = "money::opt_dec", default)]
+            balance: Option<Decimal>,
+        }
+        let r = Reply::deserialize(d)?;
+        Ok(TopUpReceipt {
+            transaction_id: r.wallet_transaction.map(|t| t.id),
+            credit_balance: r.wallet.credit_balance,
+            balance: r.wallet.balance,
+        })
+    }
+}
+
+impl From<&TopUpResponse> for TopUpReceipt {
+    fn from(r: &TopUpResponse) -> Self {
+        TopUpReceipt {
+            transaction_id: r.wallet_transaction.as_ref().map(|t| t.id.clone()),
+            credit_balance: Some(r.wallet.credit_balance),
+            balance: Some(r.wallet.balance),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopUpResponse {
     pub wallet_transaction: Option<Transaction>,
