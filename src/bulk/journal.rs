@@ -4,8 +4,9 @@
 //! and its `done`/`failed`/`unknown`/`deferred` record is durable before the row counts as
 //! finished. Writes go through one writer thread that commits in groups: every record waiting
 //! when a write starts shares one `fdatasync`, so durability costs one disk flush per batch
-//! rather than per row, and flushes start at most every [`FLUSH_EVERY`]. A crash can leave a torn last line; replay ignores it and the next
-//! append truncates it away. A torn line anywhere else is corruption and is reported.
+//! rather than per row, and flushes start at most every [`FLUSH_EVERY`]. A crash can leave a
+//! torn last line; replay ignores it and the next append truncates it away. A torn line
+//! anywhere else is corruption and is reported.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
