@@ -225,6 +225,15 @@ impl ApiError {
         self.code() == Some("already_exists")
     }
 
+    /// A 409 on an idempotency key whose transaction the server says is on another wallet
+    /// than `wallet_id` (its `details.wallet_id`): the key is not this top-up's.
+    pub fn key_used_by_other_wallet(&self, wallet_id: &str) -> bool {
+        self.details()
+            .and_then(|d| d.get("wallet_id"))
+            .and_then(|v| v.as_str())
+            .is_some_and(|w| w != wallet_id)
+    }
+
     /// The request field the server blamed (first key of `details`), for placing the message
     /// under the right form field.
     pub fn field(&self) -> Option<&str> {

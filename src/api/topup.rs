@@ -130,12 +130,7 @@ impl Client {
         match result {
             Ok(resp) => Ok(TopUpOutcome::Applied(A::from(resp))),
             Err(err) if err.is_already_exists() => {
-                let other_wallet = err
-                    .details()
-                    .and_then(|d| d.get("wallet_id"))
-                    .and_then(|v| v.as_str())
-                    .is_some_and(|w| w != wallet_id);
-                if other_wallet {
+                if err.key_used_by_other_wallet(wallet_id) {
                     return Err(err);
                 }
                 match self.find_transaction_by_key(wallet_id, key).await? {

@@ -47,7 +47,9 @@ impl TopUpSender for Client {
             // The client settles a 409 only when the ledger holds the same top-up under the key.
             // Otherwise look again, so the row can say which transaction holds its key (a
             // conflict, `failed`) rather than stay `unknown` for ever.
-            Err((err, retry_after)) if err.is_already_exists() && !key_used_elsewhere(&err, wallet_id) => {
+            Err((err, retry_after))
+                if err.is_already_exists() && !err.key_used_by_other_wallet(wallet_id) =>
+            {
                 let key = req.idempotency_key.as_deref().unwrap_or_default();
                 match self.find_transaction_by_key(wallet_id, key).await {
                     Ok(Some(tx)) => Ok(TopUpOutcome::AlreadyApplied(Box::new(tx))),
@@ -58,13 +60,6 @@ impl TopUpSender for Client {
             other => other,
         }
     }
-}
-
-fn key_used_elsewhere(err: &ApiError, wallet_id: &str) -> bool {
-    err.details()
-        .and_then(|d| d.get("wallet_id"))
-        .and_then(|v| v.as_str())
-        .is_some_and(|w| w != wallet_id)
 }
 
 #[derive(Debug, Clone)]

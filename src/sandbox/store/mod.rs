@@ -116,7 +116,6 @@ DROP INDEX IF EXISTS wtx_id; DROP INDEX IF EXISTS wtx_idempotency; DROP INDEX IF
 DROP INDEX IF EXISTS wtx_open_credits; DROP INDEX IF EXISTS wtx_auto_topup;
 ";
 
-/// The sandbox database: one connection, writes serialized by its owner's mutex.
 /// An in-memory database that stays as fast at a million transactions as at a thousand.
 ///
 /// SQLite's own `:memory:` keeps every page in its page cache, and its B-tree rebalancing
@@ -173,6 +172,7 @@ const MEMORY_CACHE_PAGES: u32 = 128;
 /// The most an in-memory database may grow to.
 const MEMORY_LIMIT_BYTES: i64 = 64 << 30;
 
+/// The sandbox database: one connection, writes serialized by its owner's mutex.
 pub struct Db {
     conn: Connection,
     depth: u32,
