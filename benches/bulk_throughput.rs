@@ -195,9 +195,13 @@ impl Bench {
         };
         let plan = Plan::build(drafts, &found, &opts).unwrap();
         let journal = self.dir.path().join(format!("{}.jsonl", plan.job));
-        let (start, cpu0, srv0) = (Instant::now(), cpu(), sandbox_cpu());
+        let meter = Meter::start();
         let prepared = bulk::prepare(&plan, &journal, false).unwrap();
-        self.record(format!("prepare{rows} c={concurrency}"), rows, start.elapsed());
+        self.record(
+            format!("prepare{rows} c={concurrency}"),
+            rows,
+            meter.wall.elapsed(),
+        );
         let exec = ExecOptions {
             concurrency,
             ..ExecOptions::default()
@@ -207,11 +211,8 @@ impl Bench {
         let report = self
             .rt
             .block_on(async move { bulk::executor::spawn(prepared, sender, audit, exec).task.await });
-        let elapsed = start.elapsed();
-        self.record(format!("cpu {label}"), rows, cpu() - cpu0);
-        self.record(format!("srv {label}"), rows, sandbox_cpu() - srv0);
+        let elapsed = self.measured(meter, label, rows);
         assert!(report.unwrap().all_done());
-        self.record(label, rows, elapsed);
         elapsed
     }
 
@@ -220,7 +221,7 @@ impl Bench {
         let label = format!("raw c={concurrency}");
         let t = self.target(&label);
         let run = self.run.fetch_add(1, Ordering::Relaxed);
-        let (start, cpu0, srv0) = (Instant::now(), cpu(), sandbox_cpu());
+        let meter = Meter::start();
         self.rt.block_on(async {
             let next = Arc::new(AtomicU64::new(0));
             let mut tasks = tokio::task::JoinSet::new();
@@ -247,11 +248,7 @@ impl Bench {
             }
             while tasks.join_next().await.is_some() {}
         });
-        let elapsed = start.elapsed();
-        self.record(format!("cpu {label}"), ROWS, cpu() - cpu0);
-        self.record(format!("srv {label}"), ROWS, sandbox_cpu() - srv0);
-        self.record(label, ROWS, elapsed);
-        elapsed
+        self.measured(meter, label, ROWS)
     }
 
     /// The sandbox issue's measure: ROWS plain keep-alive top-ups, `concurrency` at a time.
@@ -260,7 +257,7 @@ impl Bench {
         let t = self.target(&label);
         let run = self.run.fetch_add(1, Ordering::Relaxed);
         let ids: Vec<String> = t.wallets.iter().map(|w| w.id.clone()).collect();
-        let (start, cpu0, srv0) = (Instant::now(), cpu(), sandbox_cpu());
+        let meter = Meter::start();
         self.rt.block_on(load::top_ups_until(
             &t.http,
             &t.url,
@@ -270,10 +267,16 @@ impl Bench {
             load::Until::Requests(ROWS as u64),
             &format!("plain-{run}"),
         ));
-        let elapsed = start.elapsed();
-        self.record(format!("cpu {label}"), ROWS, cpu() - cpu0);
-        self.record(format!("srv {label}"), ROWS, sandbox_cpu() - srv0);
-        self.record(label, ROWS, elapsed);
+        self.measured(meter, label, ROWS)
+    }
+
+    /// Records what `meter` saw under `label` (wall time, the process's CPU, the sandbox's CPU)
+    /// and returns the wall time.
+    fn measured(&self, meter: Meter, label: String, rows: usize) -> Duration {
+        let elapsed = meter.wall.elapsed();
+        self.record(format!("cpu {label}"), rows, cpu() - meter.cpu);
+        self.record(format!("srv {label}"), rows, sandbox_cpu() - meter.sandbox);
+        self.record(label, rows, elapsed);
         elapsed
     }
 
@@ -304,6 +307,23 @@ impl Bench {
             all,
             all - srv
         )
+    }
+}
+
+/// Where a measurement started: wall clock, the process's CPU, the sandbox's CPU.
+struct Meter {
+    wall: Instant,
+    cpu: Duration,
+    sandbox: Duration,
+}
+
+impl Meter {
+    fn start() -> Meter {
+        Meter {
+            wall: Instant::now(),
+            cpu: cpu(),
+            sandbox: sandbox_cpu(),
+        }
     }
 }
 
