@@ -279,11 +279,14 @@ async fn amounts_convert_with_the_topup_rate_and_round_like_postgres() {
 async fn keyless_top_ups_in_the_same_second_collide() {
     let sb = sandbox().await;
     let id = sb.wallet(json!({})).await["id"].as_str().unwrap().to_string();
-    let body = grant("FREE_CREDIT_GRANT", "3", json!({}));
     let mut collided = false;
-    for _ in 0..3 {
+    for attempt in 1..=3 {
+        // Each attempt credits its own amount, so its key cannot meet the previous attempt's
+        // second top-up when that one landed in the next second.
+        let body = grant("FREE_CREDIT_GRANT", &attempt.to_string(), json!({}));
         let first = sb.top_up(&id, body.clone()).await;
-        let second = sb.top_up(&id, body.clone()).await;
+        assert_eq!(first.status, 200, "attempt {attempt}: {}", first.text);
+        let second = sb.top_up(&id, body).await;
         let key = first.json()["wallet_transaction"]["idempotency_key"]
             .as_str()
             .unwrap()
