@@ -206,6 +206,9 @@ pub struct FaultArgs {
     /// Fraction of top-ups committed and then answered by a dropped connection.
     #[arg(long, default_value_t = 0.0)]
     pub lost_reply_rate: f64,
+    /// Fraction of requests answered 429 too_many_requests with Retry-After: 1, at any pace.
+    #[arg(long, default_value_t = 0.0)]
+    pub throttle_rate: f64,
 }
 
 #[derive(Debug, Clone, Args)]

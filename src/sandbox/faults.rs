@@ -1,5 +1,5 @@
-//! Fault injection: failures (500/503), a rate limit (429 + Retry-After), latency with jitter,
-//! connection resets, and lost replies (the top-up commits, the connection drops). Switchable
+//! Fault injection: failures (500/503), a rate limit and a share of throttled requests (429 +
+//! Retry-After), latency with jitter, connection resets, and lost replies (the top-up commits, the connection drops). Switchable
 //! at run time through `/_sandbox/faults`; the draws come from a seeded generator.
 
 use std::sync::{Arc, Mutex};
@@ -25,6 +25,10 @@ pub struct FaultSettings {
     pub latency_ms: u64,
     pub reset_rate: f64,
     pub lost_reply_rate: f64,
+    /// Fraction of requests answered 429 with `Retry-After: 1`, whatever the pace: a throttle
+    /// that does not depend on how fast the client is.
+    #[serde(default)]
+    pub throttle_rate: f64,
 }
 
 /// `POST /_sandbox/faults`: only the fields given change.
@@ -36,6 +40,7 @@ pub struct FaultPatch {
     pub latency_ms: Option<u64>,
     pub reset_rate: Option<f64>,
     pub lost_reply_rate: Option<f64>,
+    pub throttle_rate: Option<f64>,
 }
 
 impl From<&FaultArgs> for FaultSettings {
@@ -46,6 +51,7 @@ impl From<&FaultArgs> for FaultSettings {
             latency_ms: a.latency_ms,
             reset_rate: a.reset_rate,
             lost_reply_rate: a.lost_reply_rate,
+            throttle_rate: a.throttle_rate,
         }
     }
 }
@@ -57,6 +63,7 @@ impl FaultSettings {
             ("fail_rate", self.fail_rate),
             ("reset_rate", self.reset_rate),
             ("lost_reply_rate", self.lost_reply_rate),
+            ("throttle_rate", self.throttle_rate),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(format!("{name} must be between 0 and 1, got {v}"));
@@ -72,6 +79,7 @@ impl FaultSettings {
             latency_ms: p.latency_ms.unwrap_or(self.latency_ms),
             reset_rate: p.reset_rate.unwrap_or(self.reset_rate),
             lost_reply_rate: p.lost_reply_rate.unwrap_or(self.lost_reply_rate),
+            throttle_rate: p.throttle_rate.unwrap_or(self.throttle_rate),
         }
     }
 }
@@ -83,6 +91,7 @@ pub struct Draw {
     pub reset: bool,
     pub fail: Option<u16>,
     pub lose_reply: bool,
+    pub throttle: bool,
 }
 
 pub struct Faults {
@@ -111,7 +120,8 @@ impl Faults {
         }
     }
 
-    /// Five draws per request, always in the same order, so a seed replays the same fates.
+    /// Five draws per request, always in the same order, so a seed replays the same fates; a
+    /// sixth when throttling is on (so a seed replays as before with it off).
     pub fn draw(&self) -> Draw {
         let s = self.settings();
         let Ok(mut rng) = self.rng.lock() else {
@@ -120,6 +130,7 @@ impl Faults {
                 reset: false,
                 fail: None,
                 lose_reply: false,
+                throttle: false,
             };
         };
         let jitter: f64 = rng.random();
@@ -127,11 +138,13 @@ impl Faults {
         let fail: f64 = rng.random();
         let kind: f64 = rng.random();
         let lost: f64 = rng.random();
+        let throttle = s.throttle_rate > 0.0 && rng.random::<f64>() < s.throttle_rate;
         Draw {
             latency: Duration::from_micros((s.latency_ms as f64 * 1000.0 * (0.5 + jitter)) as u64),
             reset: reset < s.reset_rate,
             fail: (fail < s.fail_rate).then_some(if kind < 0.5 { 500 } else { 503 }),
             lose_reply: lost < s.lost_reply_rate,
+            throttle,
         }
     }
 
@@ -180,7 +193,7 @@ pub async fn inject(State(faults): State<Arc<Faults>>, req: Request, next: Next)
         tokio::time::sleep(draw.latency).await;
     }
     let conn = req.extensions().get::<ConnDrop>().cloned();
-    if let Some(secs) = faults.over_limit() {
+    if let Some(secs) = faults.over_limit().or(draw.throttle.then_some(1)) {
         let mut resp = ApiErr::too_many_requests("Too many requests, please retry later").into_response();
         resp.headers_mut().insert("retry-after", HeaderValue::from(secs));
         return resp;

@@ -89,6 +89,7 @@ impl Env {
     pub async fn faults_off(&self) {
         self.set_faults(serde_json::json!({
             "fail_rate": 0.0, "rate_limit": 0, "latency_ms": 0, "reset_rate": 0.0, "lost_reply_rate": 0.0,
+            "throttle_rate": 0.0,
         }))
         .await;
     }
