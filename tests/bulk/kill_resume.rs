@@ -24,7 +24,8 @@ async fn sigkill_mid_job_then_resume_credits_every_wallet_once() {
     drop(f);
     let journal_path = home.path().join("job.jsonl");
     // Slow replies keep rows in flight when the kill lands.
-    env.set_faults(serde_json::json!({"latency_ms": 15})).await;
+    // 300 rows at concurrency 4 take about 4 s at 50 ms: room for a late kill.
+    env.set_faults(serde_json::json!({"latency_ms": 50})).await;
 
     let mut child = env
         .cli(home.path())

@@ -120,7 +120,8 @@ fn alarm_filter_matches_the_api_and_bang_inverts() {
     let s = c.wait_for_text("unknown field `colour`", LOAD);
     assert_eq!(title_counts(&s), (total - alarm, total), "{s}");
     c.send("\x1b");
-    std::thread::sleep(Duration::from_millis(100));
+    // Esc and q in one read would be Alt-q: wait for the Esc to show first.
+    c.wait_for("the prompt closed", LOAD, |now| now != s);
     c.send("q");
     c.wait_exit(LOAD);
 }

@@ -111,9 +111,12 @@ fn top_up_25_purchased_credits_lands_exactly() {
                 .is_some_and(|l| l.contains("purchased") && l.contains("+25.00"))
     });
     c.send("\r");
-    c.wait_for_text(&tx, WAIT);
+    c.wait_for("the transaction with its id", WAIT, |s| {
+        s.contains(" Transaction (") && s.contains(&tx)
+    });
     c.send("\x1b");
-    std::thread::sleep(Duration::from_millis(100));
+    // One Esc at a time: two in one read would be one key.
+    c.wait_for("the transaction closed", WAIT, |s| !s.contains(" Transaction ("));
     c.send("\x1b");
     c.wait_for("the ledger closed", WAIT, |s| !s.contains("Ledger · "));
 
@@ -135,6 +138,14 @@ fn top_up_25_purchased_credits_lands_exactly() {
     c.wait_exit(Duration::from_secs(10));
 }
 
+/// The line of the form's focused field (marked `▶` at its start, unlike a choice's `◀ x ▶`).
+fn focused_field(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .find(|l| l.trim_start_matches('│').starts_with('▶'))
+        .map(str::to_string)
+}
+
 #[test]
 fn rename_and_critical_above_balance_then_top_up_goes_in_alarm() {
     let mut c = Console::start(&["--demo", "--burn", "0", "--refresh", "1"], 80, 24);
@@ -154,11 +165,19 @@ fn rename_and_critical_above_balance_then_top_up_goes_in_alarm() {
         ("Info threshold", String::new()),
     ] {
         for _ in 0..30 {
-            if c.screen().contains(&format!("▶ {field}")) {
+            let screen = c.screen();
+            if screen.contains(&format!("▶ {field}")) {
                 break;
             }
+            // Let the Tab move the focus before looking again, so a late frame cannot make the
+            // test type into the field after the one it wanted. Two fields read alike ("when
+            // balance is"), so after a while without a visible move the test looks again.
+            let focused = focused_field(&screen);
             c.send("\t");
-            std::thread::sleep(Duration::from_millis(40));
+            let sent = std::time::Instant::now();
+            while focused_field(&c.screen()) == focused && sent.elapsed() < Duration::from_secs(2) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
         c.wait_for_text(&format!("▶ {field}"), WAIT);
         c.send(CTRL_U);

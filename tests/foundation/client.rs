@@ -275,14 +275,15 @@ async fn a_timed_out_top_up_is_retried_with_its_key_and_settled_by_the_ledger() 
     let key = "bulk-2026-08-22-row-17";
     let server = Scripted::start(|req: &Seen, i| match (req.method.as_str(), i) {
         ("POST", 0) => Step::Delay(
-            Duration::from_secs(3),
+            Duration::from_secs(6),
             Box::new(Step::json(200, fixture("wire/topup_response.json"))),
         ),
         ("POST", _) => key_reused(),
         _ => Step::json(200, ledger_with_the_top_up()),
     })
     .await;
-    let c = client_for(&server.url, fast_retry(3), Duration::from_secs(1));
+    // The timeout must not catch the retry or the ledger read on a loaded machine.
+    let c = client_for(&server.url, fast_retry(3), Duration::from_secs(2));
     let outcome = c.top_up(WALLET, &top_up_request(key)).await.unwrap();
     assert!(matches!(outcome, TopUpOutcome::AlreadyApplied(_)), "{outcome:?}");
     assert_eq!(server.seen().len(), 3);

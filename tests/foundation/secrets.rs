@@ -102,7 +102,7 @@ fn no_log_line_of_real_calls_shows_the_key() {
             ("GET", "/v1/wallets", _) => Step::json(200, fixture("wire/wallet_list.json")),
             ("GET", "/v1/wallets/denied", _) => Step::json(401, r#"{"error":"Unauthorized"}"#),
             ("GET", "/v1/wallets/slow", _) => Step::Delay(
-                Duration::from_secs(2),
+                Duration::from_secs(6),
                 Box::new(Step::json(200, fixture("wire/wallet.json"))),
             ),
             ("POST", _, _) => Step::json(409, fixture("errors/409_idempotency_key_reused.json")),
@@ -113,7 +113,8 @@ fn no_log_line_of_real_calls_shows_the_key() {
         let mut cfg = ClientConfig::new(&server.url, SecretString::from(KEY));
         cfg.environment_id = Some("env_1".into());
         cfg.retry = fast_retry(2);
-        cfg.request_timeout = Duration::from_millis(500);
+        // Long enough for a loaded machine logging at TRACE; the slow step outlasts it.
+        cfg.request_timeout = Duration::from_secs(2);
         let client = Client::new(cfg).unwrap();
         let mut errors = Vec::new();
         assert_eq!(client.list_wallets(None).await.unwrap().len(), 3);

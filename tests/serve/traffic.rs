@@ -51,8 +51,10 @@ async fn twenty_sessions_cost_what_one_session_costs() {
         one >= 10,
         "one live session should refresh every second: {one} requests"
     );
+    // A few requests of slack: a window can catch one tick more than the other, and a console
+    // served late after a shared fetch sends its own. Unshared, twenty would cost twenty times.
     assert!(
-        twenty as f64 <= one as f64 * 1.2,
+        twenty as f64 <= one as f64 * 1.2 + 4.0,
         "20 sessions cost {twenty} requests, one costs {one}"
     );
     serve.stop().await;
