@@ -132,7 +132,7 @@ pub async fn run(
     let idle = Arc::new(AtomicBool::new(false));
     let result = match started.and_then(|_| {
         Terminal::with_options(
-            crate::tui::Screen::new(out),
+            crate::tui::Screen::new(out).sized(cols, rows),
             TerminalOptions {
                 viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
             },

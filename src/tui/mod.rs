@@ -441,7 +441,10 @@ async fn drive<W: Write>(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => Action::Key(k),
                 Some(Ok(Event::Resize(w, h))) => {
-                    // The terminal's own size is what ratatui draws into: keep both in step.
+                    // The terminal's own size is what ratatui draws into: keep both in step. The
+                    // backend learns it first, since clearing the resized viewport asks it (over
+                    // SSH this process's terminal is not the one being drawn, or there is none).
+                    term.backend_mut().set_size(w, h);
                     term.resize(ratatui::layout::Rect::new(0, 0, w, h))?;
                     Action::Resize(w, h)
                 }

@@ -91,6 +91,9 @@ pub struct Screen<W: Write> {
     at: Option<(u16, u16)>,
     cursor_shown: Option<bool>,
     shown: Shown,
+    /// The terminal's size when the caller knows it (an SSH client's pty, a resize event);
+    /// otherwise this process's own terminal is asked.
+    size: Option<Size>,
 }
 
 impl<W: Write> Screen<W> {
@@ -106,7 +109,20 @@ impl<W: Write> Screen<W> {
                 rows: Vec::new(),
                 cleared: true,
             },
+            size: None,
         }
+    }
+
+    /// A screen whose size is known (an SSH client's pty): this process's terminal, if it has
+    /// one at all, is never asked.
+    pub fn sized(mut self, width: u16, height: u16) -> Screen<W> {
+        self.set_size(width, height);
+        self
+    }
+
+    /// The terminal's size changed (a resize event): what ratatui asks from now on.
+    pub fn set_size(&mut self, width: u16, height: u16) {
+        self.size = Some(Size { width, height });
     }
 
     /// The writer the frames go to.
@@ -385,11 +401,20 @@ impl<W: Write> Backend for Screen<W> {
     }
 
     fn size(&self) -> io::Result<Size> {
+        if let Some(size) = self.size {
+            return Ok(size);
+        }
         let (width, height) = crossterm::terminal::size()?;
         Ok(Size { width, height })
     }
 
     fn window_size(&mut self) -> io::Result<WindowSize> {
+        if let Some(size) = self.size {
+            return Ok(WindowSize {
+                columns_rows: size,
+                pixels: Size::default(),
+            });
+        }
         let crossterm::terminal::WindowSize {
             columns,
             rows,

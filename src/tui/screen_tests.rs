@@ -1,5 +1,5 @@
 use proptest::prelude::*;
-use ratatui::layout::Rect;
+use ratatui::layout::{Rect, Size};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
@@ -337,4 +337,30 @@ fn after_a_clear_or_bytes_of_its_own_the_cursor_is_placed_again() {
         String::from_utf8(s.out).unwrap(),
         "\x1b[Ha\x1b[2J\x1b[1;2Ha\x1b]52;c;eA==\x07\x1b[1;3Ha"
     );
+}
+
+#[test]
+fn a_sized_screen_answers_its_own_size_and_a_resize_clears_without_asking_the_process() {
+    use ratatui::backend::Backend;
+    // Under `cargo test` this process's terminal is some other size, or there is none: every
+    // answer here has to come from what the screen was told.
+    let mut term = Terminal::with_options(
+        Screen::new(Vec::new()).sized(37, 11),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 37, 11)),
+        },
+    )
+    .unwrap();
+    assert_eq!(term.backend().size().unwrap(), Size::new(37, 11));
+    assert_eq!(
+        term.backend_mut().window_size().unwrap().columns_rows,
+        Size::new(37, 11)
+    );
+    term.backend_mut().set_size(53, 7);
+    term.resize(Rect::new(0, 0, 53, 7)).unwrap();
+    assert_eq!(term.backend().size().unwrap(), Size::new(53, 7));
+    // The whole viewport is the whole terminal: one clear from the top-left corner.
+    Backend::flush(term.backend_mut()).unwrap();
+    let out = String::from_utf8(term.backend().get_ref().clone()).unwrap();
+    assert!(out.ends_with("\x1b[H\x1b[J"), "{out:?}");
 }
