@@ -214,17 +214,19 @@ fn report_issues(file: &str, issues: &[Issue]) -> Option<Plan> {
 /// The plan as the operator checks it before confirming.
 pub fn summary(plan: &Plan, csv: &Path, journal: &Path) -> String {
     let mut s = format!(
-        "job {} from {}: {} rows, {} credits\n",
+        "job {} from {}: {} {}, {} credits\n",
         plan.job,
         csv.display(),
         plan.totals.rows,
+        super::rows_word(plan.totals.rows),
         money::format_credits(&plan.totals.credits)
     );
     for (currency, t) in &plan.totals.by_currency {
         s.push_str(&format!(
-            "  {:>5}  {:>6} rows  {:>18} credits  {:>18} {}\n",
+            "  {:>5}  {:>6} {:<4}  {:>18} credits  {:>18} {}\n",
             currency,
             t.rows,
+            super::rows_word(t.rows),
             money::format_credits(&t.credits),
             money::format_amount(&t.amount, currency),
             currency.to_uppercase()
@@ -232,9 +234,10 @@ pub fn summary(plan: &Plan, csv: &Path, journal: &Path) -> String {
     }
     for (reason, t) in &plan.totals.by_reason {
         s.push_str(&format!(
-            "  {:<28} {:>6} rows  {:>18} credits\n",
+            "  {:<28} {:>6} {:<4}  {:>18} credits\n",
             reason,
             t.rows,
+            super::rows_word(t.rows),
             money::format_credits(&t.credits)
         ));
     }

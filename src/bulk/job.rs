@@ -166,7 +166,11 @@ fn continue_journal(plan: &Plan, path: &Path, replay: Replay) -> Result<Prepared
         if row >= plan.rows.len() {
             return Err(mismatch(
                 row,
-                format!("the plan has only {} rows", plan.rows.len()),
+                format!(
+                    "the plan has only {} {}",
+                    plan.rows.len(),
+                    super::rows_word(plan.rows.len())
+                ),
             ));
         }
         if let Record::Planned {

@@ -31,6 +31,11 @@ pub use executor::{Counts, Event, ExecOptions, JobHandle, JobReport, Progress, R
 pub use job::{Prepared, default_journal_path, prepare};
 pub use plan::{DraftRow, Plan, PlanOptions, PlannedRow, Quantity};
 
+/// "row" or "rows", for a count of `n` rows in the plan's totals.
+pub fn rows_word(n: usize) -> &'static str {
+    if n == 1 { "row" } else { "rows" }
+}
+
 /// A problem with one row (or the header), located by its 1-based line in the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {

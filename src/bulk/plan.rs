@@ -279,7 +279,8 @@ impl Plan {
             warnings.push(Issue::at(
                 0,
                 format!(
-                    "{invoiced} rows use PURCHASED_CREDIT_INVOICED: each creates an invoice and stays pending until paid"
+                    "{invoiced} {} PURCHASED_CREDIT_INVOICED: each creates an invoice and stays pending until paid",
+                    if invoiced == 1 { "row uses" } else { "rows use" }
                 ),
             ));
         }

@@ -185,18 +185,20 @@ fn preview(
     let t = &plan.totals;
     let mut lines = vec![Line::styled(
         format!(
-            "job {} · {} rows · {} credits in all",
+            "job {} · {} {} · {} credits in all",
             plan.job,
             t.rows,
+            crate::bulk::rows_word(t.rows),
             format_credits(&t.credits)
         ),
         theme.header(),
     )];
     for (cur, c) in &t.by_currency {
         lines.push(Line::from(format!(
-            "  {:<6}{:>4} wallets  {:>14} credits  = {} {}",
+            "  {:<6}{:>4} {:<4}  {:>14} credits  = {} {}",
             cur.to_uppercase(),
             c.rows,
+            crate::bulk::rows_word(c.rows),
             format_credits(&c.credits),
             format_amount(&c.amount, cur),
             cur.to_uppercase()
