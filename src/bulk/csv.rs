@@ -53,6 +53,13 @@ enum Column {
 /// `reason_given`: `--reason` was passed, so the `transaction_reason` column is optional.
 pub fn read(bytes: &[u8], reason_given: bool) -> Result<Vec<RawRow>, Vec<Issue>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some(line) = unclosed_quote(bytes) {
+        return Err(vec![Issue::at(
+            line,
+            "a quoted field starts here and is never closed (a missing \"): \
+             the rest of the file would be read as part of it",
+        )]);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -247,10 +254,59 @@ fn csv_issue(e: &csv::Error, lines: &mut LineCounter) -> Issue {
     Issue::at(line, what)
 }
 
+/// The line where a quoted field opens that never closes. The csv crate reads such a field to
+/// the end of the file without an error, so rows after it would silently vanish into it. Quotes
+/// count as the crate reads them: a field is quoted only when `"` is its first byte, and `""`
+/// inside it is a quote.
+fn unclosed_quote(bytes: &[u8]) -> Option<u64> {
+    let mut line = 1u64;
+    let mut field_start = true;
+    let mut opened_on: Option<u64> = None;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if opened_on.is_some() {
+            match b {
+                b'"' if bytes.get(i + 1) == Some(&b'"') => i += 1,
+                b'"' => opened_on = None,
+                b'\n' => line += 1,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' if field_start => opened_on = Some(line),
+                b'\n' => line += 1,
+                _ => {}
+            }
+            field_start = matches!(b, b',' | b'\n' | b'\r');
+        }
+        i += 1;
+    }
+    opened_on
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_unclosed_quote_is_refused_with_the_line_it_opens_on() {
+        let text = "wallet_id,credits_to_add,transaction_reason,description\n\
+                    w1,5,FREE_CREDIT_GRANT,\"fine, \"\"quoted\"\"\nacross lines\"\n\
+                    w2,5,FREE_CREDIT_GRANT,\"oops\n\
+                    w3,5,FREE_CREDIT_GRANT,b\n\
+                    w4,5,FREE_CREDIT_GRANT,c\n";
+        let issues = read(text.as_bytes(), false).unwrap_err();
+        assert_eq!(lines(&issues), vec![4]);
+        assert!(issues[0].message.contains("never closed"), "{}", issues[0]);
+        // A quote inside an unquoted field is a character, not an opening.
+        let rows = read(
+            b"wallet_id,amount,transaction_reason,description\nw,1,FREE_CREDIT_GRANT,5\" screen\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(rows[0].description.as_deref(), Some("5\" screen"));
+    }
 
     fn lines(issues: &[Issue]) -> Vec<u64> {
         issues.iter().map(|i| i.line).collect()
