@@ -96,6 +96,19 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         eprintln!("not confirmed: nothing was sent");
         return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
     }
+    // The results file is opened before anything is sent: a path that cannot be written is
+    // found while nothing has happened yet, not after the wallets were credited.
+    let results_file = match args.results.as_deref().map(|out| open_results(out, &args.csv)) {
+        Some(Err(e)) => {
+            if !prepared.resumed {
+                drop(prepared);
+                let _ = std::fs::remove_file(&journal_path);
+            }
+            return Err(e);
+        }
+        Some(Ok(file)) => Some(file),
+        None => None,
+    };
     let context = AuditContext {
         user: AuditContext::os_user(),
         profile: settings.profile.clone(),
@@ -122,17 +135,44 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     });
     show_progress(handle.progress, !args.json && std::io::stderr().is_terminal()).await;
     let report = handle.task.await.wrap_err("the bulk job stopped unexpectedly")?;
-    if let Some(out) = &args.results {
-        let file = std::fs::File::create(out).wrap_err_with(|| format!("creating {}", out.display()))?;
-        results::write_csv(&report, std::io::BufWriter::new(file))
-            .wrap_err_with(|| format!("writing {}", out.display()))?;
-    }
     if args.json {
         println!("{}", results::to_json(&report));
     } else {
         eprint!("{}", outcome_text(&report, &journal_path, started.elapsed()));
     }
-    Ok(ExitCode::from(exit_code(&report)))
+    let mut code = exit_code(&report);
+    if let (Some(out), Some(file)) = (&args.results, results_file)
+        && let Err(e) = results::write_csv(&report, std::io::BufWriter::new(file))
+    {
+        eprintln!(
+            "flexwallet: writing the results to {}: {e}; every row's outcome is in the journal {}",
+            out.display(),
+            journal_path.display()
+        );
+        if code == EXIT_OK {
+            code = EXIT_SOME_FAILED;
+        }
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// Creates the results file, refusing the plan's own CSV (it would be overwritten by the
+/// results, and the job could no longer be resumed from it).
+fn open_results(out: &Path, csv: &Path) -> Result<std::fs::File> {
+    if let (Ok(a), Ok(b)) = (out.canonicalize(), csv.canonicalize())
+        && a == b
+    {
+        return Err(eyre!(
+            "--results {} is the plan's CSV: writing the results there would replace the plan",
+            out.display()
+        ));
+    }
+    std::fs::File::create(out).wrap_err_with(|| {
+        format!(
+            "cannot create the results file {}: nothing was sent",
+            out.display()
+        )
+    })
 }
 
 /// How far back other jobs' journals are checked for the same credits.

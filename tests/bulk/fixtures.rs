@@ -64,3 +64,44 @@ async fn every_bad_csv_names_its_line_and_nothing_is_sent() {
         "no job was started"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_results_path_that_cannot_be_written_stops_the_job_before_anything_is_sent() {
+    let env = common::start(4, Default::default()).await;
+    let wallets = env.active_wallets(2).await;
+    let before = env.credit_balances().await;
+    let home = tempfile::tempdir().unwrap();
+    let csv = home.path().join("plan.csv");
+    let text = format!(
+        "wallet_id,credits_to_add,transaction_reason\n{},5,FREE_CREDIT_GRANT\n{},6,FREE_CREDIT_GRANT\n",
+        wallets[0].id, wallets[1].id
+    );
+    std::fs::write(&csv, &text).unwrap();
+    let journal = home.path().join("job.jsonl");
+    let missing = home.path().join("no/such/dir/out.csv");
+    for (results, needle) in [
+        (missing.as_path(), "cannot create the results file"),
+        (csv.as_path(), "is the plan's CSV"),
+    ] {
+        let out = env
+            .cli(home.path())
+            .args(["topup", "--yes", "--csv"])
+            .arg(&csv)
+            .arg("--journal")
+            .arg(&journal)
+            .arg("--results")
+            .arg(results)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+        assert_eq!(
+            env.credit_balances().await,
+            before,
+            "nothing was credited: {stderr}"
+        );
+        assert!(!journal.exists(), "no journal left to resume: {stderr}");
+        assert_eq!(std::fs::read_to_string(&csv).unwrap(), text, "the plan is intact");
+    }
+}
