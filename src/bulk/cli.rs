@@ -50,7 +50,7 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         println!("{}", plan_json(&plan, &journal_path));
         return Ok(ExitCode::from(EXIT_OK));
     }
-    let repeats = repeated_rows(&plan, &journal_path);
+    let repeats = job::repeats(&plan, &journal_path);
     eprint!("{}", summary(&plan, &args.csv, &journal_path));
     if !repeats.is_empty() {
         let file = args.csv.display().to_string();
@@ -59,8 +59,9 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         }
         if !args.allow_repeat {
             eprintln!(
-                "{} row(s) repeat another job's credits (an edited CSV is a new job with new keys): \
-                 nothing was sent; pass --allow-repeat if they are meant to be credited again",
+                "{} row(s) repeat another job's credits, or credits whose outcome is unknown (an edited \
+                 CSV is a new job with new keys): nothing was sent; pass --allow-repeat if they are \
+                 meant to be credited again",
                 repeats.len()
             );
             return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
@@ -173,26 +174,6 @@ fn open_results(out: &Path, csv: &Path) -> Result<std::fs::File> {
             out.display()
         )
     })
-}
-
-/// How far back other jobs' journals are checked for the same credits.
-const REPEAT_WINDOW_DAYS: i64 = 7;
-
-/// Rows another job (journals beside this one and in the default jobs directory) credited the
-/// same way recently.
-fn repeated_rows(plan: &Plan, journal: &Path) -> Vec<Issue> {
-    let since = Utc::now() - chrono::Duration::days(REPEAT_WINDOW_DAYS);
-    let default_dir = job::default_journal_path(&plan.job)
-        .parent()
-        .map(Path::to_path_buf);
-    let mut dirs: Vec<std::path::PathBuf> = journal.parent().map(Path::to_path_buf).into_iter().collect();
-    dirs.extend(default_dir);
-    dirs.dedup();
-    let prior: Vec<_> = dirs
-        .iter()
-        .flat_map(|d| job::recent_credits(d, since, &plan.job))
-        .collect();
-    job::repeat_warnings(plan, &prior)
 }
 
 pub fn exit_code(report: &JobReport) -> u8 {

@@ -229,10 +229,15 @@ fn continue_journal(plan: &Plan, path: &Path, replay: Replay) -> Result<Prepared
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriorCredit {
     pub job: String,
+    /// The journal it was read from (where that job is resumed).
+    pub journal: PathBuf,
     pub wallet_id: String,
     pub credits: Decimal,
     pub reason: String,
     pub at: DateTime<Utc>,
+    /// Sent, but its outcome is unknown (no answer, or the job died with it in flight): it may
+    /// have been applied. Only that job, resumed with its keys, can settle it.
+    pub maybe: bool,
 }
 
 /// Credits done by other jobs since `since`, from the journals in `dir`. An edited CSV is a new
@@ -248,6 +253,11 @@ pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Ve
         if path.extension().is_none_or(|e| e != "jsonl") {
             continue;
         }
+        // A journal untouched since `since` holds nothing newer: skip reading it.
+        let modified = entry.metadata().and_then(|m| m.modified()).ok();
+        if modified.is_some_and(|m| DateTime::<Utc>::from(m) < since) {
+            continue;
+        }
         let Ok(replay) = journal::read(&path) else {
             continue;
         };
@@ -256,6 +266,8 @@ pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Ve
             _ => continue,
         };
         let mut planned = std::collections::HashMap::new();
+        // Each row's latest word: credited (false) or maybe credited (true), and when.
+        let mut last: std::collections::BTreeMap<usize, (bool, DateTime<Utc>)> = Default::default();
         for r in &replay.records {
             match r {
                 Record::Planned {
@@ -274,22 +286,54 @@ pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Ve
                         ),
                     );
                 }
-                Record::Done { row, at, .. } if *at >= since => {
-                    if let Some((wallet_id, credits, reason)) = planned.get(row) {
-                        found.push(PriorCredit {
-                            job: job.clone(),
-                            wallet_id: wallet_id.clone(),
-                            credits: *credits,
-                            reason: reason.clone(),
-                            at: *at,
-                        });
-                    }
+                Record::Done { row, at, .. } => {
+                    last.insert(*row, (false, *at));
                 }
-                _ => {}
+                Record::Sending { row, at, .. } | Record::Unknown { row, at, .. } => {
+                    last.insert(*row, (true, *at));
+                }
+                Record::Failed { row, .. } | Record::Deferred { row, .. } => {
+                    last.remove(row);
+                }
+                Record::Job { .. } => {}
+            }
+        }
+        for (row, (maybe, at)) in last {
+            if at < since {
+                continue;
+            }
+            if let Some((wallet_id, credits, reason)) = planned.get(&row) {
+                found.push(PriorCredit {
+                    job: job.clone(),
+                    journal: path.clone(),
+                    wallet_id: wallet_id.clone(),
+                    credits: *credits,
+                    reason: reason.clone(),
+                    at,
+                    maybe,
+                });
             }
         }
     }
     found
+}
+
+/// How far back other jobs' journals are checked for the same credits.
+const REPEAT_WINDOW_DAYS: i64 = 7;
+
+/// Rows of `plan` that another recent job credited, or may have credited, the same way: the
+/// journals beside `journal` and in the default jobs directory are read. An edited CSV or a
+/// new console form is a new job with new keys, so the server cannot catch these.
+pub fn repeats(plan: &Plan, journal: &Path) -> Vec<Issue> {
+    let since = Utc::now() - chrono::Duration::days(REPEAT_WINDOW_DAYS);
+    let mut dirs: Vec<PathBuf> = journal.parent().map(Path::to_path_buf).into_iter().collect();
+    dirs.extend(default_journal_path(&plan.job).parent().map(Path::to_path_buf));
+    dirs.dedup();
+    let prior: Vec<_> = dirs
+        .iter()
+        .flat_map(|d| recent_credits(d, since, &plan.job))
+        .collect();
+    repeat_warnings(plan, &prior)
 }
 
 /// Rows of `plan` that another job already credited the same way (wallet, credits, reason).
@@ -306,16 +350,26 @@ pub fn repeat_warnings(plan: &Plan, prior: &[PriorCredit]) -> Vec<Issue> {
                 .get(row.wallet_id.as_str())?
                 .iter()
                 .find(|p| p.credits == row.credits && p.reason == reason)?;
+            let credits = crate::money::wire_text(&hit.credits);
+            let when = hit.at.format("%Y-%m-%d %H:%M UTC");
             Some(Issue::at(
                 row.line,
-                format!(
-                    "wallet {} was already credited {} credits ({}) by job {} at {}",
-                    row.wallet_id,
-                    crate::money::wire_text(&hit.credits),
-                    hit.reason,
-                    hit.job,
-                    hit.at.format("%Y-%m-%d %H:%M UTC")
-                ),
+                if hit.maybe {
+                    format!(
+                        "wallet {} may already have been credited {credits} credits ({}) by job {} at \
+                         {when}: its answer never came; resume that job to settle it with the same \
+                         keys (flexwallet topup --resume --journal {})",
+                        row.wallet_id,
+                        hit.reason,
+                        hit.job,
+                        hit.journal.display()
+                    )
+                } else {
+                    format!(
+                        "wallet {} was already credited {credits} credits ({}) by job {} at {when}",
+                        row.wallet_id, hit.reason, hit.job,
+                    )
+                },
             ))
         })
         .collect()

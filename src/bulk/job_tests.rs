@@ -144,3 +144,60 @@ fn credits_of_another_recent_job_are_flagged() {
     assert!(recent_credits(dir.path(), since, &first.job).is_empty());
     assert!(recent_credits(dir.path(), Utc::now() + chrono::Duration::hours(1), &edited.job).is_empty());
 }
+
+#[test]
+fn credits_whose_outcome_is_unknown_are_flagged_as_maybe_and_refusals_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = simple_plan(4);
+    let path = dir.path().join(format!("{}.jsonl", first.job));
+    let p = prepare(&first, &path, false).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let at = Utc::now();
+        let sending = |row| Record::Sending { row, attempt: 1, at };
+        for row in 0..4 {
+            p.journal.append(&sending(row)).await.unwrap();
+        }
+        // Row 0: the job died with it in flight. Row 1: no answer. Row 2: refused. Row 3: sent
+        // again after a 5xx, and refused the second time.
+        p.journal
+            .append(&Record::Unknown {
+                row: 1,
+                error: "no answer".into(),
+                at,
+            })
+            .await
+            .unwrap();
+        for row in [2, 3] {
+            p.journal
+                .append(&Record::Failed {
+                    row,
+                    http_status: Some(400),
+                    error: "invalid".into(),
+                    at,
+                })
+                .await
+                .unwrap();
+        }
+    });
+    drop(p);
+    let edited = simple_plan(5);
+    let since = Utc::now() - chrono::Duration::days(7);
+    let prior = recent_credits(dir.path(), since, &edited.job);
+    assert_eq!(
+        prior.iter().map(|c| c.maybe).collect::<Vec<_>>(),
+        vec![true, true]
+    );
+    let warnings = repeat_warnings(&edited, &prior);
+    assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), vec![2, 3]);
+    assert!(
+        warnings[0].message.contains("may already have been credited"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[0].message.contains(&path.display().to_string()),
+        "{}",
+        warnings[0]
+    );
+}

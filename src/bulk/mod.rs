@@ -66,9 +66,13 @@ impl Issue {
 /// `line 7: credits_to_add: the amount must be greater than zero`.
 impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Line 0 is the plan as a whole, not a line of the file.
+        if self.line > 0 {
+            write!(f, "line {}: ", self.line)?;
+        }
         match &self.column {
-            Some(c) => write!(f, "line {}: {c}: {}", self.line, self.message),
-            None => write!(f, "line {}: {}", self.line, self.message),
+            Some(c) => write!(f, "{c}: {}", self.message),
+            None => write!(f, "{}", self.message),
         }
     }
 }
