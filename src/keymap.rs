@@ -93,6 +93,7 @@ names!(
         RemoveRow = "remove_row",
         Confirm = "confirm",
         CancelJob = "cancel_job",
+        RetryJob = "retry_job",
         FilterType = "filter_type",
         FilterStatus = "filter_status",
         FilterReason = "filter_reason",
@@ -131,7 +132,10 @@ impl Command {
 
     /// Commands that change data: hidden and refused in read-only mode.
     pub fn is_write(self) -> bool {
-        matches!(self, Command::TopUp | Command::Edit | Command::Bulk)
+        matches!(
+            self,
+            Command::TopUp | Command::Edit | Command::Bulk | Command::RetryJob
+        )
     }
 }
 

@@ -721,7 +721,8 @@ impl App {
             | Command::AddRow
             | Command::RemoveRow
             | Command::Confirm
-            | Command::CancelJob => {}
+            | Command::CancelJob
+            | Command::RetryJob => {}
             Command::Bulk => self.open_bulk(),
             Command::Filter => self.open_filter(),
             Command::Ledger => effects.extend(self.open_ledger()),

@@ -49,7 +49,29 @@ pub async fn plan(
         now: Utc::now(),
         source,
     };
-    Plan::build(drafts, &wallets, &opts)
+    let plan = Plan::build(drafts, &wallets, &opts)?;
+    // The CLI's repeat guard, without its --allow-repeat: a new form or an edited CSV is a new
+    // job with new keys, which the server cannot match against an earlier job's credits.
+    let journal = job::default_journal_path(&plan.job);
+    let (plan, mut repeats) = tokio::task::spawn_blocking(move || {
+        let repeats = job::repeats(&plan, &journal);
+        (plan, repeats)
+    })
+    .await
+    .map_err(|e| vec![Issue::at(0, format!("checking earlier jobs: {e}"))])?;
+    if repeats.is_empty() {
+        return Ok(plan);
+    }
+    repeats.push(Issue::at(
+        0,
+        format!(
+            "{} row(s) repeat an earlier job's credits, or credits whose outcome is unknown: \
+             nothing was sent. Retry a job's rows from its results (r), with its own keys; to \
+             credit again on purpose, use flexwallet topup --allow-repeat",
+            repeats.len()
+        ),
+    ));
+    Err(repeats)
 }
 
 /// A CSV file → the plan, every problem located by line.

@@ -327,7 +327,10 @@ fn progress(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, job: &JobVi
         lines.push(if c.done == c.total {
             Line::styled("every wallet was credited", theme.success())
         } else {
-            Line::styled("wallets not done stay marked: B retries them", theme.error())
+            Line::styled(
+                "rows not done stay marked: r retries them in this job, with their keys",
+                theme.error(),
+            )
         });
     }
     if !job.errors.is_empty() {
@@ -342,6 +345,8 @@ fn progress(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, job: &JobVi
     let mut cmds = vec![(Command::Back, "hide")];
     if job.running() {
         cmds.push((Command::CancelJob, "stop"));
+    } else if job.retryable() {
+        cmds.push((Command::RetryJob, "retry"));
     }
     frame.render_widget(Paragraph::new(keys(app, Context::Bulk, &cmds)), foot);
 }

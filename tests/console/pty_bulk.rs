@@ -162,6 +162,30 @@ fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
         assert_eq!(v["outcome"], "ok");
         assert_eq!(v["request"]["credits_to_add"], "10");
     }
+
+    // The same credits again with another description: a new job with new keys, which the
+    // server could not tell from the first. The console refuses it before anything is sent.
+    c.send("g");
+    for _ in 0..3 {
+        c.send(" ");
+    }
+    c.wait_for_text("3 marked", WAIT);
+    c.send("B");
+    c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
+    c.type_keys("10");
+    for _ in 0..3 {
+        c.send("\t");
+    }
+    c.wait_for_text("▶ Description", WAIT);
+    c.type_keys("again");
+    c.send("\r");
+    let refused = c.wait_for_text("repeat an earlier job's credits", WAIT);
+    assert!(refused.contains("already credited"), "{refused}");
+    assert_eq!(
+        std::fs::read_dir(&jobs).expect("jobs dir").count(),
+        1,
+        "no second job was started"
+    );
     c.send("q");
     c.wait_exit(Duration::from_secs(10));
 }

@@ -61,6 +61,19 @@ impl JobView {
         self.report.is_none()
     }
 
+    /// Finished with rows not done: they can be sent again in this job, with their keys.
+    pub fn retryable(&self) -> bool {
+        self.report.as_ref().is_some_and(|r| !r.all_done())
+    }
+
+    /// The wallets of the rows not done, once finished.
+    fn not_done(&self) -> std::collections::HashSet<&str> {
+        self.report
+            .as_ref()
+            .map(|r| r.not_done_wallets().into_iter().collect())
+            .unwrap_or_default()
+    }
+
     /// Rows finished per second in this run.
     pub fn rate(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
@@ -111,7 +124,10 @@ impl App {
         self.job.as_ref().is_some_and(JobView::running)
     }
 
-    /// `B`: the running job's progress, else a form over the marked wallets, else the last results.
+    /// `B`: the running job's progress; the last job's results when the marks are its rows not
+    /// done (a retry belongs to that job, with its keys: a new job would send new keys, and a
+    /// row whose answer never came could be credited twice); else a form over the marked
+    /// wallets, else the last results.
     pub(super) fn open_bulk(&mut self) {
         if self.job_running() {
             self.bulk = Some(BulkLayer::Progress);
@@ -124,7 +140,15 @@ impl App {
             .map(|r| r.wallet.id.clone())
             .filter(|id| self.table.marks.contains(id))
             .collect();
-        if !ids.is_empty() {
+        let retry = self.job.as_ref().is_some_and(|j| {
+            let not_done = j.not_done();
+            j.retryable()
+                && self.table.marks.len() == not_done.len()
+                && ids.iter().all(|id| not_done.contains(id.as_str()))
+        });
+        if retry {
+            self.bulk = Some(BulkLayer::Progress);
+        } else if !ids.is_empty() {
             let mut form = BulkForm::new(ids);
             form.refresh_labels();
             self.bulk = Some(BulkLayer::Form(form));
@@ -259,6 +283,13 @@ impl App {
                 *mismatch = false;
             }
             (_, Some(Command::Back)) => self.bulk = None,
+            (BulkLayer::Progress, Some(Command::RetryJob))
+                if !running && self.job.as_ref().is_some_and(JobView::retryable) =>
+            {
+                if let Some(plan) = self.job.as_ref().map(|j| j.plan.clone()) {
+                    return self.start_job(plan);
+                }
+            }
             (BulkLayer::Progress, Some(Command::CancelJob)) if running => {
                 self.flash(
                     FlashKind::Info,
@@ -404,7 +435,7 @@ impl App {
             (
                 FlashKind::Error,
                 format!(
-                    "Bulk top-up: {} done, {} not done (still marked for a retry)",
+                    "Bulk top-up: {} done, {} not done (still marked: B, then r retries them with their keys)",
                     report.counts.done,
                     not_done.len()
                 ),

@@ -226,6 +226,83 @@ fn progress_hides_and_comes_back_and_failed_wallets_stay_marked() {
 }
 
 #[test]
+fn rows_not_done_are_retried_in_the_same_job_not_a_new_one() {
+    let mut app = app(false);
+    let plan = previewed(&mut app, "10");
+    typ(&mut app, "30");
+    let started = press(&mut app, KeyCode::Enter);
+    let journal = match started.as_slice() {
+        [Effect::StartBulk { journal_path, .. }] => journal_path.clone(),
+        other => panic!("{other:?}"),
+    };
+    // One row's answer never came: it may have been applied.
+    let mut states = vec![RowState::default(); 3];
+    states[0].status = RowStatus::Done;
+    states[1].status = RowStatus::Unknown;
+    states[2].status = RowStatus::Done;
+    let counts = Counts {
+        total: 3,
+        done: 2,
+        unknown: 1,
+        ..Counts::default()
+    };
+    let report = Arc::new(JobReport {
+        job: plan.job.clone(),
+        rows: Arc::new(plan.rows.clone()),
+        states,
+        counts,
+        interrupted: false,
+        stopped: None,
+        elapsed: Duration::from_secs(1),
+    });
+    app.update(progress(Event::Completed(report), counts));
+    press(&mut app, KeyCode::Esc);
+    // B on the marks left (the row not done) shows that job's results, not a new form.
+    press(&mut app, KeyCode::Char('B'));
+    assert!(matches!(app.bulk, Some(BulkLayer::Progress)), "{:?}", app.bulk);
+    let retried = press(&mut app, KeyCode::Char('r'));
+    match retried.as_slice() {
+        [
+            Effect::StartBulk {
+                plan: p,
+                journal_path,
+            },
+        ] => {
+            assert_eq!(p.job, plan.job, "the same job, so the same keys");
+            assert_eq!(journal_path, &journal);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(app.job_running());
+
+    // Other marks are a new job: B opens the form.
+    let mut app2 = self::app(false);
+    previewed(&mut app2, "10");
+    typ(&mut app2, "30");
+    press(&mut app2, KeyCode::Enter);
+    let mut states = vec![RowState::default(); 3];
+    states[0].status = RowStatus::Done;
+    states[1].status = RowStatus::Failed;
+    states[2].status = RowStatus::Done;
+    let report = Arc::new(JobReport {
+        job: plan.job.clone(),
+        rows: Arc::new(plan.rows.clone()),
+        states,
+        counts,
+        interrupted: false,
+        stopped: None,
+        elapsed: Duration::from_secs(1),
+    });
+    app2.update(progress(Event::Completed(report), counts));
+    press(&mut app2, KeyCode::Esc);
+    let done_wallet = plan.rows[0].wallet_id.clone();
+    assert!(!app2.table.marks.contains(&done_wallet));
+    app2.table.marks.insert(done_wallet);
+    press(&mut app2, KeyCode::Char('B'));
+    assert!(matches!(app2.bulk, Some(BulkLayer::Form(_))), "{:?}", app2.bulk);
+}
+
+#[test]
 fn quitting_while_a_job_runs_asks_and_then_cancels() {
     let mut app = app(false);
     previewed(&mut app, "10");
