@@ -63,6 +63,18 @@ impl Issue {
     }
 }
 
+impl Issue {
+    /// The issue without its line, for plans whose rows are not lines of a file (the console's
+    /// marked wallets): `credits_to_add: the amount must be greater than zero`.
+    pub fn without_line(&self) -> String {
+        Issue {
+            line: 0,
+            ..self.clone()
+        }
+        .to_string()
+    }
+}
+
 /// `line 7: credits_to_add: the amount must be greater than zero`.
 impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -43,7 +43,7 @@ fn frame_box(theme: &Theme, frame: &mut Frame, area: Rect, title: &str, height: 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     match &app.bulk {
         Some(BulkLayer::Form(f)) => form(app, theme, frame, area, f),
-        Some(BulkLayer::Planning { source }) => {
+        Some(BulkLayer::Planning { source, .. }) => {
             let inner = frame_box(theme, frame, area, "Bulk top-up", 5);
             let text = vec![
                 Line::from(format!("Checking {source} against the wallets…")),
@@ -70,7 +70,19 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             plan,
             typed,
             mismatch,
-        }) => preview(app, theme, frame, area, plan, typed.value(), *mismatch),
+            from_marks,
+        }) => preview(
+            app,
+            theme,
+            frame,
+            area,
+            PreviewState {
+                plan,
+                typed: typed.value(),
+                mismatch: *mismatch,
+                from_marks: *from_marks,
+            },
+        ),
         Some(BulkLayer::Progress) => {
             if let Some(job) = &app.job {
                 progress(app, theme, frame, area, job);
@@ -172,15 +184,23 @@ fn form(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, f: &BulkForm) {
     }
 }
 
-fn preview(
-    app: &App,
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-    plan: &Plan,
-    typed: &str,
+/// What the preview layer shows: the plan, the total typed so far, and how to show problems.
+struct PreviewState<'a> {
+    plan: &'a Plan,
+    typed: &'a str,
+    /// The typed total was confirmed and is not the plan's.
     mismatch: bool,
-) {
+    /// The rows are marked wallets, not lines of a file.
+    from_marks: bool,
+}
+
+fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: PreviewState<'_>) {
+    let PreviewState {
+        plan,
+        typed,
+        mismatch,
+        from_marks,
+    } = state;
     let inner = frame_box(theme, frame, area, "Bulk top-up · preview", area.height);
     let t = &plan.totals;
     let mut lines = vec![Line::styled(
@@ -205,7 +225,12 @@ fn preview(
         )));
     }
     for w in &plan.warnings {
-        lines.push(Line::styled(format!("⚠ {w}"), theme.error()));
+        let text = if from_marks {
+            w.without_line()
+        } else {
+            w.to_string()
+        };
+        lines.push(Line::styled(format!("⚠ {text}"), theme.error()));
     }
     lines.push(Line::styled(
         format!("{:<28}{:>14}{:>16}", "wallet", "credits", "amount"),

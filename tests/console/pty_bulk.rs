@@ -181,6 +181,8 @@ fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
     c.send("\r");
     let refused = c.wait_for_text("repeat an earlier job's credits", WAIT);
     assert!(refused.contains("already credited"), "{refused}");
+    // Marked wallets are not lines of a file: no "line N" that points nowhere.
+    assert!(!refused.contains("line 1:"), "{refused}");
     assert_eq!(
         std::fs::read_dir(&jobs).expect("jobs dir").count(),
         1,

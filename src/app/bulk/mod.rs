@@ -28,6 +28,8 @@ pub enum BulkLayer {
     /// The engine is reading the CSV or looking up the wallets.
     Planning {
         source: String,
+        /// The rows are marked wallets, not lines of a file: problems are shown without lines.
+        from_marks: bool,
     },
     /// The plan's problems: nothing can be sent.
     Refused {
@@ -39,6 +41,7 @@ pub enum BulkLayer {
         plan: Arc<Plan>,
         typed: Input,
         mismatch: bool,
+        from_marks: bool,
     },
     Progress,
 }
@@ -180,6 +183,7 @@ impl App {
         }
         self.bulk = Some(BulkLayer::Planning {
             source: path.display().to_string(),
+            from_marks: false,
         });
         vec![Effect::ImportPlan { path }]
     }
@@ -241,6 +245,7 @@ impl App {
                 let source = format!("{} marked wallets", f.wallet_ids.len());
                 self.bulk = Some(BulkLayer::Planning {
                     source: source.clone(),
+                    from_marks: true,
                 });
                 return vec![Effect::PlanBulk { drafts, source }];
             }
@@ -268,6 +273,7 @@ impl App {
                     plan,
                     typed,
                     mismatch,
+                    ..
                 },
                 Some(Command::Confirm),
             ) => {
@@ -348,9 +354,9 @@ impl App {
         result: Result<Plan, Vec<Issue>>,
     ) -> Vec<Effect> {
         // The operator closed the layer while the engine worked: drop the answer.
-        if !matches!(self.bulk, Some(BulkLayer::Planning { .. })) {
+        let Some(BulkLayer::Planning { from_marks, .. }) = self.bulk else {
             return Vec::new();
-        }
+        };
         self.bulk = Some(match result {
             Ok(plan) if plan.rows.is_empty() => BulkLayer::Refused {
                 source,
@@ -360,10 +366,20 @@ impl App {
                 plan: Arc::new(plan),
                 typed: Input::default(),
                 mismatch: false,
+                from_marks,
             },
             Err(issues) => BulkLayer::Refused {
                 source,
-                issues: issues.iter().map(ToString::to_string).collect(),
+                issues: issues
+                    .iter()
+                    .map(|i| {
+                        if from_marks {
+                            i.without_line()
+                        } else {
+                            i.to_string()
+                        }
+                    })
+                    .collect(),
             },
         });
         Vec::new()
