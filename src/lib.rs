@@ -14,5 +14,6 @@ pub mod money;
 pub mod report;
 pub mod sandbox;
 pub mod serve;
+pub mod stop;
 pub mod tui;
 pub mod ui;

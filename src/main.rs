@@ -256,7 +256,6 @@ fn origin(settings: &Settings, client: &Client) -> flexwallet::app::Origin {
 /// ended cleanly (bulk rows in flight finish) before the process exits.
 async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode> {
     use flexwallet::serve::{ConsoleTemplate, Limits, ServeConfig};
-    use tokio::signal::unix::{SignalKind, signal};
     let keymap = keymap(cli)?;
     let authorized = match &args.authorized {
         Some(p) => p.clone(),
@@ -291,9 +290,7 @@ async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode>
             audit: open_audit(&settings, &client),
         },
     };
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sighup = signal(SignalKind::hangup())?;
+    let mut stop = flexwallet::stop::StopSignals::install()?;
     let running = flexwallet::serve::start(client, config)
         .await
         .map_err(UsageError)?;
@@ -305,11 +302,7 @@ async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode>
     }
     out.flush()?;
     drop(out);
-    tokio::select! {
-        _ = sigterm.recv() => {}
-        _ = sigint.recv() => {}
-        _ = sighup.recv() => {}
-    }
+    stop.recv().await;
     running.stop().await;
     drop(sandbox);
     Ok(ExitCode::SUCCESS)

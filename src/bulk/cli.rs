@@ -21,6 +21,31 @@ use crate::cli::TopupArgs;
 use crate::config::Settings;
 use crate::money;
 
+/// A line on stderr. A terminal that went away (a dropped SSH link) must not end the job: a
+/// failed write is ignored, where `eprintln!` would panic.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
+/// Text on stderr as it is (it ends its own lines), ignoring a failed write as `say!` does.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($t)*);
+    }};
+}
+
+/// A line on stdout (the `--json` output), ignoring a failed write as `say!` does.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_NOTHING_STARTED: u8 = 1;
 pub const EXIT_SOME_FAILED: u8 = 2;
@@ -47,18 +72,18 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         .clone()
         .unwrap_or_else(|| job::default_journal_path(&plan.job));
     if args.json && args.dry_run {
-        println!("{}", plan_json(&plan, &journal_path));
+        out!("{}", plan_json(&plan, &journal_path));
         return Ok(ExitCode::from(EXIT_OK));
     }
     let repeats = job::repeats(&plan, &journal_path);
-    eprint!("{}", summary(&plan, &args.csv, &journal_path));
+    say_raw!("{}", summary(&plan, &args.csv, &journal_path));
     if !repeats.is_empty() {
         let file = args.csv.display().to_string();
         for issue in repeats.iter().take(SHOWN_ISSUES) {
-            eprintln!("{file}:{issue}");
+            say!("{file}:{issue}");
         }
         if !args.allow_repeat {
-            eprintln!(
+            say!(
                 "{} row(s) repeat another job's credits, or credits whose outcome is unknown (an edited \
                  CSV is a new job with new keys): nothing was sent; pass --allow-repeat if they are \
                  meant to be credited again",
@@ -68,7 +93,7 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         }
     }
     if args.dry_run {
-        eprintln!("dry run: nothing was sent");
+        say!("dry run: nothing was sent");
         return Ok(ExitCode::from(EXIT_OK));
     }
     if !args.yes && !std::io::stdin().is_terminal() {
@@ -78,7 +103,7 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     }
     let prepared = job::prepare(&plan, &journal_path, args.resume)?;
     if prepared.resumed {
-        eprintln!(
+        say!(
             "resuming job {}: {} of {} rows done, {} to send ({} were in flight, {} unknown)",
             prepared.job,
             prepared.count(executor::RowStatus::Done),
@@ -94,7 +119,7 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
             drop(prepared);
             let _ = std::fs::remove_file(&journal_path);
         }
-        eprintln!("not confirmed: nothing was sent");
+        say!("not confirmed: nothing was sent");
         return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
     }
     // The results file is opened before anything is sent: a path that cannot be written is
@@ -121,31 +146,32 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         concurrency: args.concurrency,
         ..ExecOptions::default()
     };
+    let mut stop = crate::stop::StopSignals::install().wrap_err("installing the signal handlers")?;
     let handle = executor::spawn(prepared, Arc::new(client), Some(Arc::new(audit)), opts);
     let cancel = handle.cancel.clone();
+    // Ctrl-C, SIGTERM and SIGHUP (the SSH link dropped) alike: finish the rows in flight and
+    // journal them; a second one quits at once (resuming is safe either way).
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
-                "\ninterrupted: finishing rows in flight (Ctrl-C again quits now; resume is safe either way)"
-            );
-            cancel.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(EXIT_INTERRUPTED.into());
-            }
-        }
+        stop.recv().await;
+        say!(
+            "\ninterrupted: finishing rows in flight (interrupt again to quit now; resume is safe either way)"
+        );
+        cancel.cancel();
+        stop.recv().await;
+        std::process::exit(EXIT_INTERRUPTED.into());
     });
     show_progress(handle.progress, !args.json && std::io::stderr().is_terminal()).await;
     let report = handle.task.await.wrap_err("the bulk job stopped unexpectedly")?;
     if args.json {
-        println!("{}", results::to_json(&report));
+        out!("{}", results::to_json(&report));
     } else {
-        eprint!("{}", outcome_text(&report, &journal_path, started.elapsed()));
+        say_raw!("{}", outcome_text(&report, &journal_path, started.elapsed()));
     }
     let mut code = exit_code(&report);
     if let (Some(out), Some(file)) = (&args.results, results_file)
         && let Err(e) = results::write_csv(&report, std::io::BufWriter::new(file))
     {
-        eprintln!(
+        say!(
             "flexwallet: writing the results to {}: {e}; every row's outcome is in the journal {}",
             out.display(),
             journal_path.display()
@@ -223,12 +249,12 @@ async fn build_plan(args: &TopupArgs, client: &Client) -> Result<Option<Plan>> {
 
 fn report_issues(file: &str, issues: &[Issue]) -> Option<Plan> {
     for issue in issues.iter().take(SHOWN_ISSUES) {
-        eprintln!("{file}:{issue}");
+        say!("{file}:{issue}");
     }
     if issues.len() > SHOWN_ISSUES {
-        eprintln!("… and {} more", issues.len() - SHOWN_ISSUES);
+        say!("… and {} more", issues.len() - SHOWN_ISSUES);
     }
-    eprintln!("{} problem(s) in {file}: nothing was sent", issues.len());
+    say!("{} problem(s) in {file}: nothing was sent", issues.len());
     None
 }
 
@@ -304,7 +330,7 @@ fn plan_json(plan: &Plan, journal: &Path) -> serde_json::Value {
 
 /// Type-the-total confirmation (the caller has checked that there is a terminal).
 fn confirm(plan: &Plan) -> Result<bool> {
-    eprint!(
+    say_raw!(
         "Type the total credits ({}) to send {} top-ups: ",
         plan.confirmation_total(),
         plan.rows.len()
@@ -336,17 +362,22 @@ async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<Progress>, t
         match &p.event {
             Event::Stopping { reason } => match &bar {
                 Some(b) => b.println(reason),
-                None => eprintln!("{reason}"),
+                None => say!("{reason}"),
             },
-            Event::Completed(_) => {
+            Event::Completed(report) => {
                 if let Some(b) = &bar {
-                    b.finish();
+                    // An interrupted job's bar stays where it stopped, not at its end.
+                    if report.all_done() {
+                        b.finish();
+                    } else {
+                        b.abandon();
+                    }
                 }
                 break;
             }
             _ if !tty && last_line.elapsed() >= PLAIN_EVERY => {
                 last_line = Instant::now();
-                eprintln!("{}", plain_line(finished, to_send, p.elapsed, &detail));
+                say!("{}", plain_line(finished, to_send, p.elapsed, &detail));
             }
             _ => {}
         }

@@ -317,16 +317,11 @@ pub async fn run(client: Client, opts: ConsoleOptions) -> Result<()> {
 /// The local console's drivers: the terminal's events, its own refresh timer, and signals
 /// (SIGTERM, SIGHUP from a dropped SSH link, SIGINT) to stop.
 fn local_io(opts: &ConsoleOptions) -> Result<ConsoleIo> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut stop = crate::stop::StopSignals::install()?;
     let panic_at = opts.test_panic_after.map(|d| tokio::time::Instant::now() + d);
     let shutdown = async move {
         tokio::select! {
-            _ = sigterm.recv() => {}
-            _ = sighup.recv() => {}
-            _ = sigint.recv() => {}
+            _ = stop.recv() => {}
             _ = async { match panic_at { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
                 panic!("test panic requested with --test-panic-after");
             }

@@ -109,3 +109,109 @@ async fn sigkill_mid_job_then_resume_credits_every_wallet_once() {
         - done;
     assert_eq!(second_run_done, ROWS - done);
 }
+
+/// The operator's SSH link drops mid-job: SIGHUP, and the terminal is gone (writing to it
+/// fails). The job finishes its rows in flight, journals them, and exits 130; nothing is left
+/// without an outcome, and a resume completes it exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hangup_with_the_terminal_gone_finishes_rows_in_flight_then_resume_completes() {
+    const N: usize = 120;
+    let env = common::start(N + N / 5, Default::default()).await;
+    let wallets = env.active_wallets(N).await;
+    let before = env.credit_balances().await;
+    let home = tempfile::tempdir().unwrap();
+    let csv = home.path().join("credits.csv");
+    let mut f = std::fs::File::create(&csv).unwrap();
+    writeln!(f, "wallet_id,credits_to_add,transaction_reason").unwrap();
+    for (i, w) in wallets.iter().enumerate() {
+        writeln!(f, "{},{},FREE_CREDIT_GRANT", w.id, 3 + i).unwrap();
+    }
+    drop(f);
+    let journal_path = home.path().join("job.jsonl");
+    env.set_faults(serde_json::json!({"latency_ms": 100})).await;
+    let mut child = env
+        .cli(home.path())
+        .args(["topup", "--yes", "--concurrency", "4", "--csv"])
+        .arg(&csv)
+        .arg("--journal")
+        .arg(&journal_path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The terminal goes away: every later write to stderr fails.
+    drop(child.stderr.take());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&journal_path)
+        .map(|t| t.matches("\"event\":\"done\"").count())
+        .unwrap_or(0)
+        < 8
+    {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the job ended before the hangup"
+        );
+        assert!(Instant::now() < deadline, "the job made no progress");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // SAFETY: kill(2) on our own child's pid with a valid signal number.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGHUP) }, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "interrupted, not killed: {status:?}");
+
+    // Every row that was sent has its outcome: none is left "sending".
+    let replay = journal::read(&journal_path).unwrap();
+    let mut last = std::collections::HashMap::new();
+    for r in &replay.records {
+        let row = match r {
+            Record::Sending { row, .. } => Some((*row, "sending")),
+            Record::Done { row, .. } => Some((*row, "done")),
+            Record::Failed { row, .. } => Some((*row, "failed")),
+            Record::Unknown { row, .. } => Some((*row, "unknown")),
+            Record::Deferred { row, .. } => Some((*row, "deferred")),
+            _ => None,
+        };
+        if let Some((row, event)) = row {
+            last.insert(row, event);
+        }
+    }
+    let dangling: Vec<_> = last.iter().filter(|(_, e)| **e == "sending").collect();
+    assert!(dangling.is_empty(), "rows left in flight: {dangling:?}");
+    let done = last.values().filter(|e| **e == "done").count();
+    assert!((8..N).contains(&done), "stopped partway: {done} done");
+
+    env.faults_off().await;
+    let out = env
+        .cli(home.path())
+        .args(["topup", "--yes", "--resume", "--csv"])
+        .arg(&csv)
+        .arg("--journal")
+        .arg(&journal_path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = env.credit_balances().await;
+    for (i, w) in wallets.iter().enumerate() {
+        let key = format!("bulk-{}-{}", replay_job(&journal_path), i + 1);
+        assert_eq!(
+            after[&w.id],
+            before[&w.id] + rust_decimal::Decimal::from(3 + i),
+            "{}",
+            w.id
+        );
+        assert_eq!(env.transactions_with_key(&w.id, &key).await, 1, "{} {key}", w.id);
+    }
+}
+
+/// The job id in a journal's first record.
+fn replay_job(path: &std::path::Path) -> String {
+    match journal::read(path).unwrap().records.first() {
+        Some(Record::Job { job, .. }) => job.clone(),
+        other => panic!("{other:?}"),
+    }
+}
