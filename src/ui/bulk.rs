@@ -51,20 +51,47 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             ];
             frame.render_widget(Paragraph::new(text), inner);
         }
-        Some(BulkLayer::Refused { source, issues }) => {
+        Some(BulkLayer::Refused {
+            source,
+            issues,
+            scroll,
+        }) => {
             let inner = frame_box(theme, frame, area, "Bulk top-up: not possible", area.height);
-            let mut lines = vec![Line::styled(
-                format!("{} problem(s) in {source}: nothing was sent", issues.len()),
-                theme.error(),
-            )];
-            lines.extend(issues.iter().map(|i| Line::from(format!("✖ {i}"))));
-            render_with_keys(
-                app,
-                frame,
-                inner,
-                lines,
-                keys(app, Context::Bulk, &[(Command::Back, "close")]),
+            let [head, body, foot] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)])
+                    .areas(inner);
+            let from = if *scroll > 0 {
+                format!(" · from #{}", scroll + 1)
+            } else {
+                String::new()
+            };
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    format!("{} problem(s) in {source}: nothing was sent{from}", issues.len()),
+                    theme.error(),
+                )),
+                head,
             );
+            let lines: Vec<Line> = issues
+                .iter()
+                .skip(*scroll)
+                .map(|i| Line::from(format!("✖ {i}")))
+                .collect();
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+            // More than fits: say how to see the rest. (Word wrap can take a row more than
+            // this count, so the hint errs on showing.)
+            let width = usize::from(body.width.max(1));
+            let rows: usize = issues
+                .iter()
+                .skip(*scroll)
+                .map(|i| (i.chars().count() + 2).div_ceil(width) + 1)
+                .sum();
+            let mut cmds = vec![(Command::Back, "close")];
+            if rows > usize::from(body.height) || *scroll > 0 {
+                cmds.insert(0, (Command::Up, "up"));
+                cmds.insert(0, (Command::Down, "more"));
+            }
+            frame.render_widget(Paragraph::new(keys(app, Context::Bulk, &cmds)), foot);
         }
         Some(BulkLayer::Preview {
             plan,

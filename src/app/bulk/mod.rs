@@ -35,6 +35,8 @@ pub enum BulkLayer {
     Refused {
         source: String,
         issues: Vec<String>,
+        /// The first issue shown (the list scrolls when it is longer than the screen).
+        scroll: usize,
     },
     /// Totals and warnings; `typed` must equal the total credits.
     Preview {
@@ -289,6 +291,18 @@ impl App {
                 *mismatch = false;
             }
             (_, Some(Command::Back)) => self.bulk = None,
+            (BulkLayer::Refused { issues, scroll, .. }, Some(c)) => {
+                let last = issues.len().saturating_sub(1);
+                *scroll = match c {
+                    Command::Down => (*scroll + 1).min(last),
+                    Command::Up => scroll.saturating_sub(1),
+                    Command::PageDown => (*scroll + 10).min(last),
+                    Command::PageUp => scroll.saturating_sub(10),
+                    Command::Top => 0,
+                    Command::Bottom => last,
+                    _ => *scroll,
+                };
+            }
             (BulkLayer::Progress, Some(Command::RetryJob))
                 if !running && self.job.as_ref().is_some_and(JobView::retryable) =>
             {
@@ -361,6 +375,7 @@ impl App {
             Ok(plan) if plan.rows.is_empty() => BulkLayer::Refused {
                 source,
                 issues: vec!["the plan has no rows".into()],
+                scroll: 0,
             },
             Ok(plan) => BulkLayer::Preview {
                 plan: Arc::new(plan),
@@ -380,6 +395,7 @@ impl App {
                         }
                     })
                     .collect(),
+                scroll: 0,
             },
         });
         Vec::new()

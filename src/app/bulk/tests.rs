@@ -364,3 +364,33 @@ fn import_waits_for_the_engine_and_its_problems_are_shown() {
     };
     assert_eq!(issues, &["line 3: wallet_id: is empty"]);
 }
+
+#[test]
+fn a_long_list_of_problems_scrolls_and_stops_at_its_ends() {
+    let mut app = app(false);
+    app.import_plan("in.csv");
+    let issues: Vec<_> = (2..32)
+        .map(|line| crate::bulk::Issue::field(line, "credits_to_add", "is empty"))
+        .collect();
+    app.update(Action::BulkPlanned {
+        source: "in.csv".into(),
+        result: Err(issues),
+    });
+    let scroll = |app: &App| match &app.bulk {
+        Some(BulkLayer::Refused { scroll, .. }) => *scroll,
+        other => panic!("{other:?}"),
+    };
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(scroll(&app), 0, "already at the top");
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(scroll(&app), 2);
+    for _ in 0..5 {
+        press(&mut app, KeyCode::PageDown);
+    }
+    assert_eq!(scroll(&app), 29, "the last problem stays on screen");
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(scroll(&app), 19);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.bulk.is_none());
+}
