@@ -23,12 +23,38 @@ pub struct AuditContext {
 
 impl AuditContext {
     /// The OS user from the environment (`USER`, `LOGNAME`, `USERNAME`), else `unknown`.
+    /// The account running flexwallet: the name of the process's user id (what `id -un`
+    /// says, whatever the environment claims), else `$USER`/`$LOGNAME`, else `uid N`.
     pub fn os_user() -> String {
-        ["USER", "LOGNAME", "USERNAME"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-            .unwrap_or_else(|| "unknown".into())
+        // SAFETY: getuid cannot fail and has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        uid_name(uid)
+            .or_else(|| {
+                ["USER", "LOGNAME"]
+                    .iter()
+                    .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            })
+            .unwrap_or_else(|| format!("uid {uid}"))
     }
+}
+
+/// The passwd entry's name for `uid`, if there is one.
+fn uid_name(uid: libc::uid_t) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    // SAFETY: a zeroed passwd is a valid value for getpwuid_r to fill.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and `buf.len()` is the buffer's size; on
+    // success `found` points at `pwd`, whose strings live in `buf`.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: pw_name is a NUL-terminated string inside `buf`, which is still alive.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) }
+        .to_string_lossy()
+        .into_owned();
+    (!name.is_empty()).then_some(name)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -186,6 +212,25 @@ impl Audit {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_os_user_is_the_account_id_names() {
+        // SAFETY: getuid cannot fail.
+        let uid = unsafe { libc::getuid() };
+        let expected = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        match &expected {
+            Some(name) => assert_eq!(&AuditContext::os_user(), name),
+            None => assert!(!AuditContext::os_user().is_empty()),
+        }
+        if expected.is_some() {
+            assert!(uid_name(uid).is_some(), "the account is read from the user id");
+        }
+    }
     use super::*;
     use std::sync::Arc;
 
