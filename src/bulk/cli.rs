@@ -71,16 +71,29 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         .journal
         .clone()
         .unwrap_or_else(|| job::default_journal_path(&plan.job));
-    if args.json && args.dry_run {
-        out!("{}", plan_json(&plan, &journal_path));
-        return Ok(ExitCode::from(EXIT_OK));
-    }
     let repeats = job::repeats(&plan, &journal_path);
-    say_raw!("{}", summary(&plan, &args.csv, &journal_path));
+    if args.json && args.dry_run {
+        out!("{}", plan_json(&plan, &journal_path, &repeats));
+        return Ok(ExitCode::from(if repeats.is_empty() || args.allow_repeat {
+            EXIT_OK
+        } else {
+            EXIT_NOTHING_STARTED
+        }));
+    }
+    // A dry run's plan is its output: stdout, so that `--dry-run > plan.txt` keeps it. Before a
+    // real run it is the preamble of the confirmation, on stderr with the rest of the dialogue.
+    let report = |text: &str| {
+        if args.dry_run {
+            out!("{text}");
+        } else {
+            say!("{text}");
+        }
+    };
+    report(summary(&plan, &args.csv, &journal_path).trim_end());
     if !repeats.is_empty() {
         let file = args.csv.display().to_string();
         for issue in repeats.iter().take(SHOWN_ISSUES) {
-            say!("{file}:{issue}");
+            report(&format!("{file}:{issue}"));
         }
         if !args.allow_repeat {
             say!(
@@ -305,12 +318,13 @@ pub fn summary(plan: &Plan, csv: &Path, journal: &Path) -> String {
     s
 }
 
-fn plan_json(plan: &Plan, journal: &Path) -> serde_json::Value {
-    let warnings: Vec<_> = plan
-        .warnings
-        .iter()
-        .map(|w| serde_json::json!({"line": w.line, "message": w.message}))
-        .collect();
+fn plan_json(plan: &Plan, journal: &Path, repeats: &[Issue]) -> serde_json::Value {
+    let issues = |list: &[Issue]| -> Vec<serde_json::Value> {
+        list.iter()
+            .map(|w| serde_json::json!({"line": w.line, "message": w.message}))
+            .collect()
+    };
+    let (warnings, repeats) = (issues(&plan.warnings), issues(repeats));
     let rows: Vec<_> = plan
         .rows
         .iter()
@@ -324,7 +338,7 @@ fn plan_json(plan: &Plan, journal: &Path) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "job": plan.job, "journal": journal.display().to_string(), "totals": plan.totals,
-        "warnings": warnings, "rows": rows,
+        "warnings": warnings, "repeats": repeats, "rows": rows,
     })
 }
 

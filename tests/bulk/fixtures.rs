@@ -105,3 +105,55 @@ async fn a_results_path_that_cannot_be_written_stops_the_job_before_anything_is_
         assert_eq!(std::fs::read_to_string(&csv).unwrap(), text, "the plan is intact");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_prints_the_plan_on_stdout_and_an_edited_csv_shows_its_repeats() {
+    let env = common::start(4, Default::default()).await;
+    let wallets = env.active_wallets(2).await;
+    let home = tempfile::tempdir().unwrap();
+    let csv = home.path().join("plan.csv");
+    let row = |w: usize, desc: &str| format!("{},7,FREE_CREDIT_GRANT,{desc}\n", wallets[w].id);
+    let header = "wallet_id,credits_to_add,transaction_reason,description\n";
+    std::fs::write(&csv, format!("{header}{}{}", row(0, "a"), row(1, "a"))).unwrap();
+    let run = |extra: &[&str]| {
+        env.cli(home.path())
+            .args(["topup", "--csv"])
+            .arg(&csv)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+
+    let before = env.credit_balances().await;
+    let dry = run(&["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        stdout.contains("2 rows, 14.00 credits"),
+        "the plan is the output: {stdout}"
+    );
+    assert!(String::from_utf8_lossy(&dry.stderr).contains("dry run: nothing was sent"));
+    assert_eq!(env.credit_balances().await, before);
+
+    // The job runs; then the CSV is edited (a new job with new keys) and checked again.
+    assert_eq!(run(&["--yes"]).status.code(), Some(0));
+    std::fs::write(&csv, format!("{header}{}{}", row(0, "b"), row(1, "a"))).unwrap();
+    let json = run(&["--dry-run", "--json"]);
+    assert_eq!(
+        json.status.code(),
+        Some(1),
+        "a repeat stops the job, dry run or not"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let repeats = v["repeats"].as_array().unwrap();
+    assert_eq!(repeats.len(), 2, "{v}");
+    assert_eq!(repeats[0]["line"], 2);
+    assert!(
+        repeats[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already credited 7 credits")
+    );
+    let allowed = run(&["--dry-run", "--json", "--allow-repeat"]);
+    assert_eq!(allowed.status.code(), Some(0));
+}
