@@ -117,7 +117,8 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     let prepared = job::prepare(&plan, &journal_path, args.resume)?;
     if prepared.resumed {
         say!(
-            "resuming job {}: {} of {} rows done, {} to send ({} were in flight, {} unknown)",
+            "resuming job {}: {} of {} rows done, {} to send ({} without an outcome, sent or about to \
+             be when the job stopped, {} unknown: each goes again with its own key)",
             prepared.job,
             prepared.count(executor::RowStatus::Done),
             prepared.rows.len(),

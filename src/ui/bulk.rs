@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 
+use crate::api::models::TransactionReason;
 use crate::app::App;
 use crate::app::bulk::{BulkForm, BulkLayer, JobView, expected_total};
 use crate::bulk::Plan;
@@ -377,7 +378,19 @@ fn progress(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, job: &JobVi
     }
     if !job.running() {
         lines.push(if c.done == c.total {
-            Line::styled("every wallet was credited", theme.success())
+            match job
+                .plan
+                .rows
+                .iter()
+                .filter(|r| r.request.transaction_reason == TransactionReason::PurchasedCreditInvoiced)
+                .count()
+            {
+                0 => Line::styled("every wallet was credited", theme.success()),
+                n => Line::styled(
+                    format!("every row was accepted; {n} invoiced top-up(s) stay pending until paid"),
+                    theme.success(),
+                ),
+            }
         } else {
             Line::styled(
                 "rows not done stay marked: r retries them in this job, with their keys",
