@@ -14,7 +14,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use super::executor::{self, Event, ExecOptions, JobReport, Progress};
 use super::plan::{self, Plan, PlanOptions};
-use super::{Issue, csv as bulk_csv, job, results};
+use super::{Issue, job, results};
 use crate::api::Client;
 use crate::audit::{Audit, AuditContext};
 use crate::cli::TopupArgs;
@@ -235,12 +235,15 @@ async fn build_plan(args: &TopupArgs, client: &Client) -> Result<Option<Plan>> {
         None => None,
     };
     let now = Utc::now();
-    let drafts = bulk_csv::read(&bytes, default_reason.is_some())
-        .and_then(|rows| plan::drafts_from_csv(rows, default_reason.as_ref(), now));
-    let drafts = match drafts {
-        Ok(d) => d,
+    // Rows with problems of their own are reported with those of the valid rows (unknown or
+    // closed wallets, duplicates), in one run.
+    let (drafts, earlier) = match plan::csv_drafts(&bytes, default_reason.as_ref(), now) {
+        Ok(found) => found,
         Err(issues) => return Ok(report_issues(&file, &issues)),
     };
+    if drafts.is_empty() && !earlier.is_empty() {
+        return Ok(report_issues(&file, &earlier));
+    }
     let ids: Vec<&str> = drafts.iter().map(|d| d.wallet_id.as_str()).collect();
     let wallets = plan::fetch_wallets(client, &ids)
         .await
@@ -255,7 +258,7 @@ async fn build_plan(args: &TopupArgs, client: &Client) -> Result<Option<Plan>> {
         now,
         source: Some(file.clone()),
     };
-    match Plan::build(drafts, &wallets, &opts) {
+    match plan::with_earlier_issues(earlier, Plan::build(drafts, &wallets, &opts)) {
         Ok(plan) => Ok(Some(plan)),
         Err(issues) => Ok(report_issues(&file, &issues)),
     }

@@ -52,6 +52,16 @@ enum Column {
 /// Reads the whole file. Header problems stop at once (line 1); row problems are collected.
 /// `reason_given`: `--reason` was passed, so the `transaction_reason` column is optional.
 pub fn read(bytes: &[u8], reason_given: bool) -> Result<Vec<RawRow>, Vec<Issue>> {
+    match read_rows(bytes, reason_given)? {
+        (rows, issues) if issues.is_empty() => Ok(rows),
+        (_, issues) => Err(issues),
+    }
+}
+
+/// The rows that could be read and the problems of those that could not, so that the rows
+/// which did parse can be checked further in the same run. `Err` when nothing can be read
+/// (the header, or a quote that never closes).
+pub fn read_rows(bytes: &[u8], reason_given: bool) -> Result<(Vec<RawRow>, Vec<Issue>), Vec<Issue>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Some(line) = unclosed_quote(bytes) {
         return Err(vec![Issue::at(
@@ -141,7 +151,7 @@ pub fn read(bytes: &[u8], reason_given: bool) -> Result<Vec<RawRow>, Vec<Issue>>
             rows.push(row);
         }
     }
-    if issues.is_empty() { Ok(rows) } else { Err(issues) }
+    Ok((rows, issues))
 }
 
 fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Result<Vec<Column>, Issue> {

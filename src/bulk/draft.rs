@@ -42,6 +42,18 @@ pub fn drafts_from_csv(
     default_reason: Option<&TransactionReason>,
     now: DateTime<Utc>,
 ) -> Result<Vec<DraftRow>, Vec<Issue>> {
+    match drafts_and_issues(rows, default_reason, now) {
+        (drafts, issues) if issues.is_empty() => Ok(drafts),
+        (_, issues) => Err(issues),
+    }
+}
+
+/// The rows that are valid on their own, and the problems of the others.
+pub fn drafts_and_issues(
+    rows: Vec<RawRow>,
+    default_reason: Option<&TransactionReason>,
+    now: DateTime<Utc>,
+) -> (Vec<DraftRow>, Vec<Issue>) {
     let mut drafts = Vec::with_capacity(rows.len());
     let mut issues = Vec::new();
     for raw in rows {
@@ -50,11 +62,7 @@ pub fn drafts_from_csv(
             Err(mut e) => issues.append(&mut e),
         }
     }
-    if issues.is_empty() {
-        Ok(drafts)
-    } else {
-        Err(issues)
-    }
+    (drafts, issues)
 }
 
 fn draft(

@@ -15,7 +15,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use super::draft::{DraftRow, Quantity, drafts_for_wallets, drafts_from_csv, parse_reason};
+pub use super::draft::{
+    DraftRow, Quantity, drafts_and_issues, drafts_for_wallets, drafts_from_csv, parse_reason,
+};
 
 use super::Issue;
 use super::csv as bulk_csv;
@@ -23,6 +25,33 @@ use crate::api::models::{Metadata, TopUpRequest, TransactionReason, Wallet, Wall
 use crate::api::{ApiError, Client};
 use crate::dates::ExpirySpec;
 use crate::money::{self, STORED_SCALE};
+
+/// A CSV's bytes → the drafts of the rows valid on their own, with the problems of the others,
+/// so that the valid rows can still be checked against the wallets in the same run. `Err` when
+/// the file cannot be read at all (its header, a quote that never closes).
+pub fn csv_drafts(
+    bytes: &[u8],
+    default_reason: Option<&TransactionReason>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<DraftRow>, Vec<Issue>), Vec<Issue>> {
+    let (rows, mut issues) = bulk_csv::read_rows(bytes, default_reason.is_some())?;
+    let (drafts, mut more) = drafts_and_issues(rows, default_reason, now);
+    issues.append(&mut more);
+    Ok((drafts, issues))
+}
+
+/// The plan of the rows valid on their own, refused with the file's earlier problems if it
+/// had any: every problem of the file comes out of one run, in line order.
+pub fn with_earlier_issues(earlier: Vec<Issue>, built: Result<Plan, Vec<Issue>>) -> Result<Plan, Vec<Issue>> {
+    let mut all = earlier;
+    match built {
+        Ok(plan) if all.is_empty() => return Ok(plan),
+        Ok(_) => {}
+        Err(later) => all.extend(later),
+    }
+    all.sort_by_key(|i| i.line);
+    Err(all)
+}
 
 /// Hex digits of the plan hash used as the job id (64 bits: collisions are not a concern at
 /// the scale of one operator's jobs, and keys stay short).

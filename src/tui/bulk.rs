@@ -12,7 +12,7 @@ use crate::api::Client;
 use crate::app::Action;
 use crate::audit::Audit;
 use crate::bulk::plan::{self, DraftRow, Plan, PlanOptions};
-use crate::bulk::{ExecOptions, Issue, JobReport, csv as bulk_csv, executor, job, results};
+use crate::bulk::{ExecOptions, Issue, JobReport, executor, job, results};
 
 /// How long quitting waits for the rows in flight to finish and be journaled.
 const DRAIN_FOR: Duration = Duration::from_secs(15);
@@ -39,6 +39,20 @@ pub async fn plan(
     drafts: Vec<DraftRow>,
     source: Option<String>,
 ) -> Result<Plan, Vec<Issue>> {
+    checked_plan(client, drafts, Vec::new(), source).await
+}
+
+/// The plan of `drafts`, refused with `earlier` (the file's rows that were not valid on their
+/// own) if there are any, and with any repeat of an earlier job.
+async fn checked_plan(
+    client: &Client,
+    drafts: Vec<DraftRow>,
+    earlier: Vec<Issue>,
+    source: Option<String>,
+) -> Result<Plan, Vec<Issue>> {
+    if drafts.is_empty() && !earlier.is_empty() {
+        return Err(earlier);
+    }
     let ids: Vec<&str> = drafts.iter().map(|d| d.wallet_id.as_str()).collect();
     let wallets = plan::fetch_wallets(client, &ids)
         .await
@@ -49,7 +63,7 @@ pub async fn plan(
         now: Utc::now(),
         source,
     };
-    let plan = Plan::build(drafts, &wallets, &opts)?;
+    let plan = plan::with_earlier_issues(earlier, Plan::build(drafts, &wallets, &opts))?;
     // The CLI's repeat guard, without its --allow-repeat: a new form or an edited CSV is a new
     // job with new keys, which the server cannot match against an earlier job's credits.
     let journal = job::default_journal_path(&plan.job);
@@ -79,9 +93,8 @@ pub async fn import(client: &Client, path: &Path) -> Result<Plan, Vec<Issue>> {
     let bytes = tokio::fs::read(path)
         .await
         .map_err(|e| vec![Issue::at(0, format!("cannot read {}: {e}", path.display()))])?;
-    let drafts =
-        bulk_csv::read(&bytes, false).and_then(|rows| plan::drafts_from_csv(rows, None, Utc::now()))?;
-    plan(client, drafts, Some(path.display().to_string())).await
+    let (drafts, earlier) = plan::csv_drafts(&bytes, None, Utc::now())?;
+    checked_plan(client, drafts, earlier, Some(path.display().to_string())).await
 }
 
 pub fn export(path: &Path, report: &JobReport) -> Result<PathBuf, String> {

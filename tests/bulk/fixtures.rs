@@ -157,3 +157,44 @@ async fn a_dry_run_prints_the_plan_on_stdout_and_an_edited_csv_shows_its_repeats
     let allowed = run(&["--dry-run", "--json", "--allow-repeat"]);
     assert_eq!(allowed.status.code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn problems_of_every_kind_are_reported_in_one_run() {
+    let env = common::start(10, Default::default()).await;
+    let wallets = env.active_wallets(3).await;
+    env.client.terminate(&wallets[2].id).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let csv = home.path().join("mixed.csv");
+    // A row bad on its own, an unknown wallet, a closed one, a ragged row and a duplicate:
+    // the wallet checks run on the rows that parsed, without waiting for the others' fix.
+    let text = format!(
+        "wallet_id,credits_to_add,transaction_reason\n\
+         {w0},-5,FREE_CREDIT_GRANT\n\
+         wallet_nobody,5,FREE_CREDIT_GRANT\n\
+         {w2},5,FREE_CREDIT_GRANT\n\
+         {w1},5,FREE_CREDIT_GRANT,extra\n\
+         {w1},6,FREE_CREDIT_GRANT\n\
+         {w1},7,FREE_CREDIT_GRANT\n",
+        w0 = wallets[0].id,
+        w1 = wallets[1].id,
+        w2 = wallets[2].id,
+    );
+    std::fs::write(&csv, text).unwrap();
+    let out = env
+        .cli(home.path())
+        .args(["topup", "--yes", "--csv"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let lines: Vec<u64> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("{}:line ", csv.display())))
+        .filter_map(|l| l.split(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(lines, vec![2, 3, 4, 5, 7], "{stderr}");
+    assert!(stderr.contains("no wallet wallet_nobody"), "{stderr}");
+    assert!(stderr.contains("is closed"), "{stderr}");
+    assert!(stderr.contains("is also on line 6"), "{stderr}");
+}
