@@ -124,6 +124,7 @@ pub enum Effect {
     /// Read and validate a CSV with the engine (answers with `BulkPlanned`).
     ImportPlan {
         path: PathBuf,
+        options: crate::bulk::plan::ImportOptions,
     },
     /// Open the job's journal and run the executor; progress comes back as `BulkProgress`.
     StartBulk {

@@ -56,7 +56,7 @@ impl Verb {
         match self {
             Verb::Wallet => "wallet ID",
             Verb::Customer => "customer ID",
-            Verb::Import => "import FILE",
+            Verb::Import => "import FILE [--reason R] [--allow-duplicates]",
             Verb::Export => "export FILE",
             Verb::ExportResults => "export-results FILE",
             Verb::Refresh => "refresh SECS",
@@ -340,8 +340,12 @@ impl App {
                 if !self.bulk_allowed {
                     return refuse(self, super::BULK_REFUSED.into());
                 }
+                let (path, options) = match import_args(arg) {
+                    Ok(parsed) => parsed,
+                    Err(e) => return refuse(self, e),
+                };
                 self.palette = None;
-                self.import_plan(expand_home(arg))
+                self.import_plan_with(expand_home(&path), options)
             }
             Verb::Export => {
                 let wallets = self
@@ -428,6 +432,35 @@ fn set_text(p: &mut Palette, text: &str) {
 }
 
 /// `~/x.csv` as the shell would have it.
+/// `FILE [--reason R] [--allow-duplicates]`, options anywhere; the other words are the path.
+fn import_args(arg: &str) -> Result<(String, crate::bulk::plan::ImportOptions), String> {
+    let mut options = crate::bulk::plan::ImportOptions::default();
+    let mut path = Vec::new();
+    let mut words = arg.split_whitespace();
+    while let Some(w) = words.next() {
+        match w {
+            "--allow-duplicates" => options.allow_duplicates = true,
+            "--reason" => {
+                let r = words
+                    .next()
+                    .ok_or("--reason needs a reason, e.g. --reason FREE_CREDIT_GRANT")?;
+                options.default_reason =
+                    Some(crate::bulk::plan::parse_reason(r).map_err(|e| format!("--reason: {e}"))?);
+            }
+            _ if w.starts_with("--") => {
+                return Err(format!(
+                    "unknown option {w}: :import FILE [--reason R] [--allow-duplicates]"
+                ));
+            }
+            _ => path.push(w),
+        }
+    }
+    if path.is_empty() {
+        return Err("which file? :import FILE [--reason R] [--allow-duplicates]".into());
+    }
+    Ok((path.join(" "), options))
+}
+
 fn expand_home(arg: &str) -> PathBuf {
     match (arg.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),

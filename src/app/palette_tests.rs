@@ -249,3 +249,40 @@ fn the_start_of_a_command_name_ranks_that_command_first() {
         Some(palette::EntryKind::Verb(palette::Verb::Wallet))
     );
 }
+
+#[test]
+fn import_takes_the_cli_flags_for_a_default_reason_and_duplicates() {
+    let (mut app, _) = loaded(3);
+    let effects = palette(
+        &mut app,
+        "import --reason free_credit_grant in.csv --allow-duplicates",
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::ImportPlan {
+            path: PathBuf::from("in.csv"),
+            options: crate::bulk::plan::ImportOptions {
+                default_reason: Some(crate::api::models::TransactionReason::FreeCreditGrant),
+                allow_duplicates: true,
+            },
+        }]
+    );
+    for (text, error) in [
+        ("import in.csv --reason INVOICE_PAYMENT", "is not a top-up reason"),
+        ("import in.csv --reason", "--reason needs a reason"),
+        ("import in.csv --yes", "unknown option --yes"),
+        ("import --allow-duplicates", "which file?"),
+    ] {
+        code(&mut app, KeyCode::Esc);
+        assert!(palette(&mut app, text).is_empty(), "{text}");
+        let p = app
+            .palette
+            .as_ref()
+            .expect("the palette stays open with the error");
+        assert!(
+            p.error.as_deref().is_some_and(|e| e.contains(error)),
+            "{text}: {:?}",
+            p.error
+        );
+    }
+}

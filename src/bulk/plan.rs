@@ -26,6 +26,15 @@ use crate::api::{ApiError, Client};
 use crate::dates::ExpirySpec;
 use crate::money::{self, STORED_SCALE};
 
+/// What `topup --reason/--allow-duplicates` change, for a CSV read in the console
+/// (`:import FILE --reason R --allow-duplicates`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportOptions {
+    /// The reason of rows without a `transaction_reason` column.
+    pub default_reason: Option<TransactionReason>,
+    pub allow_duplicates: bool,
+}
+
 /// A CSV's bytes → the drafts of the rows valid on their own, with the problems of the others,
 /// so that the valid rows can still be checked against the wallets in the same run. `Err` when
 /// the file cannot be read at all (its header, a quote that never closes).

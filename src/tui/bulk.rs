@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::Client;
 use crate::app::Action;
 use crate::audit::Audit;
-use crate::bulk::plan::{self, DraftRow, Plan, PlanOptions};
+use crate::bulk::plan::{self, DraftRow, ImportOptions, Plan, PlanOptions};
 use crate::bulk::{ExecOptions, Issue, JobReport, executor, job, results};
 
 /// How long quitting waits for the rows in flight to finish and be journaled.
@@ -39,7 +39,7 @@ pub async fn plan(
     drafts: Vec<DraftRow>,
     source: Option<String>,
 ) -> Result<Plan, Vec<Issue>> {
-    checked_plan(client, drafts, Vec::new(), source).await
+    checked_plan(client, drafts, Vec::new(), false, source).await
 }
 
 /// The plan of `drafts`, refused with `earlier` (the file's rows that were not valid on their
@@ -48,6 +48,7 @@ async fn checked_plan(
     client: &Client,
     drafts: Vec<DraftRow>,
     earlier: Vec<Issue>,
+    allow_duplicates: bool,
     source: Option<String>,
 ) -> Result<Plan, Vec<Issue>> {
     if drafts.is_empty() && !earlier.is_empty() {
@@ -58,7 +59,7 @@ async fn checked_plan(
         .await
         .map_err(|e| vec![Issue::at(0, format!("looking up the wallets: {e}"))])?;
     let opts = PlanOptions {
-        allow_duplicates: false,
+        allow_duplicates,
         target: target(client),
         now: Utc::now(),
         source,
@@ -89,12 +90,19 @@ async fn checked_plan(
 }
 
 /// A CSV file → the plan, every problem located by line.
-pub async fn import(client: &Client, path: &Path) -> Result<Plan, Vec<Issue>> {
+pub async fn import(client: &Client, path: &Path, options: &ImportOptions) -> Result<Plan, Vec<Issue>> {
     let bytes = tokio::fs::read(path)
         .await
         .map_err(|e| vec![Issue::at(0, format!("cannot read {}: {e}", path.display()))])?;
-    let (drafts, earlier) = plan::csv_drafts(&bytes, None, Utc::now())?;
-    checked_plan(client, drafts, earlier, Some(path.display().to_string())).await
+    let (drafts, earlier) = plan::csv_drafts(&bytes, options.default_reason.as_ref(), Utc::now())?;
+    checked_plan(
+        client,
+        drafts,
+        earlier,
+        options.allow_duplicates,
+        Some(path.display().to_string()),
+    )
+    .await
 }
 
 pub fn export(path: &Path, report: &JobReport) -> Result<PathBuf, String> {

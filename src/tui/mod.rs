@@ -163,8 +163,8 @@ impl Runner {
                 let result = bulk::plan(&client, drafts, Some(format!("console: {source}"))).await;
                 Action::BulkPlanned { source, result }
             }),
-            Effect::ImportPlan { path } => self.spawn("bulk_plan", async move {
-                let result = bulk::import(&client, &path).await;
+            Effect::ImportPlan { path, options } => self.spawn("bulk_plan", async move {
+                let result = bulk::import(&client, &path, &options).await;
                 Action::BulkPlanned {
                     source: path.display().to_string(),
                     result,

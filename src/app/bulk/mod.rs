@@ -12,7 +12,7 @@ use tui_input::Input;
 
 use super::form::confirm_input;
 use super::{App, Effect, FlashKind};
-use crate::bulk::plan::{Plan, drafts_for_wallets};
+use crate::bulk::plan::{ImportOptions, Plan, drafts_for_wallets};
 use crate::bulk::{Counts, Event, Issue, JobReport, Progress, RowStatus};
 use crate::keymap::{Command, Context};
 
@@ -167,6 +167,11 @@ impl App {
     /// `:import FILE`: reads and validates the CSV with the engine; the plan comes back as
     /// [`super::Action::BulkPlanned`] and opens the preview.
     pub fn import_plan(&mut self, path: impl Into<PathBuf>) -> Vec<Effect> {
+        self.import_plan_with(path, ImportOptions::default())
+    }
+
+    /// `:import FILE --reason R --allow-duplicates`: as the CLI's flags of those names.
+    pub fn import_plan_with(&mut self, path: impl Into<PathBuf>, options: ImportOptions) -> Vec<Effect> {
         let path = path.into();
         if self.read_only {
             self.flash(FlashKind::Error, "read-only mode: bulk top-ups are disabled");
@@ -187,7 +192,7 @@ impl App {
             source: path.display().to_string(),
             from_marks: false,
         });
-        vec![Effect::ImportPlan { path }]
+        vec![Effect::ImportPlan { path, options }]
     }
 
     /// `:export-results FILE`: writes the last job's results CSV.

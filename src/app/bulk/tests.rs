@@ -352,7 +352,8 @@ fn import_waits_for_the_engine_and_its_problems_are_shown() {
     assert_eq!(
         app.import_plan("in.csv"),
         vec![Effect::ImportPlan {
-            path: "in.csv".into()
+            path: "in.csv".into(),
+            options: Default::default(),
         }]
     );
     app.update(Action::BulkPlanned {
