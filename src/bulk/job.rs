@@ -318,6 +318,21 @@ pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Ve
     found
 }
 
+/// Rows already done by the job whose journal is at `path`, if it has one: re-running a job
+/// sends only the rest.
+pub fn done_rows(path: &Path) -> Option<usize> {
+    let replay = journal::read(path).ok()?;
+    let done: std::collections::HashSet<usize> = replay
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Done { row, .. } => Some(*row),
+            _ => None,
+        })
+        .collect();
+    Some(done.len())
+}
+
 /// How far back other jobs' journals are checked for the same credits.
 const REPEAT_WINDOW_DAYS: i64 = 7;
 

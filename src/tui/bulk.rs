@@ -70,7 +70,7 @@ async fn checked_plan(
     let journal = job::default_journal_path(&plan.job);
     let (plan, mut repeats) = tokio::task::spawn_blocking(move || {
         let repeats = job::repeats(&plan, &journal);
-        (plan, repeats)
+        (already_ran(plan), repeats)
     })
     .await
     .map_err(|e| vec![Issue::at(0, format!("checking earlier jobs: {e}"))])?;
@@ -103,6 +103,30 @@ pub async fn import(client: &Client, path: &Path, options: &ImportOptions) -> Re
         Some(path.display().to_string()),
     )
     .await
+}
+
+/// A plan whose job already ran (the same CSV again, or the same form) says so in its preview:
+/// confirming sends only its rows not done, with their keys.
+fn already_ran(mut plan: Plan) -> Plan {
+    let journal = job::default_journal_path(&plan.job);
+    if let Some(done) = job::done_rows(&journal).filter(|d| *d > 0) {
+        let total = plan.rows.len();
+        plan.warnings.insert(
+            0,
+            Issue::at(
+                0,
+                if done >= total {
+                    format!("this job already ran and every row is done ({done} of {total}): confirming sends nothing")
+                } else {
+                    format!(
+                        "this job already ran: {done} of {total} rows are done; confirming sends only the other {}, with their keys",
+                        total - done
+                    )
+                },
+            ),
+        );
+    }
+    plan
 }
 
 pub fn export(path: &Path, report: &JobReport) -> Result<PathBuf, String> {

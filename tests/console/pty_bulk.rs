@@ -163,13 +163,22 @@ fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
         assert_eq!(v["request"]["credits_to_add"], "10");
     }
 
-    // The same credits again with another description: a new job with new keys, which the
-    // server could not tell from the first. The console refuses it before anything is sent.
+    // The same form again is the same job: its preview says it already ran.
     c.send("g");
     for _ in 0..3 {
         c.send(" ");
     }
     c.wait_for_text("3 marked", WAIT);
+    c.send("B");
+    c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
+    c.type_keys("10");
+    c.send("\r");
+    c.wait_for_text("this job already ran and every row is done (3 of 3)", WAIT);
+    c.send("\x1b");
+    c.wait_for("the preview closed", WAIT, |s| !s.contains("Bulk top-up ·"));
+
+    // The same credits again with another description: a new job with new keys, which the
+    // server could not tell from the first. The console refuses it before anything is sent.
     c.send("B");
     c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
     c.type_keys("10");
