@@ -260,8 +260,18 @@ fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: Previ
         };
         lines.push(Line::styled(format!("⚠ {text}"), theme.error()));
     }
+    // Names repeat ("Prepaid Wallet - CRD"): the id too when there is room for it.
+    let with_id = inner.width >= 58 + 2 + 33;
     lines.push(Line::styled(
-        format!("{:<28}{:>14}{:>16}", "wallet", "credits", "amount"),
+        format!(
+            "{:<28}{:>14}{:>16}{}",
+            "wallet",
+            "credits",
+            // The currency value at the wallet's top-up rate (what the amount column of a CSV
+            // means), not the balance's conversion rate.
+            "at top-up rate",
+            if with_id { "  id" } else { "" }
+        ),
         theme.label(),
     ));
     // The confirm lines need 3 rows at the bottom; the row list takes what is left.
@@ -275,14 +285,19 @@ fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: Previ
             .map(|row| row.wallet.display_name().to_string())
             .unwrap_or_else(|| r.wallet_id.clone());
         lines.push(Line::from(format!(
-            "{:<28}{:>14}{:>16}",
+            "{:<28}{:>14}{:>16}{}",
             truncate(&name, 27),
             format_credits(&r.credits),
             format!(
                 "{} {}",
                 format_amount(&r.amount, &r.currency),
                 r.currency.to_uppercase()
-            )
+            ),
+            if with_id {
+                format!("  {}", r.wallet_id)
+            } else {
+                String::new()
+            }
         )));
     }
     if shown < plan.rows.len() {
