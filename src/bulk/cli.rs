@@ -167,9 +167,7 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     // journal them; a second one quits at once (resuming is safe either way).
     tokio::spawn(async move {
         stop.recv().await;
-        say!(
-            "\ninterrupted: finishing rows in flight (interrupt again to quit now; resume is safe either way)"
-        );
+        say!("\ninterrupted: finishing rows in flight (again: quit now; resuming is safe)");
         cancel.cancel();
         stop.recv().await;
         std::process::exit(EXIT_INTERRUPTED.into());

@@ -347,6 +347,8 @@ impl App {
             return Vec::new();
         }
         let journal = crate::bulk::default_journal_path(&plan.job);
+        // The last job's outcome no longer applies.
+        self.flash = None;
         self.job = Some(JobView {
             counts: Counts {
                 total: plan.rows.len(),
