@@ -63,12 +63,8 @@ pub fn read(bytes: &[u8], reason_given: bool) -> Result<Vec<RawRow>, Vec<Issue>>
 /// (the header, or a quote that never closes).
 pub fn read_rows(bytes: &[u8], reason_given: bool) -> Result<(Vec<RawRow>, Vec<Issue>), Vec<Issue>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Some(line) = unclosed_quote(bytes) {
-        return Err(vec![Issue::at(
-            line,
-            "a quoted field starts here and is never closed (a missing \"): \
-             the rest of the file would be read as part of it",
-        )]);
+    if let Some(issue) = broken_quote(bytes) {
+        return Err(vec![issue]);
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -264,20 +260,44 @@ fn csv_issue(e: &csv::Error, lines: &mut LineCounter) -> Issue {
     Issue::at(line, what)
 }
 
-/// The line where a quoted field opens that never closes. The csv crate reads such a field to
-/// the end of the file without an error, so rows after it would silently vanish into it. Quotes
-/// count as the crate reads them: a field is quoted only when `"` is its first byte, and `""`
-/// inside it is a quote.
-fn unclosed_quote(bytes: &[u8]) -> Option<u64> {
+/// A quoted field that never closes, or that has text after its closing quote. The csv crate
+/// accepts both without an error: the first runs to the end of the file, and in the second a
+/// missing closing quote is "closed" by the next field's opening one, so the rows between
+/// silently become part of one field. Quotes count as the crate reads them: a field is quoted
+/// only when `"` is its first byte, and `""` inside it is a quote. The issue names the line
+/// where the field opened.
+fn broken_quote(bytes: &[u8]) -> Option<Issue> {
     let mut line = 1u64;
     let mut field_start = true;
     let mut opened_on: Option<u64> = None;
+    // Just past a closing quote: only a separator or a line end may come next.
+    let mut closed_from: Option<u64> = None;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if opened_on.is_some() {
+        if let Some(opened) = closed_from.take()
+            && !matches!(b, b',' | b'\n' | b'\r')
+        {
+            return Some(Issue::at(
+                opened,
+                if opened == line {
+                    "text after the closing quote of a quoted field (quote the whole field, and \
+                     write a quote inside it as \"\")"
+                        .to_string()
+                } else {
+                    format!(
+                        "a quoted field starts here and its closing quote is missing: the \
+                         field runs on to line {line}, taking the rows between with it"
+                    )
+                },
+            ));
+        }
+        if let Some(opened) = opened_on {
             match b {
                 b'"' if bytes.get(i + 1) == Some(&b'"') => i += 1,
-                b'"' => opened_on = None,
+                b'"' => {
+                    opened_on = None;
+                    closed_from = Some(opened);
+                }
                 b'\n' => line += 1,
                 _ => {}
             }
@@ -291,7 +311,13 @@ fn unclosed_quote(bytes: &[u8]) -> Option<u64> {
         }
         i += 1;
     }
-    opened_on
+    opened_on.map(|opened| {
+        Issue::at(
+            opened,
+            "a quoted field starts here and is never closed (a missing \"): the rest of the \
+             file would be read as part of it",
+        )
+    })
 }
 
 #[cfg(test)]
@@ -309,6 +335,25 @@ mod tests {
         let issues = read(text.as_bytes(), false).unwrap_err();
         assert_eq!(lines(&issues), vec![4]);
         assert!(issues[0].message.contains("never closed"), "{}", issues[0]);
+        // A closing quote missing on line 2 is "closed" by line 3's opening one: the csv crate
+        // would make one row of the two.
+        let text = "wallet_id,credits_to_add,transaction_reason,description\r\n\
+                    w1,5,FREE_CREDIT_GRANT,\"Outage credit\r\n\
+                    w2,5,FREE_CREDIT_GRANT,\"Outage credit\"\r\n";
+        let issues = read(text.as_bytes(), false).unwrap_err();
+        assert_eq!(lines(&issues), vec![2]);
+        assert!(issues[0].message.contains("runs on to line 3"), "{}", issues[0]);
+        let issues = read(
+            b"wallet_id,amount,transaction_reason,description\nw,1,FREE_CREDIT_GRANT,\"a\"b\n",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(lines(&issues), vec![2]);
+        assert!(
+            issues[0].message.contains("after the closing quote"),
+            "{}",
+            issues[0]
+        );
         // A quote inside an unquoted field is a character, not an opening.
         let rows = read(
             b"wallet_id,amount,transaction_reason,description\nw,1,FREE_CREDIT_GRANT,5\" screen\n",
