@@ -136,6 +136,8 @@ pub enum Effect {
     ExportResults {
         path: PathBuf,
         report: Arc<JobReport>,
+        /// Files the results must not replace, with what each is: the plan's CSV, the journal.
+        protect: Vec<(PathBuf, String)>,
     },
     /// One page of a wallet's ledger (answers with `LedgerLoaded`).
     LoadLedger {

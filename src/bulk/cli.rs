@@ -138,7 +138,13 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     }
     // The results file is opened before anything is sent: a path that cannot be written is
     // found while nothing has happened yet, not after the wallets were credited.
-    let results_file = match args.results.as_deref().map(|out| open_results(out, &args.csv)) {
+    let protected = [
+        (args.csv.as_path(), "the plan's CSV"),
+        (journal_path.as_path(), "the job's journal"),
+    ];
+    let results_file = match args.results.as_deref().map(|out| {
+        results::create_file(out, &protected).map_err(|e| eyre!("--results: {e}: nothing was sent"))
+    }) {
         Some(Err(e)) => {
             if !prepared.resumed {
                 drop(prepared);
@@ -193,25 +199,6 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         }
     }
     Ok(ExitCode::from(code))
-}
-
-/// Creates the results file, refusing the plan's own CSV (it would be overwritten by the
-/// results, and the job could no longer be resumed from it).
-fn open_results(out: &Path, csv: &Path) -> Result<std::fs::File> {
-    if let (Ok(a), Ok(b)) = (out.canonicalize(), csv.canonicalize())
-        && a == b
-    {
-        return Err(eyre!(
-            "--results {} is the plan's CSV: writing the results there would replace the plan",
-            out.display()
-        ));
-    }
-    std::fs::File::create(out).wrap_err_with(|| {
-        format!(
-            "cannot create the results file {}: nothing was sent",
-            out.display()
-        )
-    })
 }
 
 pub fn exit_code(report: &JobReport) -> u8 {

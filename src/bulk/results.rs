@@ -1,6 +1,7 @@
 //! The results of a job as CSV (one line per row) and as JSON, for the CLI and the console.
 
 use std::io::Write;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -19,6 +20,47 @@ pub const HEADER: [&str; 10] = [
     "attempts",
     "error",
 ];
+
+/// Creates the results file `out`, refusing a file a job cannot lose: one of `protected` (the
+/// plan's CSV, the job's journal, with what each is), any job journal, the audit log or the
+/// log file. Writing results over the plan or a journal would lose the job's resume and the
+/// repeat guard's memory of it.
+pub fn create_file(out: &Path, protected: &[(&Path, &str)]) -> Result<std::fs::File, String> {
+    if let Ok(target) = out.canonicalize() {
+        let same = |p: &Path| p.canonicalize().is_ok_and(|p| p == target);
+        let what = protected
+            .iter()
+            .find(|(p, _)| same(p))
+            .map(|(_, what)| (*what).to_string())
+            .or_else(|| same(&crate::audit::Audit::default_path()).then(|| "the audit log".into()))
+            .or_else(|| {
+                (target.file_name() == Some(std::ffi::OsStr::new(crate::logging::LOG_FILE)))
+                    .then(|| "flexwallet's log".into())
+            })
+            .or_else(|| is_journal(&target).then(|| "a job's journal".into()));
+        if let Some(what) = what {
+            return Err(format!(
+                "{} is {what}: the results would replace it; choose another file",
+                out.display()
+            ));
+        }
+    }
+    std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))
+}
+
+/// A job journal starts with its `job` record.
+fn is_journal(path: &Path) -> bool {
+    use std::io::BufRead;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut first = String::new();
+    std::io::BufReader::new(file).read_line(&mut first).is_ok()
+        && matches!(
+            serde_json::from_str::<super::journal::Record>(first.trim_end()),
+            Ok(super::journal::Record::Job { .. })
+        )
+}
 
 /// Writes the results CSV: every row of the plan, in plan order.
 pub fn write_csv<W: Write>(report: &JobReport, out: W) -> csv::Result<()> {
@@ -103,4 +145,39 @@ pub fn to_json(report: &JobReport) -> serde_json::Value {
         rows,
     })
     .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_never_replace_a_plan_or_a_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = dir.path().join("plan.csv");
+        std::fs::write(&plan, "wallet_id,credits_to_add\n").unwrap();
+        let journal = dir.path().join("j.jsonl");
+        std::fs::write(
+            &journal,
+            "{\"event\":\"job\",\"job\":\"0123456789abcdef\",\"version\":1,\"target\":\"t\",\"rows\":0,\
+             \"at\":\"2026-11-01T00:00:00Z\"}\n",
+        )
+        .unwrap();
+        let protected = [(plan.as_path(), "the plan's CSV")];
+        // Through another spelling of the same path, too.
+        let dotted = dir.path().join(".").join("plan.csv");
+        let e = create_file(&dotted, &protected).unwrap_err();
+        assert!(e.contains("is the plan's CSV"), "{e}");
+        let e = create_file(&journal, &protected).unwrap_err();
+        assert!(e.contains("is a job's journal"), "{e}");
+        assert!(
+            std::fs::read_to_string(&journal)
+                .unwrap()
+                .starts_with("{\"event\":\"job\"")
+        );
+        let out = dir.path().join("out.csv");
+        assert!(create_file(&out, &protected).is_ok());
+        // An existing results file is replaced: it is neither.
+        assert!(create_file(&out, &protected).is_ok());
+    }
 }

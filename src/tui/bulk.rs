@@ -129,8 +129,9 @@ fn already_ran(mut plan: Plan) -> Plan {
     plan
 }
 
-pub fn export(path: &Path, report: &JobReport) -> Result<PathBuf, String> {
-    let file = std::fs::File::create(path).map_err(|e| format!("creating {}: {e}", path.display()))?;
+pub fn export(path: &Path, report: &JobReport, protect: &[(PathBuf, String)]) -> Result<PathBuf, String> {
+    let protected: Vec<(&Path, &str)> = protect.iter().map(|(p, w)| (p.as_path(), w.as_str())).collect();
+    let file = results::create_file(path, &protected)?;
     results::write_csv(report, std::io::BufWriter::new(file))
         .map_err(|e| format!("writing {}: {e}", path.display()))?;
     Ok(path.to_path_buf())

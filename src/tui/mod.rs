@@ -175,10 +175,14 @@ impl Runner {
                     .start(&client, self.audit.clone(), &plan, &journal_path, &self.tx)
             }
             Effect::CancelBulk => self.bulk.cancel(),
-            Effect::ExportResults { path, report } => {
+            Effect::ExportResults {
+                path,
+                report,
+                protect,
+            } => {
                 let _ = self
                     .tx
-                    .send(Action::ResultsExported(bulk::export(&path, &report)));
+                    .send(Action::ResultsExported(bulk::export(&path, &report, &protect)));
             }
             Effect::LoadLedger {
                 generation,

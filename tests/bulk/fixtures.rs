@@ -79,9 +79,20 @@ async fn a_results_path_that_cannot_be_written_stops_the_job_before_anything_is_
     std::fs::write(&csv, &text).unwrap();
     let journal = home.path().join("job.jsonl");
     let missing = home.path().join("no/such/dir/out.csv");
+    // An earlier job's journal, to be protected like this job's own.
+    let other_journal = home.path().join("other.jsonl");
+    std::fs::write(
+        &other_journal,
+        "{\"event\":\"job\",\"job\":\"0123456789abcdef\",\"version\":1,\"target\":\"x\",\"rows\":1,\
+         \"at\":\"2026-11-01T00:00:00Z\"}\n",
+    )
+    .unwrap();
+    let other_before = std::fs::read_to_string(&other_journal).unwrap();
     for (results, needle) in [
-        (missing.as_path(), "cannot create the results file"),
+        (missing.as_path(), "cannot create"),
         (csv.as_path(), "is the plan's CSV"),
+        (journal.as_path(), "is the job's journal"),
+        (other_journal.as_path(), "is a job's journal"),
     ] {
         let out = env
             .cli(home.path())
@@ -103,6 +114,7 @@ async fn a_results_path_that_cannot_be_written_stops_the_job_before_anything_is_
         );
         assert!(!journal.exists(), "no journal left to resume: {stderr}");
         assert_eq!(std::fs::read_to_string(&csv).unwrap(), text, "the plan is intact");
+        assert_eq!(std::fs::read_to_string(&other_journal).unwrap(), other_before);
     }
 }
 

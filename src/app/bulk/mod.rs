@@ -197,11 +197,19 @@ impl App {
 
     /// `:export-results FILE`: writes the last job's results CSV.
     pub fn export_results(&mut self, path: impl Into<PathBuf>) -> Vec<Effect> {
-        match self.job.as_ref().and_then(|j| j.report.clone()) {
-            Some(report) => vec![Effect::ExportResults {
-                path: path.into(),
-                report,
-            }],
+        match self.job.as_ref().and_then(|j| j.report.clone().map(|r| (j, r))) {
+            Some((job, report)) => {
+                let mut protect = vec![(job.journal.clone(), "the job's journal".to_string())];
+                // An imported plan's source is its CSV (a form's is a description, no file).
+                if let Some(csv) = &job.plan.source {
+                    protect.push((PathBuf::from(csv), "the plan's CSV".to_string()));
+                }
+                vec![Effect::ExportResults {
+                    path: path.into(),
+                    report,
+                    protect,
+                }]
+            }
             None => {
                 let text = if self.job.is_some() {
                     "the bulk job is still running: export its results when it finishes"
