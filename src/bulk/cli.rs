@@ -97,9 +97,9 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         }
         if !args.allow_repeat {
             say!(
-                "{} row(s) repeat another job's credits, or credits whose outcome is unknown (an edited \
-                 CSV is a new job with new keys): nothing was sent; pass --allow-repeat if they are \
-                 meant to be credited again",
+                "{} problem(s) with earlier jobs (a repeated credit, one whose outcome is unknown, or a \
+                 journal that cannot be read; an edited CSV is a new job with new keys): nothing was \
+                 sent; pass --allow-repeat if these credits are meant to be sent again",
                 repeats.len()
             );
             return Ok(ExitCode::from(EXIT_NOTHING_STARTED));

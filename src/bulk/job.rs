@@ -244,10 +244,17 @@ pub struct PriorCredit {
 /// job with new keys, so the server cannot catch a row credited by the earlier version: this
 /// is how the CLI warns about it. Unreadable journals are skipped (they guard nothing here).
 pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Vec<PriorCredit> {
+    scan(dir, since, exclude_job).0
+}
+
+/// The credits of `recent_credits`, and the journals that could not be read: a journal that
+/// cannot be read cannot be checked, and its job may have credited the same wallets.
+fn scan(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> (Vec<PriorCredit>, Vec<Issue>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut found = Vec::new();
+    let mut unreadable = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_none_or(|e| e != "jsonl") {
@@ -258,8 +265,21 @@ pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Ve
         if modified.is_some_and(|m| DateTime::<Utc>::from(m) < since) {
             continue;
         }
-        let Ok(replay) = journal::read(&path) else {
-            continue;
+        let replay = match journal::read(&path) {
+            Ok(r) => r,
+            // Not a journal at all (a stray .jsonl beside a custom --journal): nothing to check.
+            Err(_) if !super::results::is_journal(&path) => continue,
+            Err(e) => {
+                unreadable.push(Issue::at(
+                    0,
+                    format!(
+                        "the journal {} cannot be read ({e}): its job's credits cannot be checked \
+                         for repeats; repair it or move it aside",
+                        path.display()
+                    ),
+                ));
+                continue;
+            }
         };
         let job = match replay.records.first() {
             Some(Record::Job { job, .. }) if job != exclude_job => job.clone(),
@@ -315,7 +335,7 @@ pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Ve
             }
         }
     }
-    found
+    (found, unreadable)
 }
 
 /// Rows already done by the job whose journal is at `path`, if it has one: re-running a job
@@ -344,11 +364,14 @@ pub fn repeats(plan: &Plan, journal: &Path) -> Vec<Issue> {
     let mut dirs: Vec<PathBuf> = journal.parent().map(Path::to_path_buf).into_iter().collect();
     dirs.extend(default_journal_path(&plan.job).parent().map(Path::to_path_buf));
     dirs.dedup();
-    let prior: Vec<_> = dirs
-        .iter()
-        .flat_map(|d| recent_credits(d, since, &plan.job))
-        .collect();
-    repeat_warnings(plan, &prior)
+    let (mut prior, mut unreadable) = (Vec::new(), Vec::new());
+    for d in &dirs {
+        let (credits, issues) = scan(d, since, &plan.job);
+        prior.extend(credits);
+        unreadable.extend(issues);
+    }
+    unreadable.extend(repeat_warnings(plan, &prior));
+    unreadable
 }
 
 /// Rows of `plan` that another job already credited the same way (wallet, credits, reason).

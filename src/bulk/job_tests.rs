@@ -201,3 +201,24 @@ fn credits_whose_outcome_is_unknown_are_flagged_as_maybe_and_refusals_are_not() 
         warnings[0]
     );
 }
+
+#[test]
+fn a_journal_that_cannot_be_read_is_a_repeat_problem_and_a_stray_file_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = simple_plan(2);
+    let other = simple_plan(3);
+    let path = dir.path().join(format!("{}.jsonl", other.job));
+    drop(prepare(&other, &path, false).unwrap());
+    // Damage a line before the end: not a torn last line, a journal that cannot be trusted.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1] = "{not json";
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    std::fs::write(dir.path().join("notes.jsonl"), "{\"hello\":1}\n{oops\n").unwrap();
+    // The directory alone (repeats() also reads the user's default jobs directory).
+    let (credits, problems) = scan(dir.path(), Utc::now() - chrono::Duration::days(7), &plan.job);
+    assert!(credits.is_empty());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].message.contains("cannot be read"), "{}", problems[0]);
+    assert!(problems[0].message.contains(&other.job), "{}", problems[0]);
+}

@@ -49,7 +49,7 @@ pub fn create_file(out: &Path, protected: &[(&Path, &str)]) -> Result<std::fs::F
 }
 
 /// A job journal starts with its `job` record.
-fn is_journal(path: &Path) -> bool {
+pub(crate) fn is_journal(path: &Path) -> bool {
     use std::io::BufRead;
     let Ok(file) = std::fs::File::open(path) else {
         return false;

@@ -80,9 +80,10 @@ async fn checked_plan(
     repeats.push(Issue::at(
         0,
         format!(
-            "{} row(s) repeat an earlier job's credits, or credits whose outcome is unknown: \
-             nothing was sent. Retry a job's rows from its results (r), with its own keys; to \
-             credit again on purpose, use flexwallet topup --allow-repeat",
+            "{} problem(s) with earlier jobs (a repeated credit, one whose outcome is unknown, or \
+             a journal that cannot be read): nothing was sent. Retry a job's rows from its \
+             results (r), with its own keys; to credit again on purpose, use flexwallet topup \
+             --allow-repeat",
             repeats.len()
         ),
     ));

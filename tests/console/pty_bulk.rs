@@ -188,7 +188,7 @@ fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
     c.wait_for_text("▶ Description", WAIT);
     c.type_keys("again");
     c.send("\r");
-    let refused = c.wait_for_text("repeat an earlier job's credits", WAIT);
+    let refused = c.wait_for_text("problem(s) with earlier jobs", WAIT);
     assert!(refused.contains("already credited"), "{refused}");
     // Marked wallets are not lines of a file: no "line N" that points nowhere.
     assert!(!refused.contains("line 1:"), "{refused}");
