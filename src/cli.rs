@@ -213,9 +213,10 @@ pub struct FaultArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct TopupArgs {
-    /// The plan: header row, wallet_id, credits_to_add or amount, transaction_reason, …
-    #[arg(long, value_name = "FILE")]
-    pub csv: PathBuf,
+    /// The plan: header row, wallet_id, credits_to_add or amount, transaction_reason, … Without
+    /// it, --journal's job is resumed from the journal alone (a console job has no CSV).
+    #[arg(long, value_name = "FILE", required_unless_present = "journal")]
+    pub csv: Option<PathBuf>,
     /// transaction_reason for rows that do not give one.
     #[arg(long)]
     pub reason: Option<String>,

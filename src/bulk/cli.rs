@@ -64,9 +64,22 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
         return Err(eyre!("--concurrency must be between 1 and {MAX_CONCURRENCY}"));
     }
-    let Some(plan) = build_plan(args, &client).await? else {
-        return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
+    let plan = match (&args.csv, &args.journal) {
+        (Some(csv), _) => match build_plan(args, csv, &client).await? {
+            Some(plan) => plan,
+            None => return Ok(ExitCode::from(EXIT_NOTHING_STARTED)),
+        },
+        // A console job, or a CSV since lost: the journal holds the plan, request by request.
+        (None, Some(journal)) => job::plan_from_journal(journal)
+            .map_err(|e| eyre!("resuming from the journal alone: {e}: nothing was sent"))?,
+        (None, None) => return Err(eyre!("--csv FILE is needed (or --journal PATH to resume a job)")),
     };
+    // What the plan came from, for the messages: the CSV, or the journal it was read from.
+    let from = args
+        .csv
+        .as_deref()
+        .or(args.journal.as_deref())
+        .unwrap_or(Path::new("-"));
     let journal_path = args
         .journal
         .clone()
@@ -89,9 +102,9 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
             say!("{text}");
         }
     };
-    report(summary(&plan, &args.csv, &journal_path).trim_end());
+    report(summary(&plan, from, &journal_path).trim_end());
     if !repeats.is_empty() {
-        let file = args.csv.display().to_string();
+        let file = from.display().to_string();
         for issue in repeats.iter().take(SHOWN_ISSUES) {
             report(&format!("{file}:{issue}"));
         }
@@ -138,10 +151,8 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     }
     // The results file is opened before anything is sent: a path that cannot be written is
     // found while nothing has happened yet, not after the wallets were credited.
-    let protected = [
-        (args.csv.as_path(), "the plan's CSV"),
-        (journal_path.as_path(), "the job's journal"),
-    ];
+    let mut protected = vec![(journal_path.as_path(), "the job's journal")];
+    protected.extend(args.csv.as_deref().map(|csv| (csv, "the plan's CSV")));
     let results_file = match args.results.as_deref().map(|out| {
         results::create_file(out, &protected).map_err(|e| eyre!("--results: {e}: nothing was sent"))
     }) {
@@ -212,9 +223,9 @@ pub fn exit_code(report: &JobReport) -> u8 {
 }
 
 /// CSV → drafts → wallets → plan; prints the problems and returns `None` when there are any.
-async fn build_plan(args: &TopupArgs, client: &Client) -> Result<Option<Plan>> {
-    let file = args.csv.display().to_string();
-    let bytes = std::fs::read(&args.csv).wrap_err_with(|| format!("reading {file}"))?;
+async fn build_plan(args: &TopupArgs, csv: &Path, client: &Client) -> Result<Option<Plan>> {
+    let file = csv.display().to_string();
+    let bytes = std::fs::read(csv).wrap_err_with(|| format!("reading {file}"))?;
     let default_reason = match &args.reason {
         Some(r) => Some(plan::parse_reason(r).map_err(|e| eyre!("--reason: {e}"))?),
         None => None,

@@ -338,6 +338,85 @@ fn scan(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> (Vec<PriorCredit
     (found, unreadable)
 }
 
+/// The plan a journal holds: its job header and every row's exact request, so a job can be
+/// resumed without the CSV or the console form it came from.
+pub fn plan_from_journal(path: &Path) -> Result<Plan, String> {
+    let replay = journal::read(path).map_err(|e| e.to_string())?;
+    let Some(Record::Job {
+        job,
+        target,
+        source,
+        rows: count,
+        ..
+    }) = replay.records.first()
+    else {
+        return Err(format!(
+            "{}: the first record is not a job header",
+            path.display()
+        ));
+    };
+    let mut rows: Vec<PlannedRow> = replay
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Planned {
+                row,
+                line,
+                wallet_id,
+                currency,
+                key,
+                credits,
+                amount,
+                conversion_rate,
+                request,
+            } => Some(PlannedRow {
+                index: *row,
+                line: *line,
+                wallet_id: wallet_id.clone(),
+                currency: currency.clone(),
+                key: key.clone(),
+                request: (**request).clone(),
+                credits: *credits,
+                amount: *amount,
+                conversion_rate: *conversion_rate,
+            }),
+            _ => None,
+        })
+        .collect();
+    rows.sort_by_key(|r| r.index);
+    if rows.len() != *count || rows.iter().enumerate().any(|(i, r)| r.index != i) {
+        return Err(format!(
+            "{}: the job has {count} rows but the journal plans {}: it cannot be resumed from \
+             the journal alone",
+            path.display(),
+            rows.len()
+        ));
+    }
+    let mut totals = super::plan::Totals::default();
+    for r in &rows {
+        totals.rows += 1;
+        totals.credits += r.credits;
+        let c = totals.by_currency.entry(r.currency.clone()).or_default();
+        c.rows += 1;
+        c.credits += r.credits;
+        c.amount += r.amount;
+        let t = totals
+            .by_reason
+            .entry(r.request.transaction_reason.to_string())
+            .or_default();
+        t.rows += 1;
+        t.credits += r.credits;
+    }
+    Ok(Plan {
+        job: job.clone(),
+        target: target.clone(),
+        source: source.clone(),
+        rows,
+        warnings: Vec::new(),
+        totals,
+    })
+}
+
 /// Rows already done by the job whose journal is at `path`, if it has one: re-running a job
 /// sends only the rest.
 pub fn done_rows(path: &Path) -> Option<usize> {
