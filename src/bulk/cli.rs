@@ -166,6 +166,9 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         Some(Ok(file)) => Some(file),
         None => None,
     };
+    if !prepared.resumed {
+        job::note_location(&prepared.job, &journal_path);
+    }
     let context = AuditContext {
         user: AuditContext::os_user(),
         profile: settings.profile.clone(),

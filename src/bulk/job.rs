@@ -256,13 +256,19 @@ fn scan(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> (Vec<PriorCredit
     let mut found = Vec::new();
     let mut unreadable = Vec::new();
     for entry in entries.flatten() {
-        let path = entry.path();
-        if path.extension().is_none_or(|e| e != "jsonl") {
-            continue;
+        let mut path = entry.path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("jsonl") => {}
+            // A job whose journal is elsewhere (--journal PATH) left its location here.
+            Some(LOCATION_EXT) => match std::fs::read_to_string(&path) {
+                Ok(target) if !target.trim().is_empty() => path = PathBuf::from(target.trim()),
+                _ => continue,
+            },
+            _ => continue,
         }
         // A journal untouched since `since` holds nothing newer: skip reading it.
-        let modified = entry.metadata().and_then(|m| m.modified()).ok();
-        if modified.is_some_and(|m| DateTime::<Utc>::from(m) < since) {
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if modified.is_none() || modified.is_some_and(|m| DateTime::<Utc>::from(m) < since) {
             continue;
         }
         let replay = match journal::read(&path) {
@@ -430,6 +436,35 @@ pub fn done_rows(path: &Path) -> Option<usize> {
         })
         .collect();
     Some(done.len())
+}
+
+/// The extension of the file in the jobs directory that points at a journal kept elsewhere.
+const LOCATION_EXT: &str = "where";
+
+/// A job whose journal is not in the default jobs directory leaves its location there, so that
+/// the repeat guard of later jobs (which reads that directory) still sees its credits.
+/// Best-effort: without it only that journal's own directory is checked.
+pub fn note_location(job: &str, journal: &Path) {
+    let default = default_journal_path(job);
+    let Some(jobs) = default.parent() else {
+        return;
+    };
+    let Ok(absolute) = std::path::absolute(journal) else {
+        return;
+    };
+    let same_dir = absolute
+        .parent()
+        .and_then(|p| p.canonicalize().ok())
+        .is_some_and(|p| jobs.canonicalize().is_ok_and(|j| j == p));
+    if same_dir {
+        return;
+    }
+    let note = jobs.join(format!("{job}.{LOCATION_EXT}"));
+    let written = std::fs::create_dir_all(jobs)
+        .and_then(|()| std::fs::write(&note, absolute.to_string_lossy().as_bytes()));
+    if let Err(e) = written {
+        tracing::warn!(path = %note.display(), error = %e, "cannot note where the journal is");
+    }
 }
 
 /// How far back other jobs' journals are checked for the same credits.

@@ -210,3 +210,39 @@ async fn problems_of_every_kind_are_reported_in_one_run() {
     assert!(stderr.contains("is closed"), "{stderr}");
     assert!(stderr.contains("is also on line 6"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_journaled_elsewhere_is_still_seen_by_the_repeat_guard() {
+    let env = common::start(4, Default::default()).await;
+    let wallets = env.active_wallets(1).await;
+    let home = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let csv = home.path().join("plan.csv");
+    let header = "wallet_id,credits_to_add,transaction_reason,description\n";
+    std::fs::write(&csv, format!("{header}{},4,FREE_CREDIT_GRANT,a\n", wallets[0].id)).unwrap();
+    let first = env
+        .cli(home.path())
+        .args(["topup", "--yes", "--csv"])
+        .arg(&csv)
+        .arg("--journal")
+        .arg(elsewhere.path().join("mine.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // Edited (a new job), journaled in the default place, which is not where the first one is.
+    std::fs::write(&csv, format!("{header}{},4,FREE_CREDIT_GRANT,b\n", wallets[0].id)).unwrap();
+    let again = env
+        .cli(home.path())
+        .args(["topup", "--dry-run", "--csv"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("already credited 4 credits"), "{stdout}");
+}
