@@ -119,12 +119,27 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         None => {}
     }
     if app.quit_asked {
-        let inner = frame_box(theme, frame, area, "Quit?", 6);
-        let lines = vec![
-            Line::styled("A bulk job is running.", theme.error()),
-            Line::from("Quitting stops it: rows in flight finish and the journal is kept"),
-            Line::from("(resume with `flexwallet topup --resume`)."),
-        ];
+        let journal = app
+            .job
+            .as_ref()
+            .map(|j| j.journal.display().to_string())
+            .unwrap_or_default();
+        let lines = if app.job_running() {
+            vec![
+                Line::styled("A bulk job is running.", theme.error()),
+                Line::from("Quitting stops it: rows in flight finish and the journal is kept"),
+                Line::from(format!(
+                    "(resume: flexwallet topup --resume --journal {journal})."
+                )),
+            ]
+        } else {
+            // It finished while the question was open.
+            vec![
+                Line::styled("The bulk job has finished.", theme.success()),
+                Line::from(format!("Its journal: {journal}")),
+            ]
+        };
+        let inner = frame_box(theme, frame, area, "Quit?", lines.len() as u16 + 3);
         render_with_keys(
             app,
             frame,
