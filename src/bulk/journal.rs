@@ -198,11 +198,12 @@ impl Journal {
         if let Some(dir) = dir {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let mut file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(path)
-            .map_err(io)?;
+        let mut options = OpenOptions::new();
+        options.create_new(true).append(true);
+        // Customers' wallets and amounts: readable by the operator only, as the audit log is.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(io)?;
         lock(&file, path)?;
         let mut bytes = Vec::new();
         for r in initial {

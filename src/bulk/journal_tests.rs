@@ -113,3 +113,13 @@ fn a_second_writer_is_refused() {
         Err(JournalError::Io { .. })
     ));
 }
+
+#[test]
+fn a_journal_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    drop(Journal::create(&path, &[header()]).unwrap());
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+}
