@@ -458,7 +458,14 @@ fn import_args(arg: &str) -> Result<(String, crate::bulk::plan::ImportOptions), 
     if path.is_empty() {
         return Err("which file? :import FILE [--reason R] [--allow-duplicates]".into());
     }
-    Ok((path.join(" "), options))
+    let path = path.join(" ");
+    // A path quoted as a shell would take it: "/path with spaces.csv".
+    let path = ['"', '\'']
+        .iter()
+        .find_map(|q| path.strip_prefix(*q).and_then(|p| p.strip_suffix(*q)))
+        .map(str::to_string)
+        .unwrap_or(path);
+    Ok((path, options))
 }
 
 fn expand_home(arg: &str) -> PathBuf {

@@ -267,6 +267,12 @@ fn import_takes_the_cli_flags_for_a_default_reason_and_duplicates() {
             },
         }]
     );
+    code(&mut app, KeyCode::Esc);
+    let quoted = palette(&mut app, "import \"/tmp/with space.csv\"");
+    assert!(
+        matches!(quoted.as_slice(), [Effect::ImportPlan { path, .. }] if path == &PathBuf::from("/tmp/with space.csv")),
+        "{quoted:?}"
+    );
     for (text, error) in [
         ("import in.csv --reason INVOICE_PAYMENT", "is not a top-up reason"),
         ("import in.csv --reason", "--reason needs a reason"),

@@ -110,7 +110,7 @@ pub async fn import(client: &Client, path: &Path, options: &ImportOptions) -> Re
 /// confirming sends only its rows not done, with their keys.
 fn already_ran(mut plan: Plan) -> Plan {
     let journal = job::default_journal_path(&plan.job);
-    if let Some(done) = job::done_rows(&journal).filter(|d| *d > 0) {
+    if let Some(done) = job::done_rows(&journal) {
         let total = plan.rows.len();
         plan.warnings.insert(
             0,
@@ -120,7 +120,8 @@ fn already_ran(mut plan: Plan) -> Plan {
                     format!("this job already ran and every row is done ({done} of {total}): confirming sends nothing")
                 } else {
                     format!(
-                        "this job already ran: {done} of {total} rows are done; confirming sends only the other {}, with their keys",
+                        "this job already ran: {done} of {total} rows are done; confirming sends the other {} \
+                         again, with their keys (none can be credited twice)",
                         total - done
                     )
                 },

@@ -87,11 +87,14 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .skip(*scroll)
                 .map(|i| (i.chars().count() + 2).div_ceil(width) + 1)
                 .sum();
-            let mut cmds = vec![(Command::Back, "close")];
-            if rows > usize::from(body.height) || *scroll > 0 {
-                cmds.insert(0, (Command::Up, "up"));
-                cmds.insert(0, (Command::Down, "more"));
+            let mut cmds = Vec::new();
+            if rows > usize::from(body.height) && *scroll + 1 < issues.len() {
+                cmds.push((Command::Down, "more"));
             }
+            if *scroll > 0 {
+                cmds.push((Command::Up, "up"));
+            }
+            cmds.push((Command::Back, "close"));
             frame.render_widget(Paragraph::new(keys(app, Context::Bulk, &cmds)), foot);
         }
         Some(BulkLayer::Preview {
@@ -323,7 +326,8 @@ fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: Previ
     }
     let [body, ask, foot] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(2), Constraint::Length(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(lines), body);
+    // Warnings wrap (a narrow terminal must not cut "confirming sends nothing" short).
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
     let expected = expected_total(plan);
     let mut ask_lines = vec![Line::from(vec![
         Span::raw(format!("Type the total credits ({expected}) to send: ")),
