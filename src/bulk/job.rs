@@ -240,9 +240,11 @@ pub struct PriorCredit {
     pub maybe: bool,
 }
 
-/// Credits done by other jobs since `since`, from the journals in `dir`. An edited CSV is a new
-/// job with new keys, so the server cannot catch a row credited by the earlier version: this
-/// is how the CLI warns about it. Unreadable journals are skipped (they guard nothing here).
+/// Credits other jobs made, or may have made (sent without a known outcome), since `since`,
+/// from the journals in `dir` and those its `<job>.where` notes point at. An edited CSV is a
+/// new job with new keys, so the server cannot catch a row credited by the earlier version:
+/// this is how flexwallet warns about it. Journals that cannot be read are left out here;
+/// [`repeats`] reports them.
 pub fn recent_credits(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> Vec<PriorCredit> {
     scan(dir, since, exclude_job).0
 }
