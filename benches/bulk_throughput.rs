@@ -432,26 +432,32 @@ fn main() {
         }
     );
     let mut best = (0f64, 0usize);
+    // A figure, or a dash for what a filtered run (`-- 'bulk/c8$'`) did not measure.
+    let figure = |label: &str, unit: &str| {
+        let rate = b.rate(label);
+        if rate > 0.0 {
+            format!("{rate:>6.0} {unit} ({})", b.cpu_per_row(label))
+        } else {
+            format!("{:>6} (not measured in this run)", "—")
+        }
+    };
     for n in CONCURRENCY {
         let bulk = b.rate(&format!("bulk{ROWS} c={n}"));
-        let raw = b.rate(&format!("raw c={n}"));
         if bulk > best.0 {
             best = (bulk, n);
         }
         let sandbox = if SANDBOX_LEVELS.contains(&n) {
-            let label = format!("sandbox c={n}");
             format!(
-                "\n                  plain {:>6.0} req/s ({})",
-                b.rate(&label),
-                b.cpu_per_row(&label)
+                "\n                  plain {}",
+                figure(&format!("sandbox c={n}"), "req/s")
             )
         } else {
             String::new()
         };
         println!(
-            "  concurrency {n:>2}: bulk {bulk:>6.0} rows/s ({})\n                  raw   {raw:>6.0} req/s ({}){sandbox}",
-            b.cpu_per_row(&format!("bulk{ROWS} c={n}")),
-            b.cpu_per_row(&format!("raw c={n}")),
+            "  concurrency {n:>2}: bulk {}\n                  raw   {}{sandbox}",
+            figure(&format!("bulk{ROWS} c={n}"), "rows/s"),
+            figure(&format!("raw c={n}"), "req/s"),
         );
     }
     // rate() is rows per second of preparing: its inverse is the time per job.
