@@ -133,6 +133,34 @@ pub fn planned_record(r: &PlannedRow) -> Record {
     }
 }
 
+/// The row a `planned` record holds: [`planned_record`] read back.
+fn planned_row(record: &Record) -> Option<PlannedRow> {
+    match record {
+        Record::Planned {
+            row,
+            line,
+            wallet_id,
+            currency,
+            key,
+            credits,
+            amount,
+            conversion_rate,
+            request,
+        } => Some(PlannedRow {
+            index: *row,
+            line: *line,
+            wallet_id: wallet_id.clone(),
+            currency: currency.clone(),
+            key: key.clone(),
+            request: (**request).clone(),
+            credits: *credits,
+            amount: *amount,
+            conversion_rate: *conversion_rate,
+        }),
+        _ => None,
+    }
+}
+
 fn continue_journal(plan: &Plan, path: &Path, replay: Replay) -> Result<Prepared, PrepareError> {
     let mismatch = |row: usize, reason: String| PrepareError::RowMismatch {
         path: path.to_path_buf(),
@@ -363,34 +391,7 @@ pub fn plan_from_journal(path: &Path) -> Result<Plan, String> {
             path.display()
         ));
     };
-    let mut rows: Vec<PlannedRow> = replay
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Planned {
-                row,
-                line,
-                wallet_id,
-                currency,
-                key,
-                credits,
-                amount,
-                conversion_rate,
-                request,
-            } => Some(PlannedRow {
-                index: *row,
-                line: *line,
-                wallet_id: wallet_id.clone(),
-                currency: currency.clone(),
-                key: key.clone(),
-                request: (**request).clone(),
-                credits: *credits,
-                amount: *amount,
-                conversion_rate: *conversion_rate,
-            }),
-            _ => None,
-        })
-        .collect();
+    let mut rows: Vec<PlannedRow> = replay.records.iter().filter_map(planned_row).collect();
     rows.sort_by_key(|r| r.index);
     if rows.len() != *count || rows.iter().enumerate().any(|(i, r)| r.index != i) {
         return Err(format!(
@@ -401,20 +402,7 @@ pub fn plan_from_journal(path: &Path) -> Result<Plan, String> {
         ));
     }
     let mut totals = super::plan::Totals::default();
-    for r in &rows {
-        totals.rows += 1;
-        totals.credits += r.credits;
-        let c = totals.by_currency.entry(r.currency.clone()).or_default();
-        c.rows += 1;
-        c.credits += r.credits;
-        c.amount += r.amount;
-        let t = totals
-            .by_reason
-            .entry(r.request.transaction_reason.to_string())
-            .or_default();
-        t.rows += 1;
-        t.credits += r.credits;
-    }
+    rows.iter().for_each(|r| totals.add(r));
     Ok(Plan {
         job: job.clone(),
         target: target.clone(),

@@ -121,6 +121,24 @@ pub struct Totals {
     pub by_reason: BTreeMap<String, ReasonTotal>,
 }
 
+impl Totals {
+    /// Counts one planned row in the totals.
+    pub fn add(&mut self, row: &PlannedRow) {
+        self.rows += 1;
+        self.credits += row.credits;
+        let c = self.by_currency.entry(row.currency.clone()).or_default();
+        c.rows += 1;
+        c.credits += row.credits;
+        c.amount += row.amount;
+        let r = self
+            .by_reason
+            .entry(row.request.transaction_reason.to_string())
+            .or_default();
+        r.rows += 1;
+        r.credits += row.credits;
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub job: String,
@@ -291,27 +309,19 @@ impl Plan {
                 description: d.description.clone(),
                 metadata: (!d.metadata.is_empty()).then(|| d.metadata.clone()),
             };
-            let currency = wallet.currency.to_ascii_lowercase();
-            totals.rows += 1;
-            totals.credits += credits;
-            let c = totals.by_currency.entry(currency.clone()).or_default();
-            c.rows += 1;
-            c.credits += credits;
-            c.amount += amount;
-            let r = totals.by_reason.entry(d.reason.to_string()).or_default();
-            r.rows += 1;
-            r.credits += credits;
-            rows.push(PlannedRow {
+            let row = PlannedRow {
                 index,
                 line,
                 wallet_id: d.wallet_id.clone(),
-                currency,
+                currency: wallet.currency.to_ascii_lowercase(),
                 key,
                 request,
                 credits,
                 amount,
                 conversion_rate: wallet.conversion_rate,
-            });
+            };
+            totals.add(&row);
+            rows.push(row);
         }
         if invoiced > 0 {
             warnings.push(Issue::at(
