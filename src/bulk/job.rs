@@ -304,7 +304,7 @@ fn scan(dir: &Path, since: DateTime<Utc>, exclude_job: &str) -> (Vec<PriorCredit
         let replay = match journal::read(&path) {
             Ok(r) => r,
             // Not a journal at all (a stray .jsonl beside a custom --journal): nothing to check.
-            Err(_) if !super::results::is_journal(&path) => continue,
+            Err(_) if !journal::is_journal(&path) => continue,
             Err(e) => {
                 unreadable.push(Issue::at(
                     0,

@@ -370,6 +370,20 @@ fn writer(mut file: File, rx: mpsc::Receiver<(Vec<u8>, Ack)>) {
     }
 }
 
+/// A job journal starts with its `job` record.
+pub fn is_journal(path: &Path) -> bool {
+    use std::io::BufRead;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut first = String::new();
+    std::io::BufReader::new(file).read_line(&mut first).is_ok()
+        && matches!(
+            serde_json::from_str::<Record>(first.trim_end()),
+            Ok(Record::Job { .. })
+        )
+}
+
 #[cfg(test)]
 #[path = "journal_tests.rs"]
 mod tests;

@@ -37,7 +37,7 @@ pub fn create_file(out: &Path, protected: &[(&Path, &str)]) -> Result<std::fs::F
                 (target.file_name() == Some(std::ffi::OsStr::new(crate::logging::LOG_FILE)))
                     .then(|| "flexwallet's log".into())
             })
-            .or_else(|| is_journal(&target).then(|| "a job's journal".into()));
+            .or_else(|| super::journal::is_journal(&target).then(|| "a job's journal".into()));
         if let Some(what) = what {
             return Err(format!(
                 "{} is {what}: the results would replace it; choose another file",
@@ -46,20 +46,6 @@ pub fn create_file(out: &Path, protected: &[(&Path, &str)]) -> Result<std::fs::F
         }
     }
     std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))
-}
-
-/// A job journal starts with its `job` record.
-pub(crate) fn is_journal(path: &Path) -> bool {
-    use std::io::BufRead;
-    let Ok(file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut first = String::new();
-    std::io::BufReader::new(file).read_line(&mut first).is_ok()
-        && matches!(
-            serde_json::from_str::<super::journal::Record>(first.trim_end()),
-            Ok(super::journal::Record::Job { .. })
-        )
 }
 
 /// Writes the results CSV: every row of the plan, in plan order.
