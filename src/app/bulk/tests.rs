@@ -96,6 +96,22 @@ fn previewed(app: &mut App, credits: &str) -> Plan {
     plan_for(app, effects)
 }
 
+/// The job's end, as the executor reports it.
+fn completed(plan: &Plan, states: Vec<RowState>, counts: Counts, secs: u64) -> Action {
+    progress(
+        Event::Completed(Arc::new(JobReport {
+            job: plan.job.clone(),
+            rows: Arc::new(plan.rows.clone()),
+            states,
+            counts,
+            interrupted: false,
+            stopped: None,
+            elapsed: Duration::from_secs(secs),
+        })),
+        counts,
+    )
+}
+
 fn progress(event: Event, counts: Counts) -> Action {
     Action::BulkProgress(Progress {
         event,
@@ -193,16 +209,7 @@ fn progress_hides_and_comes_back_and_failed_wallets_stay_marked() {
     states[1].status = RowStatus::Failed;
     states[1].error = Some("422 validation_error".into());
     states[2].status = RowStatus::Done;
-    let report = Arc::new(JobReport {
-        job: plan.job.clone(),
-        rows: Arc::new(plan.rows.clone()),
-        states,
-        counts,
-        interrupted: false,
-        stopped: None,
-        elapsed: Duration::from_secs(3),
-    });
-    let effects = app.update(progress(Event::Completed(report), counts));
+    let effects = app.update(completed(&plan, states, counts, 3));
     assert!(!app.job_running());
     let mut marks: Vec<&String> = app.table.marks.iter().collect();
     marks.sort();
@@ -246,16 +253,7 @@ fn rows_not_done_are_retried_in_the_same_job_not_a_new_one() {
         unknown: 1,
         ..Counts::default()
     };
-    let report = Arc::new(JobReport {
-        job: plan.job.clone(),
-        rows: Arc::new(plan.rows.clone()),
-        states,
-        counts,
-        interrupted: false,
-        stopped: None,
-        elapsed: Duration::from_secs(1),
-    });
-    app.update(progress(Event::Completed(report), counts));
+    app.update(completed(&plan, states, counts, 1));
     press(&mut app, KeyCode::Esc);
     // B on the marks left (the row not done) shows that job's results, not a new form.
     press(&mut app, KeyCode::Char('B'));
@@ -284,16 +282,7 @@ fn rows_not_done_are_retried_in_the_same_job_not_a_new_one() {
     states[0].status = RowStatus::Done;
     states[1].status = RowStatus::Failed;
     states[2].status = RowStatus::Done;
-    let report = Arc::new(JobReport {
-        job: plan.job.clone(),
-        rows: Arc::new(plan.rows.clone()),
-        states,
-        counts,
-        interrupted: false,
-        stopped: None,
-        elapsed: Duration::from_secs(1),
-    });
-    app2.update(progress(Event::Completed(report), counts));
+    app2.update(completed(&plan, states, counts, 1));
     press(&mut app2, KeyCode::Esc);
     let done_wallet = plan.rows[0].wallet_id.clone();
     assert!(!app2.table.marks.contains(&done_wallet));
