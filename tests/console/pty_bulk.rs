@@ -71,6 +71,18 @@ fn read_selected(c: &mut Console, ok: impl Fn(Decimal) -> bool) -> (String, Deci
     out
 }
 
+/// Marks the first three wallets and fills the bulk form with 10 credits each (not sent).
+fn ten_credits_on_the_first_three(c: &mut Console) {
+    c.send("g");
+    for _ in 0..3 {
+        c.send(" ");
+    }
+    c.wait_for_text("3 marked", WAIT);
+    c.send("B");
+    c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
+    c.type_keys("10");
+}
+
 #[test]
 fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
     // 40 rows: the detail shows the conversion line without scrolling.
@@ -81,14 +93,7 @@ fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
         before.push(read_selected(&mut c, |_| true));
         c.send("j");
     }
-    c.send("g");
-    for _ in 0..3 {
-        c.send(" ");
-    }
-    c.wait_for_text("3 marked", WAIT);
-    c.send("B");
-    c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
-    c.type_keys("10");
+    ten_credits_on_the_first_three(&mut c);
     c.send("\r");
     let preview = c.wait_for_text("Type the total credits (", WAIT);
     let total = preview
@@ -164,14 +169,7 @@ fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
     }
 
     // The same form again is the same job: its preview says it already ran.
-    c.send("g");
-    for _ in 0..3 {
-        c.send(" ");
-    }
-    c.wait_for_text("3 marked", WAIT);
-    c.send("B");
-    c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
-    c.type_keys("10");
+    ten_credits_on_the_first_three(&mut c);
     c.send("\r");
     c.wait_for_text("this job already ran and every row is done (3 of 3)", WAIT);
     c.send("\x1b");
