@@ -16,12 +16,7 @@ async fn sigkill_mid_job_then_resume_credits_every_wallet_once() {
     let before = env.credit_balances().await;
     let home = tempfile::tempdir().unwrap();
     let csv = home.path().join("credits.csv");
-    let mut f = std::fs::File::create(&csv).unwrap();
-    writeln!(f, "wallet_id,credits_to_add,transaction_reason").unwrap();
-    for (i, w) in wallets.iter().enumerate() {
-        writeln!(f, "{},{},PURCHASED_CREDIT_DIRECT", w.id, 10 + i).unwrap();
-    }
-    drop(f);
+    write_plan(&csv, &wallets, "PURCHASED_CREDIT_DIRECT", 10);
     let journal_path = home.path().join("job.jsonl");
     // Slow replies keep rows in flight when the kill lands.
     // 300 rows at concurrency 4 take about 4 s at 50 ms: room for a late kill.
@@ -37,21 +32,7 @@ async fn sigkill_mid_job_then_resume_credits_every_wallet_once() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let done = std::fs::read_to_string(&journal_path)
-            .map(|t| t.matches("\"event\":\"done\"").count())
-            .unwrap_or(0);
-        if done >= 40 {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the job ended before the kill"
-        );
-        assert!(Instant::now() < deadline, "the job made no progress");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_for_done_rows(&journal_path, 40, &mut child, "the kill").await;
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
@@ -121,12 +102,7 @@ async fn a_hangup_with_the_terminal_gone_finishes_rows_in_flight_then_resume_com
     let before = env.credit_balances().await;
     let home = tempfile::tempdir().unwrap();
     let csv = home.path().join("credits.csv");
-    let mut f = std::fs::File::create(&csv).unwrap();
-    writeln!(f, "wallet_id,credits_to_add,transaction_reason").unwrap();
-    for (i, w) in wallets.iter().enumerate() {
-        writeln!(f, "{},{},FREE_CREDIT_GRANT", w.id, 3 + i).unwrap();
-    }
-    drop(f);
+    write_plan(&csv, &wallets, "FREE_CREDIT_GRANT", 3);
     let journal_path = home.path().join("job.jsonl");
     env.set_faults(serde_json::json!({"latency_ms": 100})).await;
     let mut child = env
@@ -141,19 +117,7 @@ async fn a_hangup_with_the_terminal_gone_finishes_rows_in_flight_then_resume_com
         .unwrap();
     // The terminal goes away: every later write to stderr fails.
     drop(child.stderr.take());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::fs::read_to_string(&journal_path)
-        .map(|t| t.matches("\"event\":\"done\"").count())
-        .unwrap_or(0)
-        < 8
-    {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the job ended before the hangup"
-        );
-        assert!(Instant::now() < deadline, "the job made no progress");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_for_done_rows(&journal_path, 8, &mut child, "the hangup").await;
     // SAFETY: kill(2) on our own child's pid with a valid signal number.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGHUP) }, 0);
     let status = child.wait().unwrap();
@@ -210,5 +174,37 @@ fn replay_job(path: &std::path::Path) -> String {
     match journal::read(path).unwrap().records.first() {
         Some(Record::Job { job, .. }) => job.clone(),
         other => panic!("{other:?}"),
+    }
+}
+
+/// A plan of one row per wallet: credits `base`, `base + 1`, … (distinct, so that a credit on the
+/// wrong wallet or twice shows in the sums).
+fn write_plan(csv: &std::path::Path, wallets: &[flexwallet::api::models::Wallet], reason: &str, base: usize) {
+    let mut f = std::fs::File::create(csv).unwrap();
+    writeln!(f, "wallet_id,credits_to_add,transaction_reason").unwrap();
+    for (i, w) in wallets.iter().enumerate() {
+        writeln!(f, "{},{},{reason}", w.id, base + i).unwrap();
+    }
+}
+
+/// Waits until the journal records `n` done rows, the job still running.
+async fn wait_for_done_rows(
+    journal: &std::path::Path,
+    n: usize,
+    child: &mut std::process::Child,
+    before: &str,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(journal)
+        .map(|t| t.matches("\"event\":\"done\"").count())
+        .unwrap_or(0)
+        < n
+    {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the job ended before {before}"
+        );
+        assert!(Instant::now() < deadline, "the job made no progress");
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
