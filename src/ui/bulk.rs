@@ -142,7 +142,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Line::from(format!("Its journal: {journal}")),
             ]
         };
-        let inner = frame_box(theme, frame, area, "Quit?", lines.len() as u16 + 3);
+        // The journal's path is long: count the rows the lines wrap to inside the box.
+        let width = usize::from(area.width.min(100).saturating_sub(2).max(1));
+        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+        let inner = frame_box(theme, frame, area, "Quit?", rows as u16 + 3);
         render_with_keys(
             app,
             frame,
