@@ -89,6 +89,7 @@ fn app_with(wallets: Vec<Wallet>, width: u16, height: u16) -> App {
         Duration::from_secs(5),
         now,
         Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap(),
+        flexwallet::app::Env::sequential("/nonexistent/flexwallet-jobs"),
     );
     app.update(Action::Resize(width, height));
     let generation = app.start().len() as u64;
@@ -107,8 +108,8 @@ fn bench(c: &mut Criterion) {
     let theme = Theme::sixteen();
     // Somewhere in the middle, list + detail side by side.
     for _ in 0..5 {
-        app.update(Action::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::PageDown,
+        app.update(Action::Key(flexwallet::key::KeyEvent::from(
+            flexwallet::key::KeyCode::PageDown,
         )));
     }
     c.bench_function("render list+detail, 100k wallets, 120x40", |b| {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::de::DeTable;
 
 use crate::api::client::DEFAULT_API_URL;
+pub use flexwallet_engine::paths::{project_dirs, state_dir, xdg_dir};
 
 mod locate;
 use locate::{KeyIndex, distance, key_on_line, line_of};
@@ -109,29 +110,9 @@ pub struct Overrides {
     pub refresh_secs: Option<u64>,
 }
 
-pub fn project_dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("io", "flexprice", "flexwallet")
-}
-
 /// `$XDG_CONFIG_HOME/flexwallet/config.toml`.
 pub fn default_config_path() -> Option<PathBuf> {
     xdg_dir("XDG_CONFIG_HOME", ".config").map(|d| d.join("config.toml"))
-}
-
-/// `$XDG_STATE_HOME/flexwallet`: logs, the audit log, bulk journals.
-pub fn state_dir() -> PathBuf {
-    xdg_dir("XDG_STATE_HOME", ".local/state").unwrap_or_else(|| std::env::temp_dir().join("flexwallet"))
-}
-
-/// XDG on every Unix (operators' jump hosts), the platform's own place elsewhere.
-fn xdg_dir(var: &str, home_rel: &str) -> Option<PathBuf> {
-    if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(v).join("flexwallet"));
-    }
-    if cfg!(unix) {
-        return directories::BaseDirs::new().map(|b| b.home_dir().join(home_rel).join("flexwallet"));
-    }
-    project_dirs().map(|p| p.config_dir().to_path_buf())
 }
 
 impl ConfigFile {

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use tracing_subscriber::EnvFilter;
 
-pub const LOG_FILE: &str = "flexwallet.log";
+pub use flexwallet_engine::paths::LOG_FILE;
 
 /// The filter for `--log-level`: a bare level (`debug`) applies to flexwallet only, so the HTTP
 /// stack stays quiet; a full directive (`info,hyper=debug`) is taken as written.

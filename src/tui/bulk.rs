@@ -55,7 +55,7 @@ async fn checked_plan(
         return Err(earlier);
     }
     let ids: Vec<&str> = drafts.iter().map(|d| d.wallet_id.as_str()).collect();
-    let wallets = plan::fetch_wallets(client, &ids)
+    let wallets = crate::bulk::fetch_wallets(client, &ids)
         .await
         .map_err(|e| vec![Issue::at(0, format!("looking up the wallets: {e}"))])?;
     let opts = PlanOptions {

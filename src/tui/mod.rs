@@ -2,6 +2,7 @@
 //! reducer's effects as tasks, and redraws when something changed.
 
 mod bulk;
+pub mod keys;
 mod memory;
 pub mod screen;
 pub mod terminal;
@@ -339,6 +340,24 @@ fn local_io(opts: &ConsoleOptions) -> Result<ConsoleIo> {
 }
 
 /// A tick every `every` (the first one `every` from now); none when live refresh is off.
+/// The core's view of this machine: journals under the state directory, `~` as `$HOME`, and
+/// time-ordered idempotency keys (`fw-<uuid v7>`).
+pub fn runtime_env() -> flexwallet_core::app::Env {
+    flexwallet_core::app::Env::new(
+        flexwallet_engine::paths::state_dir().join("jobs"),
+        std::env::var_os("HOME").map(std::path::PathBuf::from),
+        Box::new(UuidKeys),
+    )
+}
+
+struct UuidKeys;
+
+impl flexwallet_core::app::KeySource for UuidKeys {
+    fn next_key(&mut self) -> String {
+        format!("fw-{}", uuid::Uuid::now_v7())
+    }
+}
+
 pub fn refresh_timer(every: Duration) -> Option<BoxStream<'static, ()>> {
     if every.is_zero() {
         return None;
@@ -402,6 +421,7 @@ async fn drive<W: Write>(
         opts.refresh,
         Instant::now(),
         chrono::Utc::now(),
+        runtime_env(),
     );
     if let Some(c) = confirm_above {
         app.confirm_above = c;
@@ -438,7 +458,10 @@ async fn drive<W: Write>(
         };
         let action = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) => Action::Key(k),
+                Some(Ok(Event::Key(k))) => match keys::from_crossterm(k) {
+                    Some(k) => Action::Key(k),
+                    None => continue,
+                },
                 Some(Ok(Event::Resize(w, h))) => {
                     // The terminal's own size is what ratatui draws into: keep both in step. The
                     // backend learns it first, since clearing the resized viewport asks it (over

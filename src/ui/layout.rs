@@ -10,10 +10,7 @@ pub struct Areas {
     pub status: Rect,
 }
 
-/// Overview line, main area, hints line, status line.
-const CHROME_ROWS: u16 = 3;
-/// The list's borders and header row.
-const LIST_CHROME_ROWS: u16 = 3;
+pub use flexwallet_core::layout::list_rows;
 
 pub fn split(area: Rect, wide: bool) -> Areas {
     let [overview, body, hints, status] = Layout::vertical([
@@ -42,11 +39,6 @@ pub fn split(area: Rect, wide: bool) -> Areas {
             status,
         }
     }
-}
-
-/// Wallet rows visible in a terminal `height` rows tall.
-pub fn list_rows(height: u16) -> u16 {
-    height.saturating_sub(CHROME_ROWS + LIST_CHROME_ROWS).max(1)
 }
 
 /// A `width`x`height` rectangle in the middle of `area` (clamped to it), for layers and dialogs.

@@ -38,7 +38,7 @@ async fn reused_csv_keys_are_confirmed_or_refused_through_the_ledger() {
     let now = Utc::now();
     let drafts = plan::drafts_from_csv(bulk::csv::read(text.as_bytes(), false).unwrap(), None, now).unwrap();
     let ids: Vec<&str> = drafts.iter().map(|d| d.wallet_id.as_str()).collect();
-    let found = plan::fetch_wallets(&env.client, &ids).await.unwrap();
+    let found = flexwallet::bulk::fetch_wallets(&env.client, &ids).await.unwrap();
     let opts = PlanOptions {
         allow_duplicates: false,
         target: env.sandbox.url.clone(),

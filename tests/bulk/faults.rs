@@ -38,7 +38,7 @@ async fn two_thousand_rows_through_faults_are_credited_exactly_once() {
     let raw = bulk::csv::read(text.as_bytes(), false).unwrap();
     let drafts = plan::drafts_from_csv(raw, None, now).unwrap();
     let ids: Vec<&str> = drafts.iter().map(|d| d.wallet_id.as_str()).collect();
-    let found = plan::fetch_wallets(&env.client, &ids).await.unwrap();
+    let found = flexwallet::bulk::fetch_wallets(&env.client, &ids).await.unwrap();
     let opts = PlanOptions {
         allow_duplicates: false,
         target: env.sandbox.url.clone(),

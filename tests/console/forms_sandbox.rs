@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flexwallet::key::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 
@@ -35,6 +35,7 @@ pub(crate) async fn loaded_app(client: &Client) -> App {
         Duration::from_secs(5),
         Instant::now(),
         Utc::now(),
+        flexwallet::tui::runtime_env(),
     );
     app.update(Action::Resize(120, 40));
     app.start();

@@ -1,7 +1,7 @@
 //! The ledger view against the sandbox: it pages past the first 50 transactions in order, with
 //! no gap and no repeat, even when a new transaction lands between two pages.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flexwallet::key::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 
 use flexwallet::api::models::{TopUpRequest, TransactionQuery, TransactionReason};

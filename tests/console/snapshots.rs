@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flexwallet::key::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -91,6 +91,7 @@ pub(crate) fn app(width: u16, height: u16, read_only: bool) -> App {
         Duration::from_secs(5),
         now,
         clock,
+        flexwallet::app::Env::sequential("/nonexistent/flexwallet-jobs"),
     );
     app.update(Action::Resize(width, height));
     app.start();

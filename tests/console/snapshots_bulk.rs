@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crossterm::event::KeyCode;
+use flexwallet::key::KeyCode;
 
 use flexwallet::api::models::Wallet;
 use flexwallet::app::{Action, App, Effect};

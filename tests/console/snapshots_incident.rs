@@ -1,7 +1,7 @@
 //! The incident tools' screens: the ledger (and one transaction), the command palette and the
 //! raw JSON view, at 80x24 and 120x40.
 
-use crossterm::event::KeyCode;
+use flexwallet::key::KeyCode;
 
 use flexwallet::app::{Action, App, Effect};
 

@@ -1,0 +1,370 @@
+//! The plan: rows validated against the wallets, totals, warnings, and the job id and row keys.
+//!
+//! The job id is a hash of the plan's normalised content and its target (API URL and
+//! environment), so re-running the same CSV against the same API is the same job with the same
+//! idempotency keys, while the same CSV against staging and then production are two jobs.
+//! Formatting (BOM, CRLF, quoting, blank lines, column order, `10` vs `10.00`) does not change
+//! the job. Row keys are `bulk-<job>-<n>` with `n` the row's 1-based position among the data
+//! rows, not its file line, so that inserting a blank line cannot change a key.
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use super::draft::{
+    DraftRow, Quantity, drafts_and_issues, drafts_for_wallets, drafts_from_csv, parse_reason,
+};
+
+use super::Issue;
+use super::csv as bulk_csv;
+use flexprice_wire::dates::ExpirySpec;
+use flexprice_wire::models::{Metadata, TopUpRequest, TransactionReason, Wallet, WalletStatus};
+use flexprice_wire::money::{self, STORED_SCALE};
+
+/// What `topup --reason/--allow-duplicates` change, for a CSV read in the console
+/// (`:import FILE --reason R --allow-duplicates`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportOptions {
+    /// The reason of rows without a `transaction_reason` column.
+    pub default_reason: Option<TransactionReason>,
+    pub allow_duplicates: bool,
+}
+
+/// A CSV's bytes → the drafts of the rows valid on their own, with the problems of the others,
+/// so that the valid rows can still be checked against the wallets in the same run. `Err` when
+/// the file cannot be read at all (its header, a quote that never closes).
+pub fn csv_drafts(
+    bytes: &[u8],
+    default_reason: Option<&TransactionReason>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<DraftRow>, Vec<Issue>), Vec<Issue>> {
+    let (rows, mut issues) = bulk_csv::read_rows(bytes, default_reason.is_some())?;
+    let (drafts, mut more) = drafts_and_issues(rows, default_reason, now);
+    issues.append(&mut more);
+    Ok((drafts, issues))
+}
+
+/// The plan of the rows valid on their own, refused with the file's earlier problems if it
+/// had any: every problem of the file comes out of one run, in line order.
+pub fn with_earlier_issues(earlier: Vec<Issue>, built: Result<Plan, Vec<Issue>>) -> Result<Plan, Vec<Issue>> {
+    let mut all = earlier;
+    match built {
+        Ok(plan) if all.is_empty() => return Ok(plan),
+        Ok(_) => {}
+        Err(later) => all.extend(later),
+    }
+    all.sort_by_key(|i| i.line);
+    Err(all)
+}
+
+/// Hex digits of the plan hash used as the job id (64 bits: collisions are not a concern at
+/// the scale of one operator's jobs, and keys stay short).
+const JOB_ID_HEX: usize = 16;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOptions {
+    /// Same wallet on several rows: an error without this, a warning with it.
+    pub allow_duplicates: bool,
+    /// API base URL and environment: part of the job id.
+    pub target: String,
+    pub now: DateTime<Utc>,
+    /// Where the rows came from (file name), for journals and summaries.
+    pub source: Option<String>,
+}
+
+/// One row ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedRow {
+    /// 0-based position in the plan.
+    pub index: usize,
+    pub line: u64,
+    pub wallet_id: String,
+    pub currency: String,
+    pub key: String,
+    /// The exact body sent on every attempt (key included).
+    pub request: TopUpRequest,
+    /// Credits this row adds (from `amount` through the wallet's top-up rate, stored scale).
+    pub credits: Decimal,
+    /// What the credits are worth at the top-up rate, in the wallet's currency.
+    pub amount: Decimal,
+    /// The wallet's conversion rate: balance = credit_balance × rate.
+    pub conversion_rate: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct CurrencyTotal {
+    pub rows: usize,
+    #[serde(with = "money::dec")]
+    pub credits: Decimal,
+    #[serde(with = "money::dec")]
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ReasonTotal {
+    pub rows: usize,
+    #[serde(with = "money::dec")]
+    pub credits: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Totals {
+    pub rows: usize,
+    #[serde(with = "money::dec")]
+    pub credits: Decimal,
+    pub by_currency: BTreeMap<String, CurrencyTotal>,
+    pub by_reason: BTreeMap<String, ReasonTotal>,
+}
+
+impl Totals {
+    /// Counts one planned row in the totals.
+    pub fn add(&mut self, row: &PlannedRow) {
+        self.rows += 1;
+        self.credits += row.credits;
+        let c = self.by_currency.entry(row.currency.clone()).or_default();
+        c.rows += 1;
+        c.credits += row.credits;
+        c.amount += row.amount;
+        let r = self
+            .by_reason
+            .entry(row.request.transaction_reason.to_string())
+            .or_default();
+        r.rows += 1;
+        r.credits += row.credits;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub job: String,
+    pub target: String,
+    pub source: Option<String>,
+    pub rows: Vec<PlannedRow>,
+    pub warnings: Vec<Issue>,
+    pub totals: Totals,
+}
+
+/// Hashed content of one row: what it asks for, not how the file spelt it.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    wallet_id: &'a str,
+    credits_to_add: Option<String>,
+    amount: Option<String>,
+    reason: &'a str,
+    expiry: Option<String>,
+    priority: Option<i64>,
+    description: Option<&'a str>,
+    metadata: &'a Metadata,
+    idempotency_key: Option<&'a str>,
+}
+
+/// The job id for these drafts sent to `target`.
+pub fn job_id(drafts: &[DraftRow], target: &str) -> String {
+    let rows: Vec<Canonical> = drafts
+        .iter()
+        .map(|d| Canonical {
+            wallet_id: &d.wallet_id,
+            credits_to_add: match d.quantity {
+                Quantity::Credits(c) => Some(money::wire_text(&c)),
+                Quantity::Amount(_) => None,
+            },
+            amount: match d.quantity {
+                Quantity::Amount(a) => Some(money::wire_text(&a)),
+                Quantity::Credits(_) => None,
+            },
+            reason: d.reason.as_str(),
+            expiry: d.expiry.as_ref().map(ExpirySpec::canonical),
+            priority: d.priority,
+            description: d.description.as_deref(),
+            metadata: &d.metadata,
+            idempotency_key: d.idempotency_key.as_deref(),
+        })
+        .collect();
+    let content = serde_json::json!({ "v": 1, "target": target, "rows": rows });
+    let digest = Sha256::digest(content.to_string().as_bytes());
+    let mut id = hex::encode(digest);
+    id.truncate(JOB_ID_HEX);
+    id
+}
+
+pub fn row_key(job: &str, index: usize) -> String {
+    format!("bulk-{job}-{}", index + 1)
+}
+
+impl Plan {
+    /// Validates the drafts against the wallets (every id must be among `wallets`). Returns all
+    /// errors at once; warnings travel with the plan.
+    pub fn build(
+        drafts: Vec<DraftRow>,
+        wallets: &HashMap<String, Wallet>,
+        opts: &PlanOptions,
+    ) -> Result<Plan, Vec<Issue>> {
+        let job = job_id(&drafts, &opts.target);
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let mut first_line: HashMap<&str, u64> = HashMap::new();
+        let mut key_line: HashMap<String, u64> = HashMap::new();
+        let mut rows = Vec::with_capacity(drafts.len());
+        let mut totals = Totals::default();
+        let mut invoiced = 0usize;
+        for (index, d) in drafts.iter().enumerate() {
+            let line = d.line;
+            if let Some(first) = first_line.get(d.wallet_id.as_str()) {
+                let msg = format!("wallet {} is also on line {first}", d.wallet_id);
+                if opts.allow_duplicates {
+                    warnings.push(Issue::at(
+                        line,
+                        format!("{msg}: it will be credited on both rows"),
+                    ));
+                } else {
+                    errors.push(Issue::field(
+                        line,
+                        bulk_csv::WALLET_ID,
+                        format!("{msg} (pass --allow-duplicates to credit it on both rows)"),
+                    ));
+                }
+            } else {
+                first_line.insert(&d.wallet_id, line);
+            }
+            let key = d.idempotency_key.clone().unwrap_or_else(|| row_key(&job, index));
+            if let Some(other) = key_line.insert(key.clone(), line) {
+                errors.push(Issue::field(
+                    line,
+                    bulk_csv::IDEMPOTENCY_KEY,
+                    format!("{key:?} is also the key of line {other}: a repeat would be refused as already applied"),
+                ));
+            }
+            let Some(wallet) = wallets.get(&d.wallet_id) else {
+                errors.push(Issue::field(
+                    line,
+                    bulk_csv::WALLET_ID,
+                    format!("no wallet {} in this environment", d.wallet_id),
+                ));
+                continue;
+            };
+            match &wallet.wallet_status {
+                WalletStatus::Active => {}
+                WalletStatus::Closed => {
+                    errors.push(Issue::field(
+                        line,
+                        bulk_csv::WALLET_ID,
+                        format!(
+                            "wallet {} is closed (crediting a closed wallet is almost always a mistake)",
+                            d.wallet_id
+                        ),
+                    ));
+                    continue;
+                }
+                other => warnings.push(Issue::at(line, format!("wallet {} is {other}", d.wallet_id))),
+            }
+            if d.reason == TransactionReason::PurchasedCreditInvoiced {
+                invoiced += 1;
+            }
+            let rate = wallet.topup_rate();
+            let (credits, amount) = match d.quantity {
+                Quantity::Credits(c) => (c, c * rate),
+                Quantity::Amount(a) => {
+                    if rate <= Decimal::ZERO {
+                        errors.push(Issue::field(
+                            line,
+                            bulk_csv::AMOUNT,
+                            format!(
+                                "wallet {} has top-up rate {rate}: give credits_to_add instead",
+                                d.wallet_id
+                            ),
+                        ));
+                        continue;
+                    }
+                    let credits = (a / rate)
+                        .round_dp_with_strategy(STORED_SCALE, RoundingStrategy::MidpointAwayFromZero);
+                    if credits <= Decimal::ZERO {
+                        errors.push(Issue::field(
+                            line,
+                            bulk_csv::AMOUNT,
+                            "is worth less than the smallest credit",
+                        ));
+                        continue;
+                    }
+                    (credits, a)
+                }
+            };
+            let request = TopUpRequest {
+                transaction_reason: d.reason.clone(),
+                credits_to_add: match d.quantity {
+                    Quantity::Credits(c) => Some(c),
+                    Quantity::Amount(_) => None,
+                },
+                amount: match d.quantity {
+                    Quantity::Amount(a) => Some(a),
+                    Quantity::Credits(_) => None,
+                },
+                expiry_date_utc: d.expiry.as_ref().map(|e| e.resolve(opts.now)),
+                priority: d.priority,
+                idempotency_key: Some(key.clone()),
+                description: d.description.clone(),
+                metadata: (!d.metadata.is_empty()).then(|| d.metadata.clone()),
+            };
+            let row = PlannedRow {
+                index,
+                line,
+                wallet_id: d.wallet_id.clone(),
+                currency: wallet.currency.to_ascii_lowercase(),
+                key,
+                request,
+                credits,
+                amount,
+                conversion_rate: wallet.conversion_rate,
+            };
+            totals.add(&row);
+            rows.push(row);
+        }
+        if invoiced > 0 {
+            warnings.push(Issue::at(
+                0,
+                format!(
+                    "{invoiced} {} PURCHASED_CREDIT_INVOICED: each creates an invoice and stays pending until paid",
+                    if invoiced == 1 { "row uses" } else { "rows use" }
+                ),
+            ));
+        }
+        if drafts.is_empty() {
+            errors.push(Issue::at(1, "the plan has no rows"));
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|i| i.line);
+            return Err(errors);
+        }
+        Ok(Plan {
+            job,
+            target: opts.target.clone(),
+            source: opts.source.clone(),
+            rows,
+            warnings,
+            totals,
+        })
+    }
+
+    /// What the operator types to confirm: the total credits, as plain decimal text.
+    pub fn confirmation_total(&self) -> String {
+        money::wire_text(&self.totals.credits)
+    }
+
+    /// Whether `typed` is the total. Thousands separators and spaces are forgiven, nothing else.
+    pub fn confirms(&self, typed: &str) -> bool {
+        let cleaned: String = typed
+            .chars()
+            .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}'))
+            .collect();
+        !cleaned.is_empty()
+            && cleaned.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && Decimal::from_str(&cleaned).is_ok_and(|d| d == self.totals.credits)
+    }
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

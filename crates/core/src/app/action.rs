@@ -1,0 +1,172 @@
+//! What goes into the reducer (actions) and what comes out of it (effects).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::key::KeyEvent;
+use chrono::{DateTime, Utc};
+
+use flexprice_wire::models::{TopUpRequest, TransactionPage, TransactionQuery, UpdateWalletRequest, Wallet};
+use flexprice_wire::{ApiError, TopUpOutcome};
+use flexwallet_bulk::{DraftRow, Issue, JobReport, Plan, Progress};
+
+/// Every user intent and every API result. The reducer turns them into state and effects.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The clock moved: expire flashes, age the status bar, advance spinners.
+    Tick {
+        now: Instant,
+        clock: DateTime<Utc>,
+    },
+    /// The live-refresh timer fired.
+    RefreshDue,
+    /// The whole list (`GET /wallets`).
+    WalletsLoaded {
+        generation: u64,
+        result: Result<Vec<Wallet>, ApiError>,
+    },
+    /// The wallets in view, refreshed (`POST /wallets/search` by ids).
+    WalletsRefreshed {
+        generation: u64,
+        ids: Vec<String>,
+        result: Result<Vec<Wallet>, ApiError>,
+    },
+    /// One wallet's real-time balance with its breakdown.
+    BalanceLoaded {
+        generation: u64,
+        wallet_id: String,
+        result: Result<Box<Wallet>, ApiError>,
+    },
+    /// The answer to a top-up sent from the form.
+    TopUpDone {
+        wallet_id: String,
+        result: Result<TopUpOutcome, ApiError>,
+    },
+    /// The answer to an update sent from the form.
+    UpdateDone {
+        wallet_id: String,
+        result: Result<Box<Wallet>, ApiError>,
+    },
+    /// A bulk plan built by the engine (from the marks or an imported CSV), or its problems.
+    BulkPlanned {
+        source: String,
+        result: Result<Plan, Vec<Issue>>,
+    },
+    /// One event of the running bulk job (the last one carries the report).
+    BulkProgress(Progress),
+    /// The bulk job could not start (its journal could not be opened).
+    BulkFailed(String),
+    /// `:export-results` finished.
+    ResultsExported(Result<PathBuf, String>),
+    /// One page of the ledger on screen.
+    LedgerLoaded {
+        generation: u64,
+        wallet_id: String,
+        result: Result<TransactionPage, ApiError>,
+    },
+    /// The newest page of the ledger on screen, fetched by live refresh.
+    LedgerHeadLoaded {
+        generation: u64,
+        wallet_id: String,
+        result: Result<TransactionPage, ApiError>,
+    },
+    /// A wallet's body exactly as the API returned it (`J`).
+    RawWalletLoaded {
+        wallet_id: String,
+        result: Result<String, ApiError>,
+    },
+    /// `:wallet ID` for a wallet the list did not hold.
+    WalletFound {
+        wallet_id: String,
+        result: Result<Box<Wallet>, ApiError>,
+    },
+    /// `:export FILE` finished: the path and how many wallets were written.
+    ViewExported(Result<(PathBuf, usize), String>),
+    /// `:profile NAME` finished: who we talk to now and whether that profile is read-only.
+    ProfileSwitched(Result<(super::Origin, bool), String>),
+}
+
+/// Side effects the runtime performs; results come back as actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadWallets {
+        generation: u64,
+    },
+    RefreshWallets {
+        generation: u64,
+        ids: Vec<String>,
+    },
+    LoadBalance {
+        generation: u64,
+        wallet_id: String,
+    },
+    /// Top up a wallet (the runtime writes the audit line).
+    TopUp {
+        wallet_id: String,
+        request: TopUpRequest,
+    },
+    /// `PUT /wallets/{id}` with only the changed fields (audited too).
+    UpdateWallet {
+        wallet_id: String,
+        request: UpdateWalletRequest,
+    },
+    /// Put text on the clipboard of the operator's terminal (OSC 52: works over SSH).
+    Copy(String),
+    /// Look up the drafts' wallets and build the plan (answers with `BulkPlanned`).
+    PlanBulk {
+        drafts: Vec<DraftRow>,
+        source: String,
+    },
+    /// Read and validate a CSV with the engine (answers with `BulkPlanned`).
+    ImportPlan {
+        path: PathBuf,
+        options: flexwallet_bulk::plan::ImportOptions,
+    },
+    /// Open the job's journal and run the executor; progress comes back as `BulkProgress`.
+    StartBulk {
+        plan: Arc<Plan>,
+        journal_path: PathBuf,
+    },
+    /// Stop the running job: no new rows, rows in flight finish and are journaled.
+    CancelBulk,
+    ExportResults {
+        path: PathBuf,
+        report: Arc<JobReport>,
+        /// Files the results must not replace, with what each is: the plan's CSV, the journal.
+        protect: Vec<(PathBuf, String)>,
+    },
+    /// One page of a wallet's ledger (answers with `LedgerLoaded`).
+    LoadLedger {
+        generation: u64,
+        wallet_id: String,
+        query: TransactionQuery,
+    },
+    /// The newest ledger page again, for live refresh (answers with `LedgerHeadLoaded`).
+    LoadLedgerHead {
+        generation: u64,
+        wallet_id: String,
+        query: TransactionQuery,
+    },
+    /// `GET /wallets/{id}` kept as text (answers with `RawWalletLoaded`).
+    LoadRawWallet {
+        wallet_id: String,
+    },
+    /// `GET /wallets/{id}` (answers with `WalletFound`).
+    FindWallet {
+        wallet_id: String,
+    },
+    /// Write these wallets (the view, in its order) as CSV (answers with `ViewExported`).
+    ExportView {
+        path: PathBuf,
+        wallets: Vec<Wallet>,
+    },
+    /// The live refresh interval changed (zero: off).
+    SetRefresh(Duration),
+    /// Talk to another profile of the config file (answers with `ProfileSwitched`).
+    SwitchProfile(String),
+    Quit,
+}

@@ -1,0 +1,523 @@
+//! The console's bulk top-up: form over the marks (or an imported CSV), preview, typed-total confirm, progress.
+
+pub mod form;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::key::KeyEvent;
+use tui_input::Input;
+
+use super::form::confirm_input;
+use super::{App, Effect, FlashKind};
+use crate::keymap::{Command, Context};
+use flexwallet_bulk::plan::{ImportOptions, Plan, drafts_for_wallets};
+use flexwallet_bulk::{Counts, Event, Issue, JobReport, Progress, RowStatus};
+
+pub use form::BulkForm;
+
+/// Latest errors kept for the progress layer.
+const ERRORS_SHOWN: usize = 50;
+
+/// The bulk layer on screen (the job itself lives in [`App::job`] so that it outlives the layer).
+#[derive(Debug, Clone)]
+pub enum BulkLayer {
+    Form(BulkForm),
+    /// The engine is reading the CSV or looking up the wallets.
+    Planning {
+        source: String,
+        /// The rows are marked wallets, not lines of a file: problems are shown without lines.
+        from_marks: bool,
+    },
+    /// The plan's problems: nothing can be sent.
+    Refused {
+        source: String,
+        issues: Vec<String>,
+        /// The first issue shown (the list scrolls when it is longer than the screen).
+        scroll: usize,
+    },
+    /// Totals and warnings; `typed` must equal the total credits.
+    Preview {
+        plan: Arc<Plan>,
+        typed: Input,
+        mismatch: bool,
+        from_marks: bool,
+    },
+    Progress,
+}
+
+/// A job started from the console, running or finished.
+#[derive(Debug, Clone)]
+pub struct JobView {
+    pub plan: Arc<Plan>,
+    pub counts: Counts,
+    pub elapsed: Duration,
+    /// Newest first: retries and failed rows.
+    pub errors: VecDeque<String>,
+    pub stopping: Option<String>,
+    pub report: Option<Arc<JobReport>>,
+    pub journal: PathBuf,
+}
+
+impl JobView {
+    pub fn running(&self) -> bool {
+        self.report.is_none()
+    }
+
+    /// Finished with rows not done: they can be sent again in this job, with their keys.
+    pub fn retryable(&self) -> bool {
+        self.report.as_ref().is_some_and(|r| !r.all_done())
+    }
+
+    /// The wallets of the rows not done, once finished.
+    fn not_done(&self) -> std::collections::HashSet<&str> {
+        self.report
+            .as_ref()
+            .map(|r| r.not_done_wallets().into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Rows finished per second in this run.
+    pub fn rate(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs <= 0.0 {
+            0.0
+        } else {
+            self.counts.finished_this_run() as f64 / secs
+        }
+    }
+
+    /// Seconds left at the current rate (a display estimate, not money).
+    pub fn eta(&self) -> Option<Duration> {
+        let rate = self.rate();
+        let left = self.counts.pending + self.counts.in_flight;
+        (rate > 0.0 && self.running()).then(|| Duration::from_secs_f64(left as f64 / rate))
+    }
+
+    /// `bulk 12/30 done · 1 failed`: the status bar's line while the layer is hidden.
+    pub fn summary(&self) -> String {
+        let c = &self.counts;
+        let state = if self.running() { "bulk" } else { "bulk finished" };
+        let mut s = format!("{state} {}/{} done", c.done, c.total);
+        if c.failed + c.unknown > 0 {
+            s.push_str(&format!(" · {} failed", c.failed + c.unknown));
+        }
+        s
+    }
+}
+
+/// The total the operator types to confirm: the plan's credits (the engine's rule, as in the CLI).
+pub fn expected_total(plan: &Plan) -> String {
+    plan.confirmation_total()
+}
+
+impl App {
+    pub(super) fn bulk_context(&self) -> Option<Context> {
+        if self.quit_asked {
+            return Some(Context::Confirm);
+        }
+        self.bulk.as_ref().map(|l| match l {
+            BulkLayer::Form(_) => Context::Form,
+            BulkLayer::Preview { .. } => Context::Confirm,
+            BulkLayer::Planning { .. } | BulkLayer::Refused { .. } | BulkLayer::Progress => Context::Bulk,
+        })
+    }
+
+    pub fn job_running(&self) -> bool {
+        self.job.as_ref().is_some_and(JobView::running)
+    }
+
+    /// `B`: the running job's progress; the last job's results when the marks are its rows not
+    /// done (a retry belongs to that job, with its keys: a new job would send new keys, and a
+    /// row whose answer never came could be credited twice); else a form over the marked
+    /// wallets, else the last results.
+    pub(super) fn open_bulk(&mut self) {
+        if self.job_running() {
+            self.bulk = Some(BulkLayer::Progress);
+            return;
+        }
+        let ids: Vec<String> = self
+            .table
+            .rows
+            .iter()
+            .map(|r| r.wallet.id.clone())
+            .filter(|id| self.table.marks.contains(id))
+            .collect();
+        let retry = self.job.as_ref().is_some_and(|j| {
+            let not_done = j.not_done();
+            j.retryable()
+                && self.table.marks.len() == not_done.len()
+                && ids.iter().all(|id| not_done.contains(id.as_str()))
+        });
+        if retry {
+            self.bulk = Some(BulkLayer::Progress);
+        } else if !ids.is_empty() {
+            let mut form = BulkForm::new(ids);
+            form.refresh_labels();
+            self.bulk = Some(BulkLayer::Form(form));
+        } else if self.job.is_some() {
+            self.bulk = Some(BulkLayer::Progress);
+        } else {
+            self.flash(FlashKind::Info, "Mark wallets with Space first, then B");
+        }
+    }
+
+    /// `:import FILE`: reads and validates the CSV with the engine; the plan comes back as
+    /// [`super::Action::BulkPlanned`] and opens the preview.
+    pub fn import_plan(&mut self, path: impl Into<PathBuf>) -> Vec<Effect> {
+        self.import_plan_with(path, ImportOptions::default())
+    }
+
+    /// `:import FILE --reason R --allow-duplicates`: as the CLI's flags of those names.
+    pub fn import_plan_with(&mut self, path: impl Into<PathBuf>, options: ImportOptions) -> Vec<Effect> {
+        let path = path.into();
+        if self.read_only {
+            self.flash(FlashKind::Error, "read-only mode: bulk top-ups are disabled");
+            return Vec::new();
+        }
+        if !self.bulk_allowed {
+            self.flash(FlashKind::Error, super::BULK_REFUSED);
+            return Vec::new();
+        }
+        if self.job_running() {
+            self.flash(
+                FlashKind::Error,
+                "a bulk job is running: wait for it or stop it (x)",
+            );
+            return Vec::new();
+        }
+        self.bulk = Some(BulkLayer::Planning {
+            source: path.display().to_string(),
+            from_marks: false,
+        });
+        vec![Effect::ImportPlan { path, options }]
+    }
+
+    /// `:export-results FILE`: writes the last job's results CSV.
+    pub fn export_results(&mut self, path: impl Into<PathBuf>) -> Vec<Effect> {
+        match self.job.as_ref().and_then(|j| j.report.clone().map(|r| (j, r))) {
+            Some((job, report)) => {
+                let mut protect = vec![(job.journal.clone(), "the job's journal".to_string())];
+                // An imported plan's source is its CSV (a form's is a description, no file).
+                if let Some(csv) = &job.plan.source {
+                    protect.push((PathBuf::from(csv), "the plan's CSV".to_string()));
+                }
+                vec![Effect::ExportResults {
+                    path: path.into(),
+                    report,
+                    protect,
+                }]
+            }
+            None => {
+                let text = if self.job.is_some() {
+                    "the bulk job is still running: export its results when it finishes"
+                } else {
+                    "no bulk job to export: run one first (B)"
+                };
+                self.flash(FlashKind::Error, text);
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn on_bulk_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(ctx) = self.bulk_context() else {
+            return Vec::new();
+        };
+        let cmd = self.keymap.lookup(ctx, &key);
+        if self.quit_asked {
+            return match cmd {
+                Some(Command::Confirm) => {
+                    self.should_quit = true;
+                    vec![Effect::CancelBulk, Effect::Quit]
+                }
+                Some(Command::Back) => {
+                    self.quit_asked = false;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        if cmd == Some(Command::Quit) {
+            return self.quit();
+        }
+        let clock = self.clock;
+        let running = self.job_running();
+        let Some(layer) = self.bulk.as_mut() else {
+            return Vec::new();
+        };
+        match (layer, cmd) {
+            (BulkLayer::Form(f), Some(Command::NextField)) => f.move_focus(true),
+            (BulkLayer::Form(f), Some(Command::PrevField)) => f.move_focus(false),
+            (BulkLayer::Form(_), Some(Command::Back)) => self.bulk = None,
+            (BulkLayer::Form(f), Some(Command::Submit)) => {
+                let Some(template) = f.template(clock) else {
+                    return Vec::new();
+                };
+                let drafts = drafts_for_wallets(&f.wallet_ids, &template);
+                let source = format!("{} marked wallets", f.wallet_ids.len());
+                self.bulk = Some(BulkLayer::Planning {
+                    source: source.clone(),
+                    from_marks: true,
+                });
+                return vec![Effect::PlanBulk { drafts, source }];
+            }
+            (BulkLayer::Form(f), c) => {
+                let focused_text = f.fields.get(f.focus).is_some_and(|x| x.is_text());
+                match c {
+                    Some(Command::ChoiceNext | Command::ChoicePrev) if !focused_text => {
+                        if let Some(x) = f.fields.get_mut(f.focus) {
+                            x.step(c == Some(Command::ChoiceNext));
+                        }
+                        f.refresh_labels();
+                    }
+                    _ => {
+                        if let Some(x) = f.fields.get_mut(f.focus)
+                            && x.input(key)
+                        {
+                            x.error = None;
+                        }
+                    }
+                }
+            }
+            (BulkLayer::Preview { .. }, Some(Command::Back)) => self.bulk = None,
+            (
+                BulkLayer::Preview {
+                    plan,
+                    typed,
+                    mismatch,
+                    ..
+                },
+                Some(Command::Confirm),
+            ) => {
+                if !plan.confirms(typed.value()) {
+                    *mismatch = true;
+                    return Vec::new();
+                }
+                let plan = plan.clone();
+                return self.start_job(plan);
+            }
+            (BulkLayer::Preview { typed, mismatch, .. }, _) => {
+                confirm_input(typed, key);
+                *mismatch = false;
+            }
+            (_, Some(Command::Back)) => self.bulk = None,
+            (BulkLayer::Refused { issues, scroll, .. }, Some(c)) => {
+                let last = issues.len().saturating_sub(1);
+                *scroll = match c {
+                    Command::Down => (*scroll + 1).min(last),
+                    Command::Up => scroll.saturating_sub(1),
+                    Command::PageDown => (*scroll + 10).min(last),
+                    Command::PageUp => scroll.saturating_sub(10),
+                    Command::Top => 0,
+                    Command::Bottom => last,
+                    _ => *scroll,
+                };
+            }
+            (BulkLayer::Progress, Some(Command::RetryJob))
+                if !running && self.job.as_ref().is_some_and(JobView::retryable) =>
+            {
+                if let Some(plan) = self.job.as_ref().map(|j| j.plan.clone()) {
+                    return self.start_job(plan);
+                }
+            }
+            (BulkLayer::Progress, Some(Command::CancelJob)) if running => {
+                self.flash(
+                    FlashKind::Info,
+                    "Stopping: rows in flight finish, the journal is kept",
+                );
+                return vec![Effect::CancelBulk];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Quit, asking first while a job runs.
+    pub(super) fn quit(&mut self) -> Vec<Effect> {
+        if self.job_running() {
+            self.quit_asked = true;
+            return Vec::new();
+        }
+        self.should_quit = true;
+        vec![Effect::Quit]
+    }
+
+    fn start_job(&mut self, plan: Arc<Plan>) -> Vec<Effect> {
+        if self.read_only {
+            self.flash(FlashKind::Error, "read-only mode: bulk top-ups are disabled");
+            return Vec::new();
+        }
+        if !self.bulk_allowed {
+            self.flash(FlashKind::Error, super::BULK_REFUSED);
+            return Vec::new();
+        }
+        let journal = self.env.journal_path(&plan.job);
+        // The last job's outcome no longer applies.
+        self.flash = None;
+        self.job = Some(JobView {
+            counts: Counts {
+                total: plan.rows.len(),
+                pending: plan.rows.len(),
+                ..Counts::default()
+            },
+            plan: plan.clone(),
+            elapsed: Duration::ZERO,
+            errors: VecDeque::new(),
+            stopping: None,
+            report: None,
+            journal: journal.clone(),
+        });
+        self.bulk = Some(BulkLayer::Progress);
+        vec![Effect::StartBulk {
+            plan,
+            journal_path: journal,
+        }]
+    }
+
+    pub(super) fn on_bulk_planned(
+        &mut self,
+        source: String,
+        result: Result<Plan, Vec<Issue>>,
+    ) -> Vec<Effect> {
+        // The operator closed the layer while the engine worked: drop the answer.
+        let Some(BulkLayer::Planning { from_marks, .. }) = self.bulk else {
+            return Vec::new();
+        };
+        self.bulk = Some(match result {
+            Ok(plan) if plan.rows.is_empty() => BulkLayer::Refused {
+                source,
+                issues: vec!["the plan has no rows".into()],
+                scroll: 0,
+            },
+            Ok(plan) => BulkLayer::Preview {
+                plan: Arc::new(plan),
+                typed: Input::default(),
+                mismatch: false,
+                from_marks,
+            },
+            Err(issues) => BulkLayer::Refused {
+                source,
+                issues: issues
+                    .iter()
+                    .map(|i| {
+                        if from_marks {
+                            i.without_line()
+                        } else {
+                            i.to_string()
+                        }
+                    })
+                    .collect(),
+                scroll: 0,
+            },
+        });
+        Vec::new()
+    }
+
+    pub(super) fn on_bulk_progress(&mut self, p: Progress) -> Vec<Effect> {
+        let Some(job) = self.job.as_mut() else {
+            return Vec::new();
+        };
+        job.counts = p.counts;
+        job.elapsed = p.elapsed;
+        let wallet = |row: usize| {
+            job.plan
+                .rows
+                .get(row)
+                .map(|r| r.wallet_id.clone())
+                .unwrap_or_default()
+        };
+        match p.event {
+            Event::Retrying { row, error, .. } => {
+                let w = wallet(row);
+                job.errors.push_front(format!("{w}: retrying: {error}"));
+            }
+            Event::Finished { row, status } if status != RowStatus::Done => {
+                let w = wallet(row);
+                job.errors.push_front(format!("{w}: {}", status.as_str()));
+            }
+            Event::Stopping { reason } => job.stopping = Some(reason),
+            Event::Completed(report) => return self.on_bulk_completed(report),
+            _ => {}
+        }
+        job.errors.truncate(ERRORS_SHOWN);
+        Vec::new()
+    }
+
+    /// Done wallets are unmarked, the others stay marked for a retry; the wallets are reloaded.
+    fn on_bulk_completed(&mut self, report: Arc<JobReport>) -> Vec<Effect> {
+        let Some(job) = self.job.as_mut() else {
+            return Vec::new();
+        };
+        job.counts = report.counts;
+        job.elapsed = report.elapsed;
+        for (row, state) in report.rows.iter().zip(&report.states) {
+            if state.status != RowStatus::Done {
+                let why = state
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| state.status.as_str().into());
+                job.errors.push_front(format!("{}: {why}", row.wallet_id));
+            }
+        }
+        job.errors.truncate(ERRORS_SHOWN);
+        job.report = Some(report.clone());
+        let not_done: std::collections::HashSet<&str> = report.not_done_wallets().into_iter().collect();
+        let ids: Vec<String> = report.rows.iter().map(|r| r.wallet_id.clone()).collect();
+        for id in &ids {
+            if not_done.contains(id.as_str()) {
+                self.table.marks.insert(id.clone());
+            } else {
+                self.table.marks.remove(id);
+            }
+        }
+        let (kind, text) = if report.all_done() {
+            (
+                FlashKind::Success,
+                format!("Bulk top-up done: {} wallets credited", report.counts.done),
+            )
+        } else {
+            (
+                FlashKind::Error,
+                format!(
+                    "Bulk top-up: {} done, {} not done (still marked: B, then r retries them with their keys)",
+                    report.counts.done,
+                    not_done.len()
+                ),
+            )
+        };
+        self.flash(kind, text);
+        self.live.rows_generation += 1;
+        self.live.rows_loading = true;
+        let mut effects = vec![Effect::RefreshWallets {
+            generation: self.live.rows_generation,
+            ids,
+        }];
+        effects.extend(self.load_balance());
+        effects
+    }
+
+    pub(super) fn on_bulk_failed(&mut self, message: String) -> Vec<Effect> {
+        if let Some(job) = self.job.as_mut()
+            && job.running()
+        {
+            self.job = None;
+        }
+        self.bulk = None;
+        self.flash(FlashKind::Error, format!("Bulk top-up not started: {message}"));
+        Vec::new()
+    }
+
+    pub(super) fn on_results_exported(&mut self, result: Result<PathBuf, String>) -> Vec<Effect> {
+        match result {
+            Ok(p) => self.flash(FlashKind::Success, format!("Results written to {}", p.display())),
+            Err(e) => self.flash(FlashKind::Error, format!("Export failed: {e}")),
+        }
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,387 @@
+//! Reducer tests of the bulk layer: marks → form → plan → typed total → progress → marks after.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::key::{KeyCode, KeyEvent, KeyModifiers};
+use chrono::{TimeZone, Utc};
+use rust_decimal::Decimal;
+
+use super::BulkLayer;
+use crate::app::{Action, App, Effect, Origin};
+use crate::keymap::Keymap;
+use flexprice_wire::models::Wallet;
+use flexwallet_bulk::plan::{Plan, PlanOptions};
+use flexwallet_bulk::{Counts, Event, JobReport, Progress, RowState, RowStatus};
+
+fn wallet(id: &str, currency: &str, rate: &str) -> Wallet {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "name": format!("Wallet {id}"), "customer_id": "cust", "currency": currency,
+        "balance": "100", "credit_balance": "100", "wallet_status": "active", "conversion_rate": rate,
+    }))
+    .unwrap()
+}
+
+fn wallets() -> Vec<Wallet> {
+    vec![
+        wallet("w1", "usd", "1"),
+        wallet("w2", "usd", "1"),
+        wallet("w3", "eur", "2"),
+        wallet("w4", "usd", "1"),
+    ]
+}
+
+fn app(read_only: bool) -> App {
+    let clock = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
+    let mut app = App::new(
+        Keymap::builtin().unwrap(),
+        Origin::default(),
+        read_only,
+        Duration::from_secs(5),
+        Instant::now(),
+        clock,
+        crate::app::Env::sequential("/state/flexwallet/jobs"),
+    );
+    app.update(Action::Resize(80, 24));
+    app.start();
+    app.update(Action::WalletsLoaded {
+        generation: 1,
+        result: Ok(wallets()),
+    });
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typ(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// Marks w1..w3 and opens the form.
+fn form_on_three(app: &mut App) {
+    typ(app, "   ");
+    assert_eq!(app.table.marks.len(), 3);
+    press(app, KeyCode::Char('B'));
+    assert!(matches!(app.bulk, Some(BulkLayer::Form(_))), "{:?}", app.bulk);
+}
+
+/// What the runtime does with `PlanBulk`: builds the plan against the wallets.
+fn plan_for(app: &mut App, effects: Vec<Effect>) -> Plan {
+    let [Effect::PlanBulk { drafts, source }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let by_id: HashMap<String, Wallet> = wallets().into_iter().map(|w| (w.id.clone(), w)).collect();
+    let opts = PlanOptions {
+        allow_duplicates: false,
+        target: "http://127.0.0.1:1#env".into(),
+        now: app.clock,
+        source: None,
+    };
+    let result = Plan::build(drafts.clone(), &by_id, &opts);
+    app.update(Action::BulkPlanned {
+        source: source.clone(),
+        result: result.clone(),
+    });
+    result.unwrap()
+}
+
+fn previewed(app: &mut App, credits: &str) -> Plan {
+    form_on_three(app);
+    typ(app, credits);
+    let effects = press(app, KeyCode::Enter);
+    plan_for(app, effects)
+}
+
+/// The job's end, as the executor reports it.
+fn completed(plan: &Plan, states: Vec<RowState>, counts: Counts, secs: u64) -> Action {
+    progress(
+        Event::Completed(Arc::new(JobReport {
+            job: plan.job.clone(),
+            rows: Arc::new(plan.rows.clone()),
+            states,
+            counts,
+            interrupted: false,
+            stopped: None,
+            elapsed: Duration::from_secs(secs),
+        })),
+        counts,
+    )
+}
+
+fn progress(event: Event, counts: Counts) -> Action {
+    Action::BulkProgress(Progress {
+        event,
+        counts,
+        elapsed: Duration::from_secs(2),
+    })
+}
+
+#[test]
+fn the_form_sends_one_row_per_marked_wallet_and_the_preview_totals_by_currency() {
+    let mut app = app(false);
+    let plan = previewed(&mut app, "10");
+    let ids: Vec<&str> = plan.rows.iter().map(|r| r.wallet_id.as_str()).collect();
+    assert_eq!(ids, ["w1", "w2", "w3"]);
+    assert_eq!(plan.totals.credits, Decimal::from(30));
+    assert_eq!(plan.totals.by_currency["usd"].credits, Decimal::from(20));
+    assert_eq!(plan.totals.by_currency["eur"].amount, Decimal::from(20));
+    assert!(matches!(app.bulk, Some(BulkLayer::Preview { .. })));
+    assert_eq!(super::expected_total(&plan), "30");
+}
+
+#[test]
+fn a_bad_amount_stays_in_the_form_with_the_error_on_the_field() {
+    let mut app = app(false);
+    form_on_three(&mut app);
+    typ(&mut app, "-5");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    let Some(BulkLayer::Form(f)) = &app.bulk else {
+        panic!()
+    };
+    assert!(f.field(super::form::VALUE).unwrap().error.is_some());
+}
+
+#[test]
+fn confirm_requires_the_exact_total() {
+    let mut app = app(false);
+    let plan = previewed(&mut app, "10");
+    typ(&mut app, "3");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(matches!(
+        app.bulk,
+        Some(BulkLayer::Preview { mismatch: true, .. })
+    ));
+    typ(&mut app, "1");
+    assert!(press(&mut app, KeyCode::Enter).is_empty(), "31 is not the total");
+    press(&mut app, KeyCode::Backspace);
+    typ(&mut app, "0");
+    let effects = press(&mut app, KeyCode::Enter);
+    let [
+        Effect::StartBulk {
+            plan: started,
+            journal_path,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(**started, plan);
+    assert_eq!(*journal_path, std::path::PathBuf::from(format!("/state/flexwallet/jobs/{}.jsonl", plan.job)));
+    assert!(app.job_running());
+    assert!(matches!(app.bulk, Some(BulkLayer::Progress)));
+}
+
+#[test]
+fn progress_hides_and_comes_back_and_failed_wallets_stay_marked() {
+    let mut app = app(false);
+    let plan = previewed(&mut app, "10");
+    typ(&mut app, "30");
+    press(&mut app, KeyCode::Enter);
+    let mut counts = Counts {
+        total: 3,
+        pending: 2,
+        done: 1,
+        ..Counts::default()
+    };
+    app.update(progress(
+        Event::Finished {
+            row: 0,
+            status: RowStatus::Done,
+        },
+        counts,
+    ));
+    assert_eq!(app.job.as_ref().unwrap().counts.done, 1);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.bulk.is_none() && app.job_running(), "hidden, still running");
+    assert_eq!(app.job.as_ref().unwrap().summary(), "bulk 1/3 done");
+    press(&mut app, KeyCode::Char('B'));
+    assert!(matches!(app.bulk, Some(BulkLayer::Progress)), "B shows it again");
+
+    counts.pending = 0;
+    counts.done = 2;
+    counts.failed = 1;
+    let mut states = vec![RowState::default(); 3];
+    states[0].status = RowStatus::Done;
+    states[1].status = RowStatus::Failed;
+    states[1].error = Some("422 validation_error".into());
+    states[2].status = RowStatus::Done;
+    let effects = app.update(completed(&plan, states, counts, 3));
+    assert!(!app.job_running());
+    let mut marks: Vec<&String> = app.table.marks.iter().collect();
+    marks.sort();
+    assert_eq!(marks, ["w2"], "done unmarked, failed kept for a retry");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RefreshWallets { ids, .. } if ids.len() == 3)),
+        "{effects:?}"
+    );
+    assert!(
+        app.job
+            .as_ref()
+            .unwrap()
+            .errors
+            .iter()
+            .any(|e| e.contains("w2: 422"))
+    );
+    let export = app.export_results("/tmp/r.csv");
+    assert!(matches!(export.as_slice(), [Effect::ExportResults { .. }]));
+}
+
+#[test]
+fn rows_not_done_are_retried_in_the_same_job_not_a_new_one() {
+    let mut app = app(false);
+    let plan = previewed(&mut app, "10");
+    typ(&mut app, "30");
+    let started = press(&mut app, KeyCode::Enter);
+    let journal = match started.as_slice() {
+        [Effect::StartBulk { journal_path, .. }] => journal_path.clone(),
+        other => panic!("{other:?}"),
+    };
+    // One row's answer never came: it may have been applied.
+    let mut states = vec![RowState::default(); 3];
+    states[0].status = RowStatus::Done;
+    states[1].status = RowStatus::Unknown;
+    states[2].status = RowStatus::Done;
+    let counts = Counts {
+        total: 3,
+        done: 2,
+        unknown: 1,
+        ..Counts::default()
+    };
+    app.update(completed(&plan, states, counts, 1));
+    press(&mut app, KeyCode::Esc);
+    // B on the marks left (the row not done) shows that job's results, not a new form.
+    press(&mut app, KeyCode::Char('B'));
+    assert!(matches!(app.bulk, Some(BulkLayer::Progress)), "{:?}", app.bulk);
+    let retried = press(&mut app, KeyCode::Char('r'));
+    match retried.as_slice() {
+        [
+            Effect::StartBulk {
+                plan: p,
+                journal_path,
+            },
+        ] => {
+            assert_eq!(p.job, plan.job, "the same job, so the same keys");
+            assert_eq!(journal_path, &journal);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(app.job_running());
+
+    // Other marks are a new job: B opens the form.
+    let mut app2 = self::app(false);
+    previewed(&mut app2, "10");
+    typ(&mut app2, "30");
+    press(&mut app2, KeyCode::Enter);
+    let mut states = vec![RowState::default(); 3];
+    states[0].status = RowStatus::Done;
+    states[1].status = RowStatus::Failed;
+    states[2].status = RowStatus::Done;
+    app2.update(completed(&plan, states, counts, 1));
+    press(&mut app2, KeyCode::Esc);
+    let done_wallet = plan.rows[0].wallet_id.clone();
+    assert!(!app2.table.marks.contains(&done_wallet));
+    app2.table.marks.insert(done_wallet);
+    press(&mut app2, KeyCode::Char('B'));
+    assert!(matches!(app2.bulk, Some(BulkLayer::Form(_))), "{:?}", app2.bulk);
+}
+
+#[test]
+fn quitting_while_a_job_runs_asks_and_then_cancels() {
+    let mut app = app(false);
+    previewed(&mut app, "10");
+    typ(&mut app, "30");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Esc);
+    assert!(press(&mut app, KeyCode::Char('q')).is_empty());
+    assert!(app.quit_asked && !app.should_quit);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.quit_asked);
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::CancelBulk, Effect::Quit]
+    );
+    assert!(app.should_quit);
+}
+
+#[test]
+fn read_only_refuses_bulk_and_import() {
+    let mut app = app(true);
+    typ(&mut app, "   B");
+    assert!(app.bulk.is_none());
+    assert!(app.import_plan("x.csv").is_empty());
+    assert!(app.flash.as_ref().unwrap().text.contains("read-only"));
+}
+
+#[test]
+fn bulk_not_allowed_refuses_bulk_and_import_but_top_up_still_opens() {
+    let mut app = app(false);
+    app.bulk_allowed = false;
+    typ(&mut app, "   B");
+    assert!(app.bulk.is_none());
+    assert_eq!(app.flash.as_ref().unwrap().text, crate::app::BULK_REFUSED);
+    app.flash = None;
+    assert!(app.import_plan("x.csv").is_empty());
+    assert_eq!(app.flash.as_ref().unwrap().text, crate::app::BULK_REFUSED);
+    assert!(!app.allows(crate::keymap::Command::Bulk));
+    assert!(app.allows(crate::keymap::Command::TopUp));
+    typ(&mut app, "t");
+    assert!(app.form.is_some());
+}
+
+#[test]
+fn import_waits_for_the_engine_and_its_problems_are_shown() {
+    let mut app = app(false);
+    assert_eq!(
+        app.import_plan("in.csv"),
+        vec![Effect::ImportPlan {
+            path: "in.csv".into(),
+            options: Default::default(),
+        }]
+    );
+    app.update(Action::BulkPlanned {
+        source: "in.csv".into(),
+        result: Err(vec![flexwallet_bulk::Issue::field(3, "wallet_id", "is empty")]),
+    });
+    let Some(BulkLayer::Refused { issues, .. }) = &app.bulk else {
+        panic!("{:?}", app.bulk)
+    };
+    assert_eq!(issues, &["line 3: wallet_id: is empty"]);
+}
+
+#[test]
+fn a_long_list_of_problems_scrolls_and_stops_at_its_ends() {
+    let mut app = app(false);
+    app.import_plan("in.csv");
+    let issues: Vec<_> = (2..32)
+        .map(|line| flexwallet_bulk::Issue::field(line, "credits_to_add", "is empty"))
+        .collect();
+    app.update(Action::BulkPlanned {
+        source: "in.csv".into(),
+        result: Err(issues),
+    });
+    let scroll = |app: &App| match &app.bulk {
+        Some(BulkLayer::Refused { scroll, .. }) => *scroll,
+        other => panic!("{other:?}"),
+    };
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(scroll(&app), 0, "already at the top");
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(scroll(&app), 2);
+    for _ in 0..5 {
+        press(&mut app, KeyCode::PageDown);
+    }
+    assert_eq!(scroll(&app), 29, "the last problem stays on screen");
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(scroll(&app), 19);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.bulk.is_none());
+}

@@ -1,0 +1,308 @@
+//! The wallet filter language (`/`): free text plus `key:value` and amount comparisons, `!` inverts.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use flexprice_wire::models::{AlertState, Wallet, WalletStatus, WalletType};
+use flexprice_wire::money::{AmountError, parse_amount};
+
+/// Decimal places an amount in a comparison may have (Flexprice stores numeric(20,9)).
+const MAX_SCALE: u32 = 9;
+
+pub const KEYS_HELP: &str =
+    "status: alert: currency: type: customer: name: id:, balance<N credits>=N, ! inverts";
+
+/// A parsed filter: every term must match (AND).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    /// What the operator typed, shown in the list title.
+    pub text: String,
+    terms: Vec<Term>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Term {
+    negate: bool,
+    test: Test,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Amount {
+    Balance,
+    Credits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Test {
+    /// Lower-case text looked for in name, id and customer id.
+    Text(String),
+    Status(WalletStatus),
+    Alert(AlertState),
+    /// Lower-case currency code.
+    Currency(String),
+    Type(WalletType),
+    /// Exact customer id (case-insensitive).
+    Customer(String),
+    /// Lower-case text looked for in the name only.
+    Name(String),
+    /// Exact wallet id (case-insensitive).
+    Id(String),
+    Compare(Amount, Op, Decimal),
+}
+
+/// Why a term was refused: the term as typed and what would have been allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterError {
+    pub term: String,
+    pub message: String,
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.term, self.message)
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+fn err(term: &str, message: impl Into<String>) -> FilterError {
+    FilterError {
+        term: term.to_string(),
+        message: message.into(),
+    }
+}
+
+fn allowed<T>(known: &[T], show: impl Fn(&T) -> &str) -> String {
+    known.iter().map(show).collect::<Vec<_>>().join(", ")
+}
+
+impl Filter {
+    /// Parses what the operator typed. An empty filter matches every wallet.
+    pub fn parse(input: &str) -> Result<Filter, FilterError> {
+        let terms = input
+            .split_whitespace()
+            .map(parse_term)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Filter {
+            text: input.split_whitespace().collect::<Vec<_>>().join(" "),
+            terms,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// `hay` is the wallet's lower-case "name id customer" text, precomputed once per row.
+    pub fn matches(&self, w: &Wallet, hay: &str) -> bool {
+        self.terms.iter().all(|t| t.test.matches(w, hay) != t.negate)
+    }
+}
+
+/// The lower-case text free-text terms are searched in.
+pub fn haystack(w: &Wallet) -> String {
+    let mut s = String::with_capacity(w.id.len() + w.customer_id.len() + 32);
+    s.push_str(w.name.as_deref().unwrap_or_default());
+    s.push('\u{1}');
+    s.push_str(&w.id);
+    s.push('\u{1}');
+    s.push_str(&w.customer_id);
+    s.to_lowercase()
+}
+
+impl Test {
+    // Not inlined: inlined into the row loop, the compiler loaded the wallet's fields for every
+    // term ahead of the match, and a free-text term (which needs only the search text) paid a
+    // cache miss per row on the wallet (filter 100k wallets, text: 7.0 ms inlined, 1.4 ms not).
+    #[inline(never)]
+    fn matches(&self, w: &Wallet, hay: &str) -> bool {
+        match self {
+            Test::Text(t) => hay.contains(t.as_str()),
+            Test::Status(s) => &w.wallet_status == s,
+            Test::Alert(a) => w.alert_state.as_ref().unwrap_or(&AlertState::Ok) == a,
+            Test::Currency(c) => w.currency.eq_ignore_ascii_case(c),
+            Test::Type(t) => &w.wallet_type == t,
+            Test::Customer(c) => w.customer_id.eq_ignore_ascii_case(c),
+            Test::Name(n) => hay
+                .split('\u{1}')
+                .next()
+                .is_some_and(|name| name.contains(n.as_str())),
+            Test::Id(id) => w.id.eq_ignore_ascii_case(id),
+            Test::Compare(field, op, value) => {
+                let have = match field {
+                    Amount::Balance => &w.balance,
+                    Amount::Credits => &w.credit_balance,
+                };
+                match op {
+                    Op::Lt => have < value,
+                    Op::Le => have <= value,
+                    Op::Gt => have > value,
+                    Op::Ge => have >= value,
+                    Op::Eq => have == value,
+                }
+            }
+        }
+    }
+}
+
+fn parse_term(raw: &str) -> Result<Term, FilterError> {
+    let (negate, body) = match raw.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    if body.is_empty() {
+        return Err(err(raw, "`!` needs a term after it, e.g. !status:frozen"));
+    }
+    let test = if let Some(at) = body.find(['<', '>', '=']) {
+        parse_compare(raw, &body[..at], &body[at..])?
+    } else if let Some((key, value)) = body.split_once(':') {
+        parse_key(raw, key, value)?
+    } else {
+        Test::Text(body.to_lowercase())
+    };
+    Ok(Term { negate, test })
+}
+
+fn parse_key(raw: &str, key: &str, value: &str) -> Result<Test, FilterError> {
+    let key = key.to_ascii_lowercase();
+    if value.is_empty() {
+        return Err(err(raw, format!("`{key}:` needs a value after the colon")));
+    }
+    let lower = value.to_lowercase();
+    let test = match key.as_str() {
+        "status" => match WalletStatus::parse(&lower) {
+            s if s.is_known() => Test::Status(s),
+            _ => {
+                return Err(err(
+                    raw,
+                    format!(
+                        "unknown status; use one of {}",
+                        allowed(WalletStatus::KNOWN, |s| s.as_str())
+                    ),
+                ));
+            }
+        },
+        "alert" => match AlertState::parse(&lower) {
+            a if a.is_known() => Test::Alert(a),
+            _ => {
+                return Err(err(
+                    raw,
+                    format!(
+                        "unknown alert state; use one of {}",
+                        allowed(AlertState::KNOWN, |s| s.as_str())
+                    ),
+                ));
+            }
+        },
+        "type" => match WalletType::parse(&value.to_ascii_uppercase()) {
+            t if t.is_known() => Test::Type(t),
+            _ => {
+                return Err(err(
+                    raw,
+                    format!(
+                        "unknown wallet type; use one of {}",
+                        allowed(WalletType::KNOWN, |s| s.as_str())
+                    ),
+                ));
+            }
+        },
+        "currency" => {
+            if !value.bytes().all(|b| b.is_ascii_alphabetic()) {
+                return Err(err(raw, "a currency is a code of letters, e.g. currency:usd"));
+            }
+            Test::Currency(lower)
+        }
+        "customer" => Test::Customer(lower),
+        "name" => Test::Name(lower),
+        "id" => Test::Id(lower),
+        "balance" | "credits" => {
+            return Err(err(
+                raw,
+                format!(
+                    "{key} is compared, not matched: use {key}<N, {key}<=N, {key}>N, {key}>=N or {key}=N"
+                ),
+            ));
+        }
+        _ => {
+            return Err(err(
+                raw,
+                format!(
+                    "unknown field `{key}`; use status, alert, currency, type, customer, name or id \
+                     (or balance/credits with < <= > >= =)"
+                ),
+            ));
+        }
+    };
+    Ok(test)
+}
+
+fn parse_compare(raw: &str, field: &str, rest: &str) -> Result<Test, FilterError> {
+    let field_lc = field.to_ascii_lowercase();
+    let amount = match field_lc.as_str() {
+        "balance" => Amount::Balance,
+        "credits" => Amount::Credits,
+        "" => {
+            return Err(err(
+                raw,
+                "a comparison needs a field before it: balance or credits",
+            ));
+        }
+        _ => {
+            return Err(err(
+                raw,
+                format!("only balance and credits can be compared, not `{field}`"),
+            ));
+        }
+    };
+    let (op, value) = if let Some(v) = rest.strip_prefix("<=") {
+        (Op::Le, v)
+    } else if let Some(v) = rest.strip_prefix(">=") {
+        (Op::Ge, v)
+    } else if let Some(v) = rest.strip_prefix('<') {
+        (Op::Lt, v)
+    } else if let Some(v) = rest.strip_prefix('>') {
+        (Op::Gt, v)
+    } else if let Some(v) = rest.strip_prefix('=') {
+        (Op::Eq, v)
+    } else {
+        (Op::Eq, rest)
+    };
+    if value.is_empty() {
+        return Err(err(
+            raw,
+            format!("`{field_lc}` needs a number after the comparison, e.g. {field_lc}<100"),
+        ));
+    }
+    let (negative, digits) = match value.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, value),
+    };
+    let n = match parse_amount(digits, MAX_SCALE) {
+        Ok(d) => d,
+        Err(AmountError::NotPositive) => Decimal::ZERO,
+        Err(AmountError::TooPrecise { max, .. }) => {
+            return Err(err(raw, format!("`{value}` has more than {max} decimal places")));
+        }
+        Err(_) => {
+            return Err(err(
+                raw,
+                format!("`{value}` is not a number; write plain digits like 100 or -2.5"),
+            ));
+        }
+    };
+    Ok(Test::Compare(amount, op, if negative { -n } else { n }))
+}
+
+#[cfg(test)]
+#[path = "filter_tests.rs"]
+mod tests;

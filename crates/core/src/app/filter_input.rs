@@ -1,0 +1,111 @@
+//! The filter line (`/`): typed text, apply on Enter, a bad term explained under the input.
+
+use crate::key::KeyEvent;
+use crate::key::to_input_request;
+use tui_input::Input;
+
+use super::filter::Filter;
+use super::{App, Effect, FlashKind};
+use crate::keymap::{Command, Context};
+
+#[derive(Debug, Clone, Default)]
+pub struct FilterInput {
+    pub input: Input,
+    /// Why the last Enter was refused; the previous filter stays active meanwhile.
+    pub error: Option<String>,
+}
+
+impl FilterInput {
+    pub fn paste(&mut self, text: &str) {
+        let mut value = self.input.value().to_string();
+        let at = value
+            .char_indices()
+            .nth(self.input.cursor())
+            .map(|(i, _)| i)
+            .unwrap_or(value.len());
+        // A pasted id may come with a newline: the filter is one line.
+        let clean: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        value.insert_str(at, &clean);
+        let cursor = self.input.cursor() + clean.chars().count();
+        self.input = Input::new(value).with_cursor(cursor);
+        self.error = None;
+    }
+}
+
+impl App {
+    pub(super) fn open_filter(&mut self) {
+        let current = self
+            .table
+            .filter
+            .as_ref()
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        self.filter_input = Some(FilterInput {
+            input: Input::new(current),
+            error: None,
+        });
+    }
+
+    /// Applies `text` as the filter; on a bad term the previous filter stays and the reason is
+    /// returned.
+    pub fn apply_filter(&mut self, text: &str) -> Result<(), String> {
+        let filter = Filter::parse(text).map_err(|e| e.to_string())?;
+        self.table.set_filter(Some(filter));
+        self.table.scroll_into_view(self.list_height());
+        Ok(())
+    }
+
+    pub(super) fn on_filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match self.keymap.lookup(Context::Filter, &key) {
+            Some(Command::Quit) => {
+                self.should_quit = true;
+                vec![Effect::Quit]
+            }
+            Some(Command::Back) => {
+                self.filter_input = None;
+                Vec::new()
+            }
+            Some(Command::Submit) => {
+                let text = self
+                    .filter_input
+                    .as_ref()
+                    .map(|f| f.input.value().to_string())
+                    .unwrap_or_default();
+                let before = self.table.selected_id().map(str::to_string);
+                match self.apply_filter(&text) {
+                    Ok(()) => {
+                        self.filter_input = None;
+                        let shown = self.table.view.len();
+                        let text = match &self.table.filter {
+                            Some(f) => format!("Filter {}: {shown} of {} wallets", f.text, self.table.len()),
+                            None => "Filter cleared: all wallets shown".to_string(),
+                        };
+                        self.flash(FlashKind::Info, text);
+                    }
+                    Err(e) => {
+                        if let Some(f) = &mut self.filter_input {
+                            f.error = Some(e);
+                        }
+                    }
+                }
+                if self.loaded_once && self.table.selected_id() != before.as_deref() {
+                    self.detail_scroll = 0;
+                    return self.load_balance().into_iter().collect();
+                }
+                Vec::new()
+            }
+            _ => {
+                if let Some(f) = &mut self.filter_input
+                    && let Some(req) = to_input_request(&key)
+                {
+                    f.input.handle(req);
+                    f.error = None;
+                }
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The form layer: top-up and update forms, their confirm step, sending, and unknown outcomes.
+
+pub mod field;
+pub mod topup;
+pub mod update;
+
+use crate::key::KeyEvent;
+use crate::key::to_input_request;
+use tui_input::Input;
+
+use flexprice_wire::models::{TopUpRequest, UpdateWalletRequest};
+
+pub use topup::{TopUpForm, TopUpPlan};
+pub use update::UpdateForm;
+
+#[derive(Debug, Clone)]
+pub enum FormKind {
+    TopUp(TopUpForm),
+    Update(UpdateForm),
+}
+
+/// What will be sent once confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submission {
+    TopUp {
+        request: TopUpRequest,
+        preview: String,
+        typed: String,
+    },
+    Update {
+        request: UpdateWalletRequest,
+        diff: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Stage {
+    Editing,
+    /// Esc with changes: asks before throwing them away.
+    ConfirmDiscard,
+    /// The summary; `typed` must equal `expected` when the amount is large.
+    Confirm {
+        submission: Submission,
+        typed: Input,
+        expected: Option<String>,
+        mismatch: bool,
+    },
+    Sending {
+        submission: Submission,
+    },
+    /// Sent, no answer: the operator may retry with the same key (never credits twice).
+    Unknown {
+        submission: Submission,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct FormState {
+    pub kind: FormKind,
+    pub focus: usize,
+    pub stage: Stage,
+    /// A message for the whole form (a server error that names no field).
+    pub banner: Option<String>,
+    pub dirty: bool,
+}
+
+impl FormState {
+    pub fn new(kind: FormKind) -> FormState {
+        let focus = match &kind {
+            FormKind::TopUp(_) => 1,
+            FormKind::Update(_) => 0,
+        };
+        FormState {
+            kind,
+            focus,
+            stage: Stage::Editing,
+            banner: None,
+            dirty: false,
+        }
+    }
+
+    pub fn wallet_id(&self) -> &str {
+        match &self.kind {
+            FormKind::TopUp(f) => &f.wallet.id,
+            FormKind::Update(f) => &f.wallet.id,
+        }
+    }
+
+    pub fn fields(&self) -> &[field::Field] {
+        match &self.kind {
+            FormKind::TopUp(f) => &f.fields,
+            FormKind::Update(f) => &f.fields,
+        }
+    }
+
+    pub fn fields_mut(&mut self) -> &mut Vec<field::Field> {
+        match &mut self.kind {
+            FormKind::TopUp(f) => &mut f.fields,
+            FormKind::Update(f) => &mut f.fields,
+        }
+    }
+
+    pub fn focused(&self) -> Option<&field::Field> {
+        self.fields().get(self.focus)
+    }
+
+    pub fn move_focus(&mut self, forward: bool) {
+        let n = self.fields().len().max(1);
+        self.focus = if forward {
+            (self.focus + 1) % n
+        } else {
+            (self.focus + n - 1) % n
+        };
+    }
+
+    pub fn focused_is_text(&self) -> bool {
+        self.focused().is_some_and(field::Field::is_text)
+    }
+
+    pub fn step_choice(&mut self, forward: bool, now: chrono::DateTime<chrono::Utc>) {
+        let focus = self.focus;
+        if let Some(f) = self.fields_mut().get_mut(focus) {
+            f.step(forward);
+            self.dirty = true;
+        }
+        self.after_edit(now);
+    }
+
+    pub fn type_key(&mut self, key: KeyEvent, now: chrono::DateTime<chrono::Utc>) {
+        let focus = self.focus;
+        if let Some(f) = self.fields_mut().get_mut(focus)
+            && f.input(key)
+        {
+            f.error = None;
+            self.dirty = true;
+        }
+        self.after_edit(now);
+    }
+
+    fn after_edit(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        match &mut self.kind {
+            FormKind::TopUp(f) => f.refresh_hints(now),
+            FormKind::Update(f) => {
+                f.refresh_hints();
+                self.dirty = f.is_dirty();
+            }
+        }
+    }
+
+    /// Adds a metadata row (when a metadata row has the focus) and focuses it.
+    pub fn add_row(&mut self) -> bool {
+        let on_metadata = self.focused().is_some_and(|f| f.id.starts_with("metadata"));
+        if !on_metadata {
+            return false;
+        }
+        self.focus = match &mut self.kind {
+            FormKind::TopUp(f) => f.add_metadata_row(),
+            FormKind::Update(f) => f.add_metadata_row(),
+        };
+        true
+    }
+
+    /// Removes the focused metadata row (the last one left is cleared instead).
+    pub fn remove_row(&mut self) -> bool {
+        let focus = self.focus;
+        let rows = self
+            .fields()
+            .iter()
+            .filter(|f| f.id.starts_with("metadata"))
+            .count();
+        let Some(f) = self.fields().get(focus) else {
+            return false;
+        };
+        if !f.id.starts_with("metadata") {
+            return false;
+        }
+        if rows > 1 {
+            self.fields_mut().remove(focus);
+            // Keep ids dense so that a later "metadata.N" error finds its row.
+            for (i, f) in self
+                .fields_mut()
+                .iter_mut()
+                .filter(|f| f.id.starts_with("metadata"))
+                .enumerate()
+            {
+                f.id = format!("metadata.{i}");
+            }
+            if let Some(first) = self.fields_mut().iter_mut().find(|f| f.id == "metadata.0") {
+                first.label = "Metadata".into();
+            }
+            self.focus = focus.min(self.fields().len().saturating_sub(1));
+        } else if let Some(f) = self.fields_mut().get_mut(focus) {
+            f.set_text("");
+        }
+        self.dirty = true;
+        true
+    }
+
+    /// Moves the focus to the first field with an error.
+    pub fn focus_first_error(&mut self) {
+        if let Some(i) = self.fields().iter().position(|f| f.error.is_some()) {
+            self.focus = i;
+        }
+    }
+
+    pub fn title(&self) -> String {
+        match &self.kind {
+            FormKind::TopUp(f) => format!(" Top up · {} ", f.wallet.display_name()),
+            FormKind::Update(f) => format!(" Edit wallet · {} ", f.wallet.display_name()),
+        }
+    }
+}
+
+/// Text input for the confirm step.
+pub fn confirm_input(input: &mut Input, key: KeyEvent) {
+    if let Some(req) = to_input_request(&key) {
+        input.handle(req);
+    }
+}

@@ -1,0 +1,301 @@
+//! The reducer's side of the forms: opening, keys, confirm, sending, and answers.
+
+use crate::key::KeyEvent;
+use rust_decimal::Decimal;
+use tui_input::Input;
+
+use super::form::{FormKind, FormState, Stage, Submission, TopUpForm, UpdateForm, confirm_input};
+use super::{App, Effect, FlashKind};
+use crate::keymap::{Command, Context};
+use flexprice_wire::models::Wallet;
+use flexprice_wire::money::{format_amount, format_credits};
+use flexprice_wire::{ApiError, TopUpOutcome};
+
+/// Above this many credits a top-up must be confirmed by typing the amount (profile
+/// `confirm_above` overrides).
+pub const DEFAULT_CONFIRM_ABOVE: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+impl App {
+    /// The wallet the forms act on: the selected row, with its freshest real-time copy.
+    fn form_wallet(&self) -> Option<Wallet> {
+        let id = self.table.selected_id()?;
+        let row = self.table.get(id)?.wallet.clone();
+        Some(row)
+    }
+
+    pub(super) fn open_top_up(&mut self) {
+        let Some(w) = self.form_wallet() else { return };
+        let form = TopUpForm::new(w, self.env.keys.next_key(), self.clock);
+        self.form = Some(FormState::new(FormKind::TopUp(form)));
+    }
+
+    pub(super) fn open_update(&mut self) {
+        let Some(w) = self.form_wallet() else { return };
+        self.form = Some(FormState::new(FormKind::Update(UpdateForm::new(w))));
+    }
+
+    pub(super) fn form_context(&self) -> Option<Context> {
+        self.form.as_ref().map(|f| match f.stage {
+            Stage::Editing => Context::Form,
+            _ => Context::Confirm,
+        })
+    }
+
+    pub(super) fn on_form_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(ctx) = self.form_context() else {
+            return Vec::new();
+        };
+        let cmd = self.keymap.lookup(ctx, &key);
+        if cmd == Some(Command::Quit) {
+            self.should_quit = true;
+            return vec![Effect::Quit];
+        }
+        let clock = self.clock;
+        let Some(form) = self.form.as_mut() else {
+            return Vec::new();
+        };
+        let on_text = form.focused_is_text();
+        match (&mut form.stage, cmd) {
+            (Stage::Editing, Some(Command::NextField)) => form.move_focus(true),
+            (Stage::Editing, Some(Command::PrevField)) => form.move_focus(false),
+            (Stage::Editing, Some(Command::ChoiceNext | Command::ChoicePrev)) if on_text => {
+                form.type_key(key, clock)
+            }
+            (Stage::Editing, Some(Command::ChoiceNext)) => form.step_choice(true, clock),
+            (Stage::Editing, Some(Command::ChoicePrev)) => form.step_choice(false, clock),
+            (Stage::Editing, Some(Command::AddRow)) => {
+                form.add_row();
+            }
+            (Stage::Editing, Some(Command::RemoveRow)) => {
+                form.remove_row();
+            }
+            (Stage::Editing, Some(Command::Submit)) => self.review(),
+            (Stage::Editing, Some(Command::Back)) => {
+                if form.dirty {
+                    form.stage = Stage::ConfirmDiscard;
+                } else {
+                    self.form = None;
+                }
+            }
+            (Stage::Editing, _) => form.type_key(key, clock),
+            (Stage::ConfirmDiscard, Some(Command::Confirm)) => self.form = None,
+            (Stage::ConfirmDiscard, Some(Command::Back)) => form.stage = Stage::Editing,
+            (Stage::Confirm { .. }, Some(Command::Back)) => form.stage = Stage::Editing,
+            (
+                Stage::Confirm {
+                    submission,
+                    typed,
+                    expected,
+                    mismatch,
+                },
+                Some(Command::Confirm),
+            ) => {
+                if expected.as_deref().is_some_and(|e| typed.value().trim() != e) {
+                    *mismatch = true;
+                    return Vec::new();
+                }
+                let submission = submission.clone();
+                return self.send(submission);
+            }
+            (Stage::Confirm { typed, mismatch, .. }, _) => {
+                confirm_input(typed, key);
+                *mismatch = false;
+            }
+            (Stage::Unknown { submission, .. }, Some(Command::Confirm)) => {
+                let submission = submission.clone();
+                return self.send(submission);
+            }
+            (Stage::Unknown { submission, .. }, Some(Command::Back)) => {
+                let key = match submission {
+                    Submission::TopUp { request, .. } => request.idempotency_key.clone().unwrap_or_default(),
+                    Submission::Update { .. } => String::new(),
+                };
+                self.form = None;
+                let text = if key.is_empty() {
+                    "Outcome unknown: reload the wallet to see whether the change landed".to_string()
+                } else {
+                    format!("Outcome unknown for key {key}: check the ledger before topping up again")
+                };
+                self.flash(FlashKind::Error, text);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Enter in the form: validate, then show the confirm step.
+    fn review(&mut self) {
+        let clock = self.clock;
+        let confirm_above = self.confirm_above;
+        let Some(form) = self.form.as_mut() else { return };
+        form.banner = None;
+        let submission = match &mut form.kind {
+            FormKind::TopUp(f) => f.validate(clock).map(|plan| {
+                let preview = f.preview(&plan);
+                let expected = (plan.credits > confirm_above).then(|| plan.typed.clone());
+                (
+                    Submission::TopUp {
+                        request: plan.request,
+                        preview,
+                        typed: plan.typed,
+                    },
+                    expected,
+                )
+            }),
+            FormKind::Update(f) => match f.validate() {
+                Some(req) if req.is_empty() => {
+                    form.banner = Some("Nothing changed.".into());
+                    return;
+                }
+                Some(request) => Some((
+                    Submission::Update {
+                        request,
+                        diff: f.diff(),
+                    },
+                    None,
+                )),
+                None => None,
+            },
+        };
+        match submission {
+            Some((submission, expected)) => {
+                form.stage = Stage::Confirm {
+                    submission,
+                    typed: Input::default(),
+                    expected,
+                    mismatch: false,
+                };
+            }
+            None => form.focus_first_error(),
+        }
+    }
+
+    fn send(&mut self, submission: Submission) -> Vec<Effect> {
+        let Some(form) = self.form.as_mut() else {
+            return Vec::new();
+        };
+        let wallet_id = form.wallet_id().to_string();
+        form.stage = Stage::Sending {
+            submission: submission.clone(),
+        };
+        match submission {
+            Submission::TopUp { request, .. } => vec![Effect::TopUp { wallet_id, request }],
+            Submission::Update { request, .. } => vec![Effect::UpdateWallet { wallet_id, request }],
+        }
+    }
+
+    /// After a change: fresh copies of the wallet for the list and the detail.
+    fn refresh_wallet(&mut self, wallet_id: &str) -> Vec<Effect> {
+        self.live.rows_generation += 1;
+        let mut effects = vec![Effect::RefreshWallets {
+            generation: self.live.rows_generation,
+            ids: vec![wallet_id.to_string()],
+        }];
+        if self.table.selected_id() == Some(wallet_id) {
+            effects.extend(self.load_balance());
+        }
+        effects
+    }
+
+    /// Puts an error back on the form: under its field if the server named one.
+    fn form_error(&mut self, err: &ApiError) {
+        let Some(form) = self.form.as_mut() else { return };
+        let submission = match &form.stage {
+            Stage::Sending { submission } => submission.clone(),
+            _ => return,
+        };
+        if err.outcome_unknown() {
+            form.stage = Stage::Unknown {
+                submission,
+                message: err.to_string(),
+            };
+            return;
+        }
+        form.stage = Stage::Editing;
+        let message = err.message();
+        let placed = match &mut form.kind {
+            FormKind::TopUp(f) => f.place_server_error(err.field(), &message),
+            FormKind::Update(f) => f.place_server_error(err.field(), &message),
+        };
+        if placed {
+            form.focus_first_error();
+        } else {
+            form.banner = Some(err.to_string());
+        }
+    }
+
+    pub(super) fn on_top_up_done(
+        &mut self,
+        wallet_id: String,
+        result: Result<TopUpOutcome, ApiError>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(outcome) => {
+                let tx = outcome.transaction_id().unwrap_or("?").to_string();
+                let text = match &outcome {
+                    TopUpOutcome::Applied(r) => {
+                        let w = &r.wallet;
+                        let pending = r.wallet_transaction.as_ref().is_some_and(|t| {
+                            t.transaction_status == flexprice_wire::models::TransactionStatus::Pending
+                        });
+                        if pending {
+                            format!(
+                                "Top-up {tx} pending until invoice {} is paid · balance {} {}",
+                                r.invoice_id.as_deref().unwrap_or("?"),
+                                format_amount(&w.balance, &w.currency),
+                                w.currency.to_uppercase()
+                            )
+                        } else {
+                            format!(
+                                "Top-up {tx} applied · balance {} {} · {} credits",
+                                format_amount(&w.balance, &w.currency),
+                                w.currency.to_uppercase(),
+                                format_credits(&w.credit_balance)
+                            )
+                        }
+                    }
+                    TopUpOutcome::AlreadyApplied(t) => {
+                        format!(
+                            "Already applied earlier: {} (+{} credits); nothing was credited twice",
+                            t.id,
+                            format_credits(&t.credit_amount)
+                        )
+                    }
+                };
+                if let TopUpOutcome::Applied(r) = &outcome {
+                    self.table
+                        .apply_refresh(vec![r.wallet.clone()], self.now, self.live.cycle);
+                }
+                self.form = None;
+                self.flash(FlashKind::Success, text);
+                self.refresh_wallet(&wallet_id)
+            }
+            Err(e) => {
+                self.log_error("top-up", &e);
+                self.form_error(&e);
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn on_update_done(
+        &mut self,
+        wallet_id: String,
+        result: Result<Box<Wallet>, ApiError>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(w) => {
+                let name = w.display_name().to_string();
+                self.table.apply_refresh(vec![*w], self.now, self.live.cycle);
+                self.form = None;
+                self.flash(FlashKind::Success, format!("Saved {name}"));
+                self.refresh_wallet(&wallet_id)
+            }
+            Err(e) => {
+                self.log_error("update wallet", &e);
+                self.form_error(&e);
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,805 @@
+//! Console state and its reducer: `App::update(Action) -> Vec<Effect>`, no I/O.
+
+pub mod action;
+pub mod bulk;
+pub mod env;
+pub mod filter;
+#[cfg(test)]
+mod filter_app_tests;
+pub mod filter_input;
+pub mod form;
+mod forms;
+pub mod json;
+pub mod ledger;
+pub mod palette;
+#[cfg(test)]
+mod palette_tests;
+pub mod table;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::key::{KeyCode, KeyEvent, KeyEventKind};
+use chrono::{DateTime, Utc};
+
+use crate::keymap::{Command, Context, Keymap};
+use flexprice_wire::ApiError;
+use flexprice_wire::models::Wallet;
+
+pub use action::{Action, Effect};
+pub use env::{Env, KeySource, SequentialKeys};
+pub use table::{Column, Sort, WalletTable};
+
+/// Below this the console shows a "terminal too small" message instead of a broken layout.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// From this width on, list and detail sit side by side.
+pub const WIDE_WIDTH: u16 = 120;
+const FLASH_FOR: Duration = Duration::from_secs(5);
+const ERROR_LOG_CAP: usize = 200;
+const BALANCE_CACHE_CAP: usize = 256;
+/// A real-time balance unanswered this long gets a spinner; a quicker one is not worth a
+/// frame (at refresh 1 s a spinner on every answer was most of the idle bytes written).
+pub const SLOW_BALANCE: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Detail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Help,
+    Errors,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlashKind {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub kind: FlashKind,
+    pub until: Instant,
+}
+
+/// One entry of the error log layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorEntry {
+    pub at: DateTime<Utc>,
+    pub call: String,
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+/// Live refresh bookkeeping. Generations make the latest request win: an answer whose
+/// generation is not the current one is dropped.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub interval: Duration,
+    pub paused: bool,
+    /// Incremented at each refresh; a delta is highlighted during the cycle it was seen in.
+    pub cycle: u64,
+    pub list_generation: u64,
+    pub rows_generation: u64,
+    pub balance_generation: u64,
+    pub list_loading: bool,
+    pub rows_loading: bool,
+    pub balance_loading: bool,
+    /// When the real-time balance in flight was asked for.
+    pub balance_asked: Instant,
+    pub last_success: Option<Instant>,
+}
+
+impl Live {
+    pub fn enabled(&self) -> bool {
+        !self.interval.is_zero()
+    }
+}
+
+/// Who the operator is talking to, for the status bar.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub profile: String,
+    pub host: String,
+    pub environment: Option<String>,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub read_only: bool,
+    pub origin: Origin,
+    pub table: WalletTable,
+    pub focus: Focus,
+    pub layer: Option<Layer>,
+    pub layer_scroll: u16,
+    pub detail_scroll: u16,
+    /// Latest real-time balances by wallet id.
+    pub balances: HashMap<String, (Wallet, Instant)>,
+    pub live: Live,
+    pub errors: VecDeque<ErrorEntry>,
+    pub flash: Option<Flash>,
+    pub now: Instant,
+    pub clock: DateTime<Utc>,
+    pub size: (u16, u16),
+    pub spinner: usize,
+    pub loaded_once: bool,
+    pub should_quit: bool,
+    /// The open top-up or update form, if any.
+    pub form: Option<form::FormState>,
+    /// Top-ups above this many credits are confirmed by typing the amount.
+    pub confirm_above: rust_decimal::Decimal,
+    /// The bulk layer on screen, if any.
+    pub bulk: Option<bulk::BulkLayer>,
+    /// The bulk job started from the console (running, or the last one finished).
+    pub job: Option<bulk::JobView>,
+    /// Quit was asked while a job runs: waiting for the operator's answer.
+    pub quit_asked: bool,
+    /// The filter line (`/`) while it is open.
+    pub filter_input: Option<filter_input::FilterInput>,
+    /// The command palette (`:`) while it is open.
+    pub palette: Option<palette::Palette>,
+    /// The ledger of a wallet (`L`), over the list and detail.
+    pub ledger: Option<ledger::Ledger>,
+    /// The raw JSON view (`J`), over everything but the palette.
+    pub json: Option<json::JsonView>,
+    /// Started read-only (flag, profile, or role): `:readonly off` is refused.
+    pub read_only_locked: bool,
+    /// Who is at the keyboard when it is not this machine's user (`alice · operator` over SSH).
+    pub who: Option<String>,
+    /// Bulk top-ups (`B`, import) may be started: `flexwallet serve` allows them to admins only.
+    pub bulk_allowed: bool,
+    /// Paths and key source from outside (the core reads no environment itself).
+    pub env: Env,
+}
+
+/// What `B` and import answer when bulk top-ups are not allowed.
+pub const BULK_REFUSED: &str = "not allowed: bulk top-ups need the admin role";
+
+impl App {
+    pub fn new(
+        keymap: Keymap,
+        origin: Origin,
+        read_only: bool,
+        refresh: Duration,
+        now: Instant,
+        clock: DateTime<Utc>,
+        env: Env,
+    ) -> App {
+        App {
+            keymap,
+            read_only,
+            origin,
+            table: WalletTable::default(),
+            focus: Focus::List,
+            layer: None,
+            layer_scroll: 0,
+            detail_scroll: 0,
+            balances: HashMap::new(),
+            live: Live {
+                interval: refresh,
+                paused: false,
+                cycle: 0,
+                list_generation: 0,
+                rows_generation: 0,
+                balance_generation: 0,
+                list_loading: false,
+                rows_loading: false,
+                balance_loading: false,
+                balance_asked: now,
+                last_success: None,
+            },
+            errors: VecDeque::new(),
+            flash: None,
+            now,
+            clock,
+            size: (MIN_WIDTH, MIN_HEIGHT),
+            spinner: 0,
+            loaded_once: false,
+            should_quit: false,
+            form: None,
+            confirm_above: forms::DEFAULT_CONFIRM_ABOVE,
+            bulk: None,
+            job: None,
+            quit_asked: false,
+            filter_input: None,
+            palette: None,
+            ledger: None,
+            json: None,
+            read_only_locked: read_only,
+            who: None,
+            bulk_allowed: true,
+            env,
+        }
+    }
+
+    /// The effects to run at start: load every wallet.
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![self.load_all()]
+    }
+
+    pub fn is_wide(&self) -> bool {
+        self.size.0 >= WIDE_WIDTH
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
+    /// Rows of the list that fit on screen: the same arithmetic as `ui::layout`.
+    pub fn list_height(&self) -> usize {
+        crate::layout::list_rows(self.size.1) as usize
+    }
+
+    /// Which keymap context the keys go to now.
+    pub fn context(&self) -> Context {
+        if let Some(ctx) = self.bulk_context() {
+            return ctx;
+        }
+        if let Some(ctx) = self.form_context() {
+            return ctx;
+        }
+        if self.filter_input.is_some() {
+            return Context::Filter;
+        }
+        if self.palette.is_some() {
+            return Context::Palette;
+        }
+        if self.json.is_some() {
+            return Context::Json;
+        }
+        match (self.layer, self.focus) {
+            (Some(Layer::Help), _) => Context::Help,
+            (Some(Layer::Errors), _) => Context::Errors,
+            (None, _) if self.ledger.is_some() => Context::Ledger,
+            (None, Focus::Detail) => Context::Detail,
+            (None, Focus::List) => Context::List,
+        }
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.live.list_loading || self.live.rows_loading || self.live.balance_loading
+    }
+
+    /// The selected wallet's real-time balance is being loaded and there is none to show yet,
+    /// or the answer is slow in coming.
+    pub fn balance_pending(&self) -> bool {
+        self.live.balance_loading
+            && (self.selected_balance().is_none()
+                || self.now.saturating_duration_since(self.live.balance_asked) >= SLOW_BALANCE)
+    }
+
+    /// A refresh cycle's answers (rows, balance) are still coming: its frame waits for them
+    /// all, so one change costs one frame.
+    pub fn refresh_in_flight(&self) -> bool {
+        self.live.rows_loading || self.live.balance_loading
+    }
+
+    /// A row counts as stale when its last refresh failed, or live refresh is on and it is
+    /// older than three intervals.
+    pub fn is_stale(&self, meta: &table::RowMeta) -> bool {
+        meta.failed
+            || (self.live.enabled()
+                && self.now.saturating_duration_since(meta.refreshed_at) > self.live.interval * 3)
+    }
+
+    /// The selected wallet, with its latest real-time balance merged in when we have one.
+    pub fn selected_wallet(&self) -> Option<&Wallet> {
+        self.table.selected_row().map(|r| &r.wallet)
+    }
+
+    pub fn selected_balance(&self) -> Option<&(Wallet, Instant)> {
+        self.table.selected_id().and_then(|id| self.balances.get(id))
+    }
+
+    /// Errors in the last five minutes, for the status bar.
+    pub fn recent_errors(&self) -> usize {
+        let since = self.clock - chrono::Duration::minutes(5);
+        self.errors.iter().filter(|e| e.at >= since).count()
+    }
+
+    pub(crate) fn flash(&mut self, kind: FlashKind, text: impl Into<String>) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            kind,
+            until: self.now + FLASH_FOR,
+        });
+    }
+
+    pub(crate) fn log_error(&mut self, call: &str, err: &ApiError) {
+        self.errors.push_front(ErrorEntry {
+            at: self.clock,
+            call: call.to_string(),
+            status: err.status(),
+            code: err.code().map(str::to_string),
+            message: err.to_string(),
+        });
+        self.errors.truncate(ERROR_LOG_CAP);
+    }
+
+    fn load_all(&mut self) -> Effect {
+        self.live.list_generation += 1;
+        self.live.list_loading = true;
+        Effect::LoadWallets {
+            generation: self.live.list_generation,
+        }
+    }
+
+    pub(crate) fn load_balance(&mut self) -> Option<Effect> {
+        let id = self.table.selected_id()?.to_string();
+        self.live.balance_generation += 1;
+        self.live.balance_loading = true;
+        self.live.balance_asked = self.now;
+        Some(Effect::LoadBalance {
+            generation: self.live.balance_generation,
+            wallet_id: id,
+        })
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Paste(text) => {
+                if let Some(f) = &mut self.filter_input {
+                    f.paste(&text);
+                }
+                self.palette_paste(&text);
+                Vec::new()
+            }
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                let height = self.list_height();
+                self.table.scroll_into_view(height);
+                Vec::new()
+            }
+            Action::Tick { now, clock } => {
+                self.now = now;
+                self.clock = clock;
+                self.spinner = self.spinner.wrapping_add(1);
+                if self.flash.as_ref().is_some_and(|f| f.until <= now) {
+                    self.flash = None;
+                }
+                Vec::new()
+            }
+            Action::RefreshDue => self.on_refresh_due(),
+            Action::WalletsLoaded { generation, result } => self.on_wallets_loaded(generation, result),
+            Action::WalletsRefreshed {
+                generation,
+                ids,
+                result,
+            } => self.on_rows_refreshed(generation, ids, result),
+            Action::BalanceLoaded {
+                generation,
+                wallet_id,
+                result,
+            } => self.on_balance_loaded(generation, wallet_id, result),
+            Action::TopUpDone { wallet_id, result } => self.on_top_up_done(wallet_id, result),
+            Action::UpdateDone { wallet_id, result } => self.on_update_done(wallet_id, result),
+            Action::BulkPlanned { source, result } => self.on_bulk_planned(source, result),
+            Action::BulkProgress(p) => self.on_bulk_progress(p),
+            Action::BulkFailed(message) => self.on_bulk_failed(message),
+            Action::ResultsExported(result) => self.on_results_exported(result),
+            Action::LedgerLoaded {
+                generation,
+                wallet_id,
+                result,
+            } => self.on_ledger_loaded(generation, wallet_id, result),
+            Action::LedgerHeadLoaded {
+                generation,
+                wallet_id,
+                result,
+            } => {
+                match (self.ledger.as_mut(), result) {
+                    (Some(l), Ok(page)) if l.wallet_id == wallet_id => {
+                        let height = ledger::ledger_rows(self.size.1);
+                        if let Some(restart) = l.apply_head(generation, page, height) {
+                            return vec![restart];
+                        }
+                    }
+                    (Some(l), Err(e)) if l.wallet_id == wallet_id && generation == l.head_generation => {
+                        l.head_loading = false;
+                        self.log_error("wallet transactions", &e);
+                    }
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Action::RawWalletLoaded { wallet_id, result } => self.on_raw_wallet(wallet_id, result),
+            Action::WalletFound { wallet_id, result } => match result {
+                Ok(w) => {
+                    self.table.upsert(*w, self.now, self.live.cycle);
+                    self.show_wallet(&wallet_id)
+                }
+                Err(e) => {
+                    self.log_error("get wallet", &e);
+                    let text = match e.status() {
+                        Some(404) => format!("No wallet {wallet_id}"),
+                        _ => format!("Looking up wallet {wallet_id} failed: {e}"),
+                    };
+                    self.flash(FlashKind::Error, text);
+                    Vec::new()
+                }
+            },
+            Action::ViewExported(result) => {
+                match result {
+                    Ok((path, n)) => self.flash(
+                        FlashKind::Success,
+                        format!("Wrote {n} wallets to {}", path.display()),
+                    ),
+                    Err(e) => self.flash(FlashKind::Error, format!("Export failed: {e}")),
+                }
+                Vec::new()
+            }
+            Action::ProfileSwitched(result) => self.on_profile_switched(result),
+        }
+    }
+
+    fn on_refresh_due(&mut self) -> Vec<Effect> {
+        if self.live.paused || !self.live.enabled() || !self.loaded_once {
+            return Vec::new();
+        }
+        self.live.cycle += 1;
+        let ids = self.table.visible_ids(self.list_height());
+        let mut effects = Vec::new();
+        if !ids.is_empty() {
+            self.live.rows_generation += 1;
+            self.live.rows_loading = true;
+            effects.push(Effect::RefreshWallets {
+                generation: self.live.rows_generation,
+                ids,
+            });
+        }
+        effects.extend(self.load_balance());
+        effects.extend(self.ledger.as_mut().and_then(ledger::Ledger::refresh_head));
+        effects
+    }
+
+    fn on_wallets_loaded(&mut self, generation: u64, result: Result<Vec<Wallet>, ApiError>) -> Vec<Effect> {
+        if generation != self.live.list_generation {
+            return Vec::new();
+        }
+        self.live.list_loading = false;
+        match result {
+            Ok(wallets) => {
+                let first = !self.loaded_once;
+                self.loaded_once = true;
+                self.live.last_success = Some(self.now);
+                self.table.replace_all(wallets, self.now, self.live.cycle);
+                self.table.scroll_into_view(self.list_height());
+                if first {
+                    self.load_balance().into_iter().collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            Err(e) => {
+                self.log_error("list wallets", &e);
+                self.flash(FlashKind::Error, format!("Loading wallets failed: {e}"));
+                let ids: Vec<String> = self.table.rows.iter().map(|r| r.wallet.id.clone()).collect();
+                self.table.mark_failed(&ids);
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_rows_refreshed(
+        &mut self,
+        generation: u64,
+        ids: Vec<String>,
+        result: Result<Vec<Wallet>, ApiError>,
+    ) -> Vec<Effect> {
+        if generation != self.live.rows_generation {
+            return Vec::new();
+        }
+        self.live.rows_loading = false;
+        match result {
+            Ok(wallets) => {
+                self.live.last_success = Some(self.now);
+                let returned: std::collections::HashSet<&str> =
+                    wallets.iter().map(|w| w.id.as_str()).collect();
+                let missing: Vec<String> = ids
+                    .iter()
+                    .filter(|id| !returned.contains(id.as_str()))
+                    .cloned()
+                    .collect();
+                self.table.apply_refresh(wallets, self.now, self.live.cycle);
+                self.table.mark_failed(&missing);
+            }
+            Err(e) => {
+                self.log_error("refresh wallets", &e);
+                self.table.mark_failed(&ids);
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_balance_loaded(
+        &mut self,
+        generation: u64,
+        wallet_id: String,
+        result: Result<Box<Wallet>, ApiError>,
+    ) -> Vec<Effect> {
+        if generation != self.live.balance_generation {
+            return Vec::new();
+        }
+        self.live.balance_loading = false;
+        match result {
+            Ok(w) => {
+                self.live.last_success = Some(self.now);
+                // The balance endpoint carries the whole wallet: the row gets fresher too.
+                self.table
+                    .apply_refresh(vec![(*w).clone()], self.now, self.live.cycle);
+                if self.balances.len() >= BALANCE_CACHE_CAP && !self.balances.contains_key(&wallet_id) {
+                    let oldest = self
+                        .balances
+                        .iter()
+                        .min_by_key(|(_, (_, at))| *at)
+                        .map(|(k, _)| k.clone());
+                    if let Some(k) = oldest {
+                        self.balances.remove(&k);
+                    }
+                }
+                self.balances.insert(wallet_id, (*w, self.now));
+            }
+            Err(e) => {
+                self.log_error("real-time balance", &e);
+                self.table.mark_failed(std::slice::from_ref(&wallet_id));
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if self.bulk.is_some() || self.quit_asked {
+            return self.on_bulk_key(key);
+        }
+        if self.form.is_some() {
+            return self.on_form_key(key);
+        }
+        if self.filter_input.is_some() {
+            return self.on_filter_key(key);
+        }
+        if self.palette.is_some() {
+            return self.on_palette_key(key);
+        }
+        let ctx = self.context();
+        let Some(cmd) = self.keymap.lookup(ctx, &key) else {
+            if key.code != KeyCode::Null {
+                self.flash(
+                    FlashKind::Info,
+                    format!(
+                        "{} is not bound here: press ? for keys",
+                        crate::keymap::Key::from_event(&key)
+                    ),
+                );
+            }
+            return Vec::new();
+        };
+        self.run(cmd)
+    }
+
+    /// Whether this console may run `cmd` at all (help and hints leave out what it may not).
+    pub fn allows(&self, cmd: Command) -> bool {
+        let read_only = cmd.is_write() && self.read_only;
+        let bulk_refused = cmd == Command::Bulk && !self.bulk_allowed;
+        !read_only && !bulk_refused
+    }
+
+    /// Runs a bound command.
+    pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
+        if cmd.is_write() && self.read_only {
+            self.flash(FlashKind::Error, "read-only mode: changes are disabled");
+            return Vec::new();
+        }
+        if !self.allows(cmd) {
+            self.flash(FlashKind::Error, BULK_REFUSED);
+            return Vec::new();
+        }
+        // The views on top take their own keys first; what they leave (quit, help, the
+        // palette…) falls through to the commands below.
+        if self.layer.is_none() {
+            if self.json.is_some() {
+                if let Some(effects) = self.run_json(cmd) {
+                    return effects;
+                }
+            } else if self.ledger.is_some()
+                && let Some(effects) = self.run_ledger(cmd)
+            {
+                return effects;
+            }
+        }
+        let height = self.list_height();
+        let before = self.table.selected_id().map(str::to_string);
+        let mut effects = Vec::new();
+        match cmd {
+            Command::Quit => effects.extend(self.quit()),
+            Command::Help => self.toggle_layer(Layer::Help),
+            Command::ErrorLog => self.toggle_layer(Layer::Errors),
+            Command::Back => {
+                if self.layer.is_some() {
+                    self.layer = None;
+                } else if self.focus == Focus::Detail {
+                    self.focus = Focus::List;
+                } else if self.table.filter.is_some() {
+                    self.table.set_filter(None);
+                    self.flash(FlashKind::Info, "Filter cleared: all wallets shown");
+                }
+            }
+            Command::Refresh => {
+                effects.push(self.load_all());
+                effects.extend(self.load_balance());
+                self.flash(FlashKind::Info, "Refreshing…");
+            }
+            Command::Pause => {
+                if !self.live.enabled() {
+                    self.flash(FlashKind::Info, "live refresh is off (--refresh 0)");
+                } else {
+                    self.live.paused = !self.live.paused;
+                    let text = if self.live.paused {
+                        "Live refresh paused: the picture is frozen"
+                    } else {
+                        "Live refresh resumed"
+                    };
+                    self.flash(FlashKind::Info, text);
+                }
+            }
+            Command::Down | Command::Up if self.layer.is_some() => {
+                self.layer_scroll = scroll(self.layer_scroll, cmd == Command::Down);
+            }
+            Command::Down | Command::Up if self.focus == Focus::Detail => {
+                self.detail_scroll = scroll(self.detail_scroll, cmd == Command::Down);
+            }
+            Command::Down => self.table.move_by(1),
+            Command::Up => self.table.move_by(-1),
+            Command::PageDown => self.table.move_by(height as isize),
+            Command::PageUp => self.table.move_by(-(height as isize)),
+            Command::Top => self.table.select_first(),
+            Command::Bottom => self.table.select_last(),
+            Command::NextWallet => self.table.move_by(1),
+            Command::PrevWallet => self.table.move_by(-1),
+            Command::Open => {
+                if self.table.selected_row().is_some() {
+                    self.focus = Focus::Detail;
+                    self.detail_scroll = 0;
+                }
+            }
+            Command::SortNext => {
+                let s = self.table.sort;
+                self.table.set_sort(Sort {
+                    column: s.column.next(),
+                    descending: s.descending,
+                });
+                self.flash(
+                    FlashKind::Info,
+                    format!("Sorted by {}", self.table.sort.column.title()),
+                );
+            }
+            Command::SortReverse => {
+                let s = self.table.sort;
+                self.table.set_sort(Sort {
+                    column: s.column,
+                    descending: !s.descending,
+                });
+            }
+            Command::Mark => {
+                self.table.toggle_mark();
+                self.table.move_by(1);
+            }
+            Command::MarkAll => self.table.mark_all_visible(),
+            Command::NextAlarm | Command::PrevAlarm => {
+                if !self.table.jump_to_alarm(cmd == Command::NextAlarm) {
+                    self.flash(FlashKind::Info, "No wallet in alarm");
+                }
+            }
+            Command::CopyId => {
+                if let Some(id) = self.table.selected_id().map(str::to_string) {
+                    self.flash(FlashKind::Success, format!("Copied {id} to the clipboard"));
+                    effects.push(Effect::Copy(id));
+                }
+            }
+            Command::CopyCustomerId => {
+                if let Some(id) = self.selected_wallet().map(|w| w.customer_id.clone()) {
+                    self.flash(
+                        FlashKind::Success,
+                        format!("Copied customer {id} to the clipboard"),
+                    );
+                    effects.push(Effect::Copy(id));
+                }
+            }
+            Command::TopUp => self.open_top_up(),
+            Command::Edit => self.open_update(),
+            Command::NextField
+            | Command::PrevField
+            | Command::Submit
+            | Command::ChoiceNext
+            | Command::ChoicePrev
+            | Command::AddRow
+            | Command::RemoveRow
+            | Command::Confirm
+            | Command::CancelJob
+            | Command::RetryJob => {}
+            Command::Bulk => self.open_bulk(),
+            Command::Filter => self.open_filter(),
+            Command::Ledger => effects.extend(self.open_ledger()),
+            Command::Palette => self.open_palette(),
+            Command::RawJson => effects.extend(self.open_wallet_json()),
+            Command::FilterType | Command::FilterStatus | Command::FilterReason | Command::Complete => {}
+        }
+        self.table.scroll_into_view(height);
+        if self.table.selected_id() != before.as_deref() {
+            self.detail_scroll = 0;
+            // A fresh balance for the newly selected wallet; the previous request is superseded.
+            if self.loaded_once {
+                effects.extend(self.load_balance());
+            }
+        }
+        effects
+    }
+
+    fn on_profile_switched(&mut self, result: Result<(Origin, bool), String>) -> Vec<Effect> {
+        match result {
+            Ok((origin, read_only)) => {
+                let name = origin.profile.clone();
+                self.origin = origin;
+                // Everything shown belonged to the other profile.
+                self.table = WalletTable::default();
+                self.balances.clear();
+                self.ledger = None;
+                self.json = None;
+                self.loaded_once = false;
+                self.focus = Focus::List;
+                if read_only {
+                    self.read_only = true;
+                    self.read_only_locked = true;
+                }
+                self.flash(FlashKind::Success, format!("Profile {name}: loading its wallets"));
+                vec![self.load_all()]
+            }
+            Err(e) => {
+                self.flash(FlashKind::Error, e);
+                Vec::new()
+            }
+        }
+    }
+
+    fn toggle_layer(&mut self, layer: Layer) {
+        self.layer = if self.layer == Some(layer) {
+            None
+        } else {
+            Some(layer)
+        };
+        self.layer_scroll = 0;
+    }
+}
+
+/// The first row on screen so that `selected` stays inside a window of `height` rows that starts
+/// at `offset` (moved as little as possible).
+pub fn follow(selected: usize, offset: usize, height: usize) -> usize {
+    let height = height.max(1);
+    if selected < offset {
+        selected
+    } else if selected >= offset + height {
+        selected + 1 - height
+    } else {
+        offset
+    }
+}
+
+fn scroll(at: u16, down: bool) -> u16 {
+    if down {
+        at.saturating_add(1)
+    } else {
+        at.saturating_sub(1)
+    }
+}

@@ -1,0 +1,640 @@
+//! The wallet table: rows, the sorted view over them, selection, scrolling, marks.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+use std::time::Instant;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+use rust_decimal::Decimal;
+
+use crate::app::filter::{Filter, haystack};
+use flexprice_wire::models::{Wallet, WalletStatus};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Name,
+    Id,
+    Customer,
+    Currency,
+    Balance,
+    Credits,
+    Status,
+    Type,
+    Alert,
+    Updated,
+}
+
+impl Column {
+    pub const ALL: [Column; 10] = [
+        Column::Name,
+        Column::Id,
+        Column::Customer,
+        Column::Currency,
+        Column::Balance,
+        Column::Credits,
+        Column::Status,
+        Column::Type,
+        Column::Alert,
+        Column::Updated,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Name => "Name",
+            Column::Id => "ID",
+            Column::Customer => "Customer",
+            Column::Currency => "Cur",
+            Column::Balance => "Balance",
+            Column::Credits => "Credits",
+            Column::Status => "Status",
+            Column::Type => "Type",
+            Column::Alert => "Alert",
+            Column::Updated => "Updated",
+        }
+    }
+
+    pub fn next(self) -> Column {
+        let i = Column::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        Column::ALL[(i + 1) % Column::ALL.len()]
+    }
+
+    fn compare(self, a: &Wallet, b: &Wallet) -> Ordering {
+        match self {
+            Column::Name => a
+                .display_name()
+                .to_lowercase()
+                .cmp(&b.display_name().to_lowercase()),
+            Column::Id => a.id.cmp(&b.id),
+            Column::Customer => a.customer_id.cmp(&b.customer_id),
+            Column::Currency => a.currency.cmp(&b.currency),
+            Column::Balance => a.balance.cmp(&b.balance),
+            Column::Credits => a.credit_balance.cmp(&b.credit_balance),
+            Column::Status => a.wallet_status.as_str().cmp(b.wallet_status.as_str()),
+            Column::Type => a.wallet_type.as_str().cmp(b.wallet_type.as_str()),
+            Column::Alert => a.alert_state().severity().cmp(&b.alert_state().severity()),
+            Column::Updated => a.updated_at.cmp(&b.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: Column,
+    pub descending: bool,
+}
+
+/// What live refresh knows about a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMeta {
+    pub refreshed_at: Instant,
+    pub failed: bool,
+    /// Balance change seen in refresh cycle `delta_cycle`.
+    pub delta: Option<(Decimal, u64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub wallet: Wallet,
+    pub meta: RowMeta,
+}
+
+/// Wallets by alert state and by status, for the overview strip. Kept up to date as rows
+/// change, so a frame does not count 100,000 rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Indexed by `AlertState::severity`: ok, info, warning, in alarm.
+    pub by_alert: [usize; 4],
+    pub active: usize,
+    pub frozen: usize,
+    /// Closed, and any status this client does not know.
+    pub closed: usize,
+}
+
+impl Counts {
+    fn slots(&mut self, w: &Wallet) -> [&mut usize; 2] {
+        let alert = &mut self.by_alert[w.alert_state.as_ref().map_or(0, |a| a.severity() as usize)];
+        let status = match w.wallet_status {
+            WalletStatus::Active => &mut self.active,
+            WalletStatus::Frozen => &mut self.frozen,
+            _ => &mut self.closed,
+        };
+        [alert, status]
+    }
+
+    fn add(&mut self, w: &Wallet) {
+        for n in self.slots(w) {
+            *n += 1;
+        }
+    }
+
+    fn remove(&mut self, w: &Wallet) {
+        for n in self.slots(w) {
+            *n = n.saturating_sub(1);
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WalletTable {
+    /// Counts over every row (not only the view).
+    pub counts: Counts,
+    pub rows: Vec<Row>,
+    /// Lower-case "name id customer" of each row, for the free-text filter; its first part is
+    /// also the Name sort's key (`name_key`).
+    hay: Vec<Box<str>>,
+    /// Each row's place among all ids in id order: every sort's tie-break, as a number.
+    id_rank: Vec<u32>,
+    /// Row by id. The table holds row numbers hashed by their wallet's id, not a copy of every
+    /// id: 100,000 ids copied into a map cost 8 MB.
+    index: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+    /// Every row in sort order. The view is this, filtered: a new filter never re-sorts, and a
+    /// refresh moves only the rows whose sort key changed.
+    order: Vec<usize>,
+    /// Row indices in display order (sorted, then filtered).
+    pub view: Vec<usize>,
+    /// Position in `view` of the selected row.
+    pub selected: usize,
+    /// Position in `view` of the first row on screen.
+    pub offset: usize,
+    pub marks: HashSet<String>,
+    pub sort: Sort,
+    /// The active filter; the view holds only the rows it matches.
+    pub filter: Option<Filter>,
+}
+
+impl Default for WalletTable {
+    fn default() -> Self {
+        WalletTable {
+            counts: Counts::default(),
+            rows: Vec::new(),
+            hay: Vec::new(),
+            id_rank: Vec::new(),
+            index: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
+            order: Vec::new(),
+            view: Vec::new(),
+            selected: 0,
+            offset: 0,
+            marks: HashSet::new(),
+            sort: Sort {
+                column: Column::Name,
+                descending: false,
+            },
+            filter: None,
+        }
+    }
+}
+
+impl WalletTable {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.view.get(self.selected).and_then(|&i| self.rows.get(i))
+    }
+
+    pub fn selected_id(&self) -> Option<&str> {
+        self.selected_row().map(|r| r.wallet.id.as_str())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Row> {
+        self.row_of(id).and_then(|i| self.rows.get(i))
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Row> {
+        self.row_of(id).and_then(move |i| self.rows.get_mut(i))
+    }
+
+    /// The row holding wallet `id`.
+    fn row_of(&self, id: &str) -> Option<usize> {
+        let rows = &self.rows;
+        self.index
+            .find(self.hasher.hash_one(id), |&i| {
+                rows.get(i as usize).is_some_and(|r| r.wallet.id == id)
+            })
+            .map(|&i| i as usize)
+    }
+
+    /// The index from scratch, over every row.
+    fn reindex(&mut self) {
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        let hash = |i: &u32| {
+            rows.get(*i as usize)
+                .map_or(0, |r| hasher.hash_one(r.wallet.id.as_str()))
+        };
+        self.index = HashTable::with_capacity(rows.len());
+        for i in 0..rows.len() as u32 {
+            self.index.insert_unique(hash(&i), i, hash);
+        }
+    }
+
+    /// Replaces every row (a full reload), keeping selection, marks and per-row deltas.
+    pub fn replace_all(&mut self, wallets: Vec<Wallet>, now: Instant, cycle: u64) {
+        let keep = self.selected_id().map(str::to_string);
+        let mut old: HashMap<String, Row> = std::mem::take(&mut self.rows)
+            .into_iter()
+            .map(|r| (r.wallet.id.clone(), r))
+            .collect();
+        self.rows = wallets
+            .into_iter()
+            .map(|w| {
+                let delta = match old.remove(&w.id) {
+                    Some(prev) if prev.wallet.balance != w.balance => {
+                        Some((w.balance - prev.wallet.balance, cycle))
+                    }
+                    Some(prev) => prev.meta.delta,
+                    None => None,
+                };
+                Row {
+                    wallet: w,
+                    meta: RowMeta {
+                        refreshed_at: now,
+                        failed: false,
+                        delta,
+                    },
+                }
+            })
+            .collect();
+        self.hay = self
+            .rows
+            .iter()
+            .map(|r| haystack(&r.wallet).into_boxed_str())
+            .collect();
+        self.rank_ids();
+        self.counts = Counts::default();
+        for r in &self.rows {
+            self.counts.add(&r.wallet);
+        }
+        self.reindex();
+        let marks = std::mem::take(&mut self.marks);
+        self.marks = marks.into_iter().filter(|m| self.row_of(m).is_some()).collect();
+        self.rebuild_view(keep.as_deref());
+    }
+
+    /// Applies fresh copies of some wallets; returns how many balances changed. A row moves in
+    /// the order only when its sort key changed, and in or out of the view only when it starts
+    /// or stops matching the filter: a refresh of the rows on screen costs no sort of 100,000.
+    pub fn apply_refresh(&mut self, wallets: Vec<Wallet>, now: Instant, cycle: u64) -> usize {
+        let keep = self.selected_id().map(str::to_string);
+        let mut changed = 0;
+        let mut moved = false;
+        for w in wallets {
+            let Some(i) = self.row_of(&w.id) else { continue };
+            let Some(row) = self.rows.get(i) else { continue };
+            let key_changed = self.sort.column.compare(&row.wallet, &w) != Ordering::Equal;
+            let was_shown = self.shows(i);
+            // Found with the old key, before the row changes.
+            let at_order = if key_changed {
+                self.locate(&self.order, i)
+            } else {
+                None
+            };
+            let at_view = if was_shown {
+                self.locate(&self.view, i)
+            } else {
+                None
+            };
+            let Some(row) = self.rows.get_mut(i) else { continue };
+            if row.wallet.balance != w.balance {
+                row.meta.delta = Some((w.balance - row.wallet.balance, cycle));
+                changed += 1;
+            }
+            self.counts.remove(&row.wallet);
+            merge_fresh(&mut row.wallet, w);
+            self.counts.add(&row.wallet);
+            row.meta.refreshed_at = now;
+            row.meta.failed = false;
+            if let Some(h) = self.hay.get_mut(i) {
+                *h = haystack(&row.wallet).into_boxed_str();
+            }
+            let shown = self.shows(i);
+            if key_changed {
+                if let Some(p) = at_order {
+                    self.order.remove(p);
+                }
+                let p = self.insertion_point(&self.order, i);
+                self.order.insert(p, i);
+            }
+            if key_changed || was_shown != shown {
+                if let Some(p) = at_view {
+                    self.view.remove(p);
+                }
+                if shown {
+                    let p = self.insertion_point(&self.view, i);
+                    self.view.insert(p, i);
+                }
+                moved = true;
+            }
+        }
+        if moved {
+            self.select_id_or_clamp(keep.as_deref());
+        }
+        changed
+    }
+
+    /// Whether row `i` passes the filter.
+    fn shows(&self, i: usize) -> bool {
+        match (&self.filter, self.rows.get(i)) {
+            (None, Some(_)) => true,
+            (Some(f), Some(r)) => f.matches(&r.wallet, self.hay.get(i).map(|h| &**h).unwrap_or_default()),
+            (_, None) => false,
+        }
+    }
+
+    /// The Name sort's key of row `i`: its lower-case display name, the first part of its hay.
+    fn name_key(&self, i: usize) -> &str {
+        match self.hay.get(i).and_then(|h| h.split('\u{1}').next()) {
+            Some(name) if !name.is_empty() => name,
+            _ => "(unnamed)",
+        }
+    }
+
+    /// Rows `a` and `b` in sort order; ids break ties, so no two rows are equal.
+    fn cmp_rows(&self, a: usize, b: usize) -> Ordering {
+        let Sort { column, descending } = self.sort;
+        let key = match column {
+            Column::Name => self.name_key(a).cmp(self.name_key(b)),
+            _ => match (self.rows.get(a), self.rows.get(b)) {
+                (Some(x), Some(y)) => column.compare(&x.wallet, &y.wallet),
+                _ => Ordering::Equal,
+            },
+        };
+        let ord = key.then_with(|| self.id_rank.get(a).cmp(&self.id_rank.get(b)));
+        if descending { ord.reverse() } else { ord }
+    }
+
+    /// Where row `i` sits in a sorted list (binary search; a linear scan if the list is out of
+    /// order, which would be a bug, but must not duplicate a row).
+    fn locate(&self, list: &[usize], i: usize) -> Option<usize> {
+        match list.binary_search_by(|&r| self.cmp_rows(r, i)) {
+            Ok(p) if list.get(p) == Some(&i) => Some(p),
+            _ => list.iter().position(|&r| r == i),
+        }
+    }
+
+    fn insertion_point(&self, list: &[usize], i: usize) -> usize {
+        list.binary_search_by(|&r| self.cmp_rows(r, i))
+            .unwrap_or_else(|p| p)
+    }
+
+    /// Ranks every id (after a load, or a row added).
+    fn rank_ids(&mut self) {
+        let mut by_id: Vec<usize> = (0..self.rows.len()).collect();
+        by_id.sort_unstable_by(|&a, &b| self.rows[a].wallet.id.cmp(&self.rows[b].wallet.id));
+        self.id_rank = vec![0; self.rows.len()];
+        for (rank, i) in by_id.into_iter().enumerate() {
+            self.id_rank[i] = rank as u32;
+        }
+    }
+
+    pub fn mark_failed(&mut self, ids: &[String]) {
+        for id in ids {
+            if let Some(r) = self.get_mut(id) {
+                r.meta.failed = true;
+            }
+        }
+    }
+
+    /// Re-sorts every row and re-filters the view, then puts the selection back on `keep` (or
+    /// clamps it).
+    pub fn rebuild_view(&mut self, keep: Option<&str>) {
+        self.sort_all();
+        self.refilter(keep);
+    }
+
+    /// The order from scratch. The keys are laid out side by side before sorting: comparing
+    /// rows where they live (a wallet is hundreds of bytes) is mostly cache misses.
+    fn sort_all(&mut self) {
+        let Sort { column, descending } = self.sort;
+        let rows = &self.rows;
+        let rank = &self.id_rank;
+        let wallet = |i: usize| &rows[i].wallet;
+        self.order = match column {
+            Column::Name => keyed_order(rank, descending, |i| self.name_key(i)),
+            Column::Id => keyed_order(rank, descending, |_| ()),
+            Column::Customer => keyed_order(rank, descending, |i| wallet(i).customer_id.as_str()),
+            Column::Currency => keyed_order(rank, descending, |i| wallet(i).currency.as_str()),
+            Column::Balance => keyed_order(rank, descending, |i| money_key(wallet(i).balance)),
+            Column::Credits => keyed_order(rank, descending, |i| money_key(wallet(i).credit_balance)),
+            Column::Status => keyed_order(rank, descending, |i| wallet(i).wallet_status.as_str()),
+            Column::Type => keyed_order(rank, descending, |i| wallet(i).wallet_type.as_str()),
+            Column::Alert => keyed_order(rank, descending, |i| {
+                wallet(i).alert_state.as_ref().map_or(0, |a| a.severity())
+            }),
+            Column::Updated => keyed_order(rank, descending, |i| wallet(i).updated_at),
+        };
+    }
+
+    /// The view: the order, filtered (no sort).
+    fn refilter(&mut self, keep: Option<&str>) {
+        self.view = match &self.filter {
+            Some(_) => {
+                // Rows are tested in memory order (the order is a random walk over 100,000
+                // wallets: mostly cache misses), then the order keeps the ones that passed.
+                let pass: Vec<bool> = (0..self.rows.len()).map(|i| self.shows(i)).collect();
+                self.order.iter().copied().filter(|&i| pass[i]).collect()
+            }
+            None => self.order.clone(),
+        };
+        self.select_id_or_clamp(keep);
+    }
+
+    fn select_id_or_clamp(&mut self, keep: Option<&str>) {
+        if let Some(id) = keep
+            && let Some(row) = self.row_of(id)
+            && let Some(pos) = self.view.iter().position(|&r| r == row)
+        {
+            self.selected = pos;
+            return;
+        }
+        self.selected = self.selected.min(self.view.len().saturating_sub(1));
+    }
+
+    /// Selects the wallet if it is in the view; false when it is not (filtered out, unknown).
+    pub fn select_id(&mut self, id: &str) -> bool {
+        let Some(row) = self.row_of(id) else {
+            return false;
+        };
+        match self.view.iter().position(|&r| r == row) {
+            Some(pos) => {
+                self.selected = pos;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds a wallet the list did not have (found by id after the last full load), or
+    /// refreshes it when it is there.
+    pub fn upsert(&mut self, wallet: Wallet, now: Instant, cycle: u64) {
+        if self.row_of(&wallet.id).is_some() {
+            self.apply_refresh(vec![wallet], now, cycle);
+            return;
+        }
+        let keep = self.selected_id().map(str::to_string);
+        self.hay.push(haystack(&wallet).into_boxed_str());
+        self.counts.add(&wallet);
+        self.rows.push(Row {
+            wallet,
+            meta: RowMeta {
+                refreshed_at: now,
+                failed: false,
+                delta: None,
+            },
+        });
+        self.reindex();
+        self.rank_ids();
+        self.rebuild_view(keep.as_deref());
+    }
+
+    /// Applies a filter (`None` or an empty one shows every row), keeping the selection by id.
+    pub fn set_filter(&mut self, filter: Option<Filter>) {
+        let keep = self.selected_id().map(str::to_string);
+        self.filter = filter.filter(|f| !f.is_empty());
+        self.refilter(keep.as_deref());
+    }
+
+    pub fn set_sort(&mut self, sort: Sort) {
+        self.sort = sort;
+        let keep = self.selected_id().map(str::to_string);
+        self.rebuild_view(keep.as_deref());
+    }
+
+    /// Moves the selection by `delta` rows, clamped to the view.
+    pub fn move_by(&mut self, delta: isize) {
+        if self.view.is_empty() {
+            return;
+        }
+        let last = self.view.len() - 1;
+        self.selected = (self.selected as isize + delta).clamp(0, last as isize) as usize;
+    }
+
+    pub fn select_first(&mut self) {
+        self.selected = 0;
+    }
+
+    pub fn select_last(&mut self) {
+        self.selected = self.view.len().saturating_sub(1);
+    }
+
+    /// Keeps the selection inside a window of `height` rows.
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        self.offset = super::follow(self.selected, self.offset, height);
+        let max_offset = self.view.len().saturating_sub(height);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    /// Ids of the rows on screen.
+    pub fn visible_ids(&self, height: usize) -> Vec<String> {
+        self.view
+            .iter()
+            .skip(self.offset)
+            .take(height)
+            .filter_map(|&i| self.rows.get(i).map(|r| r.wallet.id.clone()))
+            .collect()
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if let Some(id) = self.selected_id().map(str::to_string)
+            && !self.marks.remove(&id)
+        {
+            self.marks.insert(id);
+        }
+    }
+
+    /// Marks every row in the view; if they all are marked already, clears the marks.
+    pub fn mark_all_visible(&mut self) {
+        let ids: Vec<String> = self
+            .view
+            .iter()
+            .filter_map(|&i| self.rows.get(i).map(|r| r.wallet.id.clone()))
+            .collect();
+        if !ids.is_empty() && ids.iter().all(|id| self.marks.contains(id)) {
+            self.marks.clear();
+        } else {
+            self.marks.extend(ids);
+        }
+    }
+
+    /// Moves to the next (or previous) row whose alert state is `in_alarm`, wrapping around.
+    pub fn jump_to_alarm(&mut self, forward: bool) -> bool {
+        let n = self.view.len();
+        for step in 1..=n {
+            let pos = if forward {
+                (self.selected + step) % n
+            } else {
+                (self.selected + n - step % n) % n
+            };
+            let in_alarm = self
+                .view
+                .get(pos)
+                .and_then(|&i| self.rows.get(i))
+                .is_some_and(|r| r.wallet.alert_state() == flexprice_wire::models::AlertState::InAlarm);
+            if in_alarm {
+                self.selected = pos;
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// A sort key for an amount that compares as fast as two integers: the amount in units of
+/// 10^-9, rounded down (a 96-bit mantissa times 10^9 fits in an i128), then the exact amount to
+/// order the ones that agree there. Rounding down keeps the order, so the pair orders exactly
+/// as the amounts do.
+fn money_key(d: Decimal) -> (i128, Decimal) {
+    const SCALE: u32 = 9;
+    let (m, s) = (d.mantissa(), d.scale());
+    let coarse = if s <= SCALE {
+        m * 10i128.pow(SCALE - s)
+    } else {
+        m.div_euclid(10i128.pow(s - SCALE))
+    };
+    (coarse, d)
+}
+
+/// Row indices sorted by `key`, ties broken by id rank; keys are computed once per row and
+/// sorted side by side.
+fn keyed_order<K: Ord>(rank: &[u32], descending: bool, key: impl Fn(usize) -> K) -> Vec<usize> {
+    let mut keyed: Vec<(K, u32, u32)> = rank
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| (key(i), r, i as u32))
+        .collect();
+    if descending {
+        keyed.sort_unstable_by(|a, b| (&b.0, b.1).cmp(&(&a.0, a.1)));
+    } else {
+        keyed.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    }
+    keyed.into_iter().map(|(_, _, i)| i as usize).collect()
+}
+
+/// A refreshed wallet replaces the old copy, but a list reply lacks the real-time extras the
+/// balance endpoint gave us: keep those until the next balance call replaces them.
+pub fn merge_fresh(old: &mut Wallet, mut fresh: Wallet) {
+    if fresh.credits_available_breakdown.is_none() {
+        fresh.credits_available_breakdown = old.credits_available_breakdown.take();
+    }
+    if fresh.real_time_balance.is_none() {
+        fresh.real_time_balance = old.real_time_balance;
+        fresh.real_time_credit_balance = old.real_time_credit_balance;
+        fresh.current_period_usage = old.current_period_usage;
+        fresh.unpaid_invoices_amount = old.unpaid_invoices_amount;
+        fresh.is_cached_fallback = old.is_cached_fallback;
+        fresh.balance_updated_at = old.balance_updated_at;
+    }
+    *old = fresh;
+}
+
+#[cfg(test)]
+#[path = "table_tests.rs"]
+mod tests;

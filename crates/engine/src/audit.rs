@@ -1,0 +1,337 @@
+//! The audit log: one JSON line per attempted mutation and its outcome, appended and flushed.
+//!
+//! `$XDG_STATE_HOME/flexwallet/audit.jsonl` by default. Each record carries who (OS user), where
+//! (profile, API host, environment), what (action, wallet, request body) and how it ended. The
+//! API key is never part of any of these: request bodies are the JSON sent, not the headers.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Where mutations go and who sends them: fixed for one process.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditContext {
+    pub user: String,
+    pub profile: Option<String>,
+    pub api_host: String,
+    pub environment: Option<String>,
+}
+
+impl AuditContext {
+    /// The OS user from the environment (`USER`, `LOGNAME`, `USERNAME`), else `unknown`.
+    /// The account running flexwallet: the name of the process's user id (what `id -un`
+    /// says, whatever the environment claims), else `$USER`/`$LOGNAME`, else `uid N`.
+    pub fn os_user() -> String {
+        // SAFETY: getuid cannot fail and has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        uid_name(uid)
+            .or_else(|| {
+                ["USER", "LOGNAME"]
+                    .iter()
+                    .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            })
+            .unwrap_or_else(|| format!("uid {uid}"))
+    }
+}
+
+/// The passwd entry's name for `uid`, if there is one.
+fn uid_name(uid: libc::uid_t) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    // SAFETY: a zeroed passwd is a valid value for getpwuid_r to fill.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and `buf.len()` is the buffer's size; on
+    // success `found` points at `pwd`, whose strings live in `buf`.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: pw_name is a NUL-terminated string inside `buf`, which is still alive.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) }
+        .to_string_lossy()
+        .into_owned();
+    (!name.is_empty()).then_some(name)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    /// Applied now.
+    Ok,
+    /// An earlier attempt with the same idempotency key had applied it (confirmed in the ledger).
+    AlreadyApplied,
+    /// Refused; nothing changed.
+    Failed,
+    /// Sent, but whether it was applied is not known.
+    Unknown,
+    /// Not sent (a bulk job stopped or put off the row): nothing changed, and resuming the job
+    /// sends it.
+    NotSent,
+}
+
+/// One mutation. `request` is the JSON body that was sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRecord {
+    /// `top_up`, `update_wallet`, …
+    pub action: String,
+    pub wallet_id: String,
+    pub request: serde_json::Value,
+    pub outcome: AuditOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Bulk jobs: the job id and the row's CSV line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+}
+
+/// The SSH operator behind a console of `flexwallet serve`: the name from the authorized file
+/// and the SHA-256 fingerprint of the key they logged in with. Absent for the local console,
+/// whose lines stay as they were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorTag {
+    pub operator: String,
+    pub key_fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    time: DateTime<Utc>,
+    #[serde(flatten)]
+    context: &'a AuditContext,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    operator: Option<&'a OperatorTag>,
+    #[serde(flatten)]
+    record: &'a AuditRecord,
+}
+
+/// The appender. Shared by reference (`Arc<Audit>`) between tasks: each `append` writes one
+/// whole line under a lock, so lines from concurrent writers never interleave.
+#[derive(Debug)]
+pub struct Audit {
+    path: PathBuf,
+    context: AuditContext,
+    operator: Option<OperatorTag>,
+    file: Mutex<File>,
+}
+
+impl Audit {
+    /// `$XDG_STATE_HOME/flexwallet/audit.jsonl`.
+    pub fn default_path() -> PathBuf {
+        crate::paths::state_dir().join("audit.jsonl")
+    }
+
+    pub fn open(path: &Path, context: AuditContext) -> std::io::Result<Audit> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        // Who changed which wallet, and how: for the operators' eyes only, like the log.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path)?;
+        Ok(Audit {
+            path: path.to_path_buf(),
+            context,
+            operator: None,
+            file: Mutex::new(file),
+        })
+    }
+
+    /// The same log for one SSH operator's console: every line also names the operator and the
+    /// key's fingerprint. The file is shared (appends of whole lines stay whole).
+    pub fn for_operator(&self, tag: OperatorTag) -> std::io::Result<Audit> {
+        let file = self
+            .file
+            .lock()
+            .map_err(|_| std::io::Error::other("audit log lock poisoned"))?
+            .try_clone()?;
+        Ok(Audit {
+            path: self.path.clone(),
+            context: self.context.clone(),
+            operator: Some(tag),
+            file: Mutex::new(file),
+        })
+    }
+
+    pub fn operator(&self) -> Option<&OperatorTag> {
+        self.operator.as_ref()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn context(&self) -> &AuditContext {
+        &self.context
+    }
+
+    /// Appends one line and flushes it to the OS. O_APPEND plus a single `write_all` of the
+    /// whole line keeps other processes' lines whole too.
+    pub fn append(&self, record: &AuditRecord) -> std::io::Result<()> {
+        self.append_all(std::slice::from_ref(record))
+    }
+
+    /// Appends several lines with one write (a bulk job's rows, batched by its audit thread).
+    pub fn append_all(&self, records: &[AuditRecord]) -> std::io::Result<()> {
+        let mut lines = Vec::with_capacity(512 * records.len());
+        let time = Utc::now();
+        for record in records {
+            serde_json::to_writer(
+                &mut lines,
+                &Line {
+                    time,
+                    context: &self.context,
+                    operator: self.operator.as_ref(),
+                    record,
+                },
+            )
+            .map_err(std::io::Error::other)?;
+            lines.push(b'\n');
+        }
+        let mut file = self
+            .file
+            .lock()
+            .map_err(|_| std::io::Error::other("audit log lock poisoned"))?;
+        file.write_all(&lines)?;
+        file.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    #[test]
+    fn the_os_user_is_the_account_id_names() {
+        // SAFETY: getuid cannot fail.
+        let uid = unsafe { libc::getuid() };
+        let expected = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        match &expected {
+            Some(name) => assert_eq!(&AuditContext::os_user(), name),
+            None => assert!(!AuditContext::os_user().is_empty()),
+        }
+        if expected.is_some() {
+            assert!(uid_name(uid).is_some(), "the account is read from the user id");
+        }
+    }
+    use super::*;
+    use std::sync::Arc;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_log_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state").join("audit.jsonl");
+        Audit::open(&path, context()).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+
+    fn context() -> AuditContext {
+        AuditContext {
+            user: "ops".into(),
+            profile: Some("prod".into()),
+            api_host: "127.0.0.1:9".into(),
+            environment: Some("env_x".into()),
+        }
+    }
+
+    fn record(i: usize) -> AuditRecord {
+        AuditRecord {
+            action: "top_up".into(),
+            wallet_id: format!("wallet_{i}"),
+            request: serde_json::json!({"credits_to_add": "10", "idempotency_key": format!("k{i}")}),
+            outcome: AuditOutcome::Ok,
+            http_status: Some(200),
+            transaction_id: Some(format!("wtxn_{i}")),
+            error: None,
+            job: Some("job1".into()),
+            line: Some(i as u64 + 2),
+            attempts: Some(1),
+        }
+    }
+
+    #[test]
+    fn concurrent_writers_produce_whole_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/audit.jsonl");
+        let audit = Arc::new(Audit::open(&path, context()).unwrap());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let audit = audit.clone();
+                std::thread::spawn(move || {
+                    for i in 0..100 {
+                        audit.append(&record(t * 100 + i)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut wallets: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                assert_eq!(v["user"], "ops");
+                assert_eq!(v["api_host"], "127.0.0.1:9");
+                assert_eq!(v["environment"], "env_x");
+                assert_eq!(v["outcome"], "ok");
+                assert!(v["time"].as_str().unwrap().ends_with('Z'));
+                v["wallet_id"].as_str().unwrap().to_string()
+            })
+            .collect();
+        wallets.sort();
+        wallets.dedup();
+        assert_eq!(wallets.len(), 800);
+    }
+
+    #[test]
+    fn operator_lines_name_the_operator_and_local_lines_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let local = Audit::open(&path, context()).unwrap();
+        let tag = OperatorTag {
+            operator: "alice".into(),
+            key_fingerprint: "SHA256:abc".into(),
+        };
+        local.for_operator(tag).unwrap().append(&record(1)).unwrap();
+        local.append(&record(2)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["operator"], "alice");
+        assert_eq!(lines[0]["key_fingerprint"], "SHA256:abc");
+        assert_eq!(lines[0]["user"], "ops");
+        assert_eq!(lines[0]["wallet_id"], "wallet_1");
+        assert!(lines[1].get("operator").is_none());
+        assert!(lines[1].get("key_fingerprint").is_none());
+    }
+
+    #[test]
+    fn reopening_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        Audit::open(&path, context()).unwrap().append(&record(1)).unwrap();
+        Audit::open(&path, context()).unwrap().append(&record(2)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+    }
+}

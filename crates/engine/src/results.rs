@@ -1,0 +1,169 @@
+//! The results of a job as CSV (one line per row) and as JSON, for the CLI and the console.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::executor::{Counts, JobReport};
+use flexprice_wire::money;
+
+pub const HEADER: [&str; 10] = [
+    "line",
+    "wallet_id",
+    "status",
+    "transaction_id",
+    "new_balance",
+    "new_credit_balance",
+    "credits",
+    "idempotency_key",
+    "attempts",
+    "error",
+];
+
+/// Creates the results file `out`, refusing a file a job cannot lose: one of `protected` (the
+/// plan's CSV, the job's journal, with what each is), any job journal, the audit log or the
+/// log file. Writing results over the plan or a journal would lose the job's resume and the
+/// repeat guard's memory of it.
+pub fn create_file(out: &Path, protected: &[(&Path, &str)]) -> Result<std::fs::File, String> {
+    if let Ok(target) = out.canonicalize() {
+        let same = |p: &Path| p.canonicalize().is_ok_and(|p| p == target);
+        let what = protected
+            .iter()
+            .find(|(p, _)| same(p))
+            .map(|(_, what)| (*what).to_string())
+            .or_else(|| same(&crate::audit::Audit::default_path()).then(|| "the audit log".into()))
+            .or_else(|| {
+                (target.file_name() == Some(std::ffi::OsStr::new(crate::paths::LOG_FILE)))
+                    .then(|| "flexwallet's log".into())
+            })
+            .or_else(|| crate::journal::is_journal(&target).then(|| "a job's journal".into()));
+        if let Some(what) = what {
+            return Err(format!(
+                "{} is {what}: the results would replace it; choose another file",
+                out.display()
+            ));
+        }
+    }
+    std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))
+}
+
+/// Writes the results CSV: every row of the plan, in plan order.
+pub fn write_csv<W: Write>(report: &JobReport, out: W) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(HEADER)?;
+    for (row, state) in report.rows.iter().zip(&report.states) {
+        let dec = |d: Option<rust_decimal::Decimal>| d.map(|d| money::wire_text(&d)).unwrap_or_default();
+        w.write_record([
+            row.line.to_string(),
+            row.wallet_id.clone(),
+            state.status.as_str().to_string(),
+            state.transaction_id.clone().unwrap_or_default(),
+            dec(state.balance),
+            dec(state.credit_balance),
+            money::wire_text(&row.credits),
+            row.key.clone(),
+            state.attempts.to_string(),
+            state.error.clone().unwrap_or_default(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    line: u64,
+    wallet_id: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transaction_id: Option<&'a str>,
+    #[serde(with = "money::opt_dec", skip_serializing_if = "Option::is_none")]
+    new_balance: Option<rust_decimal::Decimal>,
+    #[serde(with = "money::opt_dec", skip_serializing_if = "Option::is_none")]
+    new_credit_balance: Option<rust_decimal::Decimal>,
+    #[serde(with = "money::dec")]
+    credits: rust_decimal::Decimal,
+    idempotency_key: &'a str,
+    attempts: u32,
+    already_applied: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    job: &'a str,
+    counts: &'a Counts,
+    interrupted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<&'a str>,
+    elapsed_ms: u128,
+    rows: Vec<JsonRow<'a>>,
+}
+
+/// The whole report as one JSON document.
+pub fn to_json(report: &JobReport) -> serde_json::Value {
+    let rows = report
+        .rows
+        .iter()
+        .zip(&report.states)
+        .map(|(row, s)| JsonRow {
+            line: row.line,
+            wallet_id: &row.wallet_id,
+            status: s.status.as_str(),
+            transaction_id: s.transaction_id.as_deref(),
+            new_balance: s.balance,
+            new_credit_balance: s.credit_balance,
+            credits: row.credits,
+            idempotency_key: &row.key,
+            attempts: s.attempts,
+            already_applied: s.already_applied,
+            error: s.error.as_deref(),
+        })
+        .collect();
+    serde_json::to_value(JsonReport {
+        job: &report.job,
+        counts: &report.counts,
+        interrupted: report.interrupted,
+        stopped: report.stopped.as_deref(),
+        elapsed_ms: report.elapsed.as_millis(),
+        rows,
+    })
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_never_replace_a_plan_or_a_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = dir.path().join("plan.csv");
+        std::fs::write(&plan, "wallet_id,credits_to_add\n").unwrap();
+        let journal = dir.path().join("j.jsonl");
+        std::fs::write(
+            &journal,
+            "{\"event\":\"job\",\"job\":\"0123456789abcdef\",\"version\":1,\"target\":\"t\",\"rows\":0,\
+             \"at\":\"2026-11-01T00:00:00Z\"}\n",
+        )
+        .unwrap();
+        let protected = [(plan.as_path(), "the plan's CSV")];
+        // Through another spelling of the same path, too.
+        let dotted = dir.path().join(".").join("plan.csv");
+        let e = create_file(&dotted, &protected).unwrap_err();
+        assert!(e.contains("is the plan's CSV"), "{e}");
+        let e = create_file(&journal, &protected).unwrap_err();
+        assert!(e.contains("is a job's journal"), "{e}");
+        assert!(
+            std::fs::read_to_string(&journal)
+                .unwrap()
+                .starts_with("{\"event\":\"job\"")
+        );
+        let out = dir.path().join("out.csv");
+        assert!(create_file(&out, &protected).is_ok());
+        // An existing results file is replaced: it is neither.
+        assert!(create_file(&out, &protected).is_ok());
+    }
+}

@@ -1,0 +1,377 @@
+//! `--wallets N --seed S`: N wallets spread over customers, currencies (usd, eur and the
+//! credits-only `crd`), wallet types, statuses, alert settings and states, auto top-ups, with
+//! histories of free and purchased grants, debits, expiries and pending invoiced top-ups.
+
+use chrono::Duration;
+use rand::Rng;
+use rust_decimal::Decimal;
+
+use super::memstore::MemStore;
+use super::{SeedIds, base_time, customer};
+use crate::error::ApiErr;
+use crate::ledger::lifecycle::{self, NewWallet};
+use crate::ledger::ops::{self, Debit};
+use crate::ledger::ports::{Actor, Ids};
+use crate::ledger::topup::{self, TopUp};
+use crate::records::{AutoTopup, Cooldown};
+use flexprice_wire::models::{
+    AlertCondition, AlertSettings, AlertThreshold, Metadata, TransactionReason, WalletType,
+};
+
+const COMPANIES: [&str; 24] = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Tyrell",
+    "Cyberdyne",
+    "Wonka",
+    "Aperture",
+    "Massive Dynamic",
+    "Pied Piper",
+    "Oscorp",
+    "Gringotts",
+    "Monarch",
+    "Nakatomi",
+    "Duff",
+    "Prestige",
+    "Sirius",
+    "Blue Sun",
+    "Virtucon",
+];
+const SUFFIXES: [&str; 8] = [
+    "Corp",
+    "Labs",
+    "Inc",
+    "Systems",
+    "Analytics",
+    "Cloud",
+    "AI",
+    "Logistics",
+];
+/// Currency, wallet type: each customer holds at most one active wallet of each.
+const KINDS: [(&str, WalletType); 5] = [
+    ("usd", WalletType::PrePaid),
+    ("eur", WalletType::PrePaid),
+    ("crd", WalletType::PrePaid),
+    ("usd", WalletType::PostPaid),
+    ("eur", WalletType::PostPaid),
+];
+
+fn money(rng: &mut impl Rng, lo: f64, hi: f64) -> Decimal {
+    // Log-uniform, two decimals: balances span orders of magnitude like real ones.
+    let x = (lo.ln() + rng.random::<f64>() * (hi.ln() - lo.ln())).exp();
+    Decimal::from_f64_retain(x)
+        .unwrap_or(Decimal::ONE)
+        .round_dp(2)
+        .normalize()
+}
+
+fn level(threshold: Decimal) -> Option<AlertThreshold> {
+    Some(AlertThreshold {
+        threshold: threshold.round_dp(0).max(Decimal::ZERO),
+        condition: AlertCondition::Below,
+    })
+}
+
+/// Thresholds placed around the planned final balance so the states come out mixed.
+fn alert_settings(rng: &mut impl Rng, balance: Decimal) -> Option<AlertSettings> {
+    let roll: f64 = rng.random();
+    if roll < 0.35 {
+        return None;
+    }
+    let b = balance.max(Decimal::ONE);
+    let pct = |p: i64| b * Decimal::new(p, 2);
+    let (c, w, i) = match rng.random_range(0..4) {
+        0 => (pct(120), pct(250), pct(500)),
+        1 => (pct(30), pct(150), pct(300)),
+        2 => (pct(10), pct(50), pct(120)),
+        _ => (pct(5), pct(10), pct(20)),
+    };
+    Some(AlertSettings {
+        critical: level(c),
+        warning: level(w),
+        info: if rng.random_bool(0.6) { level(i) } else { None },
+        alert_enabled: Some(roll >= 0.45),
+    })
+}
+
+/// Wallets per independently seeded chunk: chunks build in parallel and are appended in order,
+/// so the result depends on the seed only, never on the number of threads.
+const CHUNK: usize = 2000;
+
+pub fn apply(store: &mut MemStore, actor: &Actor, n: usize, seed: u64) -> Result<(), ApiErr> {
+    let chunks = n.div_ceil(CHUNK);
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .min(chunks.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut built: Vec<Option<Result<MemStore, ApiErr>>> = (0..chunks).map(|_| None).collect();
+    let results = std::sync::Mutex::new(&mut built);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k >= chunks {
+                        return;
+                    }
+                    let size = CHUNK.min(n - k * CHUNK);
+                    let r = chunk(actor, size, seed, k);
+                    if let Ok(mut slots) = results.lock() {
+                        slots[k] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    for part in built {
+        match part {
+            Some(Ok(mem)) => store.append(mem),
+            Some(Err(e)) => return Err(e),
+            None => return Err(ApiErr::internal("a seeding thread stopped early")),
+        }
+    }
+    Ok(())
+}
+
+fn chunk(actor: &Actor, n: usize, seed: u64, k: usize) -> Result<MemStore, ApiErr> {
+    let mut store = MemStore::default();
+    let mut ids = SeedIds::new(seed ^ 0x5eed_0000_0000_0001 ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let base = base_time();
+    let mut made = 0usize;
+    let mut customer_no = k * CHUNK;
+    while made < n {
+        customer_no += 1;
+        let rng = ids.rng();
+        let company = COMPANIES[rng.random_range(0..COMPANIES.len())];
+        let suffix = SUFFIXES[rng.random_range(0..SUFFIXES.len())];
+        let name = format!("{company} {suffix}");
+        let slug = format!("{}-{customer_no:06}", name.to_lowercase().replace(' ', "-"));
+        let wallets_here = rng.random_range(1..=3usize).min(n - made);
+        let joined = base - Duration::days(rng.random_range(40..200));
+        ids.set_clock(joined);
+        let email = format!("billing@{}.example", slug);
+        let cust = customer(&mut ids, actor, &slug, &name, &email);
+        let customer_id = cust.id.clone();
+        store.add_customer(cust);
+        let mut kinds: Vec<usize> = (0..KINDS.len()).collect();
+        for j in 0..wallets_here {
+            let pick = ids.rng().random_range(j..kinds.len());
+            kinds.swap(j, pick);
+            let (currency, wallet_type) = KINDS[kinds[j]].clone();
+            one_wallet(
+                &mut store,
+                &mut ids,
+                actor,
+                &customer_id,
+                currency,
+                wallet_type,
+                joined,
+            )?;
+            made += 1;
+        }
+    }
+    Ok(store)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn one_wallet(
+    store: &mut MemStore,
+    ids: &mut SeedIds,
+    actor: &Actor,
+    customer_id: &str,
+    currency: &str,
+    wallet_type: WalletType,
+    joined: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiErr> {
+    let base = base_time();
+    let rng = ids.rng();
+    let target = if rng.random_bool(0.08) {
+        Decimal::ZERO
+    } else {
+        money(rng, 5.0, 50_000.0)
+    };
+    let rate = match (currency, rng.random_range(0..10)) {
+        ("crd", _) | (_, 0..=6) => Decimal::ONE,
+        (_, 7) => Decimal::new(5, 1),
+        (_, 8) => Decimal::TWO,
+        _ => Decimal::new(25, 2),
+    };
+    let topup_rate = if rng.random_bool(0.15) {
+        rate * Decimal::new(125, 2)
+    } else {
+        rate
+    };
+    let auto_topup = (wallet_type == WalletType::PrePaid && rng.random_bool(0.2)).then(|| AutoTopup {
+        enabled: Some(rng.random_bool(0.8)),
+        threshold: Some((target * Decimal::new(5, 1)).round_dp(0)),
+        amount: Some(money(rng, 100.0, 5000.0).round_dp(0).max(Decimal::ONE)),
+        invoicing: Some(rng.random_bool(0.3)),
+        cooldown: rng.random_bool(0.5).then(|| Cooldown {
+            value: rng.random_range(1..60),
+            unit: "minute".into(),
+        }),
+    });
+    let alerts = alert_settings(rng, target);
+    let spent = (target * Decimal::new(rng.random_range(20..300), 2)).round_dp(2);
+    let grants_total = target + spent;
+    let free_share = Decimal::new(rng.random_range(10..40), 2);
+    let free = (grants_total * free_share).round_dp(2).max(Decimal::ONE);
+    let purchases = rng.random_range(1..=3usize);
+    let debits = if spent > Decimal::ZERO {
+        rng.random_range(1..=4usize)
+    } else {
+        0
+    };
+    let expiring = rng.random_bool(0.05);
+    let pending = rng.random_bool(0.1);
+    let credit_note = rng.random_bool(0.03);
+    let closed = rng.random_bool(0.05);
+    let created = joined + Duration::days(rng.random_range(0..20));
+    let span = (base - created).num_minutes().max(60);
+    let steps = (purchases + debits + 3) as i64;
+    let at = |j: i64| created + Duration::minutes(span * j / steps);
+
+    ids.set_clock(created);
+    let w = lifecycle::create(
+        store,
+        ids,
+        actor,
+        NewWallet {
+            customer_id: customer_id.to_string(),
+            currency: currency.to_string(),
+            wallet_type: Some(wallet_type),
+            conversion_rate: rate,
+            topup_conversion_rate: Some(topup_rate),
+            initial_credits: free,
+            alert_settings: alerts,
+            auto_topup,
+            metadata: Some(Metadata::from([("plan".to_string(), "growth".to_string())])),
+            ..Default::default()
+        },
+    )?;
+    let mut step = 1;
+    if expiring {
+        ids.set_clock(at(step));
+        let expiry = ids_in_days(ids, 3);
+        let grant = grant(
+            store,
+            ids,
+            actor,
+            &w.id,
+            "25",
+            TransactionReason::FreeCreditGrant,
+            Some(expiry),
+        )?;
+        ids.set_clock(at(step) + Duration::days(4));
+        ops::expire_credit(store, ids, actor, &grant)?;
+    }
+    let mut left = grants_total - free;
+    for p in 0..purchases {
+        step += 1;
+        ids.set_clock(at(step));
+        let part = if p + 1 == purchases {
+            left
+        } else {
+            (left * Decimal::new(ids.rng().random_range(20..60), 2)).round_dp(2)
+        };
+        left -= part;
+        if part > Decimal::ZERO {
+            let reason = if p == 1 && credit_note {
+                TransactionReason::CreditNote
+            } else if p == 2 {
+                TransactionReason::SubscriptionCreditGrant
+            } else {
+                TransactionReason::PurchasedCreditDirect
+            };
+            grant(store, ids, actor, &w.id, &part.to_string(), reason, None)?;
+        }
+    }
+    let mut to_spend = spent;
+    for d in 0..debits {
+        step += 1;
+        ids.set_clock(at(step));
+        let part = if d + 1 == debits {
+            to_spend
+        } else {
+            (to_spend * Decimal::new(ids.rng().random_range(10..50), 2)).round_dp(2)
+        };
+        to_spend -= part;
+        if part > Decimal::ZERO {
+            let key = format!("inv_pay_{}", ids.ulid());
+            ops::debit(
+                store,
+                ids,
+                actor,
+                &w.id,
+                Debit {
+                    credits: part,
+                    reason: TransactionReason::InvoicePayment,
+                    description: format!("Invoice payment {}", &key[8..18]),
+                    metadata: None,
+                    idempotency_key: key,
+                },
+            )?;
+        }
+    }
+    if pending {
+        let hours = ids.rng().random_range(1..72);
+        ids.set_clock(base - Duration::hours(hours));
+        let credits = money(ids.rng(), 100.0, 10_000.0).round_dp(0).max(Decimal::ONE);
+        grant(
+            store,
+            ids,
+            actor,
+            &w.id,
+            &credits.to_string(),
+            TransactionReason::PurchasedCreditInvoiced,
+            None,
+        )?;
+    }
+    if closed {
+        let hours = ids.rng().random_range(1..48);
+        ids.set_clock(base - Duration::hours(hours));
+        lifecycle::terminate(store, ids, actor, &w.id)?;
+    }
+    Ok(())
+}
+
+fn ids_in_days(ids: &mut SeedIds, days: i64) -> chrono::DateTime<chrono::Utc> {
+    let now = ids.now();
+    now + Duration::days(days)
+}
+
+/// A top-up through the API's own path; returns the transaction id.
+pub fn grant(
+    store: &mut MemStore,
+    ids: &mut SeedIds,
+    actor: &Actor,
+    wallet_id: &str,
+    credits: &str,
+    reason: TransactionReason,
+    expiry: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<String, ApiErr> {
+    let key = format!("seed_{}", ids.ulid());
+    let credits = super::dec(credits).map_err(ApiErr::validation)?;
+    let done = topup::top_up(
+        store,
+        ids,
+        actor,
+        wallet_id,
+        TopUp {
+            credits_to_add: credits,
+            transaction_reason: reason.as_str().to_string(),
+            expiry_date_utc: expiry,
+            idempotency_key: Some(key),
+            ..Default::default()
+        },
+    )?;
+    Ok(done.tx.id)
+}

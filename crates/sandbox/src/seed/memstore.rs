@@ -1,0 +1,220 @@
+//! An in-memory [`LedgerStore`] the seeder runs the real ledger operations against, so that
+//! 100,000 wallets are built at memory speed and then bulk-loaded into SQLite.
+
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::error::ApiErr;
+use crate::ledger::ports::LedgerStore;
+use crate::records::{CustomerRec, TxRec, WalletRec};
+
+/// FNV-1a: the seeder hashes millions of short ids; SipHash's DoS resistance buys nothing here.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
+type HashSet<K> = StdHashSet<K, BuildHasherDefault<Fnv>>;
+
+/// `(invoice id, transaction id, customer id, auto top-up, paid)`.
+pub type InvoiceRow = (String, String, String, bool, bool);
+
+#[derive(Default)]
+pub struct MemStore {
+    pub customers: Vec<CustomerRec>,
+    pub wallets: Vec<WalletRec>,
+    pub txs: Vec<TxRec>,
+    pub invoices: Vec<InvoiceRow>,
+    wallet_index: HashMap<String, usize>,
+    wallets_of_customer: HashMap<String, Vec<usize>>,
+    tx_index: HashMap<String, usize>,
+    txs_of_wallet: HashMap<String, Vec<usize>>,
+    keys: HashSet<(String, String)>,
+}
+
+impl MemStore {
+    pub fn add_customer(&mut self, c: CustomerRec) {
+        self.customers.push(c);
+    }
+
+    /// Appends another store's rows after this one's, keeping the lookups coherent.
+    pub fn append(&mut self, other: MemStore) {
+        let (w0, t0) = (self.wallets.len(), self.txs.len());
+        for (id, i) in other.wallet_index {
+            self.wallet_index.insert(id, i + w0);
+        }
+        for (c, ix) in other.wallets_of_customer {
+            self.wallets_of_customer
+                .entry(c)
+                .or_default()
+                .extend(ix.into_iter().map(|i| i + w0));
+        }
+        for (id, i) in other.tx_index {
+            self.tx_index.insert(id, i + t0);
+        }
+        for (w, ix) in other.txs_of_wallet {
+            self.txs_of_wallet
+                .entry(w)
+                .or_default()
+                .extend(ix.into_iter().map(|i| i + t0));
+        }
+        self.keys.extend(other.keys);
+        self.customers.extend(other.customers);
+        self.wallets.extend(other.wallets);
+        self.txs.extend(other.txs);
+        self.invoices.extend(other.invoices);
+    }
+}
+
+impl LedgerStore for MemStore {
+    fn atomically<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ApiErr>) -> Result<T, ApiErr> {
+        // The seeder never hits a failure it could recover from: any error aborts the seed.
+        f(self)
+    }
+
+    fn wallet(&mut self, id: &str) -> Result<Option<WalletRec>, ApiErr> {
+        Ok(self.wallet_index.get(id).map(|&i| self.wallets[i].clone()))
+    }
+
+    fn insert_wallet(&mut self, w: &WalletRec) -> Result<(), ApiErr> {
+        self.wallet_index.insert(w.id.clone(), self.wallets.len());
+        self.wallets_of_customer
+            .entry(w.customer_id.clone())
+            .or_default()
+            .push(self.wallets.len());
+        self.wallets.push(w.clone());
+        Ok(())
+    }
+
+    fn update_wallet(&mut self, w: &WalletRec) -> Result<(), ApiErr> {
+        if let Some(&i) = self.wallet_index.get(&w.id) {
+            self.wallets[i] = w.clone();
+        }
+        Ok(())
+    }
+
+    fn insert_tx(&mut self, tx: &TxRec) -> Result<bool, ApiErr> {
+        if !tx.idempotency_key.is_empty()
+            && !self
+                .keys
+                .insert((tx.environment_id.clone(), tx.idempotency_key.clone()))
+        {
+            return Ok(false);
+        }
+        self.tx_index.insert(tx.id.clone(), self.txs.len());
+        self.txs_of_wallet
+            .entry(tx.wallet_id.clone())
+            .or_default()
+            .push(self.txs.len());
+        self.txs.push(tx.clone());
+        Ok(true)
+    }
+
+    fn update_tx(&mut self, tx: &TxRec) -> Result<(), ApiErr> {
+        if let Some(&i) = self.tx_index.get(&tx.id) {
+            let t = &mut self.txs[i];
+            t.transaction_status = tx.transaction_status.clone();
+            t.credit_balance_before = tx.credit_balance_before;
+            t.credit_balance_after = tx.credit_balance_after;
+            t.credits_available = tx.credits_available;
+            t.updated_at = tx.updated_at;
+            t.updated_by = tx.updated_by.clone();
+        }
+        Ok(())
+    }
+
+    fn tx(&mut self, id: &str) -> Result<Option<TxRec>, ApiErr> {
+        Ok(self.tx_index.get(id).map(|&i| self.txs[i].clone()))
+    }
+
+    fn open_credits(&mut self, wallet_id: &str) -> Result<Vec<TxRec>, ApiErr> {
+        Ok(self
+            .txs_of_wallet
+            .get(wallet_id)
+            .map(|ix| {
+                ix.iter()
+                    .map(|&i| &self.txs[i])
+                    .filter(|t| {
+                        t.tx_type == flexprice_wire::models::TransactionType::Credit
+                            && t.transaction_status == flexprice_wire::models::TransactionStatus::Completed
+                            && !t.credits_available.is_zero()
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn last_auto_topup(&mut self, wallet_id: &str) -> Result<Option<TxRec>, ApiErr> {
+        Ok(self.txs_of_wallet.get(wallet_id).and_then(|ix| {
+            ix.iter()
+                .rev()
+                .map(|&i| &self.txs[i])
+                .find(|t| t.is_auto_topup())
+                .cloned()
+        }))
+    }
+
+    fn pending_auto_topup_invoice(&mut self, customer_id: &str) -> Result<bool, ApiErr> {
+        Ok(self
+            .invoices
+            .iter()
+            .any(|(_, _, c, auto, paid)| c == customer_id && *auto && !*paid))
+    }
+
+    fn insert_invoice(&mut self, invoice_id: &str, tx_id: &str, auto_topup: bool) -> Result<(), ApiErr> {
+        let customer = self
+            .tx_index
+            .get(tx_id)
+            .map(|&i| self.txs[i].customer_id.clone())
+            .unwrap_or_default();
+        self.invoices.push((
+            invoice_id.to_string(),
+            tx_id.to_string(),
+            customer,
+            auto_topup,
+            false,
+        ));
+        Ok(())
+    }
+
+    fn active_wallets_of(&mut self, customer_id: &str) -> Result<Vec<WalletRec>, ApiErr> {
+        Ok(self
+            .wallets_of_customer
+            .get(customer_id)
+            .map(|ix| {
+                ix.iter()
+                    .map(|&i| &self.wallets[i])
+                    .filter(|w| w.is_active())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn customer_by_external_id(&mut self, external_id: &str) -> Result<Option<CustomerRec>, ApiErr> {
+        Ok(self
+            .customers
+            .iter()
+            .find(|c| c.external_id == external_id)
+            .cloned())
+    }
+}
