@@ -386,3 +386,28 @@ pub fn load_settings(config_path: Option<&Path>, flags: &Overrides) -> Result<Se
         _ => resolve(None, &process_env, flags),
     }
 }
+
+/// `--keymap PATH` if given (it must exist), else the config directory's keymap.toml if there
+/// is one, else the built-in keymap. The core parses; reading the file is the binary's job.
+pub fn load_keymap(
+    explicit: Option<&Path>,
+    config_dir_file: Option<PathBuf>,
+) -> Result<flexwallet_core::keymap::Keymap, flexwallet_core::keymap::KeymapError> {
+    use flexwallet_core::keymap::{Keymap, KeymapError};
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => config_dir_file.filter(|p| p.exists()),
+    };
+    match path {
+        None => Keymap::builtin(),
+        Some(p) => {
+            let text = std::fs::read_to_string(&p).map_err(|e| KeymapError {
+                file: p.display().to_string(),
+                line: 0,
+                token: String::new(),
+                message: format!("cannot read: {e}"),
+            })?;
+            Keymap::with_overrides(&text, &p)
+        }
+    }
+}

@@ -238,10 +238,7 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
 
 fn keymap(cli: &Cli) -> Result<flexwallet::keymap::Keymap> {
     let keymap_file = config::default_config_path().and_then(|p| p.parent().map(|d| d.join("keymap.toml")));
-    Ok(flexwallet::keymap::Keymap::load(
-        cli.keymap.as_deref(),
-        keymap_file,
-    )?)
+    Ok(config::load_keymap(cli.keymap.as_deref(), keymap_file)?)
 }
 
 fn origin(settings: &Settings, client: &Client) -> flexwallet::app::Origin {

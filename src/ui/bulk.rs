@@ -41,8 +41,8 @@ fn frame_box(theme: &Theme, frame: &mut Frame, area: Rect, title: &str, height: 
     inner
 }
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    match &app.bulk {
+pub fn render(app: &App, layer: &BulkLayer, theme: &Theme, frame: &mut Frame, area: Rect) {
+    match Some(layer) {
         Some(BulkLayer::Form(f)) => form(app, theme, frame, area, f),
         Some(BulkLayer::Planning { source, .. }) => {
             let inner = frame_box(theme, frame, area, "Bulk top-up", 5);
@@ -121,7 +121,11 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         None => {}
     }
-    if app.quit_asked {
+}
+
+/// "A bulk job is running: stop it and quit?"
+pub fn quit_question(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    {
         let journal = app
             .job
             .as_ref()

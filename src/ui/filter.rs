@@ -5,15 +5,14 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::app::App;
 use crate::app::filter::KEYS_HELP;
+use crate::app::filter_input::FilterInput;
 use crate::ui::Theme;
 
 const PROMPT: &str = "/";
 
 /// Drawn over the bottom of `main`: the list above stays visible.
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, main: Rect) {
-    let Some(f) = &app.filter_input else { return };
+pub fn render(f: &FilterInput, theme: &Theme, frame: &mut Frame, main: Rect) {
     let height = 4.min(main.height);
     let rect = Rect::new(main.x, main.y + main.height - height, main.width, height);
     let block = Block::bordered()

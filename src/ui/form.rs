@@ -124,8 +124,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some(form) = &app.form else { return };
+pub fn render(app: &App, form: &FormState, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Between the overview line and the status bar, as wide as useful.
     let body = Rect {
         y: area.y + 1,

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::App;
+use crate::app::json::JsonView;
 use crate::app::json::json_rows;
 use crate::ui::Theme;
 use crate::ui::layout::centered;
@@ -28,8 +29,7 @@ fn highlight<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
     Line::raw(line)
 }
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some(v) = &app.json else { return };
+pub fn render(app: &App, v: &JsonView, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rect = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
     let page = json_rows(area.height).min(rect.height.saturating_sub(2) as usize);
     let total = v.lines.len();

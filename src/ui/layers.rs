@@ -42,7 +42,7 @@ pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
-pub fn help(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn help(app: &App, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rect = centered(area, 64, area.height.saturating_sub(2));
     let block = Block::bordered()
         .border_style(theme.border(true))
@@ -51,12 +51,12 @@ pub fn help(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(help_lines(app, theme))
             .block(block)
-            .scroll((app.layer_scroll, 0)),
+            .scroll((scroll, 0)),
         rect,
     );
 }
 
-pub fn errors(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn errors(app: &App, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rect = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
     let block = Block::bordered()
         .border_style(theme.border(true))
@@ -88,7 +88,7 @@ pub fn errors(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Paragraph::new(lines)
             .block(block)
             .wrap(ratatui::widgets::Wrap { trim: false })
-            .scroll((app.layer_scroll, 0)),
+            .scroll((scroll, 0)),
         rect,
     );
 }

@@ -156,8 +156,7 @@ fn title(l: &Ledger, app: &App) -> String {
     s
 }
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some(l) = &app.ledger else { return };
+pub fn render(app: &App, l: &Ledger, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .border_style(theme.border(true))
         .title(Line::styled(title(l, app), theme.header()));

@@ -18,7 +18,7 @@ use ratatui::layout::Alignment;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::{App, Focus, Layer, MIN_HEIGHT, MIN_WIDTH};
+use crate::app::{App, Focus, MIN_HEIGHT, MIN_WIDTH, Overlay};
 
 pub use theme::Theme;
 
@@ -50,24 +50,21 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         (None, Focus::Detail) => detail::render(app, theme, frame, areas.main, true),
         (None, Focus::List) => list::render(app, theme, frame, areas.main, true),
     }
-    if app.ledger.is_some() {
-        let body = areas.detail.map_or(areas.main, |d| areas.main.union(d));
-        ledger::render(app, theme, frame, body);
-    }
-    filter::render(app, theme, frame, areas.main);
     status::hints(app, theme, frame, areas.hints);
     status::status_bar(app, theme, frame, areas.status);
-    match app.layer {
-        Some(Layer::Help) => layers::help(app, theme, frame, area),
-        Some(Layer::Errors) => layers::errors(app, theme, frame, area),
-        None => {}
+    // The overlays, bottom to top: each draws over what is under it.
+    let body = areas.detail.map_or(areas.main, |d| areas.main.union(d));
+    for overlay in app.overlays.iter() {
+        match overlay {
+            Overlay::Ledger(l) => ledger::render(app, l, theme, frame, body),
+            Overlay::Filter(f) => filter::render(f, theme, frame, areas.main),
+            Overlay::Help { scroll } => layers::help(app, *scroll, theme, frame, area),
+            Overlay::Errors { scroll } => layers::errors(app, *scroll, theme, frame, area),
+            Overlay::Json(v) => json::render(app, v, theme, frame, area),
+            Overlay::Form(f) => form::render(app, f, theme, frame, area),
+            Overlay::Bulk(b) => bulk::render(app, b, theme, frame, area),
+            Overlay::QuitQuestion => bulk::quit_question(app, theme, frame, area),
+            Overlay::Palette(p) => palette::render(p, theme, frame, area),
+        }
     }
-    json::render(app, theme, frame, area);
-    if app.form.is_some() {
-        form::render(app, theme, frame, area);
-    }
-    if app.bulk.is_some() || app.quit_asked {
-        bulk::render(app, theme, frame, area);
-    }
-    palette::render(app, theme, frame, area);
 }

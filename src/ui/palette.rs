@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use crate::app::App;
+use crate::app::palette::Palette;
 use crate::ui::Theme;
 use crate::ui::list::truncate;
 
@@ -14,8 +14,7 @@ const PROMPT: &str = ":";
 /// Matches shown at most (the list scrolls with the selection).
 const SHOWN: usize = 12;
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some(p) = &app.palette else { return };
+pub fn render(p: &Palette, theme: &Theme, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(76);
     let error_rows = u16::from(p.error.is_some());
     let shown = p.matches.len().clamp(1, SHOWN) as u16;

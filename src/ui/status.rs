@@ -168,11 +168,9 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     spans.push(Span::raw(format!(" · refreshed {age}")));
     // The job keeps running while its layer is hidden: its progress stays in sight here.
-    if let Some(job) = app
-        .job
-        .as_ref()
-        .filter(|j| j.running() && !matches!(app.bulk, Some(crate::app::bulk::BulkLayer::Progress)))
-    {
+    if let Some(job) = app.job.as_ref().filter(|j| {
+        j.running() && !matches!(app.overlays.bulk(), Some(crate::app::bulk::BulkLayer::Progress))
+    }) {
         let style = if job.counts.failed + job.counts.unknown > 0 {
             theme.error()
         } else {

@@ -71,8 +71,11 @@ async fn a_server_400_lands_under_the_field_it_names() {
     app.update(key(KeyCode::Char('t')));
     type_str(&mut app, "5");
     app.update(key(KeyCode::Enter));
-    assert!(matches!(app.form.as_ref().unwrap().stage, Stage::Confirm { .. }));
-    let wallet_id = app.form.as_ref().unwrap().wallet_id().to_string();
+    assert!(matches!(
+        app.overlays.form().unwrap().stage,
+        Stage::Confirm { .. }
+    ));
+    let wallet_id = app.overlays.form().unwrap().wallet_id().to_string();
     // The form only sends what it validated; to see the server's own check, send what an older
     // client could have sent (credits 0) and hand the real answer to the reducer.
     app.update(key(KeyCode::Enter));
@@ -88,7 +91,7 @@ async fn a_server_400_lands_under_the_field_it_names() {
         .clone();
     assert_eq!(err.status(), Some(400));
     app.update(Action::TopUpDone { wallet_id, result });
-    let form = app.form.as_ref().expect("the form stays open");
+    let form = app.overlays.form().expect("the form stays open");
     assert!(matches!(form.stage, Stage::Editing));
     let field = form.fields().iter().find(|f| f.id == "credits_to_add").unwrap();
     assert_eq!(
@@ -127,7 +130,7 @@ async fn lost_reply_is_unknown_and_retry_with_the_same_key_credits_once() {
     .unwrap();
     let answer = run_top_up(&client, effects).await;
     app.update(answer);
-    let form = app.form.as_ref().expect("the form stays open");
+    let form = app.overlays.form().expect("the form stays open");
     assert!(matches!(form.stage, Stage::Unknown { .. }), "{:?}", form.stage);
 
     // The link is back; the operator retries with the same key.
@@ -141,7 +144,10 @@ async fn lost_reply_is_unknown_and_retry_with_the_same_key_credits_once() {
     }
     let answer = run_top_up(&client, effects).await;
     app.update(answer);
-    assert!(app.form.is_none(), "the form closes once the outcome is known");
+    assert!(
+        app.overlays.form().is_none(),
+        "the form closes once the outcome is known"
+    );
     let flash = app.flash.as_ref().unwrap().text.clone();
     assert!(flash.contains("Already applied"), "{flash}");
 

@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use flexwallet::keymap::{Keymap, KeymapError};
+use flexwallet::keymap::KeymapError;
 
 fn load(name: &str) -> KeymapError {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/keymap")
         .join(name);
-    match Keymap::load(Some(&path), None) {
+    match flexwallet::config::load_keymap(Some(&path), None) {
         Ok(_) => panic!("{name} was accepted"),
         Err(e) => {
             let text = e.to_string();
@@ -62,6 +62,6 @@ fn unknown_context() {
 #[test]
 fn missing_file_is_named() {
     let path = PathBuf::from("/nonexistent/keymap.toml");
-    let e = Keymap::load(Some(&path), None).unwrap_err();
+    let e = flexwallet::config::load_keymap(Some(&path), None).unwrap_err();
     assert!(e.to_string().contains("/nonexistent/keymap.toml"), "{e}");
 }

@@ -52,7 +52,7 @@ async fn ledger_pages_past_fifty_in_order_without_gap_or_repeat() {
 
     let effects = app.update(key(KeyCode::Char('L')));
     assert_eq!(settle(&mut app, &client, effects).await, 1);
-    assert_eq!(app.ledger.as_ref().unwrap().entries.len(), 50);
+    assert_eq!(app.overlays.ledger().unwrap().entries.len(), 50);
 
     // A top-up lands between two pages: every older transaction moves down by one.
     let topup = TopUpRequest {
@@ -67,11 +67,11 @@ async fn ledger_pages_past_fifty_in_order_without_gap_or_repeat() {
     for _ in 0..200 {
         let effects = app.update(key(KeyCode::PageDown));
         requests += settle(&mut app, &client, effects).await;
-        if app.ledger.as_ref().unwrap().exhausted {
+        if app.overlays.ledger().unwrap().exhausted {
             break;
         }
     }
-    let ledger = app.ledger.as_ref().unwrap();
+    let ledger = app.overlays.ledger().unwrap();
     assert!(ledger.exhausted, "the whole ledger was paged in");
     assert!(requests >= 3, "more than one page: {requests} requests");
 
@@ -99,7 +99,7 @@ async fn ledger_pages_past_fifty_in_order_without_gap_or_repeat() {
     // r reloads from the top: the new transaction is first now.
     let effects = app.update(key(KeyCode::Char('r')));
     settle(&mut app, &client, effects).await;
-    let first = &app.ledger.as_ref().unwrap().entries[0].tx;
+    let first = &app.overlays.ledger().unwrap().entries[0].tx;
     assert_eq!(first.idempotency_key.as_deref(), Some("ledger-shift"));
     sb.shutdown().await;
 }

@@ -298,14 +298,14 @@ fn update_form_empty_filled_and_error() {
         insta::assert_snapshot!(format!("update_filled_{w}x{h}"), snap(&a));
         // Warning threshold on the wrong side of critical.
         let warning = a
-            .form
-            .as_ref()
+            .overlays
+            .form()
             .unwrap()
             .fields()
             .iter()
             .position(|f| f.id == "alert_settings.warning.threshold")
             .unwrap();
-        while a.form.as_ref().unwrap().focus != warning {
+        while a.overlays.form().unwrap().focus != warning {
             a.update(key(KeyCode::Tab));
         }
         for _ in 0..12 {

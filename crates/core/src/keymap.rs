@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::key::{KeyCode, KeyEvent, KeyModifiers};
 use indexmap::IndexMap;
@@ -314,26 +314,6 @@ impl Keymap {
         km.apply(text, &file.display().to_string(), false, &mut origins)?;
         km.check_conflicts(&origins)?;
         Ok(km)
-    }
-
-    /// `--keymap PATH` if given (must exist), else the config dir's keymap.toml if present.
-    pub fn load(explicit: Option<&Path>, config_dir_file: Option<PathBuf>) -> Result<Keymap, KeymapError> {
-        let path = match explicit {
-            Some(p) => Some(p.to_path_buf()),
-            None => config_dir_file.filter(|p| p.exists()),
-        };
-        match path {
-            None => Keymap::builtin(),
-            Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|e| KeymapError {
-                    file: p.display().to_string(),
-                    line: 0,
-                    token: String::new(),
-                    message: format!("cannot read: {e}"),
-                })?;
-                Keymap::with_overrides(&text, &p)
-            }
-        }
     }
 
     fn apply(

@@ -71,12 +71,12 @@ fn typing_q_goes_to_the_filter_not_quit_and_enter_applies() {
     assert_eq!(app.context(), Context::Filter);
     typed(&mut app, "cus_1 q");
     assert!(!app.should_quit);
-    assert_eq!(app.filter_input.as_ref().unwrap().input.value(), "cus_1 q");
+    assert_eq!(app.overlays.filter().unwrap().input.value(), "cus_1 q");
     for _ in 0..2 {
         key(&mut app, KeyCode::Backspace);
     }
     key(&mut app, KeyCode::Enter);
-    assert!(app.filter_input.is_none());
+    assert!(!app.overlays.has(OverlayKind::Filter));
     assert_eq!(view_ids(&app), ["w1", "w3", "w5", "w7", "w9"]);
 }
 
@@ -86,14 +86,14 @@ fn a_bad_term_keeps_the_previous_filter_and_says_why() {
     app.apply_filter("balance>=50").unwrap();
     assert_eq!(view_ids(&app), ["w5", "w6", "w7", "w8", "w9"]);
     key(&mut app, KeyCode::Char('/'));
-    assert_eq!(app.filter_input.as_ref().unwrap().input.value(), "balance>=50");
+    assert_eq!(app.overlays.filter().unwrap().input.value(), "balance>=50");
     typed(&mut app, " status:sleepy");
     key(&mut app, KeyCode::Enter);
-    let err = app.filter_input.as_ref().unwrap().error.clone().unwrap();
+    let err = app.overlays.filter().unwrap().error.clone().unwrap();
     assert!(err.starts_with("`status:sleepy`: unknown status"), "{err}");
     assert_eq!(view_ids(&app), ["w5", "w6", "w7", "w8", "w9"]);
     key(&mut app, KeyCode::Esc);
-    assert!(app.filter_input.is_none());
+    assert!(!app.overlays.has(OverlayKind::Filter));
     assert_eq!(app.table.filter.as_ref().unwrap().text, "balance>=50");
     // Esc on the list clears the filter.
     key(&mut app, KeyCode::Esc);

@@ -1,12 +1,13 @@
 //! The filter line (`/`): typed text, apply on Enter, a bad term explained under the input.
 
+use super::{Overlay, OverlayKind};
 use crate::key::KeyEvent;
 use crate::key::to_input_request;
 use tui_input::Input;
 
 use super::filter::Filter;
 use super::{App, Effect, FlashKind};
-use crate::keymap::{Command, Context};
+use crate::keymap::Command;
 
 #[derive(Debug, Clone, Default)]
 pub struct FilterInput {
@@ -43,10 +44,10 @@ impl App {
             .as_ref()
             .map(|f| f.text.clone())
             .unwrap_or_default();
-        self.filter_input = Some(FilterInput {
+        self.overlays.push(Overlay::Filter(FilterInput {
             input: Input::new(current),
             error: None,
-        });
+        }));
     }
 
     /// Applies `text` as the filter; on a bad term the previous filter stays and the reason is
@@ -58,26 +59,23 @@ impl App {
         Ok(())
     }
 
-    pub(super) fn on_filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        match self.keymap.lookup(Context::Filter, &key) {
-            Some(Command::Quit) => {
-                self.should_quit = true;
-                vec![Effect::Quit]
-            }
+    /// A key for the filter line on top.
+    pub(super) fn on_filter_key(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
+        match cmd {
             Some(Command::Back) => {
-                self.filter_input = None;
+                self.overlays.close(OverlayKind::Filter);
                 Vec::new()
             }
             Some(Command::Submit) => {
                 let text = self
-                    .filter_input
-                    .as_ref()
+                    .overlays
+                    .filter()
                     .map(|f| f.input.value().to_string())
                     .unwrap_or_default();
                 let before = self.table.selected_id().map(str::to_string);
                 match self.apply_filter(&text) {
                     Ok(()) => {
-                        self.filter_input = None;
+                        self.overlays.close(OverlayKind::Filter);
                         let shown = self.table.view.len();
                         let text = match &self.table.filter {
                             Some(f) => format!("Filter {}: {shown} of {} wallets", f.text, self.table.len()),
@@ -86,7 +84,7 @@ impl App {
                         self.flash(FlashKind::Info, text);
                     }
                     Err(e) => {
-                        if let Some(f) = &mut self.filter_input {
+                        if let Some(f) = self.overlays.filter_mut() {
                             f.error = Some(e);
                         }
                     }
@@ -98,7 +96,7 @@ impl App {
                 Vec::new()
             }
             _ => {
-                if let Some(f) = &mut self.filter_input
+                if let Some(f) = self.overlays.filter_mut()
                     && let Some(req) = to_input_request(&key)
                 {
                     f.input.handle(req);

@@ -1,12 +1,13 @@
 //! The reducer's side of the forms: opening, keys, confirm, sending, and answers.
 
+use super::{Overlay, OverlayKind};
 use crate::key::KeyEvent;
 use rust_decimal::Decimal;
 use tui_input::Input;
 
 use super::form::{FormKind, FormState, Stage, Submission, TopUpForm, UpdateForm, confirm_input};
 use super::{App, Effect, FlashKind};
-use crate::keymap::{Command, Context};
+use crate::keymap::Command;
 use flexprice_wire::models::Wallet;
 use flexprice_wire::money::{format_amount, format_credits};
 use flexprice_wire::{ApiError, TopUpOutcome};
@@ -26,32 +27,22 @@ impl App {
     pub(super) fn open_top_up(&mut self) {
         let Some(w) = self.form_wallet() else { return };
         let form = TopUpForm::new(w, self.env.keys.next_key(), self.clock);
-        self.form = Some(FormState::new(FormKind::TopUp(form)));
+        self.overlays
+            .push(Overlay::Form(FormState::new(FormKind::TopUp(form))));
     }
 
     pub(super) fn open_update(&mut self) {
         let Some(w) = self.form_wallet() else { return };
-        self.form = Some(FormState::new(FormKind::Update(UpdateForm::new(w))));
+        self.overlays
+            .push(Overlay::Form(FormState::new(FormKind::Update(UpdateForm::new(
+                w,
+            )))));
     }
 
-    pub(super) fn form_context(&self) -> Option<Context> {
-        self.form.as_ref().map(|f| match f.stage {
-            Stage::Editing => Context::Form,
-            _ => Context::Confirm,
-        })
-    }
-
-    pub(super) fn on_form_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(ctx) = self.form_context() else {
-            return Vec::new();
-        };
-        let cmd = self.keymap.lookup(ctx, &key);
-        if cmd == Some(Command::Quit) {
-            self.should_quit = true;
-            return vec![Effect::Quit];
-        }
+    /// A key for the form on top (`cmd` is what the keymap made of it in the form's context).
+    pub(super) fn on_form_key(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
         let clock = self.clock;
-        let Some(form) = self.form.as_mut() else {
+        let Some(form) = self.overlays.form_mut() else {
             return Vec::new();
         };
         let on_text = form.focused_is_text();
@@ -74,11 +65,13 @@ impl App {
                 if form.dirty {
                     form.stage = Stage::ConfirmDiscard;
                 } else {
-                    self.form = None;
+                    self.overlays.close(OverlayKind::Form);
                 }
             }
             (Stage::Editing, _) => form.type_key(key, clock),
-            (Stage::ConfirmDiscard, Some(Command::Confirm)) => self.form = None,
+            (Stage::ConfirmDiscard, Some(Command::Confirm)) => {
+                self.overlays.close(OverlayKind::Form);
+            }
             (Stage::ConfirmDiscard, Some(Command::Back)) => form.stage = Stage::Editing,
             (Stage::Confirm { .. }, Some(Command::Back)) => form.stage = Stage::Editing,
             (
@@ -110,7 +103,7 @@ impl App {
                     Submission::TopUp { request, .. } => request.idempotency_key.clone().unwrap_or_default(),
                     Submission::Update { .. } => String::new(),
                 };
-                self.form = None;
+                self.overlays.close(OverlayKind::Form);
                 let text = if key.is_empty() {
                     "Outcome unknown: reload the wallet to see whether the change landed".to_string()
                 } else {
@@ -127,7 +120,9 @@ impl App {
     fn review(&mut self) {
         let clock = self.clock;
         let confirm_above = self.confirm_above;
-        let Some(form) = self.form.as_mut() else { return };
+        let Some(form) = self.overlays.form_mut() else {
+            return;
+        };
         form.banner = None;
         let submission = match &mut form.kind {
             FormKind::TopUp(f) => f.validate(clock).map(|plan| {
@@ -171,7 +166,7 @@ impl App {
     }
 
     fn send(&mut self, submission: Submission) -> Vec<Effect> {
-        let Some(form) = self.form.as_mut() else {
+        let Some(form) = self.overlays.form_mut() else {
             return Vec::new();
         };
         let wallet_id = form.wallet_id().to_string();
@@ -199,7 +194,9 @@ impl App {
 
     /// Puts an error back on the form: under its field if the server named one.
     fn form_error(&mut self, err: &ApiError) {
-        let Some(form) = self.form.as_mut() else { return };
+        let Some(form) = self.overlays.form_mut() else {
+            return;
+        };
         let submission = match &form.stage {
             Stage::Sending { submission } => submission.clone(),
             _ => return,
@@ -266,7 +263,7 @@ impl App {
                     self.table
                         .apply_refresh(vec![r.wallet.clone()], self.now, self.live.cycle);
                 }
-                self.form = None;
+                self.overlays.close(OverlayKind::Form);
                 self.flash(FlashKind::Success, text);
                 self.refresh_wallet(&wallet_id)
             }
@@ -287,7 +284,7 @@ impl App {
             Ok(w) => {
                 let name = w.display_name().to_string();
                 self.table.apply_refresh(vec![*w], self.now, self.live.cycle);
-                self.form = None;
+                self.overlays.close(OverlayKind::Form);
                 self.flash(FlashKind::Success, format!("Saved {name}"));
                 self.refresh_wallet(&wallet_id)
             }

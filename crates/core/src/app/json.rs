@@ -1,6 +1,7 @@
 //! The raw JSON view (`J`): a wallet or a transaction exactly as the API returned it,
 //! pretty-printed (key order and number digits kept) and scrollable.
 
+use super::{Overlay, OverlayKind};
 use serde_json::Value;
 
 use super::{App, Effect, FlashKind};
@@ -42,14 +43,14 @@ pub fn json_rows(height: u16) -> usize {
 
 impl App {
     pub(super) fn open_json(&mut self, title: String, value: &Value) {
-        self.json = Some(JsonView {
+        self.overlays.push(Overlay::Json(JsonView {
             title,
             lines: pretty_value(value),
             scroll: 0,
             loading: false,
             error: None,
             wallet_id: None,
-        });
+        }));
     }
 
     /// `J` on a wallet: fetched anew, so it is what the API says now.
@@ -58,14 +59,14 @@ impl App {
             self.flash(FlashKind::Info, "No wallet selected");
             return Vec::new();
         };
-        self.json = Some(JsonView {
+        self.overlays.push(Overlay::Json(JsonView {
             title: format!("wallet {id}"),
             lines: Vec::new(),
             scroll: 0,
             loading: true,
             error: None,
             wallet_id: Some(id.clone()),
-        });
+        }));
         vec![Effect::LoadRawWallet { wallet_id: id }]
     }
 
@@ -75,8 +76,8 @@ impl App {
         result: Result<String, ApiError>,
     ) -> Vec<Effect> {
         let Some(view) = self
-            .json
-            .as_mut()
+            .overlays
+            .json_mut()
             .filter(|v| v.wallet_id.as_deref() == Some(wallet_id.as_str()))
         else {
             return Vec::new();
@@ -94,10 +95,12 @@ impl App {
 
     pub(super) fn run_json(&mut self, cmd: Command) -> Option<Vec<Effect>> {
         let page = json_rows(self.size.1);
-        let view = self.json.as_mut()?;
+        let view = self.overlays.json_mut()?;
         let last = view.lines.len().saturating_sub(page);
         match cmd {
-            Command::Back | Command::RawJson => self.json = None,
+            Command::Back | Command::RawJson => {
+                self.overlays.close(OverlayKind::Json);
+            }
             Command::Down => view.scroll = (view.scroll + 1).min(last),
             Command::Up => view.scroll = view.scroll.saturating_sub(1),
             Command::PageDown => view.scroll = (view.scroll + page).min(last),

@@ -6,6 +6,7 @@
 //! page then starts with a row already held, which is dropped by id (no repeat, and no gap,
 //! since the ledger never loses rows).
 
+use super::{Overlay, OverlayKind};
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -278,7 +279,7 @@ impl App {
         };
         let mut ledger = Ledger::new(w.id.clone(), w.display_name().to_string(), w.currency.clone());
         let effect = ledger.restart();
-        self.ledger = Some(ledger);
+        self.overlays.push(Overlay::Ledger(ledger));
         vec![effect]
     }
 
@@ -288,7 +289,7 @@ impl App {
         wallet_id: String,
         result: Result<TransactionPage, ApiError>,
     ) -> Vec<Effect> {
-        let Some(l) = self.ledger.as_mut().filter(|l| l.wallet_id == wallet_id) else {
+        let Some(l) = self.overlays.ledger_mut().filter(|l| l.wallet_id == wallet_id) else {
             return Vec::new();
         };
         if generation != l.generation {
@@ -312,14 +313,14 @@ impl App {
     /// A command while the ledger is on screen; `None` when the ledger does not take it.
     pub(super) fn run_ledger(&mut self, cmd: Command) -> Option<Vec<Effect>> {
         let height = ledger_rows(self.size.1);
-        let l = self.ledger.as_mut()?;
+        let l = self.overlays.ledger_mut()?;
         let mut effects = Vec::new();
         match cmd {
             Command::Back => {
                 if l.open.is_some() {
                     l.open = None;
                 } else {
-                    self.ledger = None;
+                    self.overlays.close(OverlayKind::Ledger);
                 }
                 return Some(effects);
             }

@@ -11,6 +11,7 @@ pub mod form;
 mod forms;
 pub mod json;
 pub mod ledger;
+pub mod overlay;
 pub mod palette;
 #[cfg(test)]
 mod palette_tests;
@@ -30,6 +31,7 @@ use flexprice_wire::models::Wallet;
 
 pub use action::{Action, Effect};
 pub use env::{Env, KeySource, SequentialKeys};
+pub use overlay::{Overlay, OverlayKind, Overlays};
 pub use table::{Column, Sort, WalletTable};
 
 /// Below this the console shows a "terminal too small" message instead of a broken layout.
@@ -48,12 +50,6 @@ pub const SLOW_BALANCE: Duration = Duration::from_secs(1);
 pub enum Focus {
     List,
     Detail,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layer {
-    Help,
-    Errors,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,8 +115,9 @@ pub struct App {
     pub origin: Origin,
     pub table: WalletTable,
     pub focus: Focus,
-    pub layer: Option<Layer>,
-    pub layer_scroll: u16,
+    /// Help, errors, palette, filter, forms, bulk, ledger, JSON and the quit question: one
+    /// ordered stack whose top takes the keys.
+    pub overlays: Overlays,
     pub detail_scroll: u16,
     /// Latest real-time balances by wallet id.
     pub balances: HashMap<String, (Wallet, Instant)>,
@@ -133,24 +130,10 @@ pub struct App {
     pub spinner: usize,
     pub loaded_once: bool,
     pub should_quit: bool,
-    /// The open top-up or update form, if any.
-    pub form: Option<form::FormState>,
     /// Top-ups above this many credits are confirmed by typing the amount.
     pub confirm_above: rust_decimal::Decimal,
-    /// The bulk layer on screen, if any.
-    pub bulk: Option<bulk::BulkLayer>,
     /// The bulk job started from the console (running, or the last one finished).
     pub job: Option<bulk::JobView>,
-    /// Quit was asked while a job runs: waiting for the operator's answer.
-    pub quit_asked: bool,
-    /// The filter line (`/`) while it is open.
-    pub filter_input: Option<filter_input::FilterInput>,
-    /// The command palette (`:`) while it is open.
-    pub palette: Option<palette::Palette>,
-    /// The ledger of a wallet (`L`), over the list and detail.
-    pub ledger: Option<ledger::Ledger>,
-    /// The raw JSON view (`J`), over everything but the palette.
-    pub json: Option<json::JsonView>,
     /// Started read-only (flag, profile, or role): `:readonly off` is refused.
     pub read_only_locked: bool,
     /// Who is at the keyboard when it is not this machine's user (`alice · operator` over SSH).
@@ -180,8 +163,7 @@ impl App {
             origin,
             table: WalletTable::default(),
             focus: Focus::List,
-            layer: None,
-            layer_scroll: 0,
+            overlays: Overlays::default(),
             detail_scroll: 0,
             balances: HashMap::new(),
             live: Live {
@@ -205,15 +187,8 @@ impl App {
             spinner: 0,
             loaded_once: false,
             should_quit: false,
-            form: None,
             confirm_above: forms::DEFAULT_CONFIRM_ABOVE,
-            bulk: None,
             job: None,
-            quit_asked: false,
-            filter_input: None,
-            palette: None,
-            ledger: None,
-            json: None,
             read_only_locked: read_only,
             who: None,
             bulk_allowed: true,
@@ -239,29 +214,22 @@ impl App {
         crate::layout::list_rows(self.size.1) as usize
     }
 
-    /// Which keymap context the keys go to now.
+    /// Which keymap context the keys go to now: the top overlay's, or the list's or detail's.
     pub fn context(&self) -> Context {
-        if let Some(ctx) = self.bulk_context() {
-            return ctx;
-        }
-        if let Some(ctx) = self.form_context() {
-            return ctx;
-        }
-        if self.filter_input.is_some() {
-            return Context::Filter;
-        }
-        if self.palette.is_some() {
-            return Context::Palette;
-        }
-        if self.json.is_some() {
-            return Context::Json;
-        }
-        match (self.layer, self.focus) {
-            (Some(Layer::Help), _) => Context::Help,
-            (Some(Layer::Errors), _) => Context::Errors,
-            (None, _) if self.ledger.is_some() => Context::Ledger,
-            (None, Focus::Detail) => Context::Detail,
-            (None, Focus::List) => Context::List,
+        match self.overlays.top() {
+            None => match self.focus {
+                Focus::Detail => Context::Detail,
+                Focus::List => Context::List,
+            },
+            Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Errors { .. }) => Context::Errors,
+            Some(Overlay::Ledger(_)) => Context::Ledger,
+            Some(Overlay::Json(_)) => Context::Json,
+            Some(Overlay::Filter(_)) => Context::Filter,
+            Some(Overlay::Palette(_)) => Context::Palette,
+            Some(Overlay::Form(f)) => form::context_of(f),
+            Some(Overlay::Bulk(b)) => bulk::context_of(b),
+            Some(Overlay::QuitQuestion) => Context::Confirm,
         }
     }
 
@@ -348,10 +316,14 @@ impl App {
         match action {
             Action::Key(key) => self.on_key(key),
             Action::Paste(text) => {
-                if let Some(f) = &mut self.filter_input {
-                    f.paste(&text);
+                if self.too_small() {
+                    return Vec::new();
                 }
-                self.palette_paste(&text);
+                match self.overlays.top_mut() {
+                    Some(Overlay::Filter(f)) => f.paste(&text),
+                    Some(Overlay::Palette(_)) => self.palette_paste(&text),
+                    _ => {}
+                }
                 Vec::new()
             }
             Action::Resize(w, h) => {
@@ -397,7 +369,7 @@ impl App {
                 wallet_id,
                 result,
             } => {
-                match (self.ledger.as_mut(), result) {
+                match (self.overlays.ledger_mut(), result) {
                     (Some(l), Ok(page)) if l.wallet_id == wallet_id => {
                         let height = ledger::ledger_rows(self.size.1);
                         if let Some(restart) = l.apply_head(generation, page, height) {
@@ -458,7 +430,7 @@ impl App {
             });
         }
         effects.extend(self.load_balance());
-        effects.extend(self.ledger.as_mut().and_then(ledger::Ledger::refresh_head));
+        effects.extend(self.overlays.ledger_mut().and_then(ledger::Ledger::refresh_head));
         effects
     }
 
@@ -557,36 +529,70 @@ impl App {
         Vec::new()
     }
 
+    /// The one place a key is routed: quit first, whatever is open (a running job always gets
+    /// its question); nothing else while the console is too small to be seen; then the top
+    /// overlay, or the list and detail.
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
-        if self.bulk.is_some() || self.quit_asked {
-            return self.on_bulk_key(key);
+        let cmd = self.keymap.lookup(self.context(), &key);
+        let top = self.overlays.top_kind();
+        if cmd == Some(Command::Quit) && top != Some(OverlayKind::QuitQuestion) {
+            return self.quit();
         }
-        if self.form.is_some() {
-            return self.on_form_key(key);
-        }
-        if self.filter_input.is_some() {
-            return self.on_filter_key(key);
-        }
-        if self.palette.is_some() {
-            return self.on_palette_key(key);
-        }
-        let ctx = self.context();
-        let Some(cmd) = self.keymap.lookup(ctx, &key) else {
-            if key.code != KeyCode::Null {
-                self.flash(
-                    FlashKind::Info,
-                    format!(
-                        "{} is not bound here: press ? for keys",
-                        crate::keymap::Key::from_event(&key)
-                    ),
-                );
-            }
+        if self.too_small() {
+            // The screen says "terminal too small": a key here would act on something unseen.
             return Vec::new();
-        };
-        self.run(cmd)
+        }
+        match top {
+            Some(OverlayKind::QuitQuestion) => self.on_quit_question(cmd),
+            Some(OverlayKind::Bulk) => self.on_bulk_key(key, cmd),
+            Some(OverlayKind::Form) => self.on_form_key(key, cmd),
+            Some(OverlayKind::Filter) => self.on_filter_key(key, cmd),
+            Some(OverlayKind::Palette) => self.on_palette_key(key, cmd),
+            None
+            | Some(OverlayKind::Help | OverlayKind::Errors | OverlayKind::Ledger | OverlayKind::Json) => {
+                let Some(cmd) = cmd else {
+                    if key.code != KeyCode::Null {
+                        self.flash(
+                            FlashKind::Info,
+                            format!(
+                                "{} is not bound here: press ? for keys",
+                                crate::keymap::Key::from_event(&key)
+                            ),
+                        );
+                    }
+                    return Vec::new();
+                };
+                self.run(cmd)
+            }
+        }
+    }
+
+    /// Quit now, or ask first while a bulk job runs.
+    pub(super) fn quit(&mut self) -> Vec<Effect> {
+        if self.job_running() {
+            self.overlays.push(Overlay::QuitQuestion);
+            return Vec::new();
+        }
+        self.should_quit = true;
+        vec![Effect::Quit]
+    }
+
+    /// The answer to "a bulk job is running: stop it and quit?".
+    fn on_quit_question(&mut self, cmd: Option<Command>) -> Vec<Effect> {
+        match cmd {
+            Some(Command::Confirm) => {
+                self.should_quit = true;
+                vec![Effect::CancelBulk, Effect::Quit]
+            }
+            Some(Command::Back) => {
+                self.overlays.close(OverlayKind::QuitQuestion);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Whether this console may run `cmd` at all (help and hints leave out what it may not).
@@ -608,27 +614,32 @@ impl App {
         }
         // The views on top take their own keys first; what they leave (quit, help, the
         // palette…) falls through to the commands below.
-        if self.layer.is_none() {
-            if self.json.is_some() {
+        match self.overlays.top_kind() {
+            Some(OverlayKind::Json) => {
                 if let Some(effects) = self.run_json(cmd) {
                     return effects;
                 }
-            } else if self.ledger.is_some()
-                && let Some(effects) = self.run_ledger(cmd)
-            {
-                return effects;
             }
+            Some(OverlayKind::Ledger) => {
+                if let Some(effects) = self.run_ledger(cmd) {
+                    return effects;
+                }
+            }
+            _ => {}
         }
         let height = self.list_height();
         let before = self.table.selected_id().map(str::to_string);
         let mut effects = Vec::new();
         match cmd {
             Command::Quit => effects.extend(self.quit()),
-            Command::Help => self.toggle_layer(Layer::Help),
-            Command::ErrorLog => self.toggle_layer(Layer::Errors),
+            Command::Help => self.toggle_layer(OverlayKind::Help),
+            Command::ErrorLog => self.toggle_layer(OverlayKind::Errors),
             Command::Back => {
-                if self.layer.is_some() {
-                    self.layer = None;
+                if matches!(
+                    self.overlays.top_kind(),
+                    Some(OverlayKind::Help | OverlayKind::Errors)
+                ) {
+                    self.overlays.pop();
                 } else if self.focus == Focus::Detail {
                     self.focus = Focus::List;
                 } else if self.table.filter.is_some() {
@@ -654,8 +665,17 @@ impl App {
                     self.flash(FlashKind::Info, text);
                 }
             }
-            Command::Down | Command::Up if self.layer.is_some() => {
-                self.layer_scroll = scroll(self.layer_scroll, cmd == Command::Down);
+            Command::Down | Command::Up
+                if matches!(
+                    self.overlays.top_kind(),
+                    Some(OverlayKind::Help | OverlayKind::Errors)
+                ) =>
+            {
+                if let Some(Overlay::Help { scroll: at } | Overlay::Errors { scroll: at }) =
+                    self.overlays.top_mut()
+                {
+                    *at = scroll(*at, cmd == Command::Down);
+                }
             }
             Command::Down | Command::Up if self.focus == Focus::Detail => {
                 self.detail_scroll = scroll(self.detail_scroll, cmd == Command::Down);
@@ -755,8 +775,8 @@ impl App {
                 // Everything shown belonged to the other profile.
                 self.table = WalletTable::default();
                 self.balances.clear();
-                self.ledger = None;
-                self.json = None;
+                self.overlays.close(OverlayKind::Ledger);
+                self.overlays.close(OverlayKind::Json);
                 self.loaded_once = false;
                 self.focus = Focus::List;
                 if read_only {
@@ -773,13 +793,19 @@ impl App {
         }
     }
 
-    fn toggle_layer(&mut self, layer: Layer) {
-        self.layer = if self.layer == Some(layer) {
-            None
-        } else {
-            Some(layer)
-        };
-        self.layer_scroll = 0;
+    /// `?` and `E`: open the layer on top, or close it when it is the top already; help and
+    /// the error log replace each other rather than stack.
+    fn toggle_layer(&mut self, kind: OverlayKind) {
+        let top = self.overlays.top_kind();
+        if matches!(top, Some(OverlayKind::Help | OverlayKind::Errors)) {
+            self.overlays.pop();
+        }
+        if top != Some(kind) {
+            self.overlays.push(match kind {
+                OverlayKind::Errors => Overlay::Errors { scroll: 0 },
+                _ => Overlay::Help { scroll: 0 },
+            });
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! that take an argument (`:wallet ID`, `:customer ID`, `:import FILE`, `:export FILE`,
 //! `:export-results FILE`, `:refresh SECS`, `:profile NAME`, `:readonly [on|off]`).
 
+use super::{Overlay, OverlayKind};
 use std::time::Duration;
 
 use crate::key::KeyEvent;
@@ -214,20 +215,17 @@ impl App {
             error: None,
         };
         p.refilter();
-        self.palette = Some(p);
+        self.overlays.push(Overlay::Palette(p));
     }
 
-    pub(super) fn on_palette_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(p) = self.palette.as_mut() else {
+    /// A key for the palette on top.
+    pub(super) fn on_palette_key(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
+        let Some(p) = self.overlays.palette_mut() else {
             return Vec::new();
         };
-        match self.keymap.lookup(Context::Palette, &key) {
-            Some(Command::Quit) => {
-                self.should_quit = true;
-                vec![Effect::Quit]
-            }
+        match cmd {
             Some(Command::Back) => {
-                self.palette = None;
+                self.overlays.close(OverlayKind::Palette);
                 Vec::new()
             }
             Some(Command::Down) => {
@@ -259,7 +257,7 @@ impl App {
     }
 
     pub(super) fn palette_paste(&mut self, text: &str) {
-        if let Some(p) = self.palette.as_mut() {
+        if let Some(p) = self.overlays.palette_mut() {
             let clean: String = text.chars().filter(|c| !c.is_control()).collect();
             let value = format!("{}{clean}", p.input.value());
             set_text(p, &value);
@@ -267,7 +265,7 @@ impl App {
     }
 
     fn submit_palette(&mut self) -> Vec<Effect> {
-        let Some(p) = self.palette.as_mut() else {
+        let Some(p) = self.overlays.palette_mut() else {
             return Vec::new();
         };
         let text = p.input.value().trim().trim_start_matches(':').trim().to_string();
@@ -284,7 +282,7 @@ impl App {
         }
         match p.selected_entry().map(|e| e.kind.clone()) {
             Some(EntryKind::Run(cmd)) => {
-                self.palette = None;
+                self.overlays.close(OverlayKind::Palette);
                 self.run(cmd)
             }
             Some(EntryKind::Verb(v)) if v.needs_argument() => {
@@ -302,7 +300,7 @@ impl App {
     /// A verb with its argument. On a bad argument the palette stays open with the reason.
     pub fn run_verb(&mut self, verb: Verb, arg: &str) -> Vec<Effect> {
         let refuse = |app: &mut App, msg: String| {
-            match app.palette.as_mut() {
+            match app.overlays.palette_mut() {
                 Some(p) => p.error = Some(msg),
                 None => app.flash(FlashKind::Error, msg),
             }
@@ -311,7 +309,7 @@ impl App {
         let effects = match verb {
             Verb::Wallet => {
                 if self.table.get(arg).is_none() {
-                    self.palette = None;
+                    self.overlays.close(OverlayKind::Palette);
                     self.flash(FlashKind::Info, format!("Looking up wallet {arg}…"));
                     return vec![Effect::FindWallet {
                         wallet_id: arg.to_string(),
@@ -343,7 +341,7 @@ impl App {
                     Ok(parsed) => parsed,
                     Err(e) => return refuse(self, e),
                 };
-                self.palette = None;
+                self.overlays.close(OverlayKind::Palette);
                 self.import_plan_with(self.env.expand_home(&path), options)
             }
             Verb::Export => {
@@ -405,14 +403,14 @@ impl App {
                 other => return refuse(self, format!("readonly takes on or off, not \"{other}\"")),
             },
         };
-        self.palette = None;
+        self.overlays.close(OverlayKind::Palette);
         effects
     }
 
     /// Selects a loaded wallet and opens its detail; a filter that hides it is cleared.
     pub(super) fn show_wallet(&mut self, id: &str) -> Vec<Effect> {
-        self.palette = None;
-        self.ledger = None;
+        self.overlays.close(OverlayKind::Palette);
+        self.overlays.close(OverlayKind::Ledger);
         if !self.table.select_id(id) {
             self.table.set_filter(None);
             self.table.select_id(id);

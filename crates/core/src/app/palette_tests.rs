@@ -11,7 +11,7 @@ use flexprice_wire::models::{Transaction, TransactionPage, TransactionStatus, Tr
 
 fn palette(app: &mut App, text: &str) -> Vec<Effect> {
     key(app, ':');
-    assert!(app.palette.is_some());
+    assert!(app.overlays.has(OverlayKind::Palette));
     for c in text.chars() {
         key(app, c);
     }
@@ -22,19 +22,19 @@ fn palette(app: &mut App, text: &str) -> Vec<Effect> {
 fn fuzzy_search_lists_commands_with_their_keys() {
     let (mut app, _) = loaded(5);
     key(&mut app, ':');
-    let all = app.palette.as_ref().unwrap().matches.len();
+    let all = app.overlays.palette().unwrap().matches.len();
     for c in "topup".chars() {
         key(&mut app, c);
     }
-    let p = app.palette.as_ref().unwrap();
+    let p = app.overlays.palette().unwrap();
     assert!(p.matches.len() < all);
     let best = p.selected_entry().unwrap();
     assert_eq!(best.kind, palette::EntryKind::Run(Command::TopUp));
     assert_eq!(best.key, "t");
     // Enter runs it: the top-up form opens, the palette is gone.
     code(&mut app, KeyCode::Enter);
-    assert!(app.palette.is_none());
-    assert!(app.form.is_some());
+    assert!(!app.overlays.has(OverlayKind::Palette));
+    assert!(app.overlays.has(OverlayKind::Form));
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn read_only_palette_offers_no_write_command() {
     let (mut app, _) = loaded(5);
     app.read_only = true;
     key(&mut app, ':');
-    let p = app.palette.as_ref().unwrap();
+    let p = app.overlays.palette().unwrap();
     assert!(p.entries.iter().all(|e| match e.kind {
         palette::EntryKind::Run(c) => !c.is_write(),
         palette::EntryKind::Verb(v) => v != palette::Verb::Import,
@@ -106,12 +106,12 @@ fn refresh_and_readonly_take_arguments_and_explain_bad_ones() {
 
     let effects = palette(&mut app, "refresh -1");
     assert!(effects.is_empty());
-    let err = app.palette.as_ref().and_then(|p| p.error.clone()).unwrap();
+    let err = app.overlays.palette().and_then(|p| p.error.clone()).unwrap();
     assert!(err.contains("whole seconds"), "{err}");
     code(&mut app, KeyCode::Esc);
 
     palette(&mut app, "wallet");
-    let err = app.palette.as_ref().and_then(|p| p.error.clone()).unwrap();
+    let err = app.overlays.palette().and_then(|p| p.error.clone()).unwrap();
     assert_eq!(err, "wallet needs an argument: :wallet ID");
     code(&mut app, KeyCode::Esc);
 
@@ -125,8 +125,8 @@ fn refresh_and_readonly_take_arguments_and_explain_bad_ones() {
     palette(&mut app, "readonly off");
     assert!(app.read_only, "started read-only: stays read-only");
     assert!(
-        app.palette
-            .as_ref()
+        app.overlays
+            .palette()
             .unwrap()
             .error
             .as_ref()
@@ -139,7 +139,7 @@ fn refresh_and_readonly_take_arguments_and_explain_bad_ones() {
 fn unknown_text_is_explained_and_a_verb_without_argument_is_completed() {
     let (mut app, _) = loaded(3);
     palette(&mut app, "zzzzqqq");
-    let p = app.palette.as_ref().unwrap();
+    let p = app.overlays.palette().unwrap();
     assert_eq!(p.error.as_deref(), Some("no command matches \"zzzzqqq\""));
     code(&mut app, KeyCode::Esc);
     key(&mut app, ':');
@@ -147,7 +147,7 @@ fn unknown_text_is_explained_and_a_verb_without_argument_is_completed() {
         key(&mut app, c);
     }
     code(&mut app, KeyCode::Tab);
-    assert_eq!(app.palette.as_ref().unwrap().input.value(), "import ");
+    assert_eq!(app.overlays.palette().unwrap().input.value(), "import ");
 }
 
 fn tx(i: usize, status: TransactionStatus) -> (Transaction, serde_json::Value) {
@@ -205,7 +205,7 @@ fn ledger_pages_filters_and_shows_raw_json() {
     };
     assert_eq!(query.transaction_status, Some(TransactionStatus::Pending));
     assert_eq!(query.offset, Some(0));
-    let l = app.ledger.as_ref().unwrap();
+    let l = app.overlays.ledger().unwrap();
     assert!(l.entries.is_empty());
     let (generation, wallet_id) = (l.generation, l.wallet_id.clone());
     app.update(Action::LedgerLoaded {
@@ -216,7 +216,7 @@ fn ledger_pages_filters_and_shows_raw_json() {
             total: Some(1),
         }),
     });
-    let l = app.ledger.as_ref().unwrap();
+    let l = app.overlays.ledger().unwrap();
     assert!(l.exhausted);
     assert!(l.entries[0].is_pending());
 
@@ -225,14 +225,14 @@ fn ledger_pages_filters_and_shows_raw_json() {
     assert_eq!(effects, vec![Effect::Copy("wtx_007".into())]);
     key(&mut app, 'J');
     assert_eq!(app.context(), Context::Json);
-    let lines = &app.json.as_ref().unwrap().lines;
+    let lines = &app.overlays.json().unwrap().lines;
     let zeta = lines.iter().position(|l| l.contains("zeta")).unwrap();
     let alpha = lines.iter().position(|l| l.contains("alpha")).unwrap();
     assert!(zeta < alpha);
     code(&mut app, KeyCode::Esc);
     assert_eq!(app.context(), Context::Ledger);
     code(&mut app, KeyCode::Esc);
-    assert!(app.ledger.is_none());
+    assert!(!app.overlays.has(OverlayKind::Ledger));
     assert_eq!(app.context(), Context::List);
 }
 
@@ -243,7 +243,7 @@ fn the_start_of_a_command_name_ranks_that_command_first() {
     for c in "wal".chars() {
         key(&mut app, c);
     }
-    let p = app.palette.as_ref().unwrap();
+    let p = app.overlays.palette().unwrap();
     assert_eq!(
         p.selected_entry().map(|e| e.kind.clone()),
         Some(palette::EntryKind::Verb(palette::Verb::Wallet))
@@ -282,8 +282,8 @@ fn import_takes_the_cli_flags_for_a_default_reason_and_duplicates() {
         code(&mut app, KeyCode::Esc);
         assert!(palette(&mut app, text).is_empty(), "{text}");
         let p = app
-            .palette
-            .as_ref()
+            .overlays
+            .palette()
             .expect("the palette stays open with the error");
         assert!(
             p.error.as_deref().is_some_and(|e| e.contains(error)),

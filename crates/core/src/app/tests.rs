@@ -342,9 +342,9 @@ fn open_back_and_layers() {
     assert_eq!(app.focus, Focus::Detail);
     assert_eq!(app.context(), Context::Detail);
     key(&mut app, '?');
-    assert_eq!(app.layer, Some(Layer::Help));
+    assert_eq!(app.overlays.top_kind(), Some(OverlayKind::Help));
     code(&mut app, KeyCode::Esc);
-    assert_eq!(app.layer, None);
+    assert_eq!(app.overlays.top_kind(), None);
     assert_eq!(app.focus, Focus::Detail);
     code(&mut app, KeyCode::Esc);
     assert_eq!(app.focus, Focus::List);
@@ -362,16 +362,16 @@ fn copy_sends_the_selected_id() {
 fn typing_q_in_a_form_field_is_a_letter_not_quit() {
     let (mut app, _) = loaded(3);
     key(&mut app, 't');
-    assert!(app.form.is_some());
+    assert!(app.overlays.has(OverlayKind::Form));
     // Description: a free-text field.
-    while app.form.as_ref().unwrap().fields()[app.form.as_ref().unwrap().focus].id != "description" {
+    while app.overlays.form().unwrap().fields()[app.overlays.form().unwrap().focus].id != "description" {
         code(&mut app, KeyCode::Tab);
     }
     for c in "quiet pause?".chars() {
         assert!(key(&mut app, c).is_empty(), "{c} did something");
     }
     assert!(!app.should_quit);
-    let form = app.form.as_ref().unwrap();
+    let form = app.overlays.form().unwrap();
     assert_eq!(form.fields()[form.focus].text_value(), "quiet pause?");
     assert!(!app.live.paused);
 }

@@ -11,7 +11,7 @@ use crate::key::KeyEvent;
 use tui_input::Input;
 
 use super::form::confirm_input;
-use super::{App, Effect, FlashKind};
+use super::{App, Effect, FlashKind, Overlay, OverlayKind};
 use crate::keymap::{Command, Context};
 use flexwallet_bulk::plan::{ImportOptions, Plan, drafts_for_wallets};
 use flexwallet_bulk::{Counts, Event, Issue, JobReport, Progress, RowStatus};
@@ -113,18 +113,16 @@ pub fn expected_total(plan: &Plan) -> String {
     plan.confirmation_total()
 }
 
-impl App {
-    pub(super) fn bulk_context(&self) -> Option<Context> {
-        if self.quit_asked {
-            return Some(Context::Confirm);
-        }
-        self.bulk.as_ref().map(|l| match l {
-            BulkLayer::Form(_) => Context::Form,
-            BulkLayer::Preview { .. } => Context::Confirm,
-            BulkLayer::Planning { .. } | BulkLayer::Refused { .. } | BulkLayer::Progress => Context::Bulk,
-        })
+/// The keymap context of a bulk layer: its form types, its preview confirms.
+pub fn context_of(layer: &BulkLayer) -> Context {
+    match layer {
+        BulkLayer::Form(_) => Context::Form,
+        BulkLayer::Preview { .. } => Context::Confirm,
+        BulkLayer::Planning { .. } | BulkLayer::Refused { .. } | BulkLayer::Progress => Context::Bulk,
     }
+}
 
+impl App {
     pub fn job_running(&self) -> bool {
         self.job.as_ref().is_some_and(JobView::running)
     }
@@ -135,7 +133,7 @@ impl App {
     /// wallets, else the last results.
     pub(super) fn open_bulk(&mut self) {
         if self.job_running() {
-            self.bulk = Some(BulkLayer::Progress);
+            self.overlays.push(Overlay::Bulk(BulkLayer::Progress));
             return;
         }
         let ids: Vec<String> = self
@@ -152,13 +150,13 @@ impl App {
                 && ids.iter().all(|id| not_done.contains(id.as_str()))
         });
         if retry {
-            self.bulk = Some(BulkLayer::Progress);
+            self.overlays.push(Overlay::Bulk(BulkLayer::Progress));
         } else if !ids.is_empty() {
             let mut form = BulkForm::new(ids);
             form.refresh_labels();
-            self.bulk = Some(BulkLayer::Form(form));
+            self.overlays.push(Overlay::Bulk(BulkLayer::Form(form)));
         } else if self.job.is_some() {
-            self.bulk = Some(BulkLayer::Progress);
+            self.overlays.push(Overlay::Bulk(BulkLayer::Progress));
         } else {
             self.flash(FlashKind::Info, "Mark wallets with Space first, then B");
         }
@@ -188,10 +186,10 @@ impl App {
             );
             return Vec::new();
         }
-        self.bulk = Some(BulkLayer::Planning {
+        self.overlays.push(Overlay::Bulk(BulkLayer::Planning {
             source: path.display().to_string(),
             from_marks: false,
-        });
+        }));
         vec![Effect::ImportPlan { path, options }]
     }
 
@@ -222,46 +220,29 @@ impl App {
         }
     }
 
-    pub(super) fn on_bulk_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(ctx) = self.bulk_context() else {
-            return Vec::new();
-        };
-        let cmd = self.keymap.lookup(ctx, &key);
-        if self.quit_asked {
-            return match cmd {
-                Some(Command::Confirm) => {
-                    self.should_quit = true;
-                    vec![Effect::CancelBulk, Effect::Quit]
-                }
-                Some(Command::Back) => {
-                    self.quit_asked = false;
-                    Vec::new()
-                }
-                _ => Vec::new(),
-            };
-        }
-        if cmd == Some(Command::Quit) {
-            return self.quit();
-        }
+    /// A key for the bulk layer on top (`cmd` is what the keymap made of it in its context).
+    pub(super) fn on_bulk_key(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
         let clock = self.clock;
         let running = self.job_running();
-        let Some(layer) = self.bulk.as_mut() else {
+        let Some(layer) = self.overlays.bulk_mut() else {
             return Vec::new();
         };
         match (layer, cmd) {
             (BulkLayer::Form(f), Some(Command::NextField)) => f.move_focus(true),
             (BulkLayer::Form(f), Some(Command::PrevField)) => f.move_focus(false),
-            (BulkLayer::Form(_), Some(Command::Back)) => self.bulk = None,
+            (BulkLayer::Form(_), Some(Command::Back)) => {
+                self.overlays.close(OverlayKind::Bulk);
+            }
             (BulkLayer::Form(f), Some(Command::Submit)) => {
                 let Some(template) = f.template(clock) else {
                     return Vec::new();
                 };
                 let drafts = drafts_for_wallets(&f.wallet_ids, &template);
                 let source = format!("{} marked wallets", f.wallet_ids.len());
-                self.bulk = Some(BulkLayer::Planning {
+                self.overlays.set(Overlay::Bulk(BulkLayer::Planning {
                     source: source.clone(),
                     from_marks: true,
-                });
+                }));
                 return vec![Effect::PlanBulk { drafts, source }];
             }
             (BulkLayer::Form(f), c) => {
@@ -282,7 +263,9 @@ impl App {
                     }
                 }
             }
-            (BulkLayer::Preview { .. }, Some(Command::Back)) => self.bulk = None,
+            (BulkLayer::Preview { .. }, Some(Command::Back)) => {
+                self.overlays.close(OverlayKind::Bulk);
+            }
             (
                 BulkLayer::Preview {
                     plan,
@@ -303,7 +286,9 @@ impl App {
                 confirm_input(typed, key);
                 *mismatch = false;
             }
-            (_, Some(Command::Back)) => self.bulk = None,
+            (_, Some(Command::Back)) => {
+                self.overlays.close(OverlayKind::Bulk);
+            }
             (BulkLayer::Refused { issues, scroll, .. }, Some(c)) => {
                 let last = issues.len().saturating_sub(1);
                 *scroll = match c {
@@ -335,16 +320,6 @@ impl App {
         Vec::new()
     }
 
-    /// Quit, asking first while a job runs.
-    pub(super) fn quit(&mut self) -> Vec<Effect> {
-        if self.job_running() {
-            self.quit_asked = true;
-            return Vec::new();
-        }
-        self.should_quit = true;
-        vec![Effect::Quit]
-    }
-
     fn start_job(&mut self, plan: Arc<Plan>) -> Vec<Effect> {
         if self.read_only {
             self.flash(FlashKind::Error, "read-only mode: bulk top-ups are disabled");
@@ -370,7 +345,7 @@ impl App {
             report: None,
             journal: journal.clone(),
         });
-        self.bulk = Some(BulkLayer::Progress);
+        self.overlays.set(Overlay::Bulk(BulkLayer::Progress));
         vec![Effect::StartBulk {
             plan,
             journal_path: journal,
@@ -383,10 +358,10 @@ impl App {
         result: Result<Plan, Vec<Issue>>,
     ) -> Vec<Effect> {
         // The operator closed the layer while the engine worked: drop the answer.
-        let Some(BulkLayer::Planning { from_marks, .. }) = self.bulk else {
+        let Some(&BulkLayer::Planning { from_marks, .. }) = self.overlays.bulk() else {
             return Vec::new();
         };
-        self.bulk = Some(match result {
+        self.overlays.set(Overlay::Bulk(match result {
             Ok(plan) if plan.rows.is_empty() => BulkLayer::Refused {
                 source,
                 issues: vec!["the plan has no rows".into()],
@@ -412,7 +387,7 @@ impl App {
                     .collect(),
                 scroll: 0,
             },
-        });
+        }));
         Vec::new()
     }
 
@@ -505,7 +480,7 @@ impl App {
         {
             self.job = None;
         }
-        self.bulk = None;
+        self.overlays.close(OverlayKind::Bulk);
         self.flash(FlashKind::Error, format!("Bulk top-up not started: {message}"));
         Vec::new()
     }

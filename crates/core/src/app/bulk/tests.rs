@@ -9,6 +9,7 @@ use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
 
 use super::BulkLayer;
+use crate::app::overlay::OverlayKind;
 use crate::app::{Action, App, Effect, Origin};
 use crate::keymap::Keymap;
 use flexprice_wire::models::Wallet;
@@ -67,7 +68,11 @@ fn form_on_three(app: &mut App) {
     typ(app, "   ");
     assert_eq!(app.table.marks.len(), 3);
     press(app, KeyCode::Char('B'));
-    assert!(matches!(app.bulk, Some(BulkLayer::Form(_))), "{:?}", app.bulk);
+    assert!(
+        matches!(app.overlays.bulk(), Some(BulkLayer::Form(_))),
+        "{:?}",
+        app.overlays
+    );
 }
 
 /// What the runtime does with `PlanBulk`: builds the plan against the wallets.
@@ -130,7 +135,7 @@ fn the_form_sends_one_row_per_marked_wallet_and_the_preview_totals_by_currency()
     assert_eq!(plan.totals.credits, Decimal::from(30));
     assert_eq!(plan.totals.by_currency["usd"].credits, Decimal::from(20));
     assert_eq!(plan.totals.by_currency["eur"].amount, Decimal::from(20));
-    assert!(matches!(app.bulk, Some(BulkLayer::Preview { .. })));
+    assert!(matches!(app.overlays.bulk(), Some(BulkLayer::Preview { .. })));
     assert_eq!(super::expected_total(&plan), "30");
 }
 
@@ -140,7 +145,7 @@ fn a_bad_amount_stays_in_the_form_with_the_error_on_the_field() {
     form_on_three(&mut app);
     typ(&mut app, "-5");
     assert!(press(&mut app, KeyCode::Enter).is_empty());
-    let Some(BulkLayer::Form(f)) = &app.bulk else {
+    let Some(BulkLayer::Form(f)) = app.overlays.bulk() else {
         panic!()
     };
     assert!(f.field(super::form::VALUE).unwrap().error.is_some());
@@ -153,7 +158,7 @@ fn confirm_requires_the_exact_total() {
     typ(&mut app, "3");
     assert!(press(&mut app, KeyCode::Enter).is_empty());
     assert!(matches!(
-        app.bulk,
+        app.overlays.bulk(),
         Some(BulkLayer::Preview { mismatch: true, .. })
     ));
     typ(&mut app, "1");
@@ -171,9 +176,12 @@ fn confirm_requires_the_exact_total() {
         panic!("{effects:?}")
     };
     assert_eq!(**started, plan);
-    assert_eq!(*journal_path, std::path::PathBuf::from(format!("/state/flexwallet/jobs/{}.jsonl", plan.job)));
+    assert_eq!(
+        *journal_path,
+        std::path::PathBuf::from(format!("/state/flexwallet/jobs/{}.jsonl", plan.job))
+    );
     assert!(app.job_running());
-    assert!(matches!(app.bulk, Some(BulkLayer::Progress)));
+    assert!(matches!(app.overlays.bulk(), Some(BulkLayer::Progress)));
 }
 
 #[test]
@@ -197,10 +205,16 @@ fn progress_hides_and_comes_back_and_failed_wallets_stay_marked() {
     ));
     assert_eq!(app.job.as_ref().unwrap().counts.done, 1);
     press(&mut app, KeyCode::Esc);
-    assert!(app.bulk.is_none() && app.job_running(), "hidden, still running");
+    assert!(
+        !app.overlays.has(OverlayKind::Bulk) && app.job_running(),
+        "hidden, still running"
+    );
     assert_eq!(app.job.as_ref().unwrap().summary(), "bulk 1/3 done");
     press(&mut app, KeyCode::Char('B'));
-    assert!(matches!(app.bulk, Some(BulkLayer::Progress)), "B shows it again");
+    assert!(
+        matches!(app.overlays.bulk(), Some(BulkLayer::Progress)),
+        "B shows it again"
+    );
 
     counts.pending = 0;
     counts.done = 2;
@@ -258,7 +272,11 @@ fn rows_not_done_are_retried_in_the_same_job_not_a_new_one() {
     press(&mut app, KeyCode::Esc);
     // B on the marks left (the row not done) shows that job's results, not a new form.
     press(&mut app, KeyCode::Char('B'));
-    assert!(matches!(app.bulk, Some(BulkLayer::Progress)), "{:?}", app.bulk);
+    assert!(
+        matches!(app.overlays.bulk(), Some(BulkLayer::Progress)),
+        "{:?}",
+        app.overlays
+    );
     let retried = press(&mut app, KeyCode::Char('r'));
     match retried.as_slice() {
         [
@@ -289,7 +307,11 @@ fn rows_not_done_are_retried_in_the_same_job_not_a_new_one() {
     assert!(!app2.table.marks.contains(&done_wallet));
     app2.table.marks.insert(done_wallet);
     press(&mut app2, KeyCode::Char('B'));
-    assert!(matches!(app2.bulk, Some(BulkLayer::Form(_))), "{:?}", app2.bulk);
+    assert!(
+        matches!(app2.overlays.bulk(), Some(BulkLayer::Form(_))),
+        "{:?}",
+        app2.overlays
+    );
 }
 
 #[test]
@@ -300,9 +322,9 @@ fn quitting_while_a_job_runs_asks_and_then_cancels() {
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Esc);
     assert!(press(&mut app, KeyCode::Char('q')).is_empty());
-    assert!(app.quit_asked && !app.should_quit);
+    assert!(app.overlays.has(OverlayKind::QuitQuestion) && !app.should_quit);
     press(&mut app, KeyCode::Esc);
-    assert!(!app.quit_asked);
+    assert!(!app.overlays.has(OverlayKind::QuitQuestion));
     press(&mut app, KeyCode::Char('q'));
     assert_eq!(
         press(&mut app, KeyCode::Enter),
@@ -315,7 +337,7 @@ fn quitting_while_a_job_runs_asks_and_then_cancels() {
 fn read_only_refuses_bulk_and_import() {
     let mut app = app(true);
     typ(&mut app, "   B");
-    assert!(app.bulk.is_none());
+    assert!(!app.overlays.has(OverlayKind::Bulk));
     assert!(app.import_plan("x.csv").is_empty());
     assert!(app.flash.as_ref().unwrap().text.contains("read-only"));
 }
@@ -325,7 +347,7 @@ fn bulk_not_allowed_refuses_bulk_and_import_but_top_up_still_opens() {
     let mut app = app(false);
     app.bulk_allowed = false;
     typ(&mut app, "   B");
-    assert!(app.bulk.is_none());
+    assert!(!app.overlays.has(OverlayKind::Bulk));
     assert_eq!(app.flash.as_ref().unwrap().text, crate::app::BULK_REFUSED);
     app.flash = None;
     assert!(app.import_plan("x.csv").is_empty());
@@ -333,7 +355,7 @@ fn bulk_not_allowed_refuses_bulk_and_import_but_top_up_still_opens() {
     assert!(!app.allows(crate::keymap::Command::Bulk));
     assert!(app.allows(crate::keymap::Command::TopUp));
     typ(&mut app, "t");
-    assert!(app.form.is_some());
+    assert!(app.overlays.has(OverlayKind::Form));
 }
 
 #[test]
@@ -350,8 +372,8 @@ fn import_waits_for_the_engine_and_its_problems_are_shown() {
         source: "in.csv".into(),
         result: Err(vec![flexwallet_bulk::Issue::field(3, "wallet_id", "is empty")]),
     });
-    let Some(BulkLayer::Refused { issues, .. }) = &app.bulk else {
-        panic!("{:?}", app.bulk)
+    let Some(BulkLayer::Refused { issues, .. }) = app.overlays.bulk() else {
+        panic!("{:?}", app.overlays)
     };
     assert_eq!(issues, &["line 3: wallet_id: is empty"]);
 }
@@ -367,7 +389,7 @@ fn a_long_list_of_problems_scrolls_and_stops_at_its_ends() {
         source: "in.csv".into(),
         result: Err(issues),
     });
-    let scroll = |app: &App| match &app.bulk {
+    let scroll = |app: &App| match app.overlays.bulk() {
         Some(BulkLayer::Refused { scroll, .. }) => *scroll,
         other => panic!("{other:?}"),
     };
@@ -383,5 +405,94 @@ fn a_long_list_of_problems_scrolls_and_stops_at_its_ends() {
     press(&mut app, KeyCode::PageUp);
     assert_eq!(scroll(&app), 19);
     press(&mut app, KeyCode::Esc);
-    assert!(app.bulk.is_none());
+    assert!(!app.overlays.has(OverlayKind::Bulk));
+}
+
+fn ctrl_c(app: &mut App) -> Vec<Effect> {
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+/// A job started and its progress hidden: the list is in front, the job runs on.
+fn running_job(app: &mut App) {
+    previewed(app, "10");
+    typ(app, "30");
+    press(app, KeyCode::Enter);
+    assert!(app.job_running());
+    press(app, KeyCode::Esc);
+    assert!(app.overlays.is_empty(), "{:?}", app.overlays);
+}
+
+#[test]
+fn ctrl_c_from_the_palette_a_form_or_the_filter_asks_while_a_job_runs() {
+    for (opener, kind) in [
+        (':', OverlayKind::Palette),
+        ('t', OverlayKind::Form),
+        ('/', OverlayKind::Filter),
+    ] {
+        let mut app = app(false);
+        running_job(&mut app);
+        typ(&mut app, &opener.to_string());
+        assert_eq!(app.overlays.top_kind(), Some(kind), "{opener}");
+        assert!(
+            ctrl_c(&mut app).is_empty(),
+            "{opener}: nothing is cancelled before the answer"
+        );
+        assert!(!app.should_quit, "{opener}");
+        assert_eq!(
+            app.overlays.top_kind(),
+            Some(OverlayKind::QuitQuestion),
+            "{opener}"
+        );
+        // Going back returns to what was open, untouched.
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.overlays.top_kind(), Some(kind), "{opener}");
+        // Asked again and confirmed: the job is stopped, then the console quits.
+        ctrl_c(&mut app);
+        assert_eq!(
+            press(&mut app, KeyCode::Enter),
+            vec![Effect::CancelBulk, Effect::Quit],
+            "{opener}"
+        );
+        assert!(app.should_quit);
+    }
+}
+
+#[test]
+fn ctrl_c_with_no_job_quits_from_any_overlay() {
+    for opener in [':', 't', '/', 'L', '?'] {
+        let mut app = app(false);
+        typ(&mut app, &opener.to_string());
+        assert!(!app.overlays.is_empty(), "{opener}");
+        assert_eq!(ctrl_c(&mut app), vec![Effect::Quit], "{opener}");
+    }
+}
+
+#[test]
+fn keys_while_the_terminal_is_too_small_change_nothing() {
+    let mut app = app(false);
+    // A top-up of 3 credits at its confirm.
+    typ(&mut app, "t3");
+    press(&mut app, KeyCode::Enter);
+    let confirm = |app: &App| {
+        matches!(
+            app.overlays.form().map(|f| &f.stage),
+            Some(crate::app::form::Stage::Confirm { .. })
+        )
+    };
+    assert!(confirm(&app), "{:?}", app.overlays);
+    app.update(Action::Resize(70, 20));
+    assert!(app.too_small());
+    for code in [KeyCode::Enter, KeyCode::Esc, KeyCode::Char('y'), KeyCode::Tab] {
+        assert!(press(&mut app, code).is_empty(), "{code:?}");
+    }
+    app.update(Action::Paste("30".into()));
+    app.update(Action::Resize(80, 24));
+    assert!(confirm(&app), "still waiting for its confirm: {:?}", app.overlays);
+    assert_eq!(app.overlays.len(), 1);
+    // Quit still works while too small (and asks while a job runs).
+    app.update(Action::Resize(70, 20));
+    assert_eq!(ctrl_c(&mut app), vec![Effect::Quit]);
 }

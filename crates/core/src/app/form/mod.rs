@@ -218,3 +218,11 @@ pub fn confirm_input(input: &mut Input, key: KeyEvent) {
         input.handle(req);
     }
 }
+
+/// The keymap context of a form: typing while editing, answering once it asks to confirm.
+pub fn context_of(form: &FormState) -> crate::keymap::Context {
+    match form.stage {
+        Stage::Editing => crate::keymap::Context::Form,
+        _ => crate::keymap::Context::Confirm,
+    }
+}
