@@ -228,7 +228,8 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
                 confirm_above: settings.confirm_above,
                 profiles: (!cli.demo).then(|| profile_switch(&cli)),
                 who: None,
-                bulk_allowed: true,
+                role: flexwallet::app::Role::Admin,
+                files: flexwallet::app::FilePolicy::Anywhere,
             };
             flexwallet::tui::run(client, opts).await?;
             Ok(ExitCode::SUCCESS)
@@ -285,6 +286,7 @@ async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode>
             confirm_above: settings.confirm_above,
             color: cli.color,
             audit: open_audit(&settings, &client),
+            files_dir: Some(config::state_dir().join("serve-files")),
         },
     };
     let mut stop = flexwallet::stop::StopSignals::install()?;

@@ -18,43 +18,8 @@ use serde::Deserialize;
 use tokio::sync::watch;
 use toml::Spanned;
 
-/// What an operator may do in the console.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Read-only console: forms hidden and refused.
-    Viewer,
-    /// Top-ups and updates; no bulk jobs.
-    Operator,
-    /// Everything, bulk top-ups included.
-    Admin,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Role> {
-        match s {
-            "viewer" => Some(Role::Viewer),
-            "operator" => Some(Role::Operator),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
-    pub fn read_only(self) -> bool {
-        self == Role::Viewer
-    }
-
-    pub fn bulk_allowed(self) -> bool {
-        self == Role::Admin
-    }
-}
+/// What an operator may do in the console: the core's permission gate decides from it.
+pub use flexwallet_core::app::Role;
 
 /// One operator of the file.
 #[derive(Debug, Clone, PartialEq)]

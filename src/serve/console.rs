@@ -3,6 +3,7 @@
 //! role and name.
 
 use std::io::{self, Write};
+use std::os::unix::fs::DirBuilderExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -22,6 +23,7 @@ use super::authorized::Operator;
 use super::input::{ESC_WAIT, InputDecoder};
 use super::session::TermRequest;
 use crate::api::Reads;
+use crate::app::FilePolicy;
 use crate::audit::OperatorTag;
 use crate::cli::ColorMode;
 use crate::tui::{ConsoleIo, ConsoleOptions};
@@ -172,6 +174,38 @@ pub async fn run(
     let _ = handle.close(channel).await;
 }
 
+/// The operator's own directory for files, created 0700 on first use; refused when there is
+/// none, when the name cannot be a directory name, or when it cannot be created.
+fn file_policy(files_dir: Option<&std::path::Path>, operator: &str) -> FilePolicy {
+    let Some(root) = files_dir else {
+        return FilePolicy::Refused;
+    };
+    let mut parts = std::path::Path::new(operator).components();
+    let plain = matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    ) && !operator.starts_with('.');
+    if !plain {
+        tracing::error!(
+            operator,
+            "an operator name that is not a plain name: file actions refused"
+        );
+        return FilePolicy::Refused;
+    }
+    let dir = root.join(operator);
+    let created = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir);
+    match created {
+        Ok(()) => FilePolicy::Within(dir),
+        Err(e) => {
+            tracing::error!(dir = %dir.display(), error = %e, "cannot create the operator's file directory");
+            FilePolicy::Refused
+        }
+    }
+}
+
 fn options(shared: &Shared, request: &ConsoleRequest) -> ConsoleOptions {
     let op = &request.operator;
     let base = &shared.console;
@@ -188,14 +222,16 @@ fn options(shared: &Shared, request: &ConsoleRequest) -> ConsoleOptions {
     ConsoleOptions {
         keymap: base.keymap.clone(),
         theme: theme(base.color, &request.term),
-        read_only: base.read_only || op.role.read_only(),
+        // A viewer changes nothing: its console says read-only (the gate refuses by role too).
+        read_only: base.read_only || op.role == crate::app::Role::Viewer,
         refresh: base.refresh,
         origin: base.origin.clone(),
         test_panic_after: None,
         audit,
         confirm_above: base.confirm_above,
         who: Some(format!("{} · {}", op.name, op.role.name())),
-        bulk_allowed: op.role.bulk_allowed(),
+        role: op.role,
+        files: file_policy(base.files_dir.as_deref(), &op.name),
         // One server, one profile: every session shares its client and its reads.
         profiles: None,
     }

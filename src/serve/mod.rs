@@ -69,6 +69,9 @@ pub struct ConsoleTemplate {
     pub color: ColorMode,
     /// The audit log; each console writes through a copy that names its operator.
     pub audit: Option<Arc<Audit>>,
+    /// Each operator's `:export` and `:import` files live in `<files_dir>/<name>`; `None`
+    /// refuses file actions over SSH.
+    pub files_dir: Option<PathBuf>,
 }
 
 pub struct ServeConfig {

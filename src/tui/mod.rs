@@ -47,8 +47,11 @@ pub struct ConsoleOptions {
     pub profiles: Option<ProfileSwitch>,
     /// Who is at the keyboard, for the status bar (`alice · operator` over SSH).
     pub who: Option<String>,
-    /// Bulk top-ups (`B`, import) may be started; `flexwallet serve` refuses them below admin.
-    pub bulk_allowed: bool,
+    /// The operator's role: `Admin` locally, the operators file's over `serve`.
+    pub role: crate::app::Role,
+    /// Where `:export` and `:import` may read and write: anywhere locally, a directory of the
+    /// operator's own over `serve`.
+    pub files: crate::app::FilePolicy,
 }
 
 /// What drives a console: its input events, the refresh ticks, and when to stop. The local
@@ -427,7 +430,8 @@ async fn drive<W: Write>(
         app.confirm_above = c;
     }
     app.who = opts.who;
-    app.bulk_allowed = opts.bulk_allowed;
+    app.permissions.role = opts.role;
+    app.permissions.files = opts.files.clone();
     // The viewport, not the backend's size: over SSH the backend is a channel, and its size
     // is the client's pty, not this process's terminal.
     let size = term.get_frame().area();

@@ -33,7 +33,7 @@ pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         }
         out.push(Line::default());
     }
-    if app.read_only {
+    if app.read_only() {
         out.push(Line::styled(
             "Read-only mode: top-up, edit and bulk are disabled.",
             theme.dim(),

@@ -147,7 +147,7 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" {who} "), theme.badge()));
         spans.push(Span::raw(" "));
     }
-    if app.read_only {
+    if app.read_only() {
         spans.push(Span::styled(" READ-ONLY ", theme.badge()));
         spans.push(Span::raw(" "));
     }

@@ -106,6 +106,7 @@ impl Serve {
                 confirm_above: None,
                 color: ColorMode::Auto,
                 audit: Some(Arc::new(audit)),
+                files_dir: Some(dir.path().join("serve-files")),
             },
         };
         let running = flexwallet::serve::start(client, config).await.unwrap();

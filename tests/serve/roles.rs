@@ -98,3 +98,43 @@ async fn an_operator_tops_up_and_the_audit_names_them_but_bulk_is_for_admins() {
     a.wait_for_text("Bulk top-up · 1 marked wallets").await;
     serve.stop().await;
 }
+
+/// A viewer may export (reading is their job), but only as a plain name in their own
+/// directory: absolute paths, `..` and `~` write nothing and say why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_exports_only_into_their_own_directory() {
+    let serve = Serve::start(&[("vera", "viewer")], Options::default()).await;
+    let outside = serve.dir.path().join("outside.csv");
+    let t = Term::open(serve.addr(), "vera", 120, 40).await;
+    t.wait_for("the list", |s| s.contains("Acme Corp")).await;
+    for bad in [
+        outside.display().to_string(),
+        "../outside.csv".into(),
+        "~/.ssh/authorized_keys".into(),
+    ] {
+        t.send(":").await;
+        t.wait_for_text("Commands (Enter runs").await;
+        t.type_keys(&format!("export {bad}")).await;
+        t.send("\r").await;
+        let s = t.wait_for_text("files here are plain names").await;
+        assert!(!s.contains("Wrote"), "{bad}:\n{s}");
+        t.send("\x1b").await;
+        t.wait_for("the palette closed", |s| {
+            !s.contains("files here are plain names")
+        })
+        .await;
+    }
+    t.send(":").await;
+    t.wait_for_text("Commands (Enter runs").await;
+    t.type_keys("export wallets.csv").await;
+    t.send("\r").await;
+    t.wait_for_text("Wrote").await;
+    let written = serve.dir.path().join("serve-files/vera/wallets.csv");
+    let csv = std::fs::read_to_string(&written).unwrap();
+    assert!(csv.contains("Acme Corp"), "{csv}");
+    assert!(!outside.exists());
+    assert!(!serve.dir.path().join("outside.csv").exists());
+    t.send("q").await;
+    t.wait_closed().await;
+    serve.stop().await;
+}

@@ -129,14 +129,6 @@ impl Command {
             other => other.name(),
         }
     }
-
-    /// Commands that change data: hidden and refused in read-only mode.
-    pub fn is_write(self) -> bool {
-        matches!(
-            self,
-            Command::TopUp | Command::Edit | Command::Bulk | Command::RetryJob
-        )
-    }
 }
 
 /// A key with its modifiers, normalised so that `G` and `shift-g` are the same key.

@@ -170,3 +170,20 @@ pub enum Effect {
     SwitchProfile(String),
     Quit,
 }
+
+impl Effect {
+    /// What the gate must allow before this effect may leave the core.
+    pub fn capability(&self) -> Option<super::gate::Capability> {
+        use super::gate::Capability;
+        match self {
+            Effect::TopUp { .. } => Some(Capability::TopUp),
+            Effect::UpdateWallet { .. } => Some(Capability::Update),
+            Effect::PlanBulk { .. } | Effect::StartBulk { .. } => Some(Capability::Bulk),
+            Effect::ImportPlan { .. } => Some(Capability::Import),
+            Effect::ExportView { .. } => Some(Capability::Export),
+            Effect::ExportResults { .. } => Some(Capability::ExportResults),
+            Effect::SwitchProfile(_) => Some(Capability::SwitchProfile),
+            _ => None,
+        }
+    }
+}

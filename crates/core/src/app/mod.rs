@@ -9,6 +9,7 @@ mod filter_app_tests;
 pub mod filter_input;
 pub mod form;
 mod forms;
+pub mod gate;
 pub mod json;
 pub mod ledger;
 pub mod overlay;
@@ -31,6 +32,7 @@ use flexprice_wire::models::Wallet;
 
 pub use action::{Action, Effect};
 pub use env::{Env, KeySource, SequentialKeys};
+pub use gate::{Capability, FilePolicy, Permissions, Refusal, Role};
 pub use overlay::{Overlay, OverlayKind, Overlays};
 pub use table::{Column, Sort, WalletTable};
 
@@ -111,7 +113,8 @@ pub struct Origin {
 
 pub struct App {
     pub keymap: Keymap,
-    pub read_only: bool,
+    /// Role, read-only mode and file policy: what [`App::may`] decides from.
+    pub permissions: Permissions,
     pub origin: Origin,
     pub table: WalletTable,
     pub focus: Focus,
@@ -134,18 +137,11 @@ pub struct App {
     pub confirm_above: rust_decimal::Decimal,
     /// The bulk job started from the console (running, or the last one finished).
     pub job: Option<bulk::JobView>,
-    /// Started read-only (flag, profile, or role): `:readonly off` is refused.
-    pub read_only_locked: bool,
     /// Who is at the keyboard when it is not this machine's user (`alice · operator` over SSH).
     pub who: Option<String>,
-    /// Bulk top-ups (`B`, import) may be started: `flexwallet serve` allows them to admins only.
-    pub bulk_allowed: bool,
     /// Paths and key source from outside (the core reads no environment itself).
     pub env: Env,
 }
-
-/// What `B` and import answer when bulk top-ups are not allowed.
-pub const BULK_REFUSED: &str = "not allowed: bulk top-ups need the admin role";
 
 impl App {
     pub fn new(
@@ -159,7 +155,7 @@ impl App {
     ) -> App {
         App {
             keymap,
-            read_only,
+            permissions: Permissions::local(read_only),
             origin,
             table: WalletTable::default(),
             focus: Focus::List,
@@ -189,9 +185,7 @@ impl App {
             should_quit: false,
             confirm_above: forms::DEFAULT_CONFIRM_ABOVE,
             job: None,
-            read_only_locked: read_only,
             who: None,
-            bulk_allowed: true,
             env,
         }
     }
@@ -312,7 +306,23 @@ impl App {
         })
     }
 
+    /// The reducer. Every effect it returns has passed the gate: one that asks for something
+    /// this console may not do is dropped, with the reason on screen.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let effects = self.reduce(action);
+        if effects
+            .iter()
+            .all(|e| e.capability().is_none_or(|c| self.may(c).is_ok()))
+        {
+            return effects;
+        }
+        effects
+            .into_iter()
+            .filter(|e| e.capability().is_none_or(|c| self.check(c)))
+            .collect()
+    }
+
+    fn reduce(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
             Action::Paste(text) => {
@@ -595,21 +605,22 @@ impl App {
         }
     }
 
-    /// Whether this console may run `cmd` at all (help and hints leave out what it may not).
-    pub fn allows(&self, cmd: Command) -> bool {
-        let read_only = cmd.is_write() && self.read_only;
-        let bulk_refused = cmd == Command::Bulk && !self.bulk_allowed;
-        !read_only && !bulk_refused
+    /// Asks the gate; a refusal is flashed. `true` when `cap` may go ahead.
+    pub(crate) fn check(&mut self, cap: Capability) -> bool {
+        match self.may(cap) {
+            Ok(()) => true,
+            Err(refusal) => {
+                self.flash(FlashKind::Error, refusal.to_string());
+                false
+            }
+        }
     }
 
     /// Runs a bound command.
     pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
-        if cmd.is_write() && self.read_only {
-            self.flash(FlashKind::Error, "read-only mode: changes are disabled");
-            return Vec::new();
-        }
-        if !self.allows(cmd) {
-            self.flash(FlashKind::Error, BULK_REFUSED);
+        if let Some(cap) = Capability::of_command(cmd)
+            && !self.check(cap)
+        {
             return Vec::new();
         }
         // The views on top take their own keys first; what they leave (quit, help, the
@@ -780,8 +791,8 @@ impl App {
                 self.loaded_once = false;
                 self.focus = Focus::List;
                 if read_only {
-                    self.read_only = true;
-                    self.read_only_locked = true;
+                    self.permissions.read_only = true;
+                    self.permissions.read_only_locked = true;
                 }
                 self.flash(FlashKind::Success, format!("Profile {name}: loading its wallets"));
                 vec![self.load_all()]

@@ -2,7 +2,7 @@
 //! that take an argument (`:wallet ID`, `:customer ID`, `:import FILE`, `:export FILE`,
 //! `:export-results FILE`, `:refresh SECS`, `:profile NAME`, `:readonly [on|off]`).
 
-use super::{Overlay, OverlayKind};
+use super::{Capability, Overlay, OverlayKind};
 use std::time::Duration;
 
 use crate::key::KeyEvent;
@@ -197,7 +197,14 @@ impl App {
             }
         }
         for v in Verb::ALL {
-            if v == Verb::Import && !self.allows(Command::Bulk) {
+            let hidden = match v {
+                Verb::Import => self.may(Capability::Import).is_err(),
+                Verb::Export => self.may(Capability::Export).is_err(),
+                Verb::ExportResults => self.may(Capability::ExportResults).is_err(),
+                Verb::Profile => self.may(Capability::SwitchProfile).is_err(),
+                _ => false,
+            };
+            if hidden {
                 continue;
             }
             entries.push(Entry {
@@ -331,32 +338,43 @@ impl App {
                 self.load_balance().into_iter().collect()
             }
             Verb::Import => {
-                if self.read_only {
-                    return refuse(self, "read-only mode: bulk top-ups are disabled".into());
-                }
-                if !self.bulk_allowed {
-                    return refuse(self, super::BULK_REFUSED.into());
-                }
                 let (path, options) = match import_args(arg) {
                     Ok(parsed) => parsed,
                     Err(e) => return refuse(self, e),
                 };
+                let path = match self
+                    .permissions
+                    .file(Capability::Import, &self.env.expand_home(&path))
+                {
+                    Ok(p) => p,
+                    Err(e) => return refuse(self, e.to_string()),
+                };
                 self.overlays.close(OverlayKind::Palette);
-                self.import_plan_with(self.env.expand_home(&path), options)
+                self.import_plan_with(path, options)
             }
             Verb::Export => {
+                let path = match self
+                    .permissions
+                    .file(Capability::Export, &self.env.expand_home(arg))
+                {
+                    Ok(p) => p,
+                    Err(e) => return refuse(self, e.to_string()),
+                };
                 let wallets = self
                     .table
                     .view
                     .iter()
                     .filter_map(|&i| self.table.rows.get(i).map(|r| r.wallet.clone()))
                     .collect();
-                vec![Effect::ExportView {
-                    path: self.env.expand_home(arg),
-                    wallets,
-                }]
+                vec![Effect::ExportView { path, wallets }]
             }
-            Verb::ExportResults => self.export_results(self.env.expand_home(arg)),
+            Verb::ExportResults => match self
+                .permissions
+                .file(Capability::ExportResults, &self.env.expand_home(arg))
+            {
+                Ok(path) => self.export_results(path),
+                Err(e) => return refuse(self, e.to_string()),
+            },
             Verb::Refresh => match arg.parse::<u64>() {
                 Ok(secs) if secs <= 86_400 => {
                     self.live.interval = Duration::from_secs(secs);
@@ -377,6 +395,9 @@ impl App {
                 }
             },
             Verb::Profile => {
+                if let Err(e) = self.may(Capability::SwitchProfile) {
+                    return refuse(self, e.to_string());
+                }
                 if arg.contains(char::is_whitespace) {
                     return refuse(self, format!("a profile name has no spaces: \"{arg}\""));
                 }
@@ -385,18 +406,15 @@ impl App {
             }
             Verb::ReadOnly => match arg {
                 "" | "on" => {
-                    self.read_only = true;
+                    self.permissions.read_only = true;
                     self.flash(FlashKind::Info, "Read-only mode: changes are disabled");
                     Vec::new()
                 }
-                "off" if self.read_only_locked => {
-                    return refuse(
-                        self,
-                        "this console was started read-only: it stays read-only".into(),
-                    );
-                }
                 "off" => {
-                    self.read_only = false;
+                    if let Err(e) = self.may(Capability::ReadOnlyOff) {
+                        return refuse(self, e.to_string());
+                    }
+                    self.permissions.read_only = false;
                     self.flash(FlashKind::Info, "Read-only mode off: changes are enabled");
                     Vec::new()
                 }

@@ -40,11 +40,11 @@ fn fuzzy_search_lists_commands_with_their_keys() {
 #[test]
 fn read_only_palette_offers_no_write_command() {
     let (mut app, _) = loaded(5);
-    app.read_only = true;
+    app.permissions.read_only = true;
     key(&mut app, ':');
     let p = app.overlays.palette().unwrap();
     assert!(p.entries.iter().all(|e| match e.kind {
-        palette::EntryKind::Run(c) => !c.is_write(),
+        palette::EntryKind::Run(c) => Capability::of_command(c).is_none_or(|c| !c.writes_to_the_api()),
         palette::EntryKind::Verb(v) => v != palette::Verb::Import,
     }));
 }
@@ -116,14 +116,14 @@ fn refresh_and_readonly_take_arguments_and_explain_bad_ones() {
     code(&mut app, KeyCode::Esc);
 
     palette(&mut app, "readonly");
-    assert!(app.read_only);
+    assert!(app.read_only());
     palette(&mut app, "readonly off");
-    assert!(!app.read_only, "not started read-only: it can be turned off");
+    assert!(!app.read_only(), "not started read-only: it can be turned off");
 
-    app.read_only_locked = true;
+    app.permissions.read_only_locked = true;
     palette(&mut app, "readonly on");
     palette(&mut app, "readonly off");
-    assert!(app.read_only, "started read-only: stays read-only");
+    assert!(app.read_only(), "started read-only: stays read-only");
     assert!(
         app.overlays
             .palette()

@@ -171,12 +171,7 @@ impl App {
     /// `:import FILE --reason R --allow-duplicates`: as the CLI's flags of those names.
     pub fn import_plan_with(&mut self, path: impl Into<PathBuf>, options: ImportOptions) -> Vec<Effect> {
         let path = path.into();
-        if self.read_only {
-            self.flash(FlashKind::Error, "read-only mode: bulk top-ups are disabled");
-            return Vec::new();
-        }
-        if !self.bulk_allowed {
-            self.flash(FlashKind::Error, super::BULK_REFUSED);
+        if !self.check(super::Capability::Import) {
             return Vec::new();
         }
         if self.job_running() {
@@ -321,12 +316,7 @@ impl App {
     }
 
     fn start_job(&mut self, plan: Arc<Plan>) -> Vec<Effect> {
-        if self.read_only {
-            self.flash(FlashKind::Error, "read-only mode: bulk top-ups are disabled");
-            return Vec::new();
-        }
-        if !self.bulk_allowed {
-            self.flash(FlashKind::Error, super::BULK_REFUSED);
+        if !self.check(super::Capability::Bulk) {
             return Vec::new();
         }
         let journal = self.env.journal_path(&plan.job);

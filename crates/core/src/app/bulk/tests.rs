@@ -343,15 +343,21 @@ fn read_only_refuses_bulk_and_import() {
 }
 
 #[test]
-fn bulk_not_allowed_refuses_bulk_and_import_but_top_up_still_opens() {
+fn an_operator_is_refused_bulk_and_import_but_top_up_still_opens() {
     let mut app = app(false);
-    app.bulk_allowed = false;
+    app.permissions.role = crate::app::Role::Operator;
     typ(&mut app, "   B");
     assert!(!app.overlays.has(OverlayKind::Bulk));
-    assert_eq!(app.flash.as_ref().unwrap().text, crate::app::BULK_REFUSED);
+    assert_eq!(
+        app.flash.as_ref().unwrap().text,
+        "not allowed: bulk top-ups need the admin role"
+    );
     app.flash = None;
     assert!(app.import_plan("x.csv").is_empty());
-    assert_eq!(app.flash.as_ref().unwrap().text, crate::app::BULK_REFUSED);
+    assert_eq!(
+        app.flash.as_ref().unwrap().text,
+        "not allowed: bulk top-ups from a file need the admin role"
+    );
     assert!(!app.allows(crate::keymap::Command::Bulk));
     assert!(app.allows(crate::keymap::Command::TopUp));
     typ(&mut app, "t");

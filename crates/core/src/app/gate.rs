@@ -1,0 +1,349 @@
+//! The one permission gate: every write or file action asks [`App::may`] (keys, palette and the
+//! effects alike), and the role, read-only mode and the file policy all live behind it.
+
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+use super::App;
+use crate::keymap::Command;
+
+/// Who is at the keyboard. The console run locally is its user's: `Admin`. Over `serve`, the
+/// operators file gives each key its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Looks and exports what it sees; changes nothing.
+    Viewer,
+    /// Top-ups and updates of one wallet at a time.
+    Operator,
+    /// Everything: bulk top-ups, imports, profile switches.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == s)
+    }
+}
+
+/// An action the gate decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// Credit one wallet (`t`).
+    TopUp,
+    /// Change one wallet's settings (`e`).
+    Update,
+    /// Start, resume or retry a bulk top-up (`B`).
+    Bulk,
+    /// Read a CSV into a bulk plan (`:import`): a file read and a bulk job.
+    Import,
+    /// Write the wallets in view to a CSV (`:export`).
+    Export,
+    /// Write the last bulk job's results to a CSV (`:export-results`).
+    ExportResults,
+    /// Talk to another Flexprice profile (`:profile`).
+    SwitchProfile,
+    /// Turn read-only mode off (`:readonly off`).
+    ReadOnlyOff,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 8] = [
+        Capability::TopUp,
+        Capability::Update,
+        Capability::Bulk,
+        Capability::Import,
+        Capability::Export,
+        Capability::ExportResults,
+        Capability::SwitchProfile,
+        Capability::ReadOnlyOff,
+    ];
+
+    /// The least role that may do this.
+    pub fn least_role(self) -> Role {
+        match self {
+            Capability::Export | Capability::ExportResults => Role::Viewer,
+            Capability::TopUp | Capability::Update | Capability::ReadOnlyOff => Role::Operator,
+            Capability::Bulk | Capability::Import | Capability::SwitchProfile => Role::Admin,
+        }
+    }
+
+    /// Changes data in Flexprice: refused in read-only mode.
+    pub fn writes_to_the_api(self) -> bool {
+        matches!(
+            self,
+            Capability::TopUp | Capability::Update | Capability::Bulk | Capability::Import
+        )
+    }
+
+    /// Reads or writes a file on the machine the console runs on.
+    pub fn touches_files(self) -> bool {
+        matches!(
+            self,
+            Capability::Import | Capability::Export | Capability::ExportResults
+        )
+    }
+
+    /// `top-ups`, as in "top-ups need the operator role".
+    fn plural(self) -> &'static str {
+        match self {
+            Capability::TopUp => "top-ups",
+            Capability::Update => "wallet updates",
+            Capability::Bulk => "bulk top-ups",
+            Capability::Import => "bulk top-ups from a file",
+            Capability::Export => "exports",
+            Capability::ExportResults => "result exports",
+            Capability::SwitchProfile => "profile switches",
+            Capability::ReadOnlyOff => "leaving read-only mode",
+        }
+    }
+
+    /// The capability a bound command needs, if any.
+    pub fn of_command(cmd: Command) -> Option<Capability> {
+        match cmd {
+            Command::TopUp => Some(Capability::TopUp),
+            Command::Edit => Some(Capability::Update),
+            Command::Bulk | Command::RetryJob => Some(Capability::Bulk),
+            _ => None,
+        }
+    }
+}
+
+/// Where file actions may read and write.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FilePolicy {
+    /// The console run locally: any path its user can reach.
+    #[default]
+    Anywhere,
+    /// A console over `serve`: plain file names inside this directory, nothing else.
+    Within(PathBuf),
+    /// No file actions at all.
+    Refused,
+}
+
+/// Why the gate said no, in words for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    ReadOnly { locked: bool },
+    Role { needs: Role, capability: Capability },
+    Files(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::ReadOnly { locked: true } => {
+                write!(f, "this console was started read-only: it stays read-only")
+            }
+            Refusal::ReadOnly { locked: false } => write!(f, "read-only mode: changes are disabled"),
+            Refusal::Role { needs, capability } => write!(
+                f,
+                "not allowed: {} need the {} role",
+                capability.plural(),
+                needs.name()
+            ),
+            Refusal::Files(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+/// What the gate decides from: set once at start (and by `:readonly`, `:profile`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permissions {
+    pub role: Role,
+    pub read_only: bool,
+    /// Started read-only (flag, profile or role): read-only cannot be turned off.
+    pub read_only_locked: bool,
+    pub files: FilePolicy,
+}
+
+impl Permissions {
+    /// The local console: its user's, read-only if asked.
+    pub fn local(read_only: bool) -> Permissions {
+        Permissions {
+            role: Role::Admin,
+            read_only,
+            read_only_locked: read_only,
+            files: FilePolicy::Anywhere,
+        }
+    }
+
+    pub fn may(&self, cap: Capability) -> Result<(), Refusal> {
+        if cap == Capability::ReadOnlyOff && self.read_only_locked {
+            return Err(Refusal::ReadOnly { locked: true });
+        }
+        if cap.writes_to_the_api() && self.read_only {
+            return Err(Refusal::ReadOnly { locked: false });
+        }
+        if self.role < cap.least_role() {
+            return Err(Refusal::Role {
+                needs: cap.least_role(),
+                capability: cap,
+            });
+        }
+        if cap.touches_files() && self.files == FilePolicy::Refused {
+            return Err(Refusal::Files(
+                "file actions are not available in this console".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The path a file action may use for `typed` (after `~/` expansion by the caller), or why
+    /// not. Under [`FilePolicy::Within`] only a plain name is taken: no directories, no `..`,
+    /// no hidden files.
+    pub fn file(&self, cap: Capability, typed: &Path) -> Result<PathBuf, Refusal> {
+        self.may(cap)?;
+        match &self.files {
+            FilePolicy::Anywhere => Ok(typed.to_path_buf()),
+            FilePolicy::Refused => Err(Refusal::Files(
+                "file actions are not available in this console".into(),
+            )),
+            FilePolicy::Within(dir) => {
+                let mut parts = typed.components();
+                match (parts.next(), parts.next()) {
+                    (Some(Component::Normal(name)), None)
+                        if !name.to_string_lossy().starts_with('.')
+                            && !name.to_string_lossy().starts_with('~') =>
+                    {
+                        Ok(dir.join(name))
+                    }
+                    _ => Err(Refusal::Files(format!(
+                        "files here are plain names in {}: not \"{}\"",
+                        dir.display(),
+                        typed.display()
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+impl App {
+    /// The one gate: may this console do `cap` now?
+    pub fn may(&self, cap: Capability) -> Result<(), Refusal> {
+        self.permissions.may(cap)
+    }
+
+    /// Whether this console may run `cmd` at all (help, hints and the palette leave out what
+    /// it may not).
+    pub fn allows(&self, cmd: Command) -> bool {
+        Capability::of_command(cmd).is_none_or(|c| self.may(c).is_ok())
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.permissions.read_only
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every capability × every role, read-write, with files allowed.
+    #[test]
+    fn capability_by_role() {
+        use Capability::*;
+        #[rustfmt::skip]
+        let table: [(Capability, [bool; 3]); 8] = [
+            //               viewer operator admin
+            (TopUp,         [false, true,  true]),
+            (Update,        [false, true,  true]),
+            (Bulk,          [false, false, true]),
+            (Import,        [false, false, true]),
+            (Export,        [true,  true,  true]),
+            (ExportResults, [true,  true,  true]),
+            (SwitchProfile, [false, false, true]),
+            (ReadOnlyOff,   [false, true,  true]),
+        ];
+        assert_eq!(
+            table.len(),
+            Capability::ALL.len(),
+            "every capability is in the table"
+        );
+        for (cap, allowed) in table {
+            for (role, want) in Role::ALL.into_iter().zip(allowed) {
+                let p = Permissions {
+                    role,
+                    ..Permissions::local(false)
+                };
+                let got = p.may(cap);
+                assert_eq!(got.is_ok(), want, "{cap:?} as {role:?}: {got:?}");
+                if let Err(e) = got {
+                    assert!(e.to_string().contains(cap.least_role().name()), "{e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn read_only_refuses_api_writes_for_every_role_and_locked_stays_locked() {
+        for role in Role::ALL {
+            let p = Permissions {
+                role,
+                read_only: true,
+                read_only_locked: true,
+                files: FilePolicy::Anywhere,
+            };
+            for cap in Capability::ALL {
+                let got = p.may(cap);
+                if cap.writes_to_the_api() || cap == Capability::ReadOnlyOff {
+                    assert!(
+                        matches!(got, Err(Refusal::ReadOnly { .. })),
+                        "{cap:?} {role:?}: {got:?}"
+                    );
+                }
+            }
+            let unlocked = Permissions {
+                read_only_locked: false,
+                ..p
+            };
+            assert_eq!(
+                unlocked.may(Capability::ReadOnlyOff).is_ok(),
+                role >= Role::Operator
+            );
+        }
+    }
+
+    #[test]
+    fn the_serve_file_policy_takes_plain_names_only() {
+        let p = Permissions {
+            role: Role::Viewer,
+            read_only: true,
+            read_only_locked: true,
+            files: FilePolicy::Within(PathBuf::from("/var/lib/flexwallet/files/alice")),
+        };
+        assert_eq!(
+            p.file(Capability::Export, Path::new("wallets.csv")),
+            Ok(PathBuf::from("/var/lib/flexwallet/files/alice/wallets.csv"))
+        );
+        for bad in [
+            "/etc/passwd",
+            "../x",
+            "a/b.csv",
+            "~/.ssh/authorized_keys",
+            ".bashrc",
+            "..",
+            "/",
+            "",
+        ] {
+            let got = p.file(Capability::Export, Path::new(bad));
+            assert!(matches!(got, Err(Refusal::Files(_))), "{bad}: {got:?}");
+        }
+        let refused = Permissions {
+            files: FilePolicy::Refused,
+            ..p
+        };
+        assert!(refused.may(Capability::Export).is_err());
+        assert!(refused.may(Capability::TopUp).is_err());
+    }
+}
