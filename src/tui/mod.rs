@@ -23,9 +23,9 @@ use tokio::task::AbortHandle;
 
 use std::sync::Arc;
 
-use crate::api::{ApiError, Client, Reads, TopUpOutcome};
+use crate::api::{Client, Reads};
 use crate::app::{Action, App, Effect, Origin};
-use crate::audit::{Audit, AuditOutcome, AuditRecord};
+use crate::audit::{Audit, AuditRecord, Ending};
 use crate::keymap::Keymap;
 use crate::ui::{self, Theme};
 
@@ -77,23 +77,48 @@ pub struct SwitchedProfile {
 /// Builds the client of a named profile (from the config file, env and flags).
 pub type ProfileSwitch = Arc<dyn Fn(&str) -> Result<SwitchedProfile, String> + Send + Sync>;
 
-/// Runs effects as tasks; a newer task of the same kind aborts the older one (latest wins).
+/// What a task of the runner is for: one task per slot, and a newer one aborts the older
+/// (latest wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Slot {
+    List,
+    Rows,
+    Balance,
+    TopUp,
+    Update,
+    BulkPlan,
+    Ledger,
+    LedgerHead,
+    RawWallet,
+    FindWallet,
+    Export,
+}
+
+impl Slot {
+    /// A write already sent is left to finish and be audited when the console ends or switches
+    /// profile: its outcome must not be lost (an SSH link dropped mid-request).
+    fn survives_quit(self) -> bool {
+        matches!(self, Slot::TopUp | Slot::Update)
+    }
+}
+
+/// Runs effects as tasks, one per [`Slot`].
 struct Runner {
     client: Client,
     reads: Reads,
     audit: Option<Arc<Audit>>,
     tx: mpsc::UnboundedSender<Action>,
-    slots: HashMap<&'static str, AbortHandle>,
+    slots: HashMap<Slot, AbortHandle>,
     bulk: bulk::BulkRunner,
     profiles: Option<ProfileSwitch>,
 }
 
 impl Runner {
-    fn spawn<F>(&mut self, slot: &'static str, fut: F)
+    fn spawn<F>(&mut self, slot: Slot, fut: F)
     where
         F: Future<Output = Action> + Send + 'static,
     {
-        if let Some(old) = self.slots.remove(slot) {
+        if let Some(old) = self.slots.remove(&slot) {
             old.abort();
         }
         let tx = self.tx.clone();
@@ -107,13 +132,13 @@ impl Runner {
         let client = self.client.clone();
         let reads = self.reads.clone();
         match effect {
-            Effect::LoadWallets { generation } => self.spawn("list", async move {
+            Effect::LoadWallets { generation } => self.spawn(Slot::List, async move {
                 Action::WalletsLoaded {
                     generation,
                     result: reads.list_wallets().await,
                 }
             }),
-            Effect::RefreshWallets { generation, ids } => self.spawn("rows", async move {
+            Effect::RefreshWallets { generation, ids } => self.spawn(Slot::Rows, async move {
                 Action::WalletsRefreshed {
                     generation,
                     result: reads.wallets_by_id(&ids).await,
@@ -123,7 +148,7 @@ impl Runner {
             Effect::LoadBalance {
                 generation,
                 wallet_id,
-            } => self.spawn("balance", async move {
+            } => self.spawn(Slot::Balance, async move {
                 let result = reads.real_time_balance(&wallet_id).await.map(Box::new);
                 Action::BalanceLoaded {
                     generation,
@@ -133,29 +158,27 @@ impl Runner {
             }),
             Effect::TopUp { wallet_id, request } => {
                 let audit = self.audit.clone();
-                self.spawn("top_up", async move {
+                self.spawn(Slot::TopUp, async move {
                     let result = client.top_up(&wallet_id, &request).await;
                     reads.invalidate(&wallet_id);
+                    let ending = Ending::of_top_up(&result);
                     record(
                         audit.as_deref(),
-                        "top_up",
-                        &wallet_id,
-                        &request,
-                        audit_outcome_topup(&result),
+                        AuditRecord::top_up(&wallet_id, &request, ending),
                     );
                     Action::TopUpDone { wallet_id, result }
                 })
             }
             Effect::UpdateWallet { wallet_id, request } => {
                 let audit = self.audit.clone();
-                self.spawn("update", async move {
+                self.spawn(Slot::Update, async move {
                     let result = client.update_wallet(&wallet_id, &request).await.map(Box::new);
                     reads.invalidate(&wallet_id);
-                    let outcome = match &result {
-                        Ok(_) => (AuditOutcome::Ok, Some(200), None, None),
-                        Err(e) => (failure(e), e.status(), None, Some(e.to_string())),
-                    };
-                    record(audit.as_deref(), "update_wallet", &wallet_id, &request, outcome);
+                    let ending = Ending::of_update(&result);
+                    record(
+                        audit.as_deref(),
+                        AuditRecord::update_wallet(&wallet_id, &request, ending),
+                    );
                     Action::UpdateDone { wallet_id, result }
                 })
             }
@@ -163,11 +186,11 @@ impl Runner {
                 let _ = out.write_all(terminal::osc52(&text).as_bytes());
                 let _ = out.flush();
             }
-            Effect::PlanBulk { drafts, source } => self.spawn("bulk_plan", async move {
+            Effect::PlanBulk { drafts, source } => self.spawn(Slot::BulkPlan, async move {
                 let result = bulk::plan(&client, drafts, Some(format!("console: {source}"))).await;
                 Action::BulkPlanned { source, result }
             }),
-            Effect::ImportPlan { path, options } => self.spawn("bulk_plan", async move {
+            Effect::ImportPlan { path, options } => self.spawn(Slot::BulkPlan, async move {
                 let result = bulk::import(&client, &path, &options).await;
                 Action::BulkPlanned {
                     source: path.display().to_string(),
@@ -192,7 +215,7 @@ impl Runner {
                 generation,
                 wallet_id,
                 query,
-            } => self.spawn("ledger", async move {
+            } => self.spawn(Slot::Ledger, async move {
                 let result = client.transactions_page(&wallet_id, &query).await;
                 Action::LedgerLoaded {
                     generation,
@@ -204,7 +227,7 @@ impl Runner {
                 generation,
                 wallet_id,
                 query,
-            } => self.spawn("ledger_head", async move {
+            } => self.spawn(Slot::LedgerHead, async move {
                 let result = client.transactions_page(&wallet_id, &query).await;
                 Action::LedgerHeadLoaded {
                     generation,
@@ -212,15 +235,15 @@ impl Runner {
                     result,
                 }
             }),
-            Effect::LoadRawWallet { wallet_id } => self.spawn("raw", async move {
+            Effect::LoadRawWallet { wallet_id } => self.spawn(Slot::RawWallet, async move {
                 let result = client.get_wallet_raw(&wallet_id).await;
                 Action::RawWalletLoaded { wallet_id, result }
             }),
-            Effect::FindWallet { wallet_id } => self.spawn("find", async move {
+            Effect::FindWallet { wallet_id } => self.spawn(Slot::FindWallet, async move {
                 let result = client.get_wallet(&wallet_id).await.map(Box::new);
                 Action::WalletFound { wallet_id, result }
             }),
-            Effect::ExportView { path, wallets } => self.spawn("export", async move {
+            Effect::ExportView { path, wallets } => self.spawn(Slot::Export, async move {
                 let result = tokio::task::spawn_blocking(move || {
                     crate::report::export_wallets(&path, &wallets).map(|n| (path, n))
                 })
@@ -251,64 +274,19 @@ impl Runner {
         }
     }
 
-    /// Stops the reads. A top-up or update already sent is left to finish and be audited: its
-    /// outcome must not be lost because the console ended (an SSH link dropped mid-request).
+    /// Stops every task but the writes already sent ([`Slot::survives_quit`]).
     fn abort_all(&mut self) {
         for (slot, h) in self.slots.drain() {
-            if !matches!(slot, "top_up" | "update") {
+            if !slot.survives_quit() {
                 h.abort();
             }
         }
     }
 }
 
-type Outcome = (AuditOutcome, Option<u16>, Option<String>, Option<String>);
-
-fn failure(e: &ApiError) -> AuditOutcome {
-    if e.outcome_unknown() {
-        AuditOutcome::Unknown
-    } else {
-        AuditOutcome::Failed
-    }
-}
-
-fn audit_outcome_topup(result: &Result<TopUpOutcome, ApiError>) -> Outcome {
-    match result {
-        Ok(TopUpOutcome::Applied(r)) => (
-            AuditOutcome::Ok,
-            Some(200),
-            r.wallet_transaction.as_ref().map(|t| t.id.clone()),
-            None,
-        ),
-        Ok(TopUpOutcome::AlreadyApplied(t)) => {
-            (AuditOutcome::AlreadyApplied, Some(409), Some(t.id.clone()), None)
-        }
-        Err(e) => (failure(e), e.status(), None, Some(e.to_string())),
-    }
-}
-
 /// Appends one audit line; a failing audit log is reported in the application log, never fatal.
-fn record<T: serde::Serialize>(
-    audit: Option<&Audit>,
-    action: &str,
-    wallet_id: &str,
-    request: &T,
-    outcome: Outcome,
-) {
+fn record(audit: Option<&Audit>, rec: AuditRecord) {
     let Some(audit) = audit else { return };
-    let (outcome, http_status, transaction_id, error) = outcome;
-    let rec = AuditRecord {
-        action: action.into(),
-        wallet_id: wallet_id.into(),
-        request: serde_json::to_value(request).unwrap_or_default(),
-        outcome,
-        http_status,
-        transaction_id,
-        error,
-        job: None,
-        line: None,
-        attempts: None,
-    };
     if let Err(e) = audit.append(&rec) {
         tracing::error!(error = %e, path = %audit.path().display(), "cannot write the audit log");
     }

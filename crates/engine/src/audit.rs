@@ -12,6 +12,9 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use flexprice_wire::models::{TopUpRequest, UpdateWalletRequest};
+use flexprice_wire::{ApiError, TopUpOutcome};
+
 /// Where mutations go and who sends them: fixed for one process.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditContext {
@@ -73,11 +76,77 @@ pub enum AuditOutcome {
     NotSent,
 }
 
-/// One mutation. `request` is the JSON body that was sent.
+/// What kind of mutation a line records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    TopUp,
+    UpdateWallet,
+}
+
+/// How a request ended: the part of an audit line that follows from the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ending {
+    pub outcome: AuditOutcome,
+    pub http_status: Option<u16>,
+    pub transaction_id: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Ending {
+    /// Refused, or sent with no answer: which one the error says.
+    pub fn failed(e: &ApiError) -> Ending {
+        Ending {
+            outcome: if e.outcome_unknown() {
+                AuditOutcome::Unknown
+            } else {
+                AuditOutcome::Failed
+            },
+            http_status: e.status(),
+            transaction_id: None,
+            error: Some(e.to_string()),
+        }
+    }
+
+    /// A single top-up's answer.
+    pub fn of_top_up(result: &Result<TopUpOutcome, ApiError>) -> Ending {
+        match result {
+            Ok(TopUpOutcome::Applied(r)) => Ending {
+                outcome: AuditOutcome::Ok,
+                http_status: Some(200),
+                transaction_id: r.wallet_transaction.as_ref().map(|t| t.id.clone()),
+                error: None,
+            },
+            Ok(TopUpOutcome::AlreadyApplied(t)) => Ending {
+                outcome: AuditOutcome::AlreadyApplied,
+                http_status: Some(409),
+                transaction_id: Some(t.id.clone()),
+                error: None,
+            },
+            Err(e) => Ending::failed(e),
+        }
+    }
+
+    /// A wallet update's answer.
+    pub fn of_update<T>(result: &Result<T, ApiError>) -> Ending {
+        match result {
+            Ok(_) => Ending {
+                outcome: AuditOutcome::Ok,
+                http_status: Some(200),
+                transaction_id: None,
+                error: None,
+            },
+            Err(e) => Ending::failed(e),
+        }
+    }
+}
+
+/// One mutation. `request` is the JSON body that was sent. Built by one constructor per kind
+/// ([`AuditRecord::top_up`], [`AuditRecord::bulk_row`], [`AuditRecord::update_wallet`]), the
+/// console's and the engine's alike.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditRecord {
-    /// `top_up`, `update_wallet`, …
-    pub action: String,
+    pub action: AuditAction,
     pub wallet_id: String,
     pub request: serde_json::Value,
     pub outcome: AuditOutcome,
@@ -94,6 +163,56 @@ pub struct AuditRecord {
     pub line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<u32>,
+}
+
+impl AuditRecord {
+    fn new(action: AuditAction, wallet_id: &str, request: serde_json::Value, end: Ending) -> AuditRecord {
+        AuditRecord {
+            action,
+            wallet_id: wallet_id.to_string(),
+            request,
+            outcome: end.outcome,
+            http_status: end.http_status,
+            transaction_id: end.transaction_id,
+            error: end.error,
+            job: None,
+            line: None,
+            attempts: None,
+        }
+    }
+
+    /// A top-up of one wallet from the console.
+    pub fn top_up(wallet_id: &str, request: &TopUpRequest, end: Ending) -> AuditRecord {
+        AuditRecord::new(AuditAction::TopUp, wallet_id, to_json(request), end)
+    }
+
+    /// One row of a bulk job: its job, its line in the plan and how many attempts it took.
+    pub fn bulk_row(
+        job: &str,
+        line: u64,
+        attempts: u32,
+        wallet_id: &str,
+        request: &TopUpRequest,
+        end: Ending,
+    ) -> AuditRecord {
+        AuditRecord {
+            job: Some(job.to_string()),
+            line: Some(line),
+            attempts: Some(attempts),
+            ..AuditRecord::new(AuditAction::TopUp, wallet_id, to_json(request), end)
+        }
+    }
+
+    /// An update of one wallet's settings.
+    pub fn update_wallet(wallet_id: &str, request: &UpdateWalletRequest, end: Ending) -> AuditRecord {
+        AuditRecord::new(AuditAction::UpdateWallet, wallet_id, to_json(request), end)
+    }
+}
+
+/// A request body as JSON; these bodies are plain structs, so this cannot fail in practice, and
+/// a line with an empty body still records the mutation.
+fn to_json<T: Serialize>(request: &T) -> serde_json::Value {
+    serde_json::to_value(request).unwrap_or_default()
 }
 
 /// The SSH operator behind a console of `flexwallet serve`: the name from the authorized file
@@ -256,7 +375,7 @@ mod tests {
 
     fn record(i: usize) -> AuditRecord {
         AuditRecord {
-            action: "top_up".into(),
+            action: AuditAction::TopUp,
             wallet_id: format!("wallet_{i}"),
             request: serde_json::json!({"credits_to_add": "10", "idempotency_key": format!("k{i}")}),
             outcome: AuditOutcome::Ok,

@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 pub use flexwallet_bulk::progress::{Counts, Event, JobReport, Progress};
 pub use flexwallet_bulk::row::{DoneInfo, RowMachine, RowState, RowStatus, Verdict};
 
-use crate::audit::{Audit, AuditOutcome, AuditRecord};
+use crate::audit::{Audit, AuditOutcome, AuditRecord, Ending};
 use crate::job::Prepared;
 use crate::journal::{Durable, Journal, Record};
 use flexprice_client::{ApiError, Client, RetryPolicy, TopUpOutcome};
@@ -546,18 +546,19 @@ async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
                 (None, None, Some(error.clone()))
             }
         };
-        let entry = AuditRecord {
-            action: "top_up".into(),
-            wallet_id: row.wallet_id.clone(),
-            request: serde_json::to_value(&row.request).unwrap_or_default(),
-            outcome: audit_outcome,
-            http_status,
-            transaction_id,
-            error,
-            job: Some(shared.job.clone()),
-            line: Some(row.line),
-            attempts: Some(attempts),
-        };
+        let entry = AuditRecord::bulk_row(
+            &shared.job,
+            row.line,
+            attempts,
+            &row.wallet_id,
+            &row.request,
+            Ending {
+                outcome: audit_outcome,
+                http_status,
+                transaction_id,
+                error,
+            },
+        );
         if let Err(e) = audit.send(entry) {
             shared.halt(e);
         }

@@ -88,7 +88,8 @@ pub struct DebitRequest {
     pub metadata: Option<Metadata>,
 }
 
-/// Query of `GET /wallets/{id}/transactions`.
+/// Which transactions, in which order, which page: the query of `GET /wallets/{id}/transactions`
+/// and, with a wallet id, the body of the search ([`TransactionSearch`]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TransactionQuery {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -133,25 +134,43 @@ impl Default for WalletSearch {
     }
 }
 
-/// Body of `POST /wallets/transactions/search`.
+/// Body of `POST /wallets/transactions/search`: the same filter as the ledger's query
+/// ([`TransactionQuery`]), with the wallet as `id`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TransactionSearch {
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub wallet_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offset: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub order: Option<String>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub tx_type: Option<TransactionType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_status: Option<TransactionStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_reason: Option<TransactionReason>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference_type: Option<ReferenceType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference_id: Option<String>,
+    #[serde(flatten)]
+    pub filter: TransactionQuery,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_body_is_the_ledger_filter_plus_the_wallet_as_id() {
+        let filter = TransactionQuery {
+            limit: Some(50),
+            offset: Some(100),
+            order: Some("desc".into()),
+            tx_type: Some(TransactionType::Credit),
+            transaction_reason: Some(TransactionReason::FreeCreditGrant),
+            ..TransactionQuery::default()
+        };
+        let body = serde_json::to_value(TransactionSearch {
+            wallet_id: Some("wallet_1".into()),
+            filter,
+        })
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "id": "wallet_1", "limit": 50, "offset": 100, "order": "desc", "type": "credit",
+                "transaction_reason": "FREE_CREDIT_GRANT",
+            })
+        );
+        let empty = serde_json::to_value(TransactionSearch::default()).unwrap();
+        assert_eq!(empty, serde_json::json!({}));
+    }
 }
