@@ -3,7 +3,9 @@
 
 use std::hint::black_box;
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use flexwallet::moment::Moment;
 
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -77,7 +79,7 @@ pub fn wallets(n: usize) -> Vec<Wallet> {
 }
 
 fn app_with(wallets: Vec<Wallet>, width: u16, height: u16) -> App {
-    let now = Instant::now();
+    let now = Moment::from_secs(1_000);
     let mut app = App::new(
         Keymap::builtin().unwrap(),
         Origin {

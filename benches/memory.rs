@@ -142,7 +142,7 @@ fn main() {
         mb(((wallets.capacity() - wallets.len()) * std::mem::size_of::<Wallet>()) as isize)
     );
     let mut table = WalletTable::default();
-    table.replace_all(wallets, Instant::now(), 0);
+    table.replace_all(wallets, flexwallet::moment::Moment::ZERO, 0);
     let table_bytes = live() - base;
     println!(
         "  what the console keeps: the table     {}  ({} B a wallet: rows, search text, sort keys, index, view)",

@@ -18,7 +18,7 @@ pub mod ui;
 pub use flexprice_client as api;
 pub use flexprice_sandbox as sandbox;
 pub use flexprice_wire::{dates, money};
-pub use flexwallet_core::{app, key, keymap};
+pub use flexwallet_core::{app, key, keymap, moment};
 pub use flexwallet_engine::audit;
 
 /// The bulk top-up engine: the pure plan (`flexwallet-bulk`) and the engine that journals and

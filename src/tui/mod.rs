@@ -395,12 +395,15 @@ async fn drive<W: Write>(
 ) -> Result<()> {
     let theme = opts.theme;
     let confirm_above = opts.confirm_above;
+    // The core's monotonic clock counts from here.
+    let origin = Instant::now();
+    let moment = move || flexwallet_core::moment::Moment::after(origin.elapsed());
     let mut app = App::new(
         opts.keymap,
         opts.origin,
         opts.read_only,
         opts.refresh,
-        Instant::now(),
+        moment(),
         chrono::Utc::now(),
         runtime_env(),
     );
@@ -459,12 +462,12 @@ async fn drive<W: Write>(
             },
             Some(a) = rx.recv() => a,
             _ = async { match refresh.as_mut() { Some(r) => { r.next().await; } None => std::future::pending().await } } => Action::RefreshDue,
-            _ = tokio::time::sleep(tick) => Action::Tick { now: Instant::now(), clock: chrono::Utc::now() },
+            _ = tokio::time::sleep(tick) => Action::Tick { now: moment(), clock: chrono::Utc::now() },
             _ = &mut shutdown => break,
         };
         // Results and keys arrive between ticks: keep the reducer's clock current.
         if !matches!(action, Action::Tick { .. }) {
-            app.now = Instant::now();
+            app.now = moment();
             app.clock = chrono::Utc::now();
         }
         let reloaded = matches!(action, Action::WalletsLoaded { .. });

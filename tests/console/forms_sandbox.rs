@@ -1,7 +1,9 @@
 //! The forms' reducer driven with real sandbox answers: a server 400 lands under its field, and a
 //! lost reply becomes an unknown outcome whose retry (same key) credits exactly once.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use flexwallet::moment::Moment;
 
 use chrono::Utc;
 use flexwallet::key::{KeyCode, KeyEvent, KeyModifiers};
@@ -33,7 +35,7 @@ pub(crate) async fn loaded_app(client: &Client) -> App {
         Origin::default(),
         false,
         Duration::from_secs(5),
-        Instant::now(),
+        Moment::from_secs(1_000),
         Utc::now(),
         flexwallet::tui::runtime_env(),
     );

@@ -1,7 +1,9 @@
 //! Whole screens on ratatui's TestBackend, from the sandbox's deterministic demo data.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use flexwallet::moment::Moment;
 
 use chrono::{TimeZone, Utc};
 use flexwallet::key::{KeyCode, KeyEvent, KeyModifiers};
@@ -77,7 +79,7 @@ fn chars(app: &mut App, s: &str) {
 /// An app loaded with the demo data, at a fixed clock, `width`x`height`.
 pub(crate) fn app(width: u16, height: u16, read_only: bool) -> App {
     let d = demo();
-    let now = Instant::now();
+    let now = Moment::from_secs(1_000);
     let clock = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
     let origin = Origin {
         profile: "demo".into(),

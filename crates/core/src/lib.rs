@@ -11,3 +11,4 @@ pub mod app;
 pub mod key;
 pub mod keymap;
 pub mod layout;
+pub mod moment;

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::moment::Moment;
 
 use crate::key::KeyEvent;
 use chrono::{DateTime, Utc};
@@ -19,7 +21,7 @@ pub enum Action {
     Resize(u16, u16),
     /// The clock moved: expire flashes, age the status bar, advance spinners.
     Tick {
-        now: Instant,
+        now: Moment,
         clock: DateTime<Utc>,
     },
     /// The live-refresh timer fired.

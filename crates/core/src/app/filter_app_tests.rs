@@ -1,7 +1,9 @@
 //! The filter in the reducer: typing, Enter, a refused term, refresh, marks, n/N, Esc.
 
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::moment::Moment;
 
 use crate::key::{KeyCode, KeyEvent, KeyModifiers};
 use chrono::{TimeZone, Utc};
@@ -36,7 +38,7 @@ fn wallets() -> Vec<Wallet> {
 }
 
 fn loaded() -> App {
-    let now = Instant::now();
+    let now = Moment::from_secs(1_000);
     let clock = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
     let mut app = App::new(
         Keymap::builtin().unwrap(),

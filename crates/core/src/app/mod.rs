@@ -21,7 +21,9 @@ pub mod table;
 mod tests;
 
 use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::moment::Moment;
 
 use crate::key::{KeyCode, KeyEvent, KeyEventKind};
 use chrono::{DateTime, Utc};
@@ -65,7 +67,7 @@ pub enum FlashKind {
 pub struct Flash {
     pub text: String,
     pub kind: FlashKind,
-    pub until: Instant,
+    pub until: Moment,
 }
 
 /// One entry of the error log layer.
@@ -93,8 +95,8 @@ pub struct Live {
     pub rows_loading: bool,
     pub balance_loading: bool,
     /// When the real-time balance in flight was asked for.
-    pub balance_asked: Instant,
-    pub last_success: Option<Instant>,
+    pub balance_asked: Moment,
+    pub last_success: Option<Moment>,
 }
 
 impl Live {
@@ -123,11 +125,11 @@ pub struct App {
     pub overlays: Overlays,
     pub detail_scroll: u16,
     /// Latest real-time balances by wallet id.
-    pub balances: HashMap<String, (Wallet, Instant)>,
+    pub balances: HashMap<String, (Wallet, Moment)>,
     pub live: Live,
     pub errors: VecDeque<ErrorEntry>,
     pub flash: Option<Flash>,
-    pub now: Instant,
+    pub now: Moment,
     pub clock: DateTime<Utc>,
     pub size: (u16, u16),
     pub spinner: usize,
@@ -149,7 +151,7 @@ impl App {
         origin: Origin,
         read_only: bool,
         refresh: Duration,
-        now: Instant,
+        now: Moment,
         clock: DateTime<Utc>,
         env: Env,
     ) -> App {
@@ -258,7 +260,7 @@ impl App {
         self.table.selected_row().map(|r| &r.wallet)
     }
 
-    pub fn selected_balance(&self) -> Option<&(Wallet, Instant)> {
+    pub fn selected_balance(&self) -> Option<&(Wallet, Moment)> {
         self.table.selected_id().and_then(|id| self.balances.get(id))
     }
 

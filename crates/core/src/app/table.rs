@@ -1,9 +1,9 @@
 //! The wallet table: rows, the sorted view over them, selection, scrolling, marks.
 
+use crate::moment::Moment;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
-use std::time::Instant;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use rust_decimal::Decimal;
@@ -87,7 +87,7 @@ pub struct Sort {
 /// What live refresh knows about a row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowMeta {
-    pub refreshed_at: Instant,
+    pub refreshed_at: Moment,
     pub failed: bool,
     /// Balance change seen in refresh cycle `delta_cycle`.
     pub delta: Option<(Decimal, u64)>,
@@ -236,7 +236,7 @@ impl WalletTable {
     }
 
     /// Replaces every row (a full reload), keeping selection, marks and per-row deltas.
-    pub fn replace_all(&mut self, wallets: Vec<Wallet>, now: Instant, cycle: u64) {
+    pub fn replace_all(&mut self, wallets: Vec<Wallet>, now: Moment, cycle: u64) {
         let keep = self.selected_id().map(str::to_string);
         let mut old: HashMap<String, Row> = std::mem::take(&mut self.rows)
             .into_iter()
@@ -281,7 +281,7 @@ impl WalletTable {
     /// Applies fresh copies of some wallets; returns how many balances changed. A row moves in
     /// the order only when its sort key changed, and in or out of the view only when it starts
     /// or stops matching the filter: a refresh of the rows on screen costs no sort of 100,000.
-    pub fn apply_refresh(&mut self, wallets: Vec<Wallet>, now: Instant, cycle: u64) -> usize {
+    pub fn apply_refresh(&mut self, wallets: Vec<Wallet>, now: Moment, cycle: u64) -> usize {
         let keep = self.selected_id().map(str::to_string);
         let mut changed = 0;
         let mut moved = false;
@@ -473,7 +473,7 @@ impl WalletTable {
 
     /// Adds a wallet the list did not have (found by id after the last full load), or
     /// refreshes it when it is there.
-    pub fn upsert(&mut self, wallet: Wallet, now: Instant, cycle: u64) {
+    pub fn upsert(&mut self, wallet: Wallet, now: Moment, cycle: u64) {
         if self.row_of(&wallet.id).is_some() {
             self.apply_refresh(vec![wallet], now, cycle);
             return;

@@ -1,7 +1,9 @@
 //! Reducer tests: navigation, sorting, marks surviving refresh, pause, stale marks, latest-wins.
 
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::moment::Moment;
 
 use crate::key::{KeyCode, KeyEvent, KeyModifiers};
 use chrono::{TimeZone, Utc};
@@ -34,8 +36,8 @@ pub(super) fn wallets(n: usize) -> Vec<Wallet> {
         .collect()
 }
 
-pub(super) fn app(read_only: bool) -> (App, Instant) {
-    let now = Instant::now();
+pub(super) fn app(read_only: bool) -> (App, Moment) {
+    let now = Moment::from_secs(1_000);
     let clock = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
     let km = Keymap::builtin().unwrap();
     let mut app = App::new(
@@ -51,7 +53,7 @@ pub(super) fn app(read_only: bool) -> (App, Instant) {
     (app, now)
 }
 
-pub(super) fn loaded(n: usize) -> (App, Instant) {
+pub(super) fn loaded(n: usize) -> (App, Moment) {
     let (mut app, now) = app(false);
     let effects = app.start();
     assert_eq!(effects, vec![Effect::LoadWallets { generation: 1 }]);

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::moment::Moment;
 
 use crate::key::{KeyCode, KeyEvent, KeyModifiers};
 use chrono::{TimeZone, Utc};
@@ -40,7 +42,7 @@ fn app(read_only: bool) -> App {
         Origin::default(),
         read_only,
         Duration::from_secs(5),
-        Instant::now(),
+        Moment::from_secs(1_000),
         clock,
         crate::app::Env::sequential("/state/flexwallet/jobs"),
     );

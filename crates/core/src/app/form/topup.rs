@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn credits_plan_and_preview() {
-        let mut f = TopUpForm::new(wallet(), "k1".into(), Utc::now());
+        let mut f = TopUpForm::new(wallet(), "k1".into(), now());
         set(&mut f, VALUE, "25");
         f.refresh_hints(now());
         assert_eq!(f.field(VALUE).unwrap().hint.as_deref(), Some("= 62.50 USD"));
@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn amount_mode_computes_credits() {
-        let mut f = TopUpForm::new(wallet(), "k1".into(), Utc::now());
+        let mut f = TopUpForm::new(wallet(), "k1".into(), now());
         f.fields[0].step(true);
         set(&mut f, VALUE, "25");
         f.refresh_hints(now());
@@ -335,7 +335,7 @@ mod tests {
 
     #[test]
     fn every_bad_field_gets_its_message() {
-        let mut f = TopUpForm::new(wallet(), "".into(), Utc::now());
+        let mut f = TopUpForm::new(wallet(), "".into(), now());
         set(&mut f, VALUE, "1e3");
         set(&mut f, EXPIRY, "2020-01-01");
         set(&mut f, PRIORITY, "-1");
@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn invoiced_preview_says_pending() {
-        let mut f = TopUpForm::new(wallet(), "k".into(), Utc::now());
+        let mut f = TopUpForm::new(wallet(), "k".into(), now());
         f.fields[2].step(true);
         assert_eq!(f.reason(), TransactionReason::PurchasedCreditInvoiced);
         set(&mut f, VALUE, "4");
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn server_errors_land_under_their_field() {
-        let mut f = TopUpForm::new(wallet(), "k".into(), Utc::now());
+        let mut f = TopUpForm::new(wallet(), "k".into(), now());
         assert!(f.place_server_error(Some("credits_to_add"), "Credits to add must be a positive value"));
         assert_eq!(
             f.field(VALUE).unwrap().error.as_deref(),
