@@ -2,6 +2,7 @@
 //! the channel as its terminal, the server's shared reads and refresh ticks, and the operator's
 //! role and name.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::os::unix::fs::DirBuilderExt;
 use std::sync::Arc;
@@ -21,7 +22,6 @@ use tokio::sync::mpsc;
 use super::Shared;
 use super::authorized::Operator;
 use super::input::{ESC_WAIT, InputDecoder};
-use super::session::TermRequest;
 use crate::api::Reads;
 use crate::app::FilePolicy;
 use crate::audit::OperatorTag;
@@ -40,6 +40,15 @@ const FLUSH_FOR: Duration = Duration::from_secs(2);
 pub enum Input {
     Bytes(Vec<u8>),
     Resize(u16, u16),
+}
+
+/// What the client asked for before its shell: the terminal, its size, a few variables.
+#[derive(Debug, Clone, Default)]
+pub struct TermRequest {
+    pub term: Option<String>,
+    pub size: (u16, u16),
+    /// Only the variables that choose colours (`COLORTERM`, `NO_COLOR`); the rest are refused.
+    pub env: HashMap<String, String>,
 }
 
 pub struct ConsoleRequest {

@@ -1,7 +1,6 @@
 //! One SSH connection: public-key login against the authorized operators, the pty and its
 //! size, and the operator's own console on the session channel.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,17 +12,8 @@ use tokio::sync::mpsc;
 
 use super::Shared;
 use super::authorized::{Operator, fingerprint};
-use super::console::{self, ConsoleRequest, Input};
+use super::console::{self, ConsoleRequest, Input, TermRequest};
 use super::input::InputLimit;
-
-/// What the client asked for before its shell: the terminal, its size, a few variables.
-#[derive(Debug, Clone, Default)]
-pub struct TermRequest {
-    pub term: Option<String>,
-    pub size: (u16, u16),
-    /// Only the variables that choose colours (`COLORTERM`, `NO_COLOR`); the rest are refused.
-    pub env: HashMap<String, String>,
-}
 
 /// The per-connection handler russh drives.
 pub struct Connection {

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::executor::{RowState, RowStatus};
 use crate::journal::{self, Journal, JournalError, Record, Replay};
 use flexwallet_bulk::Issue;
 use flexwallet_bulk::plan::{Plan, PlannedRow};
+use flexwallet_bulk::{RowState, RowStatus};
 
 /// `$XDG_STATE_HOME/flexwallet/jobs/<job>.jsonl`.
 pub fn default_journal_path(job: &str) -> PathBuf {
