@@ -312,10 +312,15 @@ fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: Previ
         lines.push(Line::from(format!(
             "{:<28}{:>14}{:>16}{}",
             truncate(&name, 27),
-            format_credits(&r.credits),
+            // Never pushed past the column (the line's end would be cut): compact if need be.
+            crate::money::fit::fit_credits(&r.credits, 13),
             format!(
                 "{} {}",
-                format_amount(&r.amount, &r.currency),
+                crate::money::fit::fit_amount(
+                    &r.amount,
+                    &r.currency,
+                    14usize.saturating_sub(r.currency.len())
+                ),
                 r.currency.to_uppercase()
             ),
             if with_id {

@@ -11,6 +11,7 @@ use crate::api::models::{AlertState, Transaction, TransactionReason, Transaction
 use crate::app::App;
 use crate::app::ledger::{Ledger, LedgerEntry};
 use crate::keymap::{Command, Context};
+use crate::money::fit::{fit_amount, fit_credits, fit_scaled};
 use crate::money::{format_amount, format_credits};
 use crate::ui::Theme;
 use crate::ui::layout::{centered, fit_columns};
@@ -68,14 +69,29 @@ pub fn reason_label(r: &TransactionReason) -> String {
     .to_string()
 }
 
-/// Credits with their sign: a debit takes credits away.
-fn signed_credits(tx: &Transaction) -> String {
-    let sign = if tx.tx_type == TransactionType::Debit {
-        '-'
+/// Credits with their sign, in `width` columns: a debit takes credits away.
+fn signed_credits(tx: &Transaction, width: usize) -> String {
+    let signed = if tx.tx_type == TransactionType::Debit {
+        -tx.credit_amount
     } else {
-        '+'
+        tx.credit_amount
     };
-    format!("{sign}{}", format_credits(&tx.credit_amount))
+    fit_scaled(&signed, 2, width, true)
+}
+
+/// `before → after` in `width` columns: exact when it fits, else each side compact on its own.
+fn before_after(before: &rust_decimal::Decimal, after: &rust_decimal::Decimal, width: usize) -> String {
+    let exact = format!("{} → {}", format_credits(before), format_credits(after));
+    if exact.chars().count() <= width {
+        return exact;
+    }
+    let sides = width.saturating_sub(3);
+    let left = sides / 2;
+    format!(
+        "{} → {}",
+        fit_credits(before, left),
+        fit_credits(after, sides - left)
+    )
 }
 
 fn status_word(e: &LedgerEntry, app: &App) -> String {
@@ -98,17 +114,10 @@ fn cell(e: &LedgerEntry, col: Col, width: u16, currency: &str, app: &App) -> Str
             .unwrap_or_else(|| "—".into()),
         Col::Type => tx.tx_type.to_string(),
         Col::Reason => truncate(&reason_label(&tx.transaction_reason), w),
-        Col::Credits => signed_credits(tx),
-        Col::Amount => format_amount(&tx.amount, currency),
-        Col::Balance => truncate(
-            &format!(
-                "{} → {}",
-                format_credits(&tx.credit_balance_before),
-                format_credits(&tx.credit_balance_after)
-            ),
-            w,
-        ),
-        Col::Available => format_credits(&tx.credits_available),
+        Col::Credits => signed_credits(tx, w),
+        Col::Amount => fit_amount(&tx.amount, currency, w),
+        Col::Balance => before_after(&tx.credit_balance_before, &tx.credit_balance_after, w),
+        Col::Available => fit_credits(&tx.credits_available, w),
         Col::Status => status_word(e, app),
         Col::Expiry => tx
             .expiry_date
@@ -265,7 +274,7 @@ pub fn transaction_lines(e: &LedgerEntry, currency: &str, app: &App) -> Vec<(Str
         ("status".into(), status_word(e, app)),
         ("type".into(), tx.tx_type.to_string()),
         ("reason".into(), tx.transaction_reason.to_string()),
-        ("credits".into(), signed_credits(tx)),
+        ("credits".into(), signed_credits(tx, usize::MAX)),
         ("amount".into(), format_amount(&tx.amount, currency)),
         (
             "balance".into(),

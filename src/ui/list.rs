@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use crate::app::App;
 use crate::app::table::{Column, Row as WalletRow};
+use crate::money::fit::{fit_amount, fit_credits, fit_delta};
 use crate::money::{format_amount, format_credits, format_delta};
 use crate::ui::Theme;
 use crate::ui::theme::alert_label;
@@ -121,7 +122,7 @@ fn cell_for<'a>(
         Col::Marker => Cell::from(if marked { "●" } else { " " }),
         Col::Delta => match row.meta.delta {
             Some((d, cycle)) if cycle == app.live.cycle && !d.is_zero() => {
-                Cell::from(Line::from(format_delta(&d, &w.currency)).right_aligned())
+                Cell::from(Line::from(fit_delta(&d, &w.currency, width as usize)).right_aligned())
                     .style(theme.delta(d.is_sign_positive()))
             }
             _ => Cell::from(""),
@@ -132,8 +133,9 @@ fn cell_for<'a>(
                 Column::Id => short_id(&w.id),
                 Column::Customer => truncate(&w.customer_id, width as usize),
                 Column::Currency => w.currency.to_uppercase(),
-                Column::Balance => format_amount(&w.balance, &w.currency),
-                Column::Credits => format_credits(&w.credit_balance),
+                // Never cut: a figure too wide is shown compact (`≈12.3M`), exact in the detail.
+                Column::Balance => fit_amount(&w.balance, &w.currency, width as usize),
+                Column::Credits => fit_credits(&w.credit_balance, width as usize),
                 Column::Status => w.wallet_status.to_string(),
                 Column::Type => w.wallet_type.to_string(),
                 Column::Alert => alert_label(&w.alert_state()),
@@ -196,7 +198,17 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
         frame.render_widget(Paragraph::new(msg).block(block), area);
         return;
     }
-    let cols = fit_columns(inner.width);
+    let height = inner.height.saturating_sub(1) as usize;
+    let t = &app.table;
+    let on_screen: Vec<&WalletRow> = t
+        .view
+        .iter()
+        .skip(t.offset)
+        .take(height)
+        .filter_map(|&i| t.rows.get(i))
+        .collect();
+    let mut cols = fit_columns(inner.width);
+    widen_for_figures(app, &mut cols, &on_screen);
     let sort = app.table.sort;
     let header = Row::new(cols.iter().map(|(col, _, right)| {
         let mut name = match col {
@@ -215,8 +227,6 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
         Cell::from(line)
     }))
     .style(theme.header());
-    let height = inner.height.saturating_sub(1) as usize;
-    let t = &app.table;
     let rows = t
         .view
         .iter()
@@ -242,6 +252,50 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
         .column_spacing(1)
         .block(block);
     frame.render_widget(table, area);
+}
+
+/// The exact figure of a money column for a row, as it is shown when it fits.
+fn exact_figure(app: &App, row: &WalletRow, col: Col) -> Option<String> {
+    let w = &row.wallet;
+    match col {
+        Col::Data(Column::Balance) => Some(format_amount(&w.balance, &w.currency)),
+        Col::Data(Column::Credits) => Some(format_credits(&w.credit_balance)),
+        Col::Delta => match row.meta.delta {
+            Some((d, cycle)) if cycle == app.live.cycle && !d.is_zero() => {
+                Some(format_delta(&d, &w.currency))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Money columns grow to their widest figure on screen, taking the width from Name (down to
+/// its minimum), so figures are shown whole whenever the screen allows; only what still does
+/// not fit is shown compact.
+fn widen_for_figures(app: &App, cols: &mut [(Col, u16, bool)], rows: &[&WalletRow]) {
+    let Some(name) = cols.iter().position(|c| c.0 == Col::Data(Column::Name)) else {
+        return;
+    };
+    for money in [Col::Data(Column::Balance), Col::Data(Column::Credits), Col::Delta] {
+        let Some(i) = cols.iter().position(|c| c.0 == money) else {
+            continue;
+        };
+        // The widest figure that the spare room can make whole; wider ones stay compact
+        // without taking room they could not use.
+        let spare = cols[name].1.saturating_sub(NAME_MIN);
+        let reach = cols[i].1 + spare;
+        let need = rows
+            .iter()
+            .filter_map(|r| exact_figure(app, r, money))
+            .map(|s| s.chars().count() as u16)
+            .filter(|&n| n <= reach)
+            .max()
+            .unwrap_or(0);
+        let give = need.saturating_sub(cols[i].1);
+        cols[name].1 -= give;
+        cols[i].1 += give;
+    }
 }
 
 pub fn spinner(tick: usize) -> char {

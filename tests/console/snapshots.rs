@@ -347,3 +347,56 @@ fn filter_line_applied_and_bad_term() {
         insta::assert_snapshot!(format!("filter_bad_term_{w}x{h}"), s);
     }
 }
+
+/// As seen: 12,349,479.50 credits showed `2,349,479.50`, -1,234,567.50 lost its sign, and a
+/// +12,345,678 change showed `45,679.50`. Every figure on screen is whole, or compact and
+/// marked `≈`, at every width; never a different number.
+#[test]
+fn big_and_negative_figures_are_never_cut() {
+    for (w, h) in [(80, 24), (100, 30), (120, 40), (200, 50)] {
+        let mut a = app(w, h, false);
+        let ids: Vec<String> = a.table.rows.iter().take(3).map(|r| r.wallet.id.clone()).collect();
+        let mut wallets: Vec<flexwallet::api::models::Wallet> =
+            a.table.rows.iter().map(|r| r.wallet.clone()).collect();
+        for w in wallets.iter_mut() {
+            let figures = if w.id == ids[0] {
+                Some(("12349479.50", "12349479.50"))
+            } else if w.id == ids[1] {
+                Some(("-1234567.50", "-1234567.50"))
+            } else if w.id == ids[2] {
+                Some(("-12345678901.23", "-12345678901.23"))
+            } else {
+                None
+            };
+            if let Some((credits, balance)) = figures {
+                w.credit_balance = credits.parse().unwrap();
+                w.balance = balance.parse().unwrap();
+                w.currency = "usd".into();
+                w.conversion_rate = rust_decimal::Decimal::ONE;
+            }
+        }
+        let generation = a.live.list_generation;
+        a.update(Action::WalletsLoaded {
+            generation,
+            result: Ok(wallets),
+        });
+        a.update(key(KeyCode::Home));
+        let (s, _) = screen(&a, Theme::plain());
+        assert!(s.contains("12,349,479.50"), "{w}x{h}:\n{s}");
+        assert!(s.contains("-1,234,567.50"), "{w}x{h}:\n{s}");
+        // Too wide for 80 columns even after Name gives up its spare room: compact, marked.
+        assert!(
+            s.contains("-12,345,678,901.23") || s.contains("≈-12.34B"),
+            "{w}x{h}:\n{s}"
+        );
+        // No figure that is the tail of another.
+        for cut in [
+            " 2,349,479.50",
+            " 1,234,567.50",
+            " 45,678,901.23",
+            " 5,678,901.23",
+        ] {
+            assert!(!s.contains(cut), "{w}x{h}: {cut:?} in\n{s}");
+        }
+    }
+}

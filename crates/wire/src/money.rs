@@ -10,6 +10,8 @@ use rust_decimal::Decimal;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserializer, Serializer};
 
+pub mod fit;
+
 /// Balances and amounts are `numeric(20,9)` in Flexprice: at most nine decimals are stored.
 pub const STORED_SCALE: u32 = 9;
 /// `conversion_rate` / `topup_conversion_rate` are `numeric(10,5)`.
