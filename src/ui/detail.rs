@@ -36,20 +36,33 @@ fn money(d: &Decimal, currency: &str) -> String {
 
 /// `████████░░░░` with `width` cells, the purchased share first.
 pub fn proportion_bar(purchased: Decimal, free: Decimal, width: usize) -> (String, String) {
-    let total = purchased + free;
-    if total <= Decimal::ZERO || width == 0 {
+    let share = purchased
+        .checked_add(free)
+        .filter(|total| *total > Decimal::ZERO && width > 0)
+        .and_then(|total| purchased.checked_div(total))
+        .and_then(|p| p.checked_mul(Decimal::from(width as u64)));
+    let Some(share) = share.map(|s| s.round()) else {
         return (String::new(), "·".repeat(width));
-    }
-    let share = (purchased / total * Decimal::from(width as u64)).round();
+    };
     let filled = share.to_string().parse::<usize>().unwrap_or(0).min(width);
     ("█".repeat(filled), "▒".repeat(width - filled))
 }
 
-fn percent(part: Decimal, total: Decimal) -> String {
+/// `part` of `total` in percent; `total` is `None` when it could not be computed.
+fn percent(part: Decimal, total: Option<Decimal>) -> String {
+    let Some(total) = total else {
+        return crate::money::OUT_OF_RANGE.into();
+    };
     if total <= Decimal::ZERO {
         return "—".into();
     }
-    format!("{}%", (part / total * Decimal::ONE_HUNDRED).round_dp(0))
+    match part
+        .checked_div(total)
+        .and_then(|p| p.checked_mul(Decimal::ONE_HUNDRED))
+    {
+        Some(p) => format!("{}%", p.round_dp(0)),
+        None => crate::money::OUT_OF_RANGE.into(),
+    }
 }
 
 fn condition_word(c: &AlertCondition) -> &str {
@@ -140,7 +153,7 @@ pub fn lines<'a>(app: &App, theme: &Theme, w: &'a Wallet, width: u16) -> Vec<Lin
         .or(w.credits_available_breakdown.as_ref())
     {
         Some(b) => {
-            let total = b.purchased + b.free;
+            let total = b.purchased.checked_add(b.free);
             out.push(kv(
                 theme,
                 "purchased",

@@ -400,3 +400,79 @@ fn big_and_negative_figures_are_never_cut() {
         }
     }
 }
+
+/// As seen: a breakdown at Decimal's maximum crashed the console (`Addition overflowed`).
+/// Sums and products of figures from the API are checked: what cannot be computed says
+/// "out of range", the figures themselves are shown as given, and nothing panics.
+#[test]
+fn figures_at_the_decimal_limits_show_out_of_range_and_never_panic() {
+    use rust_decimal::Decimal;
+    let mut a = app(80, 24, false);
+    let mut wallets: Vec<flexwallet::api::models::Wallet> =
+        a.table.rows.iter().map(|r| r.wallet.clone()).collect();
+    let first = a.table.rows[a.table.view[0]].wallet.id.clone();
+    let edge = wallets.iter_mut().find(|w| w.id == first).unwrap();
+    edge.balance = Decimal::MAX;
+    edge.credit_balance = Decimal::MAX;
+    edge.credits_available_breakdown = Some(Box::new(flexwallet::api::models::CreditBreakdown {
+        purchased: Decimal::MAX,
+        free: Decimal::MAX,
+    }));
+    let generation = a.live.list_generation;
+    a.update(Action::WalletsLoaded {
+        generation,
+        result: Ok(wallets.clone()),
+    });
+    // A refresh that swings the balance from the maximum to the minimum: no delta, no panic.
+    wallets.iter_mut().find(|w| w.id == first).unwrap().balance = Decimal::MIN;
+    let generation = a.live.list_generation;
+    a.update(Action::WalletsLoaded {
+        generation,
+        result: Ok(wallets),
+    });
+    a.update(key(KeyCode::Home));
+    // The real-time balance answers with the same extremes.
+    let mut rt = a.table.get(&first).unwrap().wallet.clone();
+    rt.credits_available_breakdown = Some(Box::new(flexwallet::api::models::CreditBreakdown {
+        purchased: Decimal::MAX,
+        free: Decimal::MAX,
+    }));
+    let generation = a.live.balance_generation;
+    a.update(Action::BalanceLoaded {
+        generation,
+        wallet_id: first.clone(),
+        result: Ok(Box::new(rt)),
+    });
+    a.update(key(KeyCode::Enter));
+    let (s, _) = screen(&a, Theme::plain());
+    let words = s
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(words.contains("out of range"), "{s}");
+    assert!(
+        s.contains("79,228,162,514,264,337,593,543,950,335"),
+        "the figure itself is shown:\n{s}"
+    );
+    // Back at the maximum, the top-up form refuses to compute a balance it cannot hold.
+    let mut wallets: Vec<flexwallet::api::models::Wallet> =
+        a.table.rows.iter().map(|r| r.wallet.clone()).collect();
+    wallets.iter_mut().find(|w| w.id == first).unwrap().balance = Decimal::MAX;
+    let generation = a.live.list_generation;
+    a.update(Action::WalletsLoaded {
+        generation,
+        result: Ok(wallets),
+    });
+    a.update(key(KeyCode::Char('t')));
+    chars(&mut a, "1");
+    a.update(key(KeyCode::Enter));
+    let form = a.overlays.form().expect("the form stays open");
+    let (s, _) = screen(&a, Theme::plain());
+    assert!(
+        form.fields()
+            .iter()
+            .any(|f| f.error.as_deref().is_some_and(|e| e.contains("out of range"))),
+        "{s}"
+    );
+}

@@ -121,20 +121,34 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Counts one planned row in the totals.
-    pub fn add(&mut self, row: &PlannedRow) {
+    /// Counts one planned row in the totals; `None` (and the totals unchanged) when a total
+    /// would go beyond what a decimal holds.
+    pub fn add(&mut self, row: &PlannedRow) -> Option<()> {
+        let credits = self.credits.checked_add(row.credits)?;
+        let c = self.by_currency.get(&row.currency).cloned().unwrap_or_default();
+        let c_credits = c.credits.checked_add(row.credits)?;
+        let c_amount = c.amount.checked_add(row.amount)?;
+        let reason = row.request.transaction_reason.to_string();
+        let r = self.by_reason.get(&reason).cloned().unwrap_or_default();
+        let r_credits = r.credits.checked_add(row.credits)?;
         self.rows += 1;
-        self.credits += row.credits;
-        let c = self.by_currency.entry(row.currency.clone()).or_default();
-        c.rows += 1;
-        c.credits += row.credits;
-        c.amount += row.amount;
-        let r = self
-            .by_reason
-            .entry(row.request.transaction_reason.to_string())
-            .or_default();
-        r.rows += 1;
-        r.credits += row.credits;
+        self.credits = credits;
+        self.by_currency.insert(
+            row.currency.clone(),
+            CurrencyTotal {
+                rows: c.rows + 1,
+                credits: c_credits,
+                amount: c_amount,
+            },
+        );
+        self.by_reason.insert(
+            reason,
+            ReasonTotal {
+                rows: r.rows + 1,
+                credits: r_credits,
+            },
+        );
+        Some(())
     }
 }
 
@@ -266,7 +280,17 @@ impl Plan {
             }
             let rate = wallet.topup_rate();
             let (credits, amount) = match d.quantity {
-                Quantity::Credits(c) => (c, c * rate),
+                Quantity::Credits(c) => match c.checked_mul(rate) {
+                    Some(amount) => (c, amount),
+                    None => {
+                        errors.push(Issue::field(
+                            line,
+                            bulk_csv::CREDITS_TO_ADD,
+                            format!("{c} credits at the top-up rate {rate} is beyond what can be computed"),
+                        ));
+                        continue;
+                    }
+                },
                 Quantity::Amount(a) => {
                     if rate <= Decimal::ZERO {
                         errors.push(Issue::field(
@@ -279,8 +303,16 @@ impl Plan {
                         ));
                         continue;
                     }
-                    let credits = (a / rate)
-                        .round_dp_with_strategy(STORED_SCALE, RoundingStrategy::MidpointAwayFromZero);
+                    let Some(credits) = a.checked_div(rate) else {
+                        errors.push(Issue::field(
+                            line,
+                            bulk_csv::AMOUNT,
+                            format!("{a} at the top-up rate {rate} is beyond what can be computed"),
+                        ));
+                        continue;
+                    };
+                    let credits =
+                        credits.round_dp_with_strategy(STORED_SCALE, RoundingStrategy::MidpointAwayFromZero);
                     if credits <= Decimal::ZERO {
                         errors.push(Issue::field(
                             line,
@@ -319,7 +351,13 @@ impl Plan {
                 amount,
                 conversion_rate: wallet.conversion_rate,
             };
-            totals.add(&row);
+            if totals.add(&row).is_none() {
+                errors.push(Issue::at(
+                    line,
+                    "the plan's total credits would go beyond what can be computed: split the file",
+                ));
+                continue;
+            }
             rows.push(row);
         }
         if invoiced > 0 {

@@ -219,3 +219,24 @@ fn a_selection_becomes_one_draft_per_wallet() {
     // The same selection and form is the same job.
     assert_eq!(Plan::build(drafts, &wallets(5), &options()).unwrap().job, p.job);
 }
+
+/// A top-up rate from the API so large that credits times rate cannot be computed is a
+/// problem of its row, not a panic; an amount divided by it likewise.
+#[test]
+fn rates_beyond_what_can_be_computed_are_a_problem_of_the_row() {
+    let opts = options();
+    let mut ws = wallets(3);
+    for id in ["w1", "w2"] {
+        let w = ws.get_mut(id).unwrap();
+        w.topup_conversion_rate = Some(Decimal::MAX);
+    }
+    let csv = "wallet_id,credits_to_add,amount,transaction_reason\nw1,10,,FREE_CREDIT_GRANT\nw2,,0.000000001,FREE_CREDIT_GRANT\nw3,5,,FREE_CREDIT_GRANT\n";
+    let raw = bulk_csv::read(csv.as_bytes(), false).unwrap();
+    let drafts = drafts_from_csv(raw, None, opts.now).unwrap();
+    let issues = Plan::build(drafts, &ws, &opts).unwrap_err();
+    assert_eq!(lines(&issues), [2, 3], "{issues:?}");
+    assert!(
+        issues[0].to_string().contains("beyond what can be computed"),
+        "{issues:?}"
+    );
+}

@@ -213,7 +213,7 @@ impl RowMachine {
         Verdict::Done(DoneInfo {
             transaction_id: Some(tx.id.clone()),
             credit_balance: Some(credit_balance),
-            balance: Some(credit_balance * row.conversion_rate),
+            balance: credit_balance.checked_mul(row.conversion_rate),
             already_applied: true,
         })
     }
@@ -292,7 +292,10 @@ fn same_quantity(row: &PlannedRow, tx: &Transaction) -> bool {
         (Some(c), _) => tx.credit_amount == c,
         // From an amount the server divides by the top-up rate; its rounding may differ from
         // ours in the last stored digit.
-        (None, Some(_)) => (tx.credit_amount - row.credits).abs() <= Decimal::new(1, 6),
+        (None, Some(_)) => tx
+            .credit_amount
+            .checked_sub(row.credits)
+            .is_some_and(|d| d.abs() <= Decimal::new(1, 6)),
         (None, None) => true,
     }
 }

@@ -402,7 +402,12 @@ pub fn plan_from_journal(path: &Path) -> Result<Plan, String> {
         ));
     }
     let mut totals = flexwallet_bulk::plan::Totals::default();
-    rows.iter().for_each(|r| totals.add(r));
+    if rows.iter().any(|r| totals.add(r).is_none()) {
+        return Err(format!(
+            "{}: the journal's total credits are beyond what can be computed",
+            path.display()
+        ));
+    }
     Ok(Plan {
         job: job.clone(),
         target: target.clone(),

@@ -12,6 +12,10 @@ use serde::{Deserializer, Serializer};
 
 pub mod fit;
 
+/// What is shown for a figure that cannot be computed (a sum or product beyond what a decimal
+/// holds): the raw values stay in the detail and the JSON view.
+pub const OUT_OF_RANGE: &str = "out of range";
+
 /// Balances and amounts are `numeric(20,9)` in Flexprice: at most nine decimals are stored.
 pub const STORED_SCALE: u32 = 9;
 /// `conversion_rate` / `topup_conversion_rate` are `numeric(10,5)`.

@@ -246,8 +246,9 @@ impl WalletTable {
             .into_iter()
             .map(|w| {
                 let delta = match old.remove(&w.id) {
+                    // A change too large to compute is not shown as one.
                     Some(prev) if prev.wallet.balance != w.balance => {
-                        Some((w.balance - prev.wallet.balance, cycle))
+                        w.balance.checked_sub(prev.wallet.balance).map(|d| (d, cycle))
                     }
                     Some(prev) => prev.meta.delta,
                     None => None,
@@ -303,7 +304,7 @@ impl WalletTable {
             };
             let Some(row) = self.rows.get_mut(i) else { continue };
             if row.wallet.balance != w.balance {
-                row.meta.delta = Some((w.balance - row.wallet.balance, cycle));
+                row.meta.delta = w.balance.checked_sub(row.wallet.balance).map(|d| (d, cycle));
                 changed += 1;
             }
             self.counts.remove(&row.wallet);

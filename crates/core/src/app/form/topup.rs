@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::field::{self, Field, METADATA, metadata_rows, parse_metadata};
 use flexprice_wire::models::{TopUpRequest, TransactionReason, Wallet};
-use flexprice_wire::money::{STORED_SCALE, format_amount, format_credits, parse_amount};
+use flexprice_wire::money::{OUT_OF_RANGE, STORED_SCALE, format_amount, format_credits, parse_amount};
 
 pub const MODE: &str = "mode";
 pub const VALUE: &str = "credits_to_add";
@@ -106,14 +106,14 @@ impl TopUpForm {
         let by_amount = self.by_amount();
         let value = parse_amount(self.text(VALUE), STORED_SCALE).ok();
         let value_hint = match (value, by_amount) {
-            (Some(v), false) => Some(format!(
-                "= {} {}",
-                format_amount(&(v * rate), &cur),
-                cur.to_uppercase()
-            )),
-            (Some(v), true) if !rate.is_zero() => {
-                Some(format!("= {} credits", format_credits(&(v / rate).normalize())))
-            }
+            (Some(v), false) => Some(match v.checked_mul(rate) {
+                Some(a) => format!("= {} {}", format_amount(&a, &cur), cur.to_uppercase()),
+                None => OUT_OF_RANGE.to_string(),
+            }),
+            (Some(v), true) if !rate.is_zero() => Some(match v.checked_div(rate) {
+                Some(c) => format!("= {} credits", format_credits(&c.normalize())),
+                None => OUT_OF_RANGE.to_string(),
+            }),
             _ => None,
         };
         let reason_hint = self.reason().meaning().to_string();
@@ -192,6 +192,20 @@ impl TopUpForm {
                 "this wallet has no top-up conversion rate: top up by credits".into(),
             ));
         }
+        // What the preview will compute must be computable: credits, their price, the balance after.
+        let computable = value.and_then(|v| {
+            let credits = if by_amount { v.checked_div(rate)? } else { v };
+            credits.checked_mul(self.wallet.topup_rate())?;
+            self.wallet
+                .balance
+                .checked_add(credits.checked_mul(self.wallet.conversion_rate)?)
+        });
+        if value.is_some() && computable.is_none() && !(by_amount && rate.is_zero()) {
+            errors.push((
+                VALUE.into(),
+                format!("{OUT_OF_RANGE} for this wallet's balance and rates"),
+            ));
+        }
         if !errors.is_empty() {
             for (id, msg) in errors {
                 if let Some(f) = self.field_mut(&id) {
@@ -202,7 +216,7 @@ impl TopUpForm {
         }
         let value = value?;
         let credits = if by_amount {
-            (value / rate).normalize()
+            value.checked_div(rate)?.normalize()
         } else {
             value
         };
@@ -252,20 +266,27 @@ impl TopUpForm {
         };
         let credits = format!("{bucket} +{} credits", format_credits(&plan.credits));
         if plan.request.transaction_reason == TransactionReason::PurchasedCreditInvoiced {
-            let price = plan.credits * w.topup_rate();
+            let price = plan
+                .credits
+                .checked_mul(w.topup_rate())
+                .map_or_else(|| OUT_OF_RANGE.to_string(), |p| format_amount(&p, cur));
             return format!(
                 "balance stays {} {} · {credits} pending until the invoice ({} {}) is paid",
                 format_amount(&w.balance, cur),
                 cur.to_uppercase(),
-                format_amount(&price, cur),
+                price,
                 cur.to_uppercase()
             );
         }
-        let after = w.balance + plan.credits * w.conversion_rate;
+        let after = plan
+            .credits
+            .checked_mul(w.conversion_rate)
+            .and_then(|c| w.balance.checked_add(c))
+            .map_or_else(|| OUT_OF_RANGE.to_string(), |a| format_amount(&a, cur));
         format!(
             "balance {} → {} {} · {credits}",
             format_amount(&w.balance, cur),
-            format_amount(&after, cur),
+            after,
             cur.to_uppercase()
         )
     }
