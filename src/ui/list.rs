@@ -19,6 +19,8 @@ use crate::ui::theme::alert_label;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
     Marker,
+    /// `!` when the row is stale: freshness shows at every width (Updated says it in words).
+    Fresh,
     Data(Column),
     Delta,
 }
@@ -32,7 +34,7 @@ struct Spec {
 
 const NAME_MIN: u16 = 14;
 
-fn specs() -> [Spec; 12] {
+fn specs() -> [Spec; 13] {
     let s = |col, width, priority, right| Spec {
         col,
         width,
@@ -41,6 +43,7 @@ fn specs() -> [Spec; 12] {
     };
     [
         s(Col::Marker, 1, 1, false),
+        s(Col::Fresh, 1, 1, false),
         s(Col::Data(Column::Name), NAME_MIN, 1, false),
         s(Col::Data(Column::Id), 11, 6, false),
         s(Col::Data(Column::Customer), 14, 5, false),
@@ -120,6 +123,8 @@ fn cell_for<'a>(
     let stale = app.is_stale(&row.meta);
     match col {
         Col::Marker => Cell::from(if marked { "●" } else { " " }),
+        Col::Fresh if stale => Cell::from("!").style(theme.error()),
+        Col::Fresh => Cell::from(" "),
         Col::Delta => match row.meta.delta {
             Some((d, cycle)) if cycle == app.live.cycle && !d.is_zero() => {
                 Cell::from(Line::from(fit_delta(&d, &w.currency, width as usize)).right_aligned())
@@ -212,7 +217,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
     let sort = app.table.sort;
     let header = Row::new(cols.iter().map(|(col, _, right)| {
         let mut name = match col {
-            Col::Marker => String::new(),
+            Col::Marker | Col::Fresh => String::new(),
             Col::Delta => "Change".into(),
             Col::Data(c) => c.title().into(),
         };
@@ -320,7 +325,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(fit_columns(198).len(), 12);
+        assert_eq!(fit_columns(198).len(), 13);
     }
 
     #[test]

@@ -44,10 +44,17 @@ pub fn overview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         String::new()
     };
-    spans.push(Span::styled(
-        format!("│ {active} active{frozen} · {closed} closed"),
-        theme.dim(),
-    ));
+    // The counts are only as fresh as the wallets behind them: that comes before the status
+    // counts, which give way (whole) when the line is too narrow for both.
+    let stale = app.stale_wallets();
+    if stale > 0 {
+        spans.push(Span::styled(format!("│ ! {stale} stale "), theme.error()));
+    }
+    let statuses = format!("│ {active} active{frozen} · {closed} closed");
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    if used + statuses.chars().count() <= area.width as usize {
+        spans.push(Span::styled(statuses, theme.dim()));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -151,10 +158,24 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(" READ-ONLY ", theme.badge()));
         spans.push(Span::raw(" "));
     }
+    let failing = app
+        .live
+        .failing_since
+        .map(|t| app.now.saturating_duration_since(t).as_secs());
     let live = if !app.live.enabled() {
         Span::styled("live off", theme.dim())
     } else if app.live.paused {
         Span::styled(" ⏸ PAUSED ", theme.badge())
+    } else if let Some(secs) = failing {
+        // Not LIVE: what is on screen is getting older, and why.
+        Span::styled(
+            format!(
+                "! REFRESH FAILING {}s: {}",
+                secs,
+                app.live.last_failure.as_deref().unwrap_or("no answer")
+            ),
+            theme.error(),
+        )
     } else {
         Span::styled(
             format!("● LIVE {}s", app.live.interval.as_secs()),
@@ -162,11 +183,14 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         )
     };
     spans.push(live);
-    let age = match app.live.last_success {
-        Some(t) => ago(app.now.saturating_duration_since(t).as_secs()),
-        None => "never".into(),
-    };
-    spans.push(Span::raw(format!(" · refreshed {age}")));
+    // While failing, "failing for" says it; the last good answer's age would only be cut.
+    if failing.is_none() {
+        let age = match app.live.last_success {
+            Some(t) => ago(app.now.saturating_duration_since(t).as_secs()),
+            None => "never".into(),
+        };
+        spans.push(Span::raw(format!(" · refreshed {age}")));
+    }
     // The job keeps running while its layer is hidden: its progress stays in sight here.
     if let Some(job) = app.job.as_ref().filter(|j| {
         j.running() && !matches!(app.overlays.bulk(), Some(crate::app::bulk::BulkLayer::Progress))
@@ -190,5 +214,14 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.error(),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    // Whole pieces or none: a count cut at the edge would read as another number.
+    let mut used = 0;
+    let whole: Vec<Span> = spans
+        .into_iter()
+        .take_while(|s| {
+            used += s.width();
+            used <= area.width as usize
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(Line::from(whole)), area);
 }

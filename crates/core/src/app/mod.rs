@@ -97,12 +97,42 @@ pub struct Live {
     /// When the real-time balance in flight was asked for.
     pub balance_asked: Moment,
     pub last_success: Option<Moment>,
+    /// Since when every refresh has failed (`None`: the last one answered).
+    pub failing_since: Option<Moment>,
+    /// The last failure's short cause (`503 service_unavailable`), for the status bar.
+    pub last_failure: Option<String>,
+    /// When the next full re-list is due: it keeps the wallets off screen fresh too.
+    pub relist_due: Moment,
+    /// Failed re-lists in a row: each doubles the wait, up to 16 times the period.
+    pub relist_failures: u32,
 }
 
 impl Live {
     pub fn enabled(&self) -> bool {
         !self.interval.is_zero()
     }
+
+    fn failed(&mut self, now: Moment, err: &ApiError) {
+        self.failing_since.get_or_insert(now);
+        let cause = match (err.status(), err.code()) {
+            (Some(s), Some(c)) => format!("{s} {c}"),
+            (Some(s), None) => s.to_string(),
+            (None, _) => err.to_string(),
+        };
+        self.last_failure = Some(cause);
+    }
+
+    fn answered(&mut self, now: Moment) {
+        self.last_success = Some(now);
+        self.failing_since = None;
+        self.last_failure = None;
+    }
+}
+
+/// How often every loaded wallet is listed again: a minute, or 6 ms a wallet when there are
+/// more than 10,000 (100,000 wallets, about 100 MB of JSON: every 10 minutes).
+pub fn relist_period(wallets: usize) -> Duration {
+    Duration::from_secs(60).max(Duration::from_millis(6).saturating_mul(wallets as u32))
 }
 
 /// Who the operator is talking to, for the status bar.
@@ -176,6 +206,10 @@ impl App {
                 balance_loading: false,
                 balance_asked: now,
                 last_success: None,
+                failing_since: None,
+                last_failure: None,
+                relist_due: now,
+                relist_failures: 0,
             },
             errors: VecDeque::new(),
             flash: None,
@@ -247,8 +281,27 @@ impl App {
         self.live.rows_loading || self.live.balance_loading
     }
 
-    /// A row counts as stale when its last refresh failed, or live refresh is on and it is
-    /// older than three intervals.
+    /// The freshness contract: every loaded wallet is at most this old, or marked stale.
+    pub fn freshness_contract(&self) -> Duration {
+        (self.live.interval * 3).max(relist_period(self.table.len()) * 2)
+    }
+
+    /// Loaded wallets past the freshness contract or whose last refresh failed: the counts of
+    /// the overview are built on them too, and say so.
+    pub fn stale_wallets(&self) -> usize {
+        if !self.live.enabled() {
+            return 0;
+        }
+        let contract = self.freshness_contract();
+        self.table
+            .rows
+            .iter()
+            .filter(|r| r.meta.failed || self.now.saturating_duration_since(r.meta.refreshed_at) > contract)
+            .count()
+    }
+
+    /// A row on screen counts as stale when its last refresh failed, or live refresh is on and
+    /// it is older than three intervals.
     pub fn is_stale(&self, meta: &table::RowMeta) -> bool {
         meta.failed
             || (self.live.enabled()
@@ -427,12 +480,20 @@ impl App {
     }
 
     fn on_refresh_due(&mut self) -> Vec<Effect> {
-        if self.live.paused || !self.live.enabled() || !self.loaded_once {
+        if self.live.paused || !self.live.enabled() {
             return Vec::new();
+        }
+        let mut effects = Vec::new();
+        // The whole list: again and again until the first load answers (backing off), then
+        // every re-list period, so wallets off screen and the overview's counts stay fresh.
+        if !self.live.list_loading && self.now >= self.live.relist_due {
+            effects.push(self.load_all());
+        }
+        if !self.loaded_once {
+            return effects;
         }
         self.live.cycle += 1;
         let ids = self.table.visible_ids(self.list_height());
-        let mut effects = Vec::new();
         if !ids.is_empty() {
             self.live.rows_generation += 1;
             self.live.rows_loading = true;
@@ -455,7 +516,9 @@ impl App {
             Ok(wallets) => {
                 let first = !self.loaded_once;
                 self.loaded_once = true;
-                self.live.last_success = Some(self.now);
+                self.live.answered(self.now);
+                self.live.relist_failures = 0;
+                self.live.relist_due = self.now + relist_period(wallets.len());
                 self.table.replace_all(wallets, self.now, self.live.cycle);
                 self.table.scroll_into_view(self.list_height());
                 if first {
@@ -466,6 +529,16 @@ impl App {
             }
             Err(e) => {
                 self.log_error("list wallets", &e);
+                self.live.failed(self.now, &e);
+                self.live.relist_failures = self.live.relist_failures.saturating_add(1);
+                let n = self.live.relist_failures;
+                // Before the first list: 2, 4, 8… up to 60 s. After: the period, doubled up to 16×.
+                let wait = if self.loaded_once {
+                    relist_period(self.table.len()).saturating_mul(1 << n.min(4))
+                } else {
+                    Duration::from_secs(1 << n.min(6)).min(Duration::from_secs(60))
+                };
+                self.live.relist_due = self.now + wait;
                 self.flash(FlashKind::Error, format!("Loading wallets failed: {e}"));
                 let ids: Vec<String> = self.table.rows.iter().map(|r| r.wallet.id.clone()).collect();
                 self.table.mark_failed(&ids);
@@ -486,7 +559,7 @@ impl App {
         self.live.rows_loading = false;
         match result {
             Ok(wallets) => {
-                self.live.last_success = Some(self.now);
+                self.live.answered(self.now);
                 let returned: std::collections::HashSet<&str> =
                     wallets.iter().map(|w| w.id.as_str()).collect();
                 let missing: Vec<String> = ids
@@ -499,6 +572,7 @@ impl App {
             }
             Err(e) => {
                 self.log_error("refresh wallets", &e);
+                self.live.failed(self.now, &e);
                 self.table.mark_failed(&ids);
             }
         }
@@ -517,7 +591,7 @@ impl App {
         self.live.balance_loading = false;
         match result {
             Ok(w) => {
-                self.live.last_success = Some(self.now);
+                self.live.answered(self.now);
                 // The balance endpoint carries the whole wallet: the row gets fresher too.
                 self.table
                     .apply_refresh(vec![(*w).clone()], self.now, self.live.cycle);
@@ -535,6 +609,7 @@ impl App {
             }
             Err(e) => {
                 self.log_error("real-time balance", &e);
+                self.live.failed(self.now, &e);
                 self.table.mark_failed(std::slice::from_ref(&wallet_id));
             }
         }

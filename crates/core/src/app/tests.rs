@@ -433,3 +433,87 @@ fn a_balance_spinner_only_while_there_is_none_or_it_is_slow() {
     });
     assert!(app.balance_pending());
 }
+
+/// As seen: with every request failing, nothing on an 80-column screen said so. The rows
+/// refreshed and failing are marked, the live state says since when it fails and why, and an
+/// answer clears it.
+#[test]
+fn failing_refreshes_degrade_the_picture_until_an_answer() {
+    let (mut app, now) = loaded(5);
+    app.live.relist_due = now + Duration::from_secs(3600);
+    app.update(Action::Tick {
+        now: now + Duration::from_secs(5),
+        clock: app.clock,
+    });
+    let effects = app.update(Action::RefreshDue);
+    let Some(Effect::RefreshWallets { generation, ids }) = effects.first().cloned() else {
+        panic!("{effects:?}")
+    };
+    let err = ApiError::from_reply(
+        503,
+        "/wallets/search",
+        r#"{"code":"service_unavailable","message":"down","http_status_code":503}"#,
+    );
+    app.update(Action::WalletsRefreshed {
+        generation,
+        ids: ids.clone(),
+        result: Err(err),
+    });
+    assert_eq!(app.live.failing_since, Some(now + Duration::from_secs(5)));
+    assert_eq!(app.live.last_failure.as_deref(), Some("503 service_unavailable"));
+    assert_eq!(app.stale_wallets(), ids.len());
+    assert!(app.table.rows.iter().all(|r| app.is_stale(&r.meta)));
+    // The next answer clears it.
+    let effects = app.update(Action::RefreshDue);
+    let Some(Effect::RefreshWallets { generation, ids }) = effects.first().cloned() else {
+        panic!("{effects:?}")
+    };
+    app.update(Action::WalletsRefreshed {
+        generation,
+        ids,
+        result: Ok(wallets(5)),
+    });
+    assert_eq!(app.live.failing_since, None);
+    assert_eq!(app.stale_wallets(), 0);
+}
+
+/// As seen: a failed start spun forever. The first list is tried again with backoff; once
+/// loaded, the whole list is fetched again every re-list period, so rows off screen stay
+/// fresh and the overview's counts with them.
+#[test]
+fn the_list_is_retried_after_a_failed_start_and_relisted_on_a_schedule() {
+    let (mut app, now) = app(false);
+    assert_eq!(app.start(), vec![Effect::LoadWallets { generation: 1 }]);
+    let err = ApiError::from_reply(401, "/wallets", r#"{"error":"unauthorized"}"#);
+    app.update(Action::WalletsLoaded {
+        generation: 1,
+        result: Err(err),
+    });
+    assert!(app.live.failing_since.is_some());
+    let at = |app: &mut App, secs: u64| {
+        app.update(Action::Tick {
+            now: now + Duration::from_secs(secs),
+            clock: app.clock,
+        });
+        app.update(Action::RefreshDue)
+    };
+    assert!(at(&mut app, 1).is_empty(), "not before its backoff");
+    assert_eq!(at(&mut app, 2), vec![Effect::LoadWallets { generation: 2 }]);
+    app.update(Action::WalletsLoaded {
+        generation: 2,
+        result: Ok(wallets(3)),
+    });
+    assert_eq!(app.live.failing_since, None);
+    app.live.balance_loading = false;
+    let effects = at(&mut app, 30);
+    assert!(
+        !effects.contains(&Effect::LoadWallets { generation: 3 }),
+        "{effects:?}"
+    );
+    let effects = at(&mut app, 2 + 60);
+    assert!(
+        effects.contains(&Effect::LoadWallets { generation: 3 }),
+        "{effects:?}"
+    );
+    assert_eq!(super::relist_period(100_000), Duration::from_secs(600));
+}
