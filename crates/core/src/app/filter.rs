@@ -87,6 +87,13 @@ fn allowed<T>(known: &[T], show: impl Fn(&T) -> &str) -> String {
 }
 
 impl Filter {
+    /// The filter asks for closed wallets (`status:closed`): then they count as any other.
+    pub fn asks_for_closed(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| !t.negate && matches!(&t.test, Test::Status(s) if *s != WalletStatus::Active && *s != WalletStatus::Frozen))
+    }
+
     /// Parses what the operator typed. An empty filter matches every wallet.
     pub fn parse(input: &str) -> Result<Filter, FilterError> {
         let terms = input

@@ -103,7 +103,8 @@ pub struct Row {
 /// change, so a frame does not count 100,000 rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
-    /// Indexed by `AlertState::severity`: ok, info, warning, in alarm.
+    /// Indexed by `AlertState::severity`: ok, info, warning, in alarm. Wallets that are not
+    /// closed: a closed wallet at 0 is not an incident.
     pub by_alert: [usize; 4],
     pub active: usize,
     pub frozen: usize,
@@ -112,24 +113,24 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn slots(&mut self, w: &Wallet) -> [&mut usize; 2] {
-        let alert = &mut self.by_alert[w.alert_state.as_ref().map_or(0, |a| a.severity() as usize)];
-        let status = match w.wallet_status {
-            WalletStatus::Active => &mut self.active,
-            WalletStatus::Frozen => &mut self.frozen,
-            _ => &mut self.closed,
+    fn slots(&mut self, w: &Wallet) -> [Option<&mut usize>; 2] {
+        let (alert, status) = match w.wallet_status {
+            WalletStatus::Active => (true, &mut self.active),
+            WalletStatus::Frozen => (true, &mut self.frozen),
+            _ => (false, &mut self.closed),
         };
-        [alert, status]
+        let by_alert = &mut self.by_alert[w.alert_state.as_ref().map_or(0, |a| a.severity() as usize)];
+        [alert.then_some(by_alert), Some(status)]
     }
 
     fn add(&mut self, w: &Wallet) {
-        for n in self.slots(w) {
+        for n in self.slots(w).into_iter().flatten() {
             *n += 1;
         }
     }
 
     fn remove(&mut self, w: &Wallet) {
-        for n in self.slots(w) {
+        for n in self.slots(w).into_iter().flatten() {
             *n = n.saturating_sub(1);
         }
     }
@@ -566,7 +567,10 @@ impl WalletTable {
     }
 
     /// Moves to the next (or previous) row whose alert state is `in_alarm`, wrapping around.
+    /// `n` / `N`: the next wallet in alarm in the view; closed wallets are skipped unless the
+    /// filter asks for them (`status:closed`).
     pub fn jump_to_alarm(&mut self, forward: bool) -> bool {
+        let closed_too = self.filter.as_ref().is_some_and(Filter::asks_for_closed);
         let n = self.view.len();
         for step in 1..=n {
             let pos = if forward {
@@ -578,7 +582,14 @@ impl WalletTable {
                 .view
                 .get(pos)
                 .and_then(|&i| self.rows.get(i))
-                .is_some_and(|r| r.wallet.alert_state() == flexprice_wire::models::AlertState::InAlarm);
+                .is_some_and(|r| {
+                    r.wallet.alert_state() == flexprice_wire::models::AlertState::InAlarm
+                        && (closed_too
+                            || matches!(
+                                r.wallet.wallet_status,
+                                WalletStatus::Active | WalletStatus::Frozen
+                            ))
+                });
             if in_alarm {
                 self.selected = pos;
                 return true;

@@ -517,3 +517,32 @@ fn the_list_is_retried_after_a_failed_start_and_relisted_on_a_schedule() {
     );
     assert_eq!(super::relist_period(100_000), Duration::from_secs(600));
 }
+
+/// As seen: `alert:in_alarm status:closed` matched wallets at 0.00 counted as alarms, and `n`
+/// landed on them during triage. Closed wallets are left out of the alarm counts and of
+/// `n`/`N`, unless the filter asks for them.
+#[test]
+fn closed_wallets_are_not_alarms_unless_asked_for() {
+    let (mut app, _) = app(false);
+    let mut ws = wallets(6);
+    ws[1].alert_state = Some(AlertState::InAlarm);
+    ws[1].wallet_status = flexprice_wire::models::WalletStatus::Closed;
+    ws[4].alert_state = Some(AlertState::InAlarm);
+    app.start();
+    app.update(Action::WalletsLoaded {
+        generation: 1,
+        result: Ok(ws),
+    });
+    assert_eq!(
+        app.table.counts.by_alert[AlertState::InAlarm.severity() as usize],
+        1
+    );
+    assert_eq!(app.table.counts.closed, 1);
+    key(&mut app, 'n');
+    assert_eq!(app.table.selected_id(), Some("w004"));
+    key(&mut app, 'n');
+    assert_eq!(app.table.selected_id(), Some("w004"), "the closed one is skipped");
+    app.apply_filter("status:closed").unwrap();
+    key(&mut app, 'n');
+    assert_eq!(app.table.selected_id(), Some("w001"), "asked for: it counts");
+}
