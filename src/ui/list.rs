@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use crate::app::App;
 use crate::app::table::{Column, Row as WalletRow};
+use crate::keymap::{Command, Context};
 use crate::money::fit::{fit_amount, fit_credits, fit_delta};
 use crate::money::{format_amount, format_credits, format_delta};
 use crate::ui::Theme;
@@ -195,12 +196,45 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
         .title(Line::from(title));
     let inner = block.inner(area);
     if app.table.is_empty() {
-        let msg = if app.live.list_loading || !app.loaded_once {
-            format!("{} Loading wallets…", spinner(app.spinner))
-        } else {
-            "No wallets.".to_string()
+        let failed = (!app.loaded_once && !app.live.list_loading)
+            .then(|| app.errors.iter().find(|e| e.call == "list wallets"))
+            .flatten();
+        let lines = match failed {
+            // A failed start: the whole cause, where it was sent, and when it is tried again.
+            Some(e) => {
+                let o = &app.origin;
+                let retry = app.live.relist_due.saturating_duration_since(app.now).as_secs();
+                let key = app
+                    .keymap
+                    .key_label(Context::List, Command::Refresh)
+                    .unwrap_or_default();
+                vec![
+                    Line::styled("Loading the wallets failed:", theme.error()),
+                    Line::styled(e.message.clone(), theme.error()),
+                    Line::default(),
+                    Line::from(format!(
+                        "profile {} · {}{}",
+                        o.profile,
+                        o.host,
+                        o.environment
+                            .as_deref()
+                            .map(|e| format!(" · environment {e}"))
+                            .unwrap_or_default()
+                    )),
+                    Line::styled(format!("trying again in {retry}s · {key} tries now"), theme.dim()),
+                ]
+            }
+            None if app.live.list_loading || !app.loaded_once => {
+                vec![Line::from(format!("{} Loading wallets…", spinner(app.spinner)))]
+            }
+            None => vec![Line::from("No wallets.")],
         };
-        frame.render_widget(Paragraph::new(msg).block(block), area);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(ratatui::widgets::Wrap { trim: false })
+                .block(block),
+            area,
+        );
         return;
     }
     let height = inner.height.saturating_sub(1) as usize;

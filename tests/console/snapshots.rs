@@ -476,3 +476,56 @@ fn figures_at_the_decimal_limits_show_out_of_range_and_never_panic() {
         "{s}"
     );
 }
+
+/// As seen: a wrong key or an unreachable URL left `⠸ Loading wallets…` spinning, the cause
+/// cut off, and no retry. The whole cause is shown wrapped, with where it was sent and when
+/// it is tried again.
+#[test]
+fn a_failed_start_shows_the_whole_cause_and_retries() {
+    let now = Moment::from_secs(1_000);
+    let clock = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
+    let origin = Origin {
+        profile: "prod".into(),
+        host: "api.cloud.flexprice.io".into(),
+        environment: Some("env_live".into()),
+    };
+    let mut a = App::new(
+        Keymap::builtin().unwrap(),
+        origin,
+        false,
+        Duration::from_secs(5),
+        now,
+        clock,
+        flexwallet::app::Env::sequential("/nonexistent/flexwallet-jobs"),
+    );
+    a.update(Action::Resize(80, 24));
+    a.start();
+    let err = ApiError::from_reply(
+        401,
+        "/wallets",
+        r#"{"error":{"message":"the API key was refused (Unauthorized): check FLEXPRICE_API_KEY or the profile's api_key_command, and that the key belongs to this environment"}}"#,
+    );
+    a.update(Action::WalletsLoaded {
+        generation: 1,
+        result: Err(err),
+    });
+    let (s, _) = screen(&a, Theme::plain());
+    let words = s
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(words.contains("Loading the wallets failed"), "{s}");
+    assert!(
+        words.contains("belongs to this environment"),
+        "the cause is whole:\n{s}"
+    );
+    assert!(words.contains("profile prod · api.cloud.flexprice.io"), "{s}");
+    assert!(words.contains("trying again in 2s · r tries now"), "{s}");
+    assert!(!words.contains("LIVE"), "{s}");
+    // r tries now.
+    assert_eq!(
+        a.update(key(KeyCode::Char('r'))),
+        vec![flexwallet::app::Effect::LoadWallets { generation: 2 }]
+    );
+}
