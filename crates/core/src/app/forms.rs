@@ -8,7 +8,7 @@ use tui_input::Input;
 use super::form::{FormKind, FormState, Stage, Submission, TopUpForm, UpdateForm, confirm_input};
 use super::{App, Effect, FlashKind};
 use crate::keymap::Command;
-use flexprice_wire::models::Wallet;
+use flexprice_wire::models::{Wallet, WalletStatus};
 use flexprice_wire::money::{format_amount, format_credits};
 use flexprice_wire::{ApiError, TopUpOutcome};
 
@@ -126,8 +126,22 @@ impl App {
         form.banner = None;
         let submission = match &mut form.kind {
             FormKind::TopUp(f) => f.validate(clock).map(|plan| {
-                let preview = f.preview(&plan);
-                let expected = (plan.credits > confirm_above).then(|| plan.typed.clone());
+                let mut preview = f.preview(&plan);
+                // What bulk refuses without a second thought is asked the same way here: the
+                // warning first, and the amount typed to go ahead.
+                let warning = match &f.wallet.wallet_status {
+                    WalletStatus::Active => None,
+                    WalletStatus::Closed => Some(
+                        "this wallet is closed: crediting a closed wallet is almost always a mistake"
+                            .to_string(),
+                    ),
+                    other => Some(format!("this wallet is {other}: is a top-up what it needs?")),
+                };
+                if let Some(w) = &warning {
+                    preview = format!("⚠ {w} · {preview}");
+                }
+                let expected =
+                    (plan.credits > confirm_above || warning.is_some()).then(|| plan.typed.clone());
                 (
                     Submission::TopUp {
                         request: plan.request,

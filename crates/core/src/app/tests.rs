@@ -546,3 +546,40 @@ fn closed_wallets_are_not_alarms_unless_asked_for() {
     key(&mut app, 'n');
     assert_eq!(app.table.selected_id(), Some("w001"), "asked for: it counts");
 }
+
+/// As seen: a single top-up of a closed wallet went through with no word, while bulk refused
+/// the same row. It now warns and asks for the amount to be typed, as a large top-up does.
+#[test]
+fn a_closed_wallets_top_up_warns_and_asks_for_the_amount() {
+    let (mut app, _) = app(false);
+    let mut ws = wallets(2);
+    ws[0].wallet_status = flexprice_wire::models::WalletStatus::Closed;
+    app.start();
+    app.update(Action::WalletsLoaded {
+        generation: 1,
+        result: Ok(ws),
+    });
+    key(&mut app, 't');
+    key(&mut app, '3');
+    code(&mut app, KeyCode::Enter);
+    let Some(form::Stage::Confirm {
+        submission: form::Submission::TopUp { preview, .. },
+        expected,
+        ..
+    }) = app.overlays.form().map(|f| &f.stage)
+    else {
+        panic!("{:?}", app.overlays)
+    };
+    assert!(preview.contains("this wallet is closed"), "{preview}");
+    assert_eq!(expected.as_deref(), Some("3"));
+    assert!(
+        code(&mut app, KeyCode::Enter).is_empty(),
+        "Enter alone sends nothing"
+    );
+    key(&mut app, '3');
+    let effects = code(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::TopUp { .. }]),
+        "{effects:?}"
+    );
+}
