@@ -239,7 +239,11 @@ pub fn wallet_detail_rows(w: &Wallet) -> Vec<Vec<String>> {
                     AlertState::Warning => "warning",
                     _ => "info",
                 };
-                format!("{name} {} {}", l.condition, format_credits(&l.threshold))
+                format!(
+                    "{name} {} {} credits",
+                    l.condition.words(),
+                    format_credits(&l.threshold)
+                )
             })
             .collect();
         rows.push(("alert levels", levels.join(" · ")));

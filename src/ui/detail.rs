@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use rust_decimal::Decimal;
 
-use crate::api::models::{AlertCondition, AlertState, Wallet};
+use crate::api::models::{AlertState, Wallet};
 use crate::app::App;
 use crate::money::{format_amount, format_credits};
 use crate::ui::Theme;
@@ -62,14 +62,6 @@ fn percent(part: Decimal, total: Option<Decimal>) -> String {
     {
         Some(p) => format!("{}%", p.round_dp(0)),
         None => crate::money::OUT_OF_RANGE.into(),
-    }
-}
-
-fn condition_word(c: &AlertCondition) -> &str {
-    match c {
-        AlertCondition::Below => "balance ≤",
-        AlertCondition::Above => "balance ≥",
-        AlertCondition::Other(s) => s.as_str(),
     }
 }
 
@@ -199,11 +191,7 @@ pub fn lines<'a>(app: &App, theme: &Theme, w: &'a Wallet, width: u16) -> Vec<Lin
         (AlertState::Info, "info"),
     ] {
         let value = match alert.level(&state) {
-            Some(l) => format!(
-                "{} {}",
-                condition_word(&l.condition),
-                format_amount(&l.threshold, cur)
-            ),
+            Some(l) => format!("{} {} credits", l.condition.words(), format_credits(&l.threshold)),
             None => "—".into(),
         };
         out.push(kv(theme, name, value));

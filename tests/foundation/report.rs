@@ -74,7 +74,7 @@ updated               2026-08-22 10:11:12 UTC
     assert_eq!(value("alert"), "warning (enabled)");
     assert_eq!(
         value("alert levels"),
-        "critical below 50.00 · warning below 200.00"
+        "critical ≤ 50.00 credits · warning ≤ 200.00 credits"
     );
     assert_eq!(
         value("auto top-up"),
@@ -85,7 +85,7 @@ updated               2026-08-22 10:11:12 UTC
     let rows = wallet_detail_rows(&w);
     let value = |k: &str| rows.iter().find(|r| r[0] == k).map(|r| r[1].clone()).unwrap();
     assert_eq!(value("alert"), "in_alarm (enabled)");
-    assert_eq!(value("alert levels"), "critical below 123.00");
+    assert_eq!(value("alert levels"), "critical ≤ 123.00 credits");
     assert_eq!(value("status"), "active · PROMOTIONAL");
 }
 

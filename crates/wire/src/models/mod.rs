@@ -84,6 +84,19 @@ open_enum!(
     AlertState { Ok = "ok", Info = "info", Warning = "warning", InAlarm = "in_alarm" }
 );
 open_enum!(AlertCondition { Above = "above", Below = "below" });
+
+impl AlertCondition {
+    /// How Flexprice compares a level: the wallet's ongoing balance in credits against the
+    /// threshold, the threshold included (`≤ 5,000.00 credits`). The console's detail,
+    /// `wallets get` and the help say it in these words.
+    pub fn words(&self) -> &str {
+        match self {
+            AlertCondition::Below => "≤",
+            AlertCondition::Above => "≥",
+            AlertCondition::Other(s) => s.as_str(),
+        }
+    }
+}
 open_enum!(RowStatus { Published = "published", Deleted = "deleted", Archived = "archived" });
 open_enum!(PriceType { All = "ALL", Usage = "USAGE", Fixed = "FIXED" });
 open_enum!(TransactionType { Credit = "credit", Debit = "debit" });
