@@ -46,7 +46,7 @@ pub fn overview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     // The counts are only as fresh as the wallets behind them: that comes before the status
     // counts, which give way (whole) when the line is too narrow for both.
-    let stale = app.stale_wallets();
+    let stale = app.stale_count;
     if stale > 0 {
         spans.push(Span::styled(format!("│ ! {stale} stale "), theme.error()));
     }

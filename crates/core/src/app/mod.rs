@@ -171,6 +171,9 @@ pub struct App {
     pub job: Option<bulk::JobView>,
     /// Who is at the keyboard when it is not this machine's user (`alice · operator` over SSH).
     pub who: Option<String>,
+    /// Loaded wallets past the freshness contract: counted when time passes or answers
+    /// arrive, not on every frame (at 100,000 wallets a count is a walk over all of them).
+    pub stale_count: usize,
     /// Paths and key source from outside (the core reads no environment itself).
     pub env: Env,
 }
@@ -223,6 +226,7 @@ impl App {
             job: None,
             who: None,
             env,
+            stale_count: 0,
         }
     }
 
@@ -364,7 +368,17 @@ impl App {
     /// The reducer. Every effect it returns has passed the gate: one that asks for something
     /// this console may not do is dropped, with the reason on screen.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let recount = matches!(
+            action,
+            Action::Tick { .. }
+                | Action::WalletsLoaded { .. }
+                | Action::WalletsRefreshed { .. }
+                | Action::BalanceLoaded { .. }
+        );
         let effects = self.reduce(action);
+        if recount {
+            self.stale_count = self.stale_wallets();
+        }
         if effects
             .iter()
             .all(|e| e.capability().is_none_or(|c| self.may(c).is_ok()))
