@@ -76,27 +76,33 @@ fn chars(app: &mut App, s: &str) {
     }
 }
 
-/// An app loaded with the demo data, at a fixed clock, `width`x`height`.
-pub(crate) fn app(width: u16, height: u16, read_only: bool) -> App {
-    let d = demo();
-    let now = Moment::from_secs(1_000);
+/// An app at a fixed clock, `width`x`height`, started (its first list asked for, not answered).
+fn started(width: u16, height: u16, read_only: bool, origin: Origin) -> App {
     let clock = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
-    let origin = Origin {
-        profile: "demo".into(),
-        host: "sandbox:8080".into(),
-        environment: Some("env_demo".into()),
-    };
     let mut app = App::new(
         Keymap::builtin().unwrap(),
         origin,
         read_only,
         Duration::from_secs(5),
-        now,
+        Moment::from_secs(1_000),
         clock,
         flexwallet::app::Env::sequential("/nonexistent/flexwallet-jobs"),
     );
     app.update(Action::Resize(width, height));
     app.start();
+    app
+}
+
+/// An app loaded with the demo data, at a fixed clock, `width`x`height`.
+pub(crate) fn app(width: u16, height: u16, read_only: bool) -> App {
+    let d = demo();
+    let origin = Origin {
+        profile: "demo".into(),
+        host: "sandbox:8080".into(),
+        environment: Some("env_demo".into()),
+    };
+    let mut app = started(width, height, read_only, origin);
+    let now = app.now;
     app.update(Action::WalletsLoaded {
         generation: 1,
         result: Ok(d.wallets.clone()),
@@ -482,24 +488,12 @@ fn figures_at_the_decimal_limits_show_out_of_range_and_never_panic() {
 /// it is tried again.
 #[test]
 fn a_failed_start_shows_the_whole_cause_and_retries() {
-    let now = Moment::from_secs(1_000);
-    let clock = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
     let origin = Origin {
         profile: "prod".into(),
         host: "api.cloud.flexprice.io".into(),
         environment: Some("env_live".into()),
     };
-    let mut a = App::new(
-        Keymap::builtin().unwrap(),
-        origin,
-        false,
-        Duration::from_secs(5),
-        now,
-        clock,
-        flexwallet::app::Env::sequential("/nonexistent/flexwallet-jobs"),
-    );
-    a.update(Action::Resize(80, 24));
-    a.start();
+    let mut a = started(80, 24, false, origin);
     let err = ApiError::from_reply(
         401,
         "/wallets",
