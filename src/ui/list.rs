@@ -126,12 +126,10 @@ fn cell_for<'a>(
         Col::Marker => Cell::from(if marked { "●" } else { " " }),
         Col::Fresh if stale => Cell::from("!").style(theme.error()),
         Col::Fresh => Cell::from(" "),
-        Col::Delta => match row.meta.delta {
-            Some((d, cycle)) if cycle == app.live.cycle && !d.is_zero() => {
-                Cell::from(Line::from(fit_delta(&d, &w.currency, width as usize)).right_aligned())
-                    .style(theme.delta(d.is_sign_positive()))
-            }
-            _ => Cell::from(""),
+        Col::Delta => match shown_delta(app, row) {
+            Some(d) => Cell::from(Line::from(fit_delta(&d, &w.currency, width as usize)).right_aligned())
+                .style(theme.delta(d.is_sign_positive())),
+            None => Cell::from(""),
         },
         Col::Data(c) => {
             let text = match c {
@@ -293,18 +291,21 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
     frame.render_widget(table, area);
 }
 
+/// The row's change, when it is shown: seen in this refresh cycle, and not zero.
+fn shown_delta(app: &App, row: &WalletRow) -> Option<rust_decimal::Decimal> {
+    row.meta
+        .delta
+        .filter(|(d, cycle)| *cycle == app.live.cycle && !d.is_zero())
+        .map(|(d, _)| d)
+}
+
 /// The exact figure of a money column for a row, as it is shown when it fits.
 fn exact_figure(app: &App, row: &WalletRow, col: Col) -> Option<String> {
     let w = &row.wallet;
     match col {
         Col::Data(Column::Balance) => Some(format_amount(&w.balance, &w.currency)),
         Col::Data(Column::Credits) => Some(format_credits(&w.credit_balance)),
-        Col::Delta => match row.meta.delta {
-            Some((d, cycle)) if cycle == app.live.cycle && !d.is_zero() => {
-                Some(format_delta(&d, &w.currency))
-            }
-            _ => None,
-        },
+        Col::Delta => shown_delta(app, row).map(|d| format_delta(&d, &w.currency)),
         _ => None,
     }
 }
