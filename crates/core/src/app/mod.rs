@@ -375,20 +375,12 @@ impl App {
                 | Action::WalletsRefreshed { .. }
                 | Action::BalanceLoaded { .. }
         );
-        let effects = self.reduce(action);
+        let mut effects = self.reduce(action);
         if recount {
             self.stale_count = self.stale_wallets();
         }
-        if effects
-            .iter()
-            .all(|e| e.capability().is_none_or(|c| self.may(c).is_ok()))
-        {
-            return effects;
-        }
+        effects.retain(|e| e.capability().is_none_or(|c| self.check(c)));
         effects
-            .into_iter()
-            .filter(|e| e.capability().is_none_or(|c| self.check(c)))
-            .collect()
     }
 
     fn reduce(&mut self, action: Action) -> Vec<Effect> {
