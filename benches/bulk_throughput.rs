@@ -192,6 +192,7 @@ impl Bench {
             target: t.url.clone(),
             now,
             source: None,
+            usual: Default::default(),
         };
         let plan = Plan::build(drafts, &found, &opts).unwrap();
         let journal = self.dir.path().join(format!("{}.jsonl", plan.job));

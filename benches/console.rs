@@ -86,6 +86,7 @@ fn app_with(wallets: Vec<Wallet>, width: u16, height: u16) -> App {
             profile: "bench".into(),
             host: "127.0.0.1:8080".into(),
             environment: None,
+            key_source: "FLEXPRICE_API_KEY".into(),
         },
         false,
         Duration::from_secs(5),

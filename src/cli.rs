@@ -135,6 +135,11 @@ pub struct TopupArgs {
     /// Allow the same wallet on several rows.
     #[arg(long)]
     pub allow_duplicates: bool,
+    /// With --yes: send rows that are almost always mistakes (a closed or frozen wallet, a
+    /// currency unlike the wallet's, far above its usual top-ups). Without --yes the
+    /// confirmation asks about them.
+    #[arg(long)]
+    pub allow_mistakes: bool,
     /// Send rows that another job credited the same way in the last 7 days (an edited CSV is a
     /// new job: without this, such rows stop the job before anything is sent).
     #[arg(long)]

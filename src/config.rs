@@ -65,6 +65,9 @@ pub struct Settings {
     pub api_url: String,
     pub environment_id: Option<String>,
     pub api_key: Option<SecretString>,
+    /// Where the key came from, by name (never the key): `FLEXPRICE_API_KEY`,
+    /// `ACME_KEY (api_key_env)`, `api_key_command`, or `no key set`.
+    pub key_source: String,
     pub read_only: bool,
     pub refresh_secs: u64,
     pub confirm_above: Option<rust_decimal::Decimal>,
@@ -77,6 +80,7 @@ impl fmt::Debug for Settings {
             .field("api_url", &self.api_url)
             .field("environment_id", &self.environment_id)
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("key_source", &self.key_source)
             .field("read_only", &self.read_only)
             .field("refresh_secs", &self.refresh_secs)
             .field("confirm_above", &self.confirm_above)
@@ -296,8 +300,10 @@ pub fn resolve(
     };
 
     let mut api_key = None;
+    let mut key_source = "no key set".to_string();
     if let Some(var) = &profile.api_key_env {
         api_key = env(var).map(SecretString::from);
+        key_source = format!("{var} (api_key_env)");
         if api_key.is_none() && env(ENV_API_KEY).is_none() {
             return Err(located(
                 "api_key_env",
@@ -329,9 +335,11 @@ pub fn resolve(
             return Err(located("api_key_command", "the command printed nothing".into()));
         }
         api_key = Some(SecretString::from(key));
+        key_source = "api_key_command".into();
     }
     if let Some(k) = env(ENV_API_KEY) {
         api_key = Some(SecretString::from(k));
+        key_source = ENV_API_KEY.into();
     }
 
     let api_url = flags
@@ -354,6 +362,7 @@ pub fn resolve(
         api_url,
         environment_id,
         api_key,
+        key_source,
         read_only: flags.read_only || profile.read_only,
         refresh_secs: flags
             .refresh_secs

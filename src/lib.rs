@@ -27,7 +27,7 @@ pub mod bulk {
     pub use crate::topup_cli as cli;
     pub use flexwallet_bulk::*;
     pub use flexwallet_engine::{
-        ExecOptions, JobHandle, Prepared, default_journal_path, executor, fetch_wallets, job, journal, paths,
-        prepare, results,
+        ExecOptions, JobHandle, Prepared, default_journal_path, executor, fetch_usual, fetch_wallets, job,
+        journal, paths, prepare, read_usual, results,
     };
 }

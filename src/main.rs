@@ -97,6 +97,7 @@ async fn settings(cli: &Cli) -> Result<(Settings, Option<flexwallet::sandbox::Em
             api_url: sb.url.clone(),
             environment_id: Some(sb.environment_id.clone()),
             api_key: Some(SecretString::from(sb.api_key.clone())),
+            key_source: "the demo sandbox's key".into(),
             read_only: cli.read_only,
             refresh_secs: cli.refresh.unwrap_or(config::DEFAULT_REFRESH_SECS),
             confirm_above: None,
@@ -157,6 +158,7 @@ fn profile_switch(cli: &Cli) -> flexwallet::tui::ProfileSwitch {
             profile: name.to_string(),
             host: client.host().to_string(),
             environment: settings.environment_id.clone(),
+            key_source: settings.key_source.clone(),
         };
         Ok(flexwallet::tui::SwitchedProfile {
             audit: open_audit(&settings, &client),
@@ -247,6 +249,7 @@ fn origin(settings: &Settings, client: &Client) -> flexwallet::app::Origin {
         profile: settings.profile.clone().unwrap_or_else(|| "default".into()),
         host: client.host().to_string(),
         environment: settings.environment_id.clone(),
+        key_source: settings.key_source.clone(),
     }
 }
 

@@ -118,6 +118,20 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
             return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
         }
     }
+    // A job being resumed was answered when it started (its first run was confirmed).
+    let resuming = args.resume && journal_path.exists();
+    if !plan.mistakes.is_empty() && args.yes && !args.allow_mistakes && !args.dry_run && !resuming {
+        let file = from.display().to_string();
+        for issue in plan.mistakes.iter().take(SHOWN_ISSUES) {
+            say!("{file}:{issue}");
+        }
+        say!(
+            "{} row(s) ask first (above) and --yes does not answer them: nothing was sent; run \
+             without --yes to be asked, or pass --allow-mistakes",
+            plan.mistakes.len()
+        );
+        return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
+    }
     if args.dry_run {
         say!("dry run: nothing was sent");
         return Ok(ExitCode::from(EXIT_OK));
@@ -247,6 +261,8 @@ async fn build_plan(args: &TopupArgs, csv: &Path, client: &Client) -> Result<Opt
     let wallets = crate::bulk::fetch_wallets(client, &ids)
         .await
         .wrap_err("looking up the plan's wallets (nothing was sent)")?;
+    let usual = crate::bulk::fetch_usual(client, &ids).await;
+    let checked_usual = usual.is_some();
     let opts = PlanOptions {
         allow_duplicates: args.allow_duplicates,
         target: format!(
@@ -256,9 +272,15 @@ async fn build_plan(args: &TopupArgs, csv: &Path, client: &Client) -> Result<Opt
         ),
         now,
         source: Some(file.clone()),
+        usual: usual.unwrap_or_default(),
     };
     match plan::with_earlier_issues(earlier, Plan::build(drafts, &wallets, &opts)) {
-        Ok(plan) => Ok(Some(plan)),
+        Ok(mut plan) => {
+            if !checked_usual {
+                plan.warnings.push(plan::usual_not_checked());
+            }
+            Ok(Some(plan))
+        }
         Err(issues) => Ok(report_issues(&file, &issues)),
     }
 }
@@ -304,6 +326,15 @@ pub fn summary(plan: &Plan, csv: &Path, journal: &Path) -> String {
             money::format_credits(&t.credits)
         ));
     }
+    for m in plan.mistakes.iter().take(SHOWN_ISSUES) {
+        s.push_str(&format!("  ASKS FIRST: line {}: {}\n", m.line, m.message));
+    }
+    if plan.mistakes.len() > SHOWN_ISSUES {
+        s.push_str(&format!(
+            "  … and {} more rows that ask first\n",
+            plan.mistakes.len() - SHOWN_ISSUES
+        ));
+    }
     for w in plan.warnings.iter().take(SHOWN_ISSUES) {
         if w.line == 0 {
             s.push_str(&format!("  warning: {}\n", w.message));
@@ -327,7 +358,7 @@ fn plan_json(plan: &Plan, journal: &Path, repeats: &[Issue]) -> serde_json::Valu
             .map(|w| serde_json::json!({"line": w.line, "message": w.message}))
             .collect()
     };
-    let (warnings, repeats) = (issues(&plan.warnings), issues(repeats));
+    let (warnings, repeats, mistakes) = (issues(&plan.warnings), issues(repeats), issues(&plan.mistakes));
     let rows: Vec<_> = plan
         .rows
         .iter()
@@ -341,7 +372,7 @@ fn plan_json(plan: &Plan, journal: &Path, repeats: &[Issue]) -> serde_json::Valu
         .collect();
     serde_json::json!({
         "job": plan.job, "journal": journal.display().to_string(), "totals": plan.totals,
-        "warnings": warnings, "repeats": repeats, "rows": rows,
+        "warnings": warnings, "mistakes": mistakes, "repeats": repeats, "rows": rows,
     })
 }
 

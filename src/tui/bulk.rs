@@ -58,13 +58,19 @@ async fn checked_plan(
     let wallets = crate::bulk::fetch_wallets(client, &ids)
         .await
         .map_err(|e| vec![Issue::at(0, format!("looking up the wallets: {e}"))])?;
+    let usual = crate::bulk::fetch_usual(client, &ids).await;
+    let checked_usual = usual.is_some();
     let opts = PlanOptions {
         allow_duplicates,
         target: target(client),
         now: Utc::now(),
         source,
+        usual: usual.unwrap_or_default(),
     };
-    let plan = plan::with_earlier_issues(earlier, Plan::build(drafts, &wallets, &opts))?;
+    let mut plan = plan::with_earlier_issues(earlier, Plan::build(drafts, &wallets, &opts))?;
+    if !checked_usual {
+        plan.warnings.push(plan::usual_not_checked());
+    }
     // The CLI's repeat guard, without its --allow-repeat: a new form or an edited CSV is a new
     // job with new keys, which the server cannot match against an earlier job's credits.
     let journal = job::default_journal_path(&plan.job);

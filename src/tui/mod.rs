@@ -84,6 +84,9 @@ enum Slot {
     List,
     Rows,
     Balance,
+    Changes,
+    Changed,
+    Usual,
     TopUp,
     Update,
     BulkPlan,
@@ -101,6 +104,9 @@ impl Slot {
         matches!(self, Slot::TopUp | Slot::Update)
     }
 }
+
+/// How often the log says how old the oldest wallet is.
+const FRESHNESS_REPORT: Duration = Duration::from_secs(60);
 
 /// Runs effects as tasks, one per [`Slot`].
 struct Runner {
@@ -140,6 +146,23 @@ impl Runner {
             }),
             Effect::RefreshWallets { generation, ids } => self.spawn(Slot::Rows, async move {
                 Action::WalletsRefreshed {
+                    generation,
+                    result: reads.wallets_by_id(&ids).await,
+                    ids,
+                }
+            }),
+            Effect::LoadUsual { wallet_id } => self.spawn(Slot::Usual, async move {
+                let result = crate::bulk::read_usual(&client, &wallet_id).await;
+                Action::UsualLoaded { wallet_id, result }
+            }),
+            Effect::LoadChanges { generation, since } => self.spawn(Slot::Changes, async move {
+                Action::ChangesLoaded {
+                    generation,
+                    result: reads.changed_wallets(since).await,
+                }
+            }),
+            Effect::RefreshChanged { generation, ids } => self.spawn(Slot::Changed, async move {
+                Action::ChangedRefreshed {
                     generation,
                     result: reads.wallets_by_id(&ids).await,
                     ids,
@@ -430,6 +453,8 @@ async fn drive<W: Write>(
     // Set while a refresh cycle's answers are still coming: its frame waits for all of them
     // (at most until the next tick), so a change seen by a refresh costs one frame, not three.
     let mut hold = false;
+    // Once a minute the log says how fresh the picture is (the freshness benchmark reads it).
+    let mut next_report = std::time::Instant::now() + FRESHNESS_REPORT;
     loop {
         if !hold {
             draw(term, &app, &theme)?;
@@ -477,6 +502,17 @@ async fn drive<W: Write>(
         );
         let effects = app.update(action);
         hold = refresh_step && app.refresh_in_flight();
+        if app.loaded_once && std::time::Instant::now() >= next_report {
+            next_report += FRESHNESS_REPORT;
+            let (balance, wallet) = app.oldest();
+            tracing::info!(
+                wallets = app.table.len(),
+                oldest_balance_ms = balance.as_millis() as u64,
+                oldest_wallet_ms = wallet.as_millis() as u64,
+                stale = app.stale_count,
+                "freshness"
+            );
+        }
         if reloaded {
             memory::release_freed();
         }

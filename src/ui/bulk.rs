@@ -277,7 +277,17 @@ fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: Previ
             cur.to_uppercase()
         )));
     }
-    for w in &plan.warnings {
+    if !plan.mistakes.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "⚠ {} {} ask first: almost always a mistake (typing the total sends them too)",
+                plan.mistakes.len(),
+                crate::bulk::rows_word(plan.mistakes.len())
+            ),
+            theme.error(),
+        ));
+    }
+    for w in plan.mistakes.iter().chain(&plan.warnings) {
         let text = if from_marks {
             w.without_line()
         } else {

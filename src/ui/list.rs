@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use crate::app::App;
-use crate::app::table::{Column, Row as WalletRow};
+use crate::app::table::{Column, Delta, Row as WalletRow};
 use crate::keymap::{Command, Context};
 use crate::money::fit::{fit_amount, fit_credits, fit_delta};
 use crate::money::{format_amount, format_credits, format_delta};
@@ -121,14 +121,16 @@ fn cell_for<'a>(
     marked: bool,
 ) -> Cell<'a> {
     let w = &row.wallet;
-    let stale = app.is_stale(&row.meta);
+    let stale = app.is_stale(row);
     match col {
         Col::Marker => Cell::from(if marked { "●" } else { " " }),
         Col::Fresh if stale => Cell::from("!").style(theme.error()),
         Col::Fresh => Cell::from(" "),
         Col::Delta => match shown_delta(app, row) {
-            Some(d) => Cell::from(Line::from(fit_delta(&d, &w.currency, width as usize)).right_aligned())
-                .style(theme.delta(d.is_sign_positive())),
+            Some(d) => {
+                Cell::from(Line::from(delta_text(app, &d, &w.currency, width as usize)).right_aligned())
+                    .style(theme.delta(d.amount.is_sign_positive()))
+            }
             None => Cell::from(""),
         },
         Col::Data(c) => {
@@ -219,6 +221,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
                             .map(|e| format!(" · environment {e}"))
                             .unwrap_or_default()
                     )),
+                    Line::from(format!("API key from {}", o.key_source)),
                     Line::styled(format!("trying again in {retry}s · {key} tries now"), theme.dim()),
                 ]
             }
@@ -292,11 +295,41 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
 }
 
 /// The row's change, when it is shown: seen in this refresh cycle, and not zero.
-fn shown_delta(app: &App, row: &WalletRow) -> Option<rust_decimal::Decimal> {
+fn shown_delta(app: &App, row: &WalletRow) -> Option<Delta> {
     row.meta
         .delta
-        .filter(|(d, cycle)| *cycle == app.live.cycle && !d.is_zero())
-        .map(|(d, _)| d)
+        .filter(|d| d.cycle == app.live.cycle && !d.amount.is_zero())
+}
+
+/// When a change covers more than one refresh interval (after an outage, or a row last fetched
+/// by the re-list), the time it covers from: `hh:mm` UTC. `None` for an ordinary change.
+pub fn delta_since(app: &App, d: &Delta) -> Option<String> {
+    let span = app.now.saturating_duration_since(d.since);
+    let ordinary = (app.live.interval + app.live.interval / 2).max(std::time::Duration::from_secs(10));
+    if span <= ordinary {
+        return None;
+    }
+    let at = app.clock - chrono::Duration::from_std(span).ok()?;
+    Some(at.format("%H:%M").to_string())
+}
+
+/// The Change cell: `+5.00`, or `+5.00 since 14:02` when the change covers more than one
+/// interval; in a narrow column the figure goes compact before the time goes.
+fn delta_text(app: &App, d: &Delta, currency: &str, width: usize) -> String {
+    match delta_since(app, d) {
+        None => fit_delta(&d.amount, currency, width),
+        Some(t) => {
+            let whole = format!("{} since {t}", format_delta(&d.amount, currency));
+            if whole.chars().count() <= width {
+                whole
+            } else {
+                format!(
+                    "{} {t}",
+                    fit_delta(&d.amount, currency, width.saturating_sub(t.len() + 1))
+                )
+            }
+        }
+    }
 }
 
 /// The exact figure of a money column for a row, as it is shown when it fits.
@@ -305,7 +338,10 @@ fn exact_figure(app: &App, row: &WalletRow, col: Col) -> Option<String> {
     match col {
         Col::Data(Column::Balance) => Some(format_amount(&w.balance, &w.currency)),
         Col::Data(Column::Credits) => Some(format_credits(&w.credit_balance)),
-        Col::Delta => shown_delta(app, row).map(|d| format_delta(&d, &w.currency)),
+        Col::Delta => shown_delta(app, row).map(|d| match delta_since(app, &d) {
+            Some(t) => format!("{} since {t}", format_delta(&d.amount, &w.currency)),
+            None => format_delta(&d.amount, &w.currency),
+        }),
         _ => None,
     }
 }

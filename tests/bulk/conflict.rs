@@ -44,6 +44,7 @@ async fn reused_csv_keys_are_confirmed_or_refused_through_the_ledger() {
         target: env.sandbox.url.clone(),
         now,
         source: None,
+        usual: Default::default(),
     };
     let plan = Plan::build(drafts, &found, &opts).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -44,6 +44,7 @@ async fn two_thousand_rows_through_faults_are_credited_exactly_once() {
         target: env.sandbox.url.clone(),
         now,
         source: None,
+        usual: Default::default(),
     };
     let plan = Plan::build(drafts, &found, &opts).unwrap();
 

@@ -24,7 +24,8 @@ async fn sigkill_mid_job_then_resume_credits_every_wallet_once() {
 
     let mut child = env
         .cli(home.path())
-        .args(["topup", "--yes", "--concurrency", "4", "--csv"])
+        // Plans of made-up sizes: some rows are far above the seeded wallets' usual top-ups.
+        .args(["topup", "--yes", "--allow-mistakes", "--concurrency", "4", "--csv"])
         .arg(&csv)
         .arg("--journal")
         .arg(&journal_path)
@@ -107,7 +108,8 @@ async fn a_hangup_with_the_terminal_gone_finishes_rows_in_flight_then_resume_com
     env.set_faults(serde_json::json!({"latency_ms": 100})).await;
     let mut child = env
         .cli(home.path())
-        .args(["topup", "--yes", "--concurrency", "4", "--csv"])
+        // Plans of made-up sizes: some rows are far above the seeded wallets' usual top-ups.
+        .args(["topup", "--yes", "--allow-mistakes", "--concurrency", "4", "--csv"])
         .arg(&csv)
         .arg("--journal")
         .arg(&journal_path)

@@ -21,6 +21,11 @@ struct Sandbox {
 
 impl Sandbox {
     fn start() -> Sandbox {
+        Sandbox::start_burning(0)
+    }
+
+    /// With `burn` credits a minute debited from random wallets, four debits a second.
+    fn start_burning(burn: u64) -> Sandbox {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flexwallet"))
             .args([
                 "sandbox",
@@ -31,7 +36,7 @@ impl Sandbox {
                 "--environment-id",
                 ENV,
             ])
-            .args(["--wallets", &WALLETS.to_string(), "--burn", "0"])
+            .args(["--wallets", &WALLETS.to_string(), "--burn", &burn.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -46,6 +51,22 @@ impl Sandbox {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_string();
         Sandbox { child, url }
+    }
+
+    /// Requests the sandbox has answered (`GET /_sandbox/stats`, which counts itself too).
+    fn requests(&self) -> u64 {
+        let req = format!(
+            "GET /_sandbox/stats HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.host()
+        );
+        let mut s = TcpStream::connect(self.host()).expect("connect to the sandbox");
+        s.write_all(req.as_bytes()).expect("ask for stats");
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).expect("read the stats");
+        let body = reply.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let v: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("stats {e}: {reply}"));
+        v["requests"].as_u64().expect("requests")
     }
 
     fn host(&self) -> &str {
@@ -212,4 +233,67 @@ fn perf_bytes_per_balance_change() {
         changed >= idle,
         "the change drew nothing: idle {idle} B, changed {changed} B"
     );
+}
+
+/// The freshness contract at scale: 100,000 wallets, the default refresh (5 s), a sandbox
+/// debiting random wallets four times a second. Over the window (10 minutes; set
+/// `FLEXWALLET_FRESHNESS_SECS` to shorten it) the console's own once-a-minute log line gives
+/// the oldest balance and the oldest whole wallet; the sandbox counts the requests; /proc the
+/// console's CPU.
+#[test]
+#[ignore = "perf figure: needs a release build and ~12 minutes"]
+fn perf_freshness_over_ten_minutes() {
+    let window: u64 = std::env::var("FLEXWALLET_FRESHNESS_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let sb = Sandbox::start_burning(600);
+    let c = console(&sb, 5);
+    let pid = c.pid().expect("console pid");
+    std::thread::sleep(Duration::from_secs(5));
+    let log = c.state_path().join("flexwallet.log");
+    let lines_before = std::fs::read_to_string(&log).unwrap_or_default().lines().count();
+    let (r0, t0, start) = (sb.requests(), cpu_ticks(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(window));
+    let (r1, t1, secs) = (sb.requests(), cpu_ticks(pid), start.elapsed().as_secs_f64());
+    let text = std::fs::read_to_string(&log).expect("the console's log");
+    let field = |line: &str, name: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let reports: Vec<&str> = text
+        .lines()
+        .skip(lines_before)
+        .filter(|l| l.contains("freshness"))
+        .collect();
+    assert!(
+        !reports.is_empty(),
+        "no freshness line in {}:\n{text}",
+        log.display()
+    );
+    let oldest_balance = reports
+        .iter()
+        .map(|l| field(l, "oldest_balance_ms"))
+        .max()
+        .unwrap_or(0);
+    let oldest_wallet = reports
+        .iter()
+        .map(|l| field(l, "oldest_wallet_ms"))
+        .max()
+        .unwrap_or(0);
+    let stale = reports.iter().map(|l| field(l, "stale")).max().unwrap_or(0);
+    let per_min = (r1 - r0) as f64 / secs * 60.0;
+    let cpu = (t1 - t0) as f64 / clock_ticks_per_sec() as f64 / secs * 100.0;
+    println!(
+        "PERF freshness: {WALLETS} wallets, refresh 5 s, {secs:.0} s, {} reports: oldest balance \
+         {:.1} s (contract 15 s), oldest whole wallet {:.0} s (contract 1200 s), most stale at a \
+         report {stale}; {per_min:.1} API requests/min; console CPU {cpu:.3} % of one core (goal <= 0.5 %)",
+        reports.len(),
+        oldest_balance as f64 / 1000.0,
+        oldest_wallet as f64 / 1000.0,
+    );
+    assert!(oldest_balance <= 15_000, "a balance older than the contract");
+    assert!(oldest_wallet <= 1_200_000, "a wallet older than the contract");
 }

@@ -13,7 +13,7 @@ use ratatui::style::Color;
 
 use flexwallet::api::models::{TransactionPage, TransactionQuery, Wallet};
 use flexwallet::api::{ApiError, RetryPolicy};
-use flexwallet::app::{Action, App, Origin};
+use flexwallet::app::{Action, App, Effect, Origin};
 use flexwallet::keymap::Keymap;
 use flexwallet::ui::{self, Theme};
 
@@ -100,6 +100,7 @@ pub(crate) fn app(width: u16, height: u16, read_only: bool) -> App {
         profile: "demo".into(),
         host: "sandbox:8080".into(),
         environment: Some("env_demo".into()),
+        key_source: "FLEXPRICE_API_KEY".into(),
     };
     let mut app = started(width, height, read_only, origin);
     let now = app.now;
@@ -492,6 +493,7 @@ fn a_failed_start_shows_the_whole_cause_and_retries() {
         profile: "prod".into(),
         host: "api.cloud.flexprice.io".into(),
         environment: Some("env_live".into()),
+        key_source: "PROD_FLEXPRICE_KEY (api_key_env)".into(),
     };
     let mut a = started(80, 24, false, origin);
     let err = ApiError::from_reply(
@@ -515,11 +517,68 @@ fn a_failed_start_shows_the_whole_cause_and_retries() {
         "the cause is whole:\n{s}"
     );
     assert!(words.contains("profile prod · api.cloud.flexprice.io"), "{s}");
+    assert!(
+        words.contains("API key from PROD_FLEXPRICE_KEY (api_key_env)"),
+        "{s}"
+    );
     assert!(words.contains("trying again in 2s · r tries now"), "{s}");
     assert!(!words.contains("LIVE"), "{s}");
     // r tries now.
     assert_eq!(
         a.update(key(KeyCode::Char('r'))),
-        vec![flexwallet::app::Effect::LoadWallets { generation: 2 }]
+        vec![Effect::LoadWallets { generation: 2 }]
     );
+}
+
+/// As seen: after an outage a +5 top-up showed as `-5.47`, read as "this interval". A change
+/// that covers more than one interval says since when; an ordinary one is just the figure.
+#[test]
+fn a_change_that_covers_an_outage_says_since_when() {
+    let mut a = app(80, 24, false);
+    a.update(key(KeyCode::Home));
+    let advance = |a: &mut App, secs: u64| {
+        let (now, clock) = (
+            a.now + Duration::from_secs(secs),
+            a.clock + chrono::Duration::seconds(secs as i64),
+        );
+        a.update(Action::Tick { now, clock });
+    };
+    // One refresh cycle in which the first row on screen gains `by`.
+    let cycle = |a: &mut App, by: &str| {
+        let effects = a.update(Action::RefreshDue);
+        let (generation, ids) = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::RefreshWallets { generation, ids } => Some((*generation, ids.clone())),
+                _ => None,
+            })
+            .expect("the rows on screen are refreshed");
+        let first = a.table.rows[a.table.view[0]].wallet.id.clone();
+        let wallets = ids
+            .iter()
+            .map(|id| {
+                let mut w = a.table.get(id).unwrap().wallet.clone();
+                if *id == first {
+                    w.balance += by.parse::<rust_decimal::Decimal>().unwrap();
+                }
+                w
+            })
+            .collect();
+        a.update(Action::WalletsRefreshed {
+            generation,
+            ids,
+            result: Ok(wallets),
+        });
+    };
+    // Nothing answered for ten minutes (12:00 → 12:10), then a +5 is seen.
+    advance(&mut a, 600);
+    cycle(&mut a, "5");
+    let (s, _) = screen(&a, Theme::plain());
+    assert!(s.contains("+5.00 since 12:00") || s.contains("+5 12:00"), "{s}");
+    // The next interval: an ordinary change, no time.
+    advance(&mut a, 5);
+    cycle(&mut a, "1");
+    let (s, _) = screen(&a, Theme::plain());
+    assert!(s.contains("+1.00"), "{s}");
+    assert!(!s.contains("since 12:"), "{s}");
 }

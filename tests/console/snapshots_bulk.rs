@@ -34,6 +34,7 @@ fn preview(w: u16, h: u16) -> App {
         target: "http://sandbox:8080/v1#env_demo".into(),
         now: a.clock,
         source: None,
+        usual: Default::default(),
     };
     let result = Plan::build(drafts.clone(), &wallets, &opts);
     a.update(Action::BulkPlanned {

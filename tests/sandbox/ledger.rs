@@ -346,3 +346,41 @@ async fn our_client_resolves_a_repeated_key_through_the_ledger() {
     let bal = client.real_time_balance(&id).await.unwrap();
     assert_eq!(bal.real_time_balance, Some(d("12.5")));
 }
+
+/// The change feed the console keeps every balance fresh with: the wallets with a transaction
+/// created since a time, across all wallets, in one small request.
+#[tokio::test]
+async fn the_change_feed_names_the_wallets_with_new_transactions() {
+    let sb = sandbox().await;
+    let a = sb.wallet(json!({})).await["id"].as_str().unwrap().to_string();
+    let b = sb.wallet(json!({})).await["id"].as_str().unwrap().to_string();
+    let client = Client::new(ClientConfig::new(
+        sb.sb.url.clone(),
+        SecretString::from(KEY.to_string()),
+    ))
+    .unwrap();
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let quiet = client.changed_wallets(before).await.unwrap();
+    assert!(quiet.wallet_ids.is_empty(), "{quiet:?}");
+    assert!(quiet.complete);
+    let r = sb
+        .top_up(
+            &a,
+            grant(
+                "PURCHASED_CREDIT_DIRECT",
+                "5",
+                json!({"idempotency_key": "feed-1"}),
+            ),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let changes = client.changed_wallets(before).await.unwrap();
+    assert_eq!(changes.wallet_ids.iter().collect::<Vec<_>>(), vec![&a]);
+    assert!(!changes.wallet_ids.contains(&b));
+    assert!(changes.as_of >= before);
+    let later = client
+        .changed_wallets(chrono::Utc::now() + chrono::Duration::seconds(5))
+        .await
+        .unwrap();
+    assert!(later.wallet_ids.is_empty(), "{later:?}");
+}

@@ -100,6 +100,7 @@ impl Serve {
                     profile: "demo".into(),
                     host: client.host().to_string(),
                     environment: Some(sandbox.environment_id.clone()),
+                    key_source: "FLEXPRICE_API_KEY".into(),
                 },
                 read_only: false,
                 refresh: opts.refresh,

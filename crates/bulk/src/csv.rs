@@ -14,9 +14,11 @@ pub const EXPIRY_DATE_UTC: &str = "expiry_date_utc";
 pub const PRIORITY: &str = "priority";
 pub const DESCRIPTION: &str = "description";
 pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
+/// Optional: the currency the row's author meant; a row whose wallet has another one asks first.
+pub const CURRENCY: &str = "currency";
 pub const METADATA_PREFIX: &str = "metadata.";
 
-const KNOWN: [&str; 8] = [
+const KNOWN: [&str; 9] = [
     WALLET_ID,
     CREDITS_TO_ADD,
     AMOUNT,
@@ -25,6 +27,7 @@ const KNOWN: [&str; 8] = [
     PRIORITY,
     DESCRIPTION,
     IDEMPOTENCY_KEY,
+    CURRENCY,
 ];
 
 /// One data row as written; empty fields are `None`.
@@ -40,6 +43,7 @@ pub struct RawRow {
     pub priority: Option<String>,
     pub description: Option<String>,
     pub idempotency_key: Option<String>,
+    pub currency: Option<String>,
     /// `metadata.<key>` columns with a value, in column order.
     pub metadata: Vec<(String, String)>,
 }
@@ -138,6 +142,7 @@ pub fn read_rows(bytes: &[u8], reason_given: bool) -> Result<(Vec<RawRow>, Vec<I
                 Column::Known(EXPIRY_DATE_UTC) => row.expiry_date_utc = value,
                 Column::Known(PRIORITY) => row.priority = value,
                 Column::Known(DESCRIPTION) => row.description = value,
+                Column::Known(CURRENCY) => row.currency = value,
                 Column::Known(IDEMPOTENCY_KEY) => row.idempotency_key = value,
                 Column::Known(_) => {}
                 Column::Metadata(k) => row.metadata.push((k.clone(), text.to_string())),

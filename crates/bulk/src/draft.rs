@@ -33,6 +33,8 @@ pub struct DraftRow {
     pub metadata: Metadata,
     /// Given by the CSV; otherwise the plan derives `bulk-<job>-<n>`.
     pub idempotency_key: Option<String>,
+    /// The currency the row's author meant (the CSV's optional `currency` column).
+    pub currency: Option<String>,
 }
 
 /// The CSV's rows → drafts. Every bad field is reported with its line; `default_reason` is
@@ -140,6 +142,15 @@ fn draft(
                 None
             }
         });
+    if let Some(c) = &raw.currency
+        && (c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        issues.push(Issue::field(
+            line,
+            bulk_csv::CURRENCY,
+            format!("{c:?} is not a three-letter currency code (like USD)"),
+        ));
+    }
     if let Some(key) = &raw.idempotency_key
         && (key.len() > MAX_KEY_LEN || key.chars().any(|c| c.is_whitespace() || c.is_control()))
     {
@@ -160,6 +171,7 @@ fn draft(
             description: raw.description,
             metadata: raw.metadata.into_iter().collect(),
             idempotency_key: raw.idempotency_key,
+            currency: raw.currency,
         }),
         _ => Err(issues),
     }

@@ -18,6 +18,7 @@
 
 pub mod csv;
 pub mod draft;
+pub mod mistakes;
 pub mod plan;
 pub mod progress;
 pub mod record;

@@ -21,8 +21,9 @@ pub use super::draft::{
 
 use super::Issue;
 use super::csv as bulk_csv;
+use super::mistakes;
 use flexprice_wire::dates::ExpirySpec;
-use flexprice_wire::models::{Metadata, TopUpRequest, TransactionReason, Wallet, WalletStatus};
+use flexprice_wire::models::{Metadata, TopUpRequest, TransactionReason, Wallet};
 use flexprice_wire::money::{self, STORED_SCALE};
 
 /// What `topup --reason/--allow-duplicates` change, for a CSV read in the console
@@ -74,6 +75,8 @@ pub struct PlanOptions {
     pub now: DateTime<Utc>,
     /// Where the rows came from (file name), for journals and summaries.
     pub source: Option<String>,
+    /// The wallets' usual top-ups, where known (see [`crate::mistakes::Usual`]).
+    pub usual: HashMap<String, mistakes::Usual>,
 }
 
 /// One row ready to send.
@@ -159,6 +162,9 @@ pub struct Plan {
     pub source: Option<String>,
     pub rows: Vec<PlannedRow>,
     pub warnings: Vec<Issue>,
+    /// Rows that are almost always mistakes (see [`crate::mistakes`]): shown first, asked about
+    /// before anything is sent (the CLI's `--yes` does not answer them).
+    pub mistakes: Vec<Issue>,
     pub totals: Totals,
 }
 
@@ -205,6 +211,15 @@ pub fn job_id(drafts: &[DraftRow], target: &str) -> String {
     id
 }
 
+/// The warning of a plan too large to be checked against each wallet's usual top-ups.
+pub fn usual_not_checked() -> Issue {
+    Issue::at(
+        0,
+        "amounts not checked against each wallet's usual top-ups (more than 500 wallets: one \
+         ledger read each would take too long)",
+    )
+}
+
 pub fn row_key(job: &str, index: usize) -> String {
     format!("bulk-{job}-{}", index + 1)
 }
@@ -220,6 +235,7 @@ impl Plan {
         let job = job_id(&drafts, &opts.target);
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
+        let mut found_mistakes = Vec::new();
         let mut first_line: HashMap<&str, u64> = HashMap::new();
         let mut key_line: HashMap<String, u64> = HashMap::new();
         let mut rows = Vec::with_capacity(drafts.len());
@@ -260,21 +276,6 @@ impl Plan {
                 ));
                 continue;
             };
-            match &wallet.wallet_status {
-                WalletStatus::Active => {}
-                WalletStatus::Closed => {
-                    errors.push(Issue::field(
-                        line,
-                        bulk_csv::WALLET_ID,
-                        format!(
-                            "wallet {} is closed (crediting a closed wallet is almost always a mistake)",
-                            d.wallet_id
-                        ),
-                    ));
-                    continue;
-                }
-                other => warnings.push(Issue::at(line, format!("wallet {} is {other}", d.wallet_id))),
-            }
             if d.reason == TransactionReason::PurchasedCreditInvoiced {
                 invoiced += 1;
             }
@@ -324,6 +325,14 @@ impl Plan {
                     (credits, a)
                 }
             };
+            for m in mistakes::check(
+                wallet,
+                credits,
+                d.currency.as_deref(),
+                opts.usual.get(&d.wallet_id),
+            ) {
+                found_mistakes.push(Issue::at(line, format!("wallet {}: {m}", d.wallet_id)));
+            }
             let request = TopUpRequest {
                 transaction_reason: d.reason.clone(),
                 credits_to_add: match d.quantity {
@@ -373,6 +382,8 @@ impl Plan {
             errors.push(Issue::at(1, "the plan has no rows"));
         }
         if !errors.is_empty() {
+            // Every problem at once: the rows that would have been asked about too.
+            errors.extend(found_mistakes);
             errors.sort_by_key(|i| i.line);
             return Err(errors);
         }
@@ -382,6 +393,7 @@ impl Plan {
             source: opts.source.clone(),
             rows,
             warnings,
+            mistakes: found_mistakes,
             totals,
         })
     }

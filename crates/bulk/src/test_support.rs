@@ -48,6 +48,7 @@ pub fn options() -> PlanOptions {
         target: "http://127.0.0.1:1/v1#env".into(),
         now: now(),
         source: Some("test.csv".into()),
+        usual: Default::default(),
     }
 }
 

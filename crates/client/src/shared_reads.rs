@@ -11,7 +11,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 use crate::{ApiError, Client};
-use flexprice_wire::models::{Wallet, WalletSearch};
+use flexprice_wire::models::{Changes, Wallet, WalletSearch};
+
+/// Consoles' change-feed questions are rounded down to this: an earlier `since` only asks for
+/// more, and consoles that ask about the same moment share one request.
+const FEED_BUCKET_SECS: i64 = 10;
 
 type Answer<T> = Result<T, ApiError>;
 
@@ -94,6 +98,7 @@ pub struct SharedReads {
     searches: Flights<Vec<String>, Vec<Wallet>>,
     balances: Flights<String, Wallet>,
     wallets: Flights<String, Wallet>,
+    changes: Flights<i64, Changes>,
 }
 
 impl std::fmt::Debug for SharedReads {
@@ -116,6 +121,7 @@ impl SharedReads {
             searches: Flights::new(),
             balances: Flights::new(),
             wallets: Flights::new(),
+            changes: Flights::new(),
         }
     }
 
@@ -162,6 +168,18 @@ impl SharedReads {
             .await
     }
 
+    /// The change feed, shared: `since` is rounded down to a 10 s bucket, so consoles whose
+    /// questions fall in one bucket share one request (the answer's `as_of` is the shared
+    /// request's, so no console takes it for newer than it is).
+    pub async fn changed_wallets(&self, since: chrono::DateTime<chrono::Utc>) -> Answer<Changes> {
+        let bucket = since.timestamp().div_euclid(FEED_BUCKET_SECS) * FEED_BUCKET_SECS;
+        let from = chrono::DateTime::from_timestamp(bucket, 0).unwrap_or(since);
+        let client = &self.client;
+        self.changes
+            .get(bucket, self.fresh_for, || client.changed_wallets(from))
+            .await
+    }
+
     /// After a write to `wallet_id`: no kept answer that shows it is served again.
     pub fn invalidate(&self, wallet_id: &str) {
         self.list.forget(|_, _| true);
@@ -205,6 +223,13 @@ impl Reads {
                 c.search_wallets(&search).await
             }
             Reads::Shared(s) => s.wallets_by_id(ids).await,
+        }
+    }
+
+    pub async fn changed_wallets(&self, since: chrono::DateTime<chrono::Utc>) -> Answer<Changes> {
+        match self {
+            Reads::Direct(c) => c.changed_wallets(since).await,
+            Reads::Shared(s) => s.changed_wallets(since).await,
         }
     }
 

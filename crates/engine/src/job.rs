@@ -414,6 +414,8 @@ pub fn plan_from_journal(path: &Path) -> Result<Plan, String> {
         source: source.clone(),
         rows,
         warnings: Vec::new(),
+        // A journal's job was asked about when it was planned.
+        mistakes: Vec::new(),
         totals,
     })
 }

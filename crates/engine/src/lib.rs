@@ -14,5 +14,5 @@ pub mod paths;
 pub mod results;
 
 pub use executor::{ExecOptions, JobHandle};
-pub use fetch::fetch_wallets;
+pub use fetch::{USUAL_LOOKUP_LIMIT, fetch_usual, fetch_wallets, read_usual};
 pub use job::{Prepared, default_journal_path, prepare};

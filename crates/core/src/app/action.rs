@@ -88,6 +88,22 @@ pub enum Action {
     },
     /// `:export FILE` finished: the path and how many wallets were written.
     ViewExported(Result<(PathBuf, usize), String>),
+    /// A wallet's usual top-up (`None`: too few top-ups to have one).
+    UsualLoaded {
+        wallet_id: String,
+        result: Result<Option<flexwallet_bulk::mistakes::Usual>, ApiError>,
+    },
+    /// The change feed answered: the wallets with a transaction since the feed's last look.
+    ChangesLoaded {
+        generation: u64,
+        result: Result<flexprice_wire::models::Changes, ApiError>,
+    },
+    /// The wallets the change feed named, fetched again.
+    ChangedRefreshed {
+        generation: u64,
+        ids: Vec<String>,
+        result: Result<Vec<Wallet>, ApiError>,
+    },
     /// `:profile NAME` finished: who we talk to now and whether that profile is read-only.
     ProfileSwitched(Result<(super::Origin, bool), String>),
 }
@@ -105,6 +121,20 @@ pub enum Effect {
     LoadBalance {
         generation: u64,
         wallet_id: String,
+    },
+    /// Read a wallet's usual top-up from its ledger (answers with `UsualLoaded`).
+    LoadUsual {
+        wallet_id: String,
+    },
+    /// Ask the change feed which wallets have a transaction created since `since`.
+    LoadChanges {
+        generation: u64,
+        since: DateTime<Utc>,
+    },
+    /// Fetch the wallets the change feed named (answers with `ChangedRefreshed`).
+    RefreshChanged {
+        generation: u64,
+        ids: Vec<String>,
     },
     /// Top up a wallet (the runtime writes the audit line).
     TopUp {

@@ -5,10 +5,10 @@ use crate::key::KeyEvent;
 use rust_decimal::Decimal;
 use tui_input::Input;
 
-use super::form::{FormKind, FormState, Stage, Submission, TopUpForm, UpdateForm, confirm_input};
+use super::form::{FormKind, FormState, Stage, Submission, TopUpForm, UpdateForm, UsualTopUp, confirm_input};
 use super::{App, Effect, FlashKind};
 use crate::keymap::Command;
-use flexprice_wire::models::{Wallet, WalletStatus};
+use flexprice_wire::models::Wallet;
 use flexprice_wire::money::{format_amount, format_credits};
 use flexprice_wire::{ApiError, TopUpOutcome};
 
@@ -24,11 +24,33 @@ impl App {
         Some(row)
     }
 
-    pub(super) fn open_top_up(&mut self) {
-        let Some(w) = self.form_wallet() else { return };
+    /// Opens the top-up form, and reads the wallet's usual top-up for its mistake check.
+    pub(super) fn open_top_up(&mut self) -> Vec<Effect> {
+        let Some(w) = self.form_wallet() else {
+            return Vec::new();
+        };
+        let wallet_id = w.id.clone();
         let form = TopUpForm::new(w, self.env.keys.next_key(), self.clock);
         self.overlays
             .push(Overlay::Form(FormState::new(FormKind::TopUp(form))));
+        vec![Effect::LoadUsual { wallet_id }]
+    }
+
+    pub(super) fn on_usual_loaded(
+        &mut self,
+        wallet_id: String,
+        result: Result<Option<flexwallet_bulk::mistakes::Usual>, ApiError>,
+    ) -> Vec<Effect> {
+        if let Some(form) = self.overlays.form_mut()
+            && let FormKind::TopUp(f) = &mut form.kind
+            && f.wallet.id == wallet_id
+        {
+            f.usual = match result {
+                Ok(u) => UsualTopUp::Known(u),
+                Err(e) => UsualTopUp::Failed(e.to_string()),
+            };
+        }
+        Vec::new()
     }
 
     pub(super) fn open_update(&mut self) {
@@ -127,21 +149,17 @@ impl App {
         let submission = match &mut form.kind {
             FormKind::TopUp(f) => f.validate(clock).map(|plan| {
                 let mut preview = f.preview(&plan);
-                // What bulk refuses without a second thought is asked the same way here: the
-                // warning first, and the amount typed to go ahead.
-                let warning = match &f.wallet.wallet_status {
-                    WalletStatus::Active => None,
-                    WalletStatus::Closed => Some(
-                        "this wallet is closed: crediting a closed wallet is almost always a mistake"
-                            .to_string(),
-                    ),
-                    other => Some(format!("this wallet is {other}: is a top-up what it needs?")),
-                };
-                if let Some(w) = &warning {
-                    preview = format!("⚠ {w} · {preview}");
+                // What bulk asks about is asked the same way here (flexwallet_bulk::mistakes):
+                // the warning first, and the amount typed to go ahead.
+                let (mistakes, note) = f.mistakes(&plan);
+                if let Some(n) = note {
+                    preview = format!("{preview} · {n}");
+                }
+                for m in mistakes.iter().rev() {
+                    preview = format!("⚠ {m} · {preview}");
                 }
                 let expected =
-                    (plan.credits > confirm_above || warning.is_some()).then(|| plan.typed.clone());
+                    (plan.credits > confirm_above || !mistakes.is_empty()).then(|| plan.typed.clone());
                 (
                     Submission::TopUp {
                         request: plan.request,

@@ -3,6 +3,8 @@
 pub mod action;
 pub mod bulk;
 pub mod env;
+#[cfg(test)]
+mod feed_tests;
 pub mod filter;
 #[cfg(test)]
 mod filter_app_tests;
@@ -20,7 +22,7 @@ pub mod table;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use crate::moment::Moment;
@@ -105,6 +107,20 @@ pub struct Live {
     pub relist_due: Moment,
     /// Failed re-lists in a row: each doubles the wait, up to 16 times the period.
     pub relist_failures: u32,
+    /// When the list in flight was asked for, on this machine's clock.
+    pub list_asked: DateTime<Utc>,
+    /// The change feed: where its next question starts (`None` until the first list).
+    pub feed_since: Option<DateTime<Utc>>,
+    pub feed_generation: u64,
+    pub feed_loading: bool,
+    /// Every loaded wallet's balance was current at this moment, except those in `pending`:
+    /// the last answer of the change feed.
+    pub confirmed: Option<Moment>,
+    /// Wallets the change feed named, not yet fetched again, with the last moment their
+    /// balance was known to be current (the change happened after it).
+    pub pending: HashMap<String, Moment>,
+    pub changed_generation: u64,
+    pub changed_loading: bool,
 }
 
 impl Live {
@@ -129,6 +145,12 @@ impl Live {
     }
 }
 
+/// The change feed asks again from this long before its last question: a transaction created
+/// on a server whose clock is a little behind this machine's is still seen.
+pub const FEED_OVERLAP: Duration = Duration::from_secs(15);
+/// Wallets the change feed names that are fetched again in one request.
+const CHANGED_BATCH: usize = 500;
+
 /// How often every loaded wallet is listed again: a minute, or 6 ms a wallet when there are
 /// more than 10,000 (100,000 wallets, about 100 MB of JSON: every 10 minutes).
 pub fn relist_period(wallets: usize) -> Duration {
@@ -141,6 +163,8 @@ pub struct Origin {
     pub profile: String,
     pub host: String,
     pub environment: Option<String>,
+    /// Where the API key came from, by name (`FLEXPRICE_API_KEY`): said when the API refuses it.
+    pub key_source: String,
 }
 
 pub struct App {
@@ -213,6 +237,14 @@ impl App {
                 last_failure: None,
                 relist_due: now,
                 relist_failures: 0,
+                list_asked: clock,
+                feed_since: None,
+                feed_generation: 0,
+                feed_loading: false,
+                confirmed: None,
+                pending: HashMap::new(),
+                changed_generation: 0,
+                changed_loading: false,
             },
             errors: VecDeque::new(),
             flash: None,
@@ -285,9 +317,35 @@ impl App {
         self.live.rows_loading || self.live.balance_loading
     }
 
-    /// The freshness contract: every loaded wallet is at most this old, or marked stale.
-    pub fn freshness_contract(&self) -> Duration {
-        (self.live.interval * 3).max(relist_period(self.table.len()) * 2)
+    /// The freshness contract, two figures: every loaded wallet's balance is at most the
+    /// first old (the rows on screen and the change feed, every interval), and the whole
+    /// wallet (status, settings, alert state) at most the second (the full re-list), or it is
+    /// marked stale.
+    pub fn freshness_contract(&self) -> (Duration, Duration) {
+        let balance = self.live.interval * 3;
+        (balance, balance.max(relist_period(self.table.len()) * 2))
+    }
+
+    /// When this row's balance was last known to be current: its own fetch, or the change
+    /// feed's last answer when that is later and named no change to it.
+    pub fn balance_fresh_at(&self, row: &table::Row) -> Moment {
+        match self.live.confirmed {
+            Some(c) if c > row.meta.refreshed_at && !self.live.pending.contains_key(&row.wallet.id) => c,
+            _ => row.meta.refreshed_at,
+        }
+    }
+
+    /// The ages of the oldest balance and of the oldest whole wallet among those loaded.
+    pub fn oldest(&self) -> (Duration, Duration) {
+        self.table
+            .rows
+            .iter()
+            .fold((Duration::ZERO, Duration::ZERO), |(b, w), r| {
+                (
+                    b.max(self.now.saturating_duration_since(self.balance_fresh_at(r))),
+                    w.max(self.now.saturating_duration_since(r.meta.refreshed_at)),
+                )
+            })
     }
 
     /// Loaded wallets past the freshness contract or whose last refresh failed: the counts of
@@ -296,20 +354,21 @@ impl App {
         if !self.live.enabled() {
             return 0;
         }
-        let contract = self.freshness_contract();
-        self.table
-            .rows
-            .iter()
-            .filter(|r| r.meta.failed || self.now.saturating_duration_since(r.meta.refreshed_at) > contract)
-            .count()
+        self.table.rows.iter().filter(|r| self.is_stale(r)).count()
     }
 
-    /// A row on screen counts as stale when its last refresh failed, or live refresh is on and
-    /// it is older than three intervals.
-    pub fn is_stale(&self, meta: &table::RowMeta) -> bool {
-        meta.failed
-            || (self.live.enabled()
-                && self.now.saturating_duration_since(meta.refreshed_at) > self.live.interval * 3)
+    /// A row is stale when its last refresh failed or, with live refresh on, when its balance
+    /// or the rest of it is older than the freshness contract.
+    pub fn is_stale(&self, row: &table::Row) -> bool {
+        if row.meta.failed {
+            return true;
+        }
+        if !self.live.enabled() {
+            return false;
+        }
+        let (balance, whole) = self.freshness_contract();
+        self.now.saturating_duration_since(self.balance_fresh_at(row)) > balance
+            || self.now.saturating_duration_since(row.meta.refreshed_at) > whole
     }
 
     /// The selected wallet, with its latest real-time balance merged in when we have one.
@@ -349,6 +408,7 @@ impl App {
     fn load_all(&mut self) -> Effect {
         self.live.list_generation += 1;
         self.live.list_loading = true;
+        self.live.list_asked = self.clock;
         Effect::LoadWallets {
             generation: self.live.list_generation,
         }
@@ -374,6 +434,8 @@ impl App {
                 | Action::WalletsLoaded { .. }
                 | Action::WalletsRefreshed { .. }
                 | Action::BalanceLoaded { .. }
+                | Action::ChangesLoaded { .. }
+                | Action::ChangedRefreshed { .. }
         );
         let mut effects = self.reduce(action);
         if recount {
@@ -481,6 +543,13 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::ChangesLoaded { generation, result } => self.on_changes_loaded(generation, result),
+            Action::UsualLoaded { wallet_id, result } => self.on_usual_loaded(wallet_id, result),
+            Action::ChangedRefreshed {
+                generation,
+                ids,
+                result,
+            } => self.on_changed_refreshed(generation, ids, result),
             Action::ProfileSwitched(result) => self.on_profile_switched(result),
         }
     }
@@ -510,7 +579,135 @@ impl App {
         }
         effects.extend(self.load_balance());
         effects.extend(self.overlays.ledger_mut().and_then(ledger::Ledger::refresh_head));
+        if let Some(since) = self.live.feed_since.filter(|_| !self.live.feed_loading) {
+            self.live.feed_generation += 1;
+            self.live.feed_loading = true;
+            effects.push(Effect::LoadChanges {
+                generation: self.live.feed_generation,
+                since,
+            });
+        }
+        effects.extend(self.refresh_changed());
         effects
+    }
+
+    /// Applies fresh copies of wallets to the table. A change's `since` is the last moment the
+    /// old balance was known to be current: the row's own fetch, or the change feed's later
+    /// word for it, so the Change column can say what span it covers.
+    fn apply_rows(&mut self, wallets: Vec<Wallet>) {
+        // Only the rows whose balance this refresh changes.
+        let known: Vec<(String, Moment)> = wallets
+            .iter()
+            .filter_map(|w| {
+                let row = self.table.get(&w.id).filter(|r| r.wallet.balance != w.balance)?;
+                let at = self
+                    .live
+                    .pending
+                    .get(&w.id)
+                    .copied()
+                    .unwrap_or_else(|| self.balance_fresh_at(row));
+                Some((w.id.clone(), at))
+            })
+            .collect();
+        self.table.apply_refresh(wallets, self.now, self.live.cycle);
+        for (id, at) in known {
+            if let Some(d) = self.table.get_mut(&id).and_then(|r| r.meta.delta.as_mut())
+                && d.since < at
+            {
+                d.since = at;
+            }
+        }
+    }
+
+    /// Fetches (a batch of) the wallets the change feed named, unless a batch is in flight.
+    fn refresh_changed(&mut self) -> Option<Effect> {
+        if self.live.changed_loading || self.live.pending.is_empty() {
+            return None;
+        }
+        let mut ids: Vec<String> = self.live.pending.keys().take(CHANGED_BATCH).cloned().collect();
+        ids.sort();
+        self.live.changed_generation += 1;
+        self.live.changed_loading = true;
+        Some(Effect::RefreshChanged {
+            generation: self.live.changed_generation,
+            ids,
+        })
+    }
+
+    fn on_changes_loaded(
+        &mut self,
+        generation: u64,
+        result: Result<flexprice_wire::models::Changes, ApiError>,
+    ) -> Vec<Effect> {
+        if generation != self.live.feed_generation {
+            return Vec::new();
+        }
+        self.live.feed_loading = false;
+        match result {
+            Ok(changes) => {
+                self.live.answered(self.now);
+                // The answer holds as of its question: that long before now on this clock.
+                let asked_ago = (self.clock - changes.as_of).to_std().unwrap_or(Duration::ZERO);
+                let as_of = self.now - asked_ago;
+                let mut unknown = false;
+                for id in changes.wallet_ids {
+                    let Some(row) = self.table.get(&id) else {
+                        unknown = true;
+                        continue;
+                    };
+                    if !self.live.pending.contains_key(&id) {
+                        let known = self.balance_fresh_at(row);
+                        self.live.pending.insert(id, known);
+                    }
+                }
+                self.live.confirmed = Some(self.live.confirmed.map_or(as_of, |c| c.max(as_of)));
+                self.live.feed_since =
+                    Some(changes.as_of - chrono::Duration::seconds(FEED_OVERLAP.as_secs() as i64));
+                if !changes.complete || unknown {
+                    // More changed than the feed reads in one go, or a wallet this console has
+                    // not listed yet: the whole list again, within a minute.
+                    let soon = self.now + Duration::from_secs(if changes.complete { 60 } else { 0 });
+                    self.live.relist_due = self.live.relist_due.min(soon);
+                }
+                self.refresh_changed().into_iter().collect()
+            }
+            Err(e) => {
+                self.log_error("change feed", &e);
+                self.live.failed(self.now, &e);
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_changed_refreshed(
+        &mut self,
+        generation: u64,
+        ids: Vec<String>,
+        result: Result<Vec<Wallet>, ApiError>,
+    ) -> Vec<Effect> {
+        if generation != self.live.changed_generation {
+            return Vec::new();
+        }
+        self.live.changed_loading = false;
+        match result {
+            Ok(wallets) => {
+                self.live.answered(self.now);
+                let returned: HashSet<String> = wallets.iter().map(|w| w.id.clone()).collect();
+                self.apply_rows(wallets);
+                let missing: Vec<String> = ids.iter().filter(|id| !returned.contains(*id)).cloned().collect();
+                self.table.mark_failed(&missing);
+                for id in &ids {
+                    self.live.pending.remove(id);
+                }
+                // A backlog larger than one batch goes on without waiting for the next tick.
+                self.refresh_changed().into_iter().collect()
+            }
+            Err(e) => {
+                self.log_error("refresh changed wallets", &e);
+                self.live.failed(self.now, &e);
+                Vec::new()
+            }
+        }
     }
 
     fn on_wallets_loaded(&mut self, generation: u64, result: Result<Vec<Wallet>, ApiError>) -> Vec<Effect> {
@@ -525,7 +722,15 @@ impl App {
                 self.live.answered(self.now);
                 self.live.relist_failures = 0;
                 self.live.relist_due = self.now + relist_period(wallets.len());
+                // The feed starts where the first list was asked; a later list changes nothing
+                // the feed has not seen.
+                if self.live.feed_since.is_none() {
+                    self.live.feed_since =
+                        Some(self.live.list_asked - chrono::Duration::seconds(FEED_OVERLAP.as_secs() as i64));
+                }
                 self.table.replace_all(wallets, self.now, self.live.cycle);
+                let loaded = &self.table;
+                self.live.pending.retain(|id, _| loaded.row_of(id).is_some());
                 self.table.scroll_into_view(self.list_height());
                 if first {
                     self.load_balance().into_iter().collect()
@@ -545,9 +750,9 @@ impl App {
                     Duration::from_secs(1 << n.min(6)).min(Duration::from_secs(60))
                 };
                 self.live.relist_due = self.now + wait;
+                // The rows keep their own freshness: the change feed may still vouch for their
+                // balances, and each is marked once past the contract.
                 self.flash(FlashKind::Error, format!("Loading wallets failed: {e}"));
-                let ids: Vec<String> = self.table.rows.iter().map(|r| r.wallet.id.clone()).collect();
-                self.table.mark_failed(&ids);
                 Vec::new()
             }
         }
@@ -573,7 +778,7 @@ impl App {
                     .filter(|id| !returned.contains(id.as_str()))
                     .cloned()
                     .collect();
-                self.table.apply_refresh(wallets, self.now, self.live.cycle);
+                self.apply_rows(wallets);
                 self.table.mark_failed(&missing);
             }
             Err(e) => {
@@ -599,8 +804,7 @@ impl App {
             Ok(w) => {
                 self.live.answered(self.now);
                 // The balance endpoint carries the whole wallet: the row gets fresher too.
-                self.table
-                    .apply_refresh(vec![(*w).clone()], self.now, self.live.cycle);
+                self.apply_rows(vec![(*w).clone()]);
                 if self.balances.len() >= BALANCE_CACHE_CAP && !self.balances.contains_key(&wallet_id) {
                     let oldest = self
                         .balances
@@ -831,7 +1035,7 @@ impl App {
                     effects.push(Effect::Copy(id));
                 }
             }
-            Command::TopUp => self.open_top_up(),
+            Command::TopUp => effects.extend(self.open_top_up()),
             Command::Edit => self.open_update(),
             Command::NextField
             | Command::PrevField

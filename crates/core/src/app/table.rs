@@ -89,8 +89,17 @@ pub struct Sort {
 pub struct RowMeta {
     pub refreshed_at: Moment,
     pub failed: bool,
-    /// Balance change seen in refresh cycle `delta_cycle`.
-    pub delta: Option<(Decimal, u64)>,
+    /// The last balance change seen.
+    pub delta: Option<Delta>,
+}
+
+/// A balance change: how much, in which refresh cycle it was seen, and since when (the last
+/// moment the old balance was known to be current): the change happened in between.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delta {
+    pub amount: Decimal,
+    pub cycle: u64,
+    pub since: Moment,
 }
 
 #[derive(Debug, Clone)]
@@ -214,7 +223,7 @@ impl WalletTable {
     }
 
     /// The row holding wallet `id`.
-    fn row_of(&self, id: &str) -> Option<usize> {
+    pub fn row_of(&self, id: &str) -> Option<usize> {
         let rows = &self.rows;
         self.index
             .find(self.hasher.hash_one(id), |&i| {
@@ -249,7 +258,11 @@ impl WalletTable {
                 let delta = match old.remove(&w.id) {
                     // A change too large to compute is not shown as one.
                     Some(prev) if prev.wallet.balance != w.balance => {
-                        w.balance.checked_sub(prev.wallet.balance).map(|d| (d, cycle))
+                        w.balance.checked_sub(prev.wallet.balance).map(|amount| Delta {
+                            amount,
+                            cycle,
+                            since: prev.meta.refreshed_at,
+                        })
                     }
                     Some(prev) => prev.meta.delta,
                     None => None,
@@ -305,7 +318,11 @@ impl WalletTable {
             };
             let Some(row) = self.rows.get_mut(i) else { continue };
             if row.wallet.balance != w.balance {
-                row.meta.delta = w.balance.checked_sub(row.wallet.balance).map(|d| (d, cycle));
+                let since = row.meta.refreshed_at;
+                row.meta.delta =
+                    w.balance
+                        .checked_sub(row.wallet.balance)
+                        .map(|amount| Delta { amount, cycle, since });
                 changed += 1;
             }
             self.counts.remove(&row.wallet);

@@ -210,12 +210,13 @@ fn refresh_highlights_a_changed_balance_for_one_cycle() {
         result: Ok(fresh),
     });
     let row = app.table.get("w001").unwrap();
-    assert_eq!(row.meta.delta, Some((Decimal::from(25), app.live.cycle)));
+    let delta = row.meta.delta.unwrap();
+    assert_eq!((delta.amount, delta.cycle), (Decimal::from(25), app.live.cycle));
     assert_eq!(row.wallet.balance, Decimal::from(1024));
     app.update(Action::RefreshDue);
     let row = app.table.get("w001").unwrap();
     assert_ne!(
-        row.meta.delta.map(|d| d.1),
+        row.meta.delta.map(|d| d.cycle),
         Some(app.live.cycle),
         "highlight is gone next cycle"
     );
@@ -235,18 +236,17 @@ fn pause_freezes_live_refresh() {
 #[test]
 fn stale_after_three_intervals_or_a_failed_refresh() {
     let (mut app, now) = loaded(3);
-    let meta = app.table.get("w000").unwrap().meta.clone();
-    assert!(!app.is_stale(&meta));
+    assert!(!app.is_stale(app.table.get("w000").unwrap()));
     app.update(Action::Tick {
         now: now + Duration::from_secs(14),
         clock: app.clock,
     });
-    assert!(!app.is_stale(&app.table.get("w000").unwrap().meta.clone()));
+    assert!(!app.is_stale(app.table.get("w000").unwrap()));
     app.update(Action::Tick {
         now: now + Duration::from_secs(16),
         clock: app.clock,
     });
-    assert!(app.is_stale(&app.table.get("w000").unwrap().meta.clone()));
+    assert!(app.is_stale(app.table.get("w000").unwrap()));
 
     let (mut app, _) = loaded(3);
     let Effect::RefreshWallets { generation, ids } = app.update(Action::RefreshDue)[0].clone() else {
@@ -261,7 +261,7 @@ fn stale_after_three_intervals_or_a_failed_refresh() {
         ids,
         result: Err(err),
     });
-    assert!(app.is_stale(&app.table.get("w000").unwrap().meta.clone()));
+    assert!(app.is_stale(app.table.get("w000").unwrap()));
     assert_eq!(app.errors.len(), 1);
     assert_eq!(app.recent_errors(), 1);
 }
@@ -462,7 +462,7 @@ fn failing_refreshes_degrade_the_picture_until_an_answer() {
     assert_eq!(app.live.failing_since, Some(now + Duration::from_secs(5)));
     assert_eq!(app.live.last_failure.as_deref(), Some("503 service_unavailable"));
     assert_eq!(app.stale_wallets(), ids.len());
-    assert!(app.table.rows.iter().all(|r| app.is_stale(&r.meta)));
+    assert!(app.table.rows.iter().all(|r| app.is_stale(r)));
     // The next answer clears it.
     let effects = app.update(Action::RefreshDue);
     let Some(Effect::RefreshWallets { generation, ids }) = effects.first().cloned() else {
@@ -570,7 +570,7 @@ fn a_closed_wallets_top_up_warns_and_asks_for_the_amount() {
     else {
         panic!("{:?}", app.overlays)
     };
-    assert!(preview.contains("this wallet is closed"), "{preview}");
+    assert!(preview.contains("the wallet is closed"), "{preview}");
     assert_eq!(expected.as_deref(), Some("3"));
     assert!(
         code(&mut app, KeyCode::Enter).is_empty(),
@@ -582,4 +582,66 @@ fn a_closed_wallets_top_up_warns_and_asks_for_the_amount() {
         matches!(effects.as_slice(), [Effect::TopUp { .. }]),
         "{effects:?}"
     );
+}
+
+/// A currency unlike the wallet's and an amount far above its usual top-ups ask first in the
+/// single form, with the words bulk uses; an ordinary amount goes straight to the confirm.
+#[test]
+fn a_foreign_currency_or_an_unusual_amount_asks_first() {
+    let (mut app, _) = loaded(3);
+    app.table.get_mut("w000").unwrap().wallet.conversion_rate = Decimal::ONE;
+    let effects = key(&mut app, 't');
+    assert_eq!(
+        effects,
+        vec![Effect::LoadUsual {
+            wallet_id: "w000".into()
+        }]
+    );
+    let usual = flexwallet_bulk::mistakes::Usual {
+        median: Decimal::from(50),
+        count: 7,
+    };
+    app.update(Action::UsualLoaded {
+        wallet_id: "w000".into(),
+        result: Ok(Some(usual)),
+    });
+    let confirm = |app: &mut App, typed: &str| -> (String, Option<String>) {
+        for c in typed.chars() {
+            key(app, c);
+        }
+        code(app, KeyCode::Enter);
+        let Some(form::Stage::Confirm {
+            submission: form::Submission::TopUp { preview, .. },
+            expected,
+            ..
+        }) = app.overlays.form().map(|f| &f.stage)
+        else {
+            panic!("{:?}", app.overlays.form().map(|f| f.fields().to_vec()))
+        };
+        let out = (preview.clone(), expected.clone());
+        code(app, KeyCode::Esc);
+        for _ in typed.chars() {
+            code(app, KeyCode::Backspace);
+        }
+        out
+    };
+    let (preview, expected) = confirm(&mut app, "400");
+    assert!(!preview.contains('⚠'), "{preview}");
+    assert_eq!(expected, None);
+    let (preview, expected) = confirm(&mut app, "600");
+    assert!(
+        preview.contains("600.00 credits is more than 10 times the wallet's usual top-up (usual is 50.00 credits, the median of its last 7 top-ups)"),
+        "{preview}"
+    );
+    assert_eq!(expected.as_deref(), Some("600"));
+    // By amount, in another currency.
+    code(&mut app, KeyCode::Up);
+    code(&mut app, KeyCode::Right);
+    code(&mut app, KeyCode::Down);
+    let (preview, expected) = confirm(&mut app, "5 EUR");
+    assert!(
+        preview.contains("EUR is not the wallet's currency (USD)"),
+        "{preview}"
+    );
+    assert_eq!(expected.as_deref(), Some("5 EUR"));
 }

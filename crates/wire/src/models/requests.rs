@@ -108,6 +108,9 @@ pub struct TransactionQuery {
     pub reference_type: Option<ReferenceType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
+    /// Transactions created at or after this time (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<DateTime<Utc>>,
 }
 
 /// Body of `POST /wallets/search`. `limit` is always sent: a body without any of

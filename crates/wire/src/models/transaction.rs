@@ -100,6 +100,25 @@ pub struct ListResponse<T> {
     pub pagination: Option<Pagination>,
 }
 
+/// The change feed's answer: the wallets with a transaction created since some time, from
+/// `POST /wallets/transactions/search` with `start_time`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Changes {
+    pub wallet_ids: std::collections::BTreeSet<String>,
+    /// `false` when there were more transactions than the feed reads in one go: every wallet
+    /// may have changed, so the caller lists them all again.
+    pub complete: bool,
+    /// When the question was asked (this machine's clock): no transaction before it is missing.
+    pub as_of: chrono::DateTime<chrono::Utc>,
+}
+
+/// Only the wallet of a transaction: what the change feed reads of each.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TransactionWallet {
+    #[serde(default)]
+    pub wallet_id: String,
+}
+
 /// A ledger page: each transaction typed and as the API sent it; `total` as the API counts it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransactionPage {

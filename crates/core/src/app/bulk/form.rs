@@ -130,6 +130,7 @@ impl BulkForm {
             description,
             metadata: Metadata::default(),
             idempotency_key: None,
+            currency: None,
         })
     }
 

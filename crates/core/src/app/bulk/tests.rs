@@ -88,6 +88,7 @@ fn plan_for(app: &mut App, effects: Vec<Effect>) -> Plan {
         target: "http://127.0.0.1:1#env".into(),
         now: app.clock,
         source: None,
+        usual: Default::default(),
     };
     let result = Plan::build(drafts.clone(), &by_id, &opts);
     app.update(Action::BulkPlanned {

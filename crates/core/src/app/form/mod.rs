@@ -10,7 +10,7 @@ use tui_input::Input;
 
 use flexprice_wire::models::{TopUpRequest, UpdateWalletRequest};
 
-pub use topup::{TopUpForm, TopUpPlan};
+pub use topup::{TopUpForm, TopUpPlan, UsualTopUp};
 pub use update::UpdateForm;
 
 #[derive(Debug, Clone)]

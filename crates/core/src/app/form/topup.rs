@@ -23,12 +23,24 @@ pub struct TopUpPlan {
     pub credits: Decimal,
     /// What the operator typed, as typed (the confirm dialog asks for it again).
     pub typed: String,
+    /// The currency typed after an amount (`100 EUR`), if any.
+    pub currency: Option<String>,
+}
+
+/// The wallet's usual top-up, for the "far above usual" question: read from its ledger when
+/// the form opens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UsualTopUp {
+    Loading,
+    Known(Option<flexwallet_bulk::mistakes::Usual>),
+    Failed(String),
 }
 
 #[derive(Debug, Clone)]
 pub struct TopUpForm {
     pub wallet: Wallet,
     pub fields: Vec<Field>,
+    pub usual: UsualTopUp,
 }
 
 fn reason_options() -> Vec<String> {
@@ -36,6 +48,16 @@ fn reason_options() -> Vec<String> {
         .iter()
         .map(|r| r.as_str().to_string())
         .collect()
+}
+
+/// `100 EUR` → (`100`, `EUR`); text without a trailing three-letter code is all number.
+fn split_currency(text: &str) -> (&str, Option<&str>) {
+    match text.rsplit_once(char::is_whitespace) {
+        Some((number, code)) if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            (number.trim_end(), Some(code))
+        }
+        _ => (text, None),
+    }
 }
 
 impl TopUpForm {
@@ -50,7 +72,11 @@ impl TopUpForm {
             Field::text(&format!("{METADATA}.0"), "Metadata", ""),
             Field::text(KEY, "Idempotency key", &key),
         ];
-        let mut form = TopUpForm { wallet, fields };
+        let mut form = TopUpForm {
+            wallet,
+            fields,
+            usual: UsualTopUp::Loading,
+        };
         form.refresh_hints(now);
         form
     }
@@ -151,7 +177,16 @@ impl TopUpForm {
         }
         let mut errors: Vec<(String, String)> = Vec::new();
         let typed = self.text(VALUE).trim().to_string();
-        let value = parse_amount(&typed, STORED_SCALE)
+        // An amount may name its currency (`100 EUR`): one unlike the wallet's asks first.
+        let (number, currency) = split_currency(&typed);
+        let (number, currency) = (number.to_string(), currency.map(str::to_string));
+        if currency.is_some() && !self.by_amount() {
+            errors.push((
+                VALUE.into(),
+                "credits have no currency: choose \"Top up by amount\" to give one".into(),
+            ));
+        }
+        let value = parse_amount(&number, STORED_SCALE)
             .map_err(|e| errors.push((VALUE.into(), e.to_string())))
             .ok();
         let expiry = match self.text(EXPIRY).trim() {
@@ -235,7 +270,22 @@ impl TopUpForm {
             request,
             credits,
             typed,
+            currency,
         })
+    }
+
+    /// Every reason to ask before sending `plan` (closed or frozen wallet, another currency, far
+    /// above the usual top-up), as bulk asks them; and a note when the usual is not known.
+    pub fn mistakes(&self, plan: &TopUpPlan) -> (Vec<flexwallet_bulk::mistakes::Mistake>, Option<String>) {
+        let (usual, note) = match &self.usual {
+            UsualTopUp::Known(u) => (u.as_ref(), None),
+            UsualTopUp::Loading => (None, Some("its usual top-up is still being read".to_string())),
+            UsualTopUp::Failed(e) => (None, Some(format!("its usual top-up could not be read ({e})"))),
+        };
+        (
+            flexwallet_bulk::mistakes::check(&self.wallet, plan.credits, plan.currency.as_deref(), usual),
+            note,
+        )
     }
 
     /// Places a server error under the field it names (`details` key), or returns it back.
