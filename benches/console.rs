@@ -214,6 +214,15 @@ fn bench(c: &mut Criterion) {
             criterion::BatchSize::SmallInput,
         )
     });
+    // The walk each second (and after each answer) that counts stale wallets for the overview,
+    // with the change feed vouching for every balance and one wallet waiting to be fetched.
+    app.live.confirmed = Some(app.now);
+    if let Some(r) = app.table.rows.get(50_000) {
+        app.live.pending.insert(r.wallet.id.clone(), app.now);
+    }
+    c.bench_function("stale count over 100k wallets (change feed on)", |b| {
+        b.iter(|| std::hint::black_box(app.stale_wallets()))
+    });
 }
 
 criterion_group!(benches, bench);

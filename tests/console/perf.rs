@@ -236,7 +236,8 @@ fn perf_bytes_per_balance_change() {
 }
 
 /// The freshness contract at scale: 100,000 wallets, the default refresh (5 s), a sandbox
-/// debiting random wallets four times a second. Over the window (10 minutes; set
+/// debiting random wallets four times a second (`FLEXWALLET_FRESHNESS_BURN` credits a minute,
+/// 600 unless set; 0 for an idle API). Over the window (10 minutes; set
 /// `FLEXWALLET_FRESHNESS_SECS` to shorten it) the console's own once-a-minute log line gives
 /// the oldest balance and the oldest whole wallet; the sandbox counts the requests; /proc the
 /// console's CPU.
@@ -247,7 +248,11 @@ fn perf_freshness_over_ten_minutes() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
-    let sb = Sandbox::start_burning(600);
+    let burn: u64 = std::env::var("FLEXWALLET_FRESHNESS_BURN")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let sb = Sandbox::start_burning(burn);
     let c = console(&sb, 5);
     let pid = c.pid().expect("console pid");
     std::thread::sleep(Duration::from_secs(5));
@@ -287,7 +292,7 @@ fn perf_freshness_over_ten_minutes() {
     let per_min = (r1 - r0) as f64 / secs * 60.0;
     let cpu = (t1 - t0) as f64 / clock_ticks_per_sec() as f64 / secs * 100.0;
     println!(
-        "PERF freshness: {WALLETS} wallets, refresh 5 s, {secs:.0} s, {} reports: oldest balance \
+        "PERF freshness: {WALLETS} wallets, refresh 5 s, burn {burn}/min, {secs:.0} s, {} reports: oldest balance \
          {:.1} s (contract 15 s), oldest whole wallet {:.0} s (contract 1200 s), most stale at a \
          report {stale}; {per_min:.1} API requests/min; console CPU {cpu:.3} % of one core (goal <= 0.5 %)",
         reports.len(),

@@ -9,6 +9,11 @@ use flexprice_wire::models::Changes;
 use super::tests::{loaded, wallet};
 use super::*;
 
+/// The stale count as the list marks rows, one by one (the count is a faster walk of its own).
+fn by_row(app: &App) -> usize {
+    app.table.rows.iter().filter(|r| app.is_stale(r)).count()
+}
+
 /// Moves the clocks on by `secs` and asks for the next refresh.
 fn tick(app: &mut App, secs: u64) -> Vec<Effect> {
     let now = app.now + Duration::from_secs(secs);
@@ -84,6 +89,7 @@ fn rows_off_screen_stay_fresh_while_the_feed_answers_and_a_named_wallet_is_fetch
     for _ in 0..24 {
         cycle(&mut app);
         assert_eq!(app.stale_count, 0);
+        assert_eq!(app.stale_count, by_row(&app));
     }
     let (balance, whole) = app.oldest();
     assert_eq!(
@@ -98,6 +104,7 @@ fn rows_off_screen_stay_fresh_while_the_feed_answers_and_a_named_wallet_is_fetch
     );
     cycle(&mut app);
     assert_eq!(app.stale_count, 282, "past two re-list periods without a re-list");
+    assert_eq!(app.stale_count, by_row(&app));
 
     // The feed names w250 (off screen): it is fetched, and until then its balance ages.
     let effects = tick(&mut app, 5);
@@ -143,6 +150,7 @@ fn a_failing_feed_lets_every_row_go_stale_within_three_intervals() {
     assert_eq!(app.stale_count, 0, "15 s: just inside the contract");
     tick(&mut app, 1);
     assert_eq!(app.stale_count, 300);
+    assert_eq!(app.stale_count, by_row(&app));
     assert!(app.live.failing_since.is_some());
 }
 
