@@ -52,6 +52,50 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The console's own global flags: `flexwallet sandbox --help` leaves them out (the sandbox
+/// is a server; `--refresh` or `--keymap` mean nothing to it).
+const CONSOLE_ONLY: [(&str, &str); 8] = [
+    ("demo", "demo"),
+    ("profile", "profile"),
+    ("config", "config"),
+    ("api_url", "api-url"),
+    ("read_only", "read-only"),
+    ("color", "color"),
+    ("refresh", "refresh"),
+    ("keymap", "keymap"),
+];
+
+impl Cli {
+    /// The command line with each subcommand's help listing only the flags that apply to it:
+    /// the sandbox gets hidden arguments of its own under the console's global names, which
+    /// stops clap from propagating (and listing) the globals there.
+    pub fn command_for_help() -> clap::Command {
+        use clap::{Arg, ArgAction, CommandFactory};
+        Cli::command().mut_subcommand("sandbox", |mut sandbox| {
+            for (name, long) in CONSOLE_ONLY {
+                let arg = Arg::new(name).long(long).hide(true);
+                // Each with its global's type: clap hands a subcommand's value of a global's
+                // id up to the top level, where the derive reads it with that type.
+                sandbox = sandbox.arg(match name {
+                    "demo" | "read_only" => arg.action(ArgAction::SetTrue),
+                    "refresh" => arg.value_parser(clap::value_parser!(u64)),
+                    "config" | "keymap" => arg.value_parser(clap::value_parser!(PathBuf)),
+                    "color" => arg.value_parser(clap::builder::EnumValueParser::<ColorMode>::new()),
+                    _ => arg.action(ArgAction::Set),
+                });
+            }
+            sandbox
+        })
+    }
+
+    /// Parses the process's arguments (as `Cli::parse`, with [`Cli::command_for_help`]).
+    pub fn parse_args() -> Cli {
+        use clap::FromArgMatches;
+        let matches = Cli::command_for_help().get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorMode {
     Auto,

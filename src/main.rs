@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use color_eyre::eyre::{Result, WrapErr};
 use secrecy::SecretString;
 
@@ -13,7 +13,7 @@ use flexwallet::cli::{Cli, Command};
 use flexwallet::config::{self, ConfigError, Overrides, Settings};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     if let Err(e) = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install()
