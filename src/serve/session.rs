@@ -56,8 +56,13 @@ impl Connection {
     }
 }
 
+/// The largest terminal side a client may ask for, in cells: a console's frame buffers grow
+/// with the area (a 65535x65535 request asked for 200 GB and brought the whole server down).
+/// Larger requests are drawn at this size.
+pub const MAX_TERM_SIDE: u16 = 1000;
+
 fn clamp(v: u32) -> u16 {
-    v.clamp(1, u32::from(u16::MAX)) as u16
+    v.clamp(1, u32::from(MAX_TERM_SIDE)) as u16
 }
 
 impl russh::server::Handler for Connection {

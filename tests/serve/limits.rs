@@ -121,3 +121,43 @@ async fn the_authorized_file_is_re_read_and_a_bad_one_keeps_the_last_good() {
     );
     serve.stop().await;
 }
+
+/// As seen: a viewer's pty request of 65535x65535 made the server allocate 200 GB and abort,
+/// ending every console. Sizes are clamped (1000 cells a side), for the pty request and window
+/// changes alike; the server stays up and another operator's console works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_terminal_request_is_clamped_and_the_server_stays_up() {
+    use russh::ChannelMsg;
+    let serve = Serve::start(&[("v", "viewer"), ("o", "operator")], Options::default()).await;
+    let mut handle = connect(serve.addr()).await;
+    assert!(login(&mut handle, key("v")).await);
+    let channel = handle.channel_open_session().await.unwrap();
+    channel
+        .request_pty(true, "xterm", 65535, 65535, 0, 0, &[])
+        .await
+        .unwrap();
+    channel.request_shell(true).await.unwrap();
+    let (mut read, writer) = channel.split();
+    let drawn = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let d = drawn.clone();
+    tokio::spawn(async move {
+        while let Some(msg) = read.wait().await {
+            if let ChannelMsg::Data { data } = msg {
+                d.fetch_add(data.len(), std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    writer.window_change(u32::MAX, u32::MAX, 0, 0).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    while drawn.load(std::sync::atomic::Ordering::SeqCst) == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        drawn.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the clamped console draws"
+    );
+    let other = Term::open(serve.addr(), "o", 80, 24).await;
+    other.wait_for_text("Acme Corp").await;
+    assert!(!other.is_closed());
+    serve.stop().await;
+}
