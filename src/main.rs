@@ -290,6 +290,7 @@ async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode>
             color: cli.color,
             audit: open_audit(&settings, &client),
             files_dir: Some(config::state_dir().join("serve-files")),
+            test_panic: None,
         },
     };
     let mut stop = flexwallet::stop::StopSignals::install()?;

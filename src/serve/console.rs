@@ -12,7 +12,7 @@ use std::time::Duration;
 use crossterm::cursor::{Hide, Show};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::ChannelId;
@@ -150,13 +150,23 @@ pub async fn run(
         )
     }) {
         Ok(mut term) => {
-            let io = io(&shared, input, idle.clone());
+            let io = io(&shared, &op.name, input, idle.clone());
             let opts = options(&shared, &request);
-            let result =
-                crate::tui::event_loop(&mut term, io, Reads::Shared(shared.reads.clone()), opts).await;
+            // A bug in one console ends that console, not the server: every other session and
+            // running job goes on.
+            let run = crate::tui::event_loop(&mut term, io, Reads::Shared(shared.reads.clone()), opts);
+            let (result, crash) = match std::panic::AssertUnwindSafe(run).catch_unwind().await {
+                Ok(r) => (r.map_err(|e| e.to_string()), None),
+                Err(panic) => {
+                    let line = crashed(&shared, &op, panic_message(panic.as_ref()));
+                    (Err(line.clone()), Some(line))
+                }
+            };
             let out = term.backend_mut();
             let _ = crossterm::queue!(out, DisableBracketedPaste, LeaveAlternateScreen, Show);
-            if idle.load(Ordering::SeqCst) {
+            if let Some(line) = &crash {
+                let _ = write!(out, "flexwallet: {line}\r\n");
+            } else if idle.load(Ordering::SeqCst) {
                 let _ = write!(
                     out,
                     "flexwallet: no input for {}: disconnected\r\n",
@@ -168,7 +178,7 @@ pub async fn run(
             let _ = out.flush();
             result
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e.to_string()),
     };
     match &result {
         Ok(()) => tracing::info!(operator = %op.name, peer = %request.peer, "console ended"),
@@ -181,6 +191,33 @@ pub async fn run(
         .await;
     let _ = handle.eof(channel).await;
     let _ = handle.close(channel).await;
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// A console's panic, told to the server log and the audit log; returns the line its operator
+/// reads.
+fn crashed(shared: &Shared, op: &Operator, message: String) -> String {
+    tracing::error!(operator = %op.name, panic = %message, "a console panicked and was closed; other sessions go on");
+    if let Some(audit) = shared.console.audit.as_ref() {
+        let tag = OperatorTag {
+            operator: op.name.clone(),
+            key_fingerprint: op.fingerprint.clone(),
+        };
+        let record = crate::audit::AuditRecord::console_crashed(&message);
+        if let Err(e) = audit.for_operator(tag).and_then(|a| a.append(&record)) {
+            tracing::error!(error = %e, "cannot write the console's crash to the audit log");
+        }
+    }
+    "this console hit an internal error and was closed (the server and other consoles go on; \
+     the server log has the details)"
+        .into()
 }
 
 /// The operator's own directory for files, created 0700 on first use; refused when there is
@@ -248,7 +285,12 @@ fn options(shared: &Shared, request: &ConsoleRequest) -> ConsoleOptions {
 
 /// The console's drivers: the channel's bytes as events, the server's one refresh timer, and the
 /// server's shutdown.
-fn io(shared: &Shared, input: mpsc::UnboundedReceiver<Input>, idle: Arc<AtomicBool>) -> ConsoleIo {
+fn io(
+    shared: &Shared,
+    operator: &str,
+    input: mpsc::UnboundedReceiver<Input>,
+    idle: Arc<AtomicBool>,
+) -> ConsoleIo {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(pump(input, tx, shared.limits.idle_timeout, idle));
     let events =
@@ -267,7 +309,22 @@ fn io(shared: &Shared, input: mpsc::UnboundedReceiver<Input>, idle: Arc<AtomicBo
         })
         .boxed()
     });
-    let shutdown = shared.shutdown.clone().cancelled_owned();
+    let stop = shared.shutdown.clone().cancelled_owned();
+    let panic_in = shared
+        .console
+        .test_panic
+        .as_ref()
+        .filter(|(name, _)| name == operator)
+        .map(|(_, after)| *after);
+    let shutdown = async move {
+        match panic_in {
+            None => stop.await,
+            Some(after) => {
+                tokio::time::sleep(after).await;
+                panic!("test panic requested for this operator's console");
+            }
+        }
+    };
     ConsoleIo {
         events,
         refresh,

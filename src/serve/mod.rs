@@ -72,6 +72,8 @@ pub struct ConsoleTemplate {
     /// Each operator's `:export` and `:import` files live in `<files_dir>/<name>`; `None`
     /// refuses file actions over SSH.
     pub files_dir: Option<PathBuf>,
+    /// Test-only: the consoles of this operator panic after this long (crash isolation tests).
+    pub test_panic: Option<(String, Duration)>,
 }
 
 pub struct ServeConfig {

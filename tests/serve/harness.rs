@@ -58,6 +58,8 @@ pub struct Options {
     pub refresh: Duration,
     pub limits: Limits,
     pub poll: Duration,
+    /// This operator's consoles panic two seconds in (crash isolation).
+    pub panic_for: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
             refresh: Duration::from_secs(5),
             limits: Limits::default(),
             poll: Duration::from_millis(100),
+            panic_for: None,
         }
     }
 }
@@ -108,6 +111,9 @@ impl Serve {
                 color: ColorMode::Auto,
                 audit: Some(Arc::new(audit)),
                 files_dir: Some(dir.path().join("serve-files")),
+                test_panic: opts
+                    .panic_for
+                    .map(|name| (name.to_string(), Duration::from_secs(2))),
             },
         };
         let running = flexwallet::serve::start(client, config).await.unwrap();

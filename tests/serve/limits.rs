@@ -161,3 +161,44 @@ async fn a_huge_terminal_request_is_clamped_and_the_server_stays_up() {
     assert!(!other.is_closed());
     serve.stop().await;
 }
+
+/// As seen: a panic in one console froze that session (the channel stayed open, `q` did
+/// nothing). It now ends just that console, with one line to its operator, an error in the
+/// server log and a line in the audit log; another operator's console goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_one_console_ends_only_that_session() {
+    let serve = Serve::start(
+        &[("crash", "operator"), ("calm", "operator")],
+        Options {
+            panic_for: Some("crash"),
+            ..Options::default()
+        },
+    )
+    .await;
+    let calm = Term::open(serve.addr(), "calm", 80, 24).await;
+    calm.wait_for_text("Acme Corp").await;
+    let crash = Term::open(serve.addr(), "crash", 80, 24).await;
+    assert_eq!(crash.wait_closed().await, Some(1));
+    assert!(
+        crash
+            .screen()
+            .contains("this console hit an internal error and was closed"),
+        "{}",
+        crash.screen()
+    );
+    assert!(!crash.in_alternate_screen());
+    let audit = serve.audit();
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("\"console_crashed\"") && l.contains("\"crash\"")),
+        "{audit}"
+    );
+    // The other console still answers keys.
+    assert!(!calm.is_closed());
+    calm.send("/").await;
+    calm.wait_for_text("filter").await;
+    let again = Term::open(serve.addr(), "calm", 80, 24).await;
+    again.wait_for_text("Acme Corp").await;
+    serve.stop().await;
+}

@@ -82,6 +82,8 @@ pub enum AuditOutcome {
 pub enum AuditAction {
     TopUp,
     UpdateWallet,
+    /// A console of `flexwallet serve` ended by a bug (a panic): what it was doing may be cut.
+    ConsoleCrashed,
 }
 
 /// How a request ended: the part of an audit line that follows from the answer.
@@ -179,6 +181,17 @@ impl AuditRecord {
             line: None,
             attempts: None,
         }
+    }
+
+    /// A console that panicked (over SSH: the server goes on); `error` is the panic's message.
+    pub fn console_crashed(message: &str) -> AuditRecord {
+        let end = Ending {
+            outcome: AuditOutcome::Failed,
+            http_status: None,
+            transaction_id: None,
+            error: Some(message.to_string()),
+        };
+        AuditRecord::new(AuditAction::ConsoleCrashed, "", serde_json::Value::Null, end)
     }
 
     /// A top-up of one wallet from the console.
