@@ -217,6 +217,15 @@ pub struct ServeArgs {
     /// Input bytes per second per connection (bursts up to four times that); excess is dropped.
     #[arg(long, default_value_t = 2048, value_name = "BYTES_PER_SEC")]
     pub input_rate: u32,
+    /// Close a connection that has not logged in this long after it opened: 20s, 1m.
+    #[arg(long, default_value = "20s", value_name = "DURATION", value_parser = parse_duration)]
+    pub login_deadline: std::time::Duration,
+    /// Connections not logged in yet, at most, in all; more are closed at once.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_unauthenticated: u32,
+    /// Connections not logged in yet, at most, from one address.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_unauthenticated_per_ip: u32,
 }
 
 /// `90`, `90s`, `30m`, `2h` → a duration.

@@ -280,6 +280,9 @@ async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode>
             idle_timeout: (!args.idle_timeout.is_zero()).then_some(args.idle_timeout),
             input_per_sec: args.input_rate,
             input_burst: args.input_rate.saturating_mul(4),
+            login_deadline: args.login_deadline.max(std::time::Duration::from_secs(1)),
+            max_unauthenticated: args.max_unauthenticated as usize,
+            max_unauthenticated_per_ip: args.max_unauthenticated_per_ip as usize,
         },
         console: ConsoleTemplate {
             keymap,

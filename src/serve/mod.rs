@@ -8,13 +8,14 @@ pub mod host_key;
 pub mod input;
 mod session;
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use russh::keys::HashAlg;
-use russh::server::{Config, RunningServerHandle, Server};
+use russh::server::Config;
 use russh::{MethodKind, MethodSet};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, broadcast, watch};
@@ -44,6 +45,11 @@ pub struct Limits {
     /// Input bytes per second per connection, sustained, and in one burst; excess is dropped.
     pub input_per_sec: u32,
     pub input_burst: u32,
+    /// A connection that has not logged in this long after it opened is closed.
+    pub login_deadline: Duration,
+    /// Connections not logged in yet, in all and from one address; more are closed at once.
+    pub max_unauthenticated: usize,
+    pub max_unauthenticated_per_ip: usize,
 }
 
 impl Default for Limits {
@@ -53,6 +59,9 @@ impl Default for Limits {
             idle_timeout: Some(Duration::from_secs(30 * 60)),
             input_per_sec: 2048,
             input_burst: 8192,
+            login_deadline: Duration::from_secs(20),
+            max_unauthenticated: 64,
+            max_unauthenticated_per_ip: 8,
         }
     }
 }
@@ -98,21 +107,175 @@ pub(crate) struct Shared {
     shutdown: CancellationToken,
 }
 
-struct Acceptor {
-    shared: Arc<Shared>,
+/// Connections that have not logged in yet, in all and by source address.
+#[derive(Default)]
+struct Unauthenticated {
+    by_ip: std::sync::Mutex<HashMap<IpAddr, usize>>,
 }
 
-impl Server for Acceptor {
-    type Handler = session::Connection;
+/// One connection's place among the unauthenticated: given back at login or at its end.
+struct Waiting {
+    of: Arc<Unauthenticated>,
+    ip: IpAddr,
+    held: bool,
+}
 
-    fn new_client(&mut self, peer: Option<SocketAddr>) -> session::Connection {
-        session::Connection::new(self.shared.clone(), peer)
+impl Unauthenticated {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+        self.by_ip.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn handle_session_error(&mut self, error: russh::Error) {
-        tracing::debug!(%error, "ssh connection ended with an error");
+    /// A place for a new connection from `ip`, or `None` when the caps are reached.
+    fn enter(self: &Arc<Self>, ip: IpAddr, limits: &Limits) -> Option<Waiting> {
+        let mut by_ip = self.lock();
+        let total: usize = by_ip.values().sum();
+        let here = by_ip.get(&ip).copied().unwrap_or(0);
+        if total >= limits.max_unauthenticated || here >= limits.max_unauthenticated_per_ip {
+            return None;
+        }
+        by_ip.insert(ip, here + 1);
+        Some(Waiting {
+            of: self.clone(),
+            ip,
+            held: true,
+        })
     }
 }
+
+impl Waiting {
+    fn leave(&mut self) {
+        if !std::mem::take(&mut self.held) {
+            return;
+        }
+        let mut by_ip = self.of.lock();
+        if let Some(n) = by_ip.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                by_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.leave();
+    }
+}
+
+/// Accepts connections until `stop`: every accept error (out of file descriptors included) is
+/// logged and waited out, never the end of the loop, so while the process lives the port
+/// answers. Connections not logged in are capped and given [`Limits::login_deadline`].
+async fn accept_loop(shared: Arc<Shared>, ssh: Arc<Config>, listener: TcpListener, stop: CancellationToken) {
+    let waiting = Arc::new(Unauthenticated::default());
+    let connections = TaskTracker::new();
+    let mut backoff = ACCEPT_BACKOFF_MIN;
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop.cancelled() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => {
+                backoff = ACCEPT_BACKOFF_MIN;
+                a
+            }
+            Err(error) => {
+                tracing::warn!(%error, wait_ms = backoff.as_millis() as u64, "accepting an SSH connection failed; accepting again after a pause");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.cancelled() => break,
+                }
+                backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+                continue;
+            }
+        };
+        let Some(place) = waiting.enter(peer.ip(), &shared.limits) else {
+            tracing::warn!(%peer, "too many connections not logged in: closed at once");
+            drop(stream);
+            continue;
+        };
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "set_nodelay failed");
+        }
+        let logged_in = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let handler = session::Connection::new(shared.clone(), Some(peer), logged_in.clone());
+        let (ssh, stop, deadline) = (ssh.clone(), stop.clone(), shared.limits.login_deadline);
+        connections.spawn(serve_connection(
+            ssh, stream, handler, place, logged_in, deadline, stop,
+        ));
+    }
+    connections.close();
+    if tokio::time::timeout(Duration::from_secs(5), connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("SSH connections still open after the server stopped");
+    }
+}
+
+/// One connection: the SSH session until it ends, the server stops, or it has not logged in by
+/// its deadline.
+async fn serve_connection(
+    ssh: Arc<Config>,
+    stream: tokio::net::TcpStream,
+    handler: session::Connection,
+    mut place: Waiting,
+    logged_in: Arc<std::sync::atomic::AtomicBool>,
+    deadline: Duration,
+    stop: CancellationToken,
+) {
+    use std::sync::atomic::Ordering;
+    let late = tokio::time::Instant::now() + deadline;
+    let session = match tokio::time::timeout_at(late, russh::server::run_stream(ssh, stream, handler)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "ssh connection setup failed");
+            return;
+        }
+        Err(_) => return,
+    };
+    let handle = session.handle();
+    tokio::pin!(session);
+    let mut waiting_login = true;
+    loop {
+        tokio::select! {
+            result = &mut session => {
+                if let Err(error) = result {
+                    tracing::debug!(%error, "ssh connection ended with an error");
+                }
+                return;
+            }
+            _ = tokio::time::sleep_until(late), if waiting_login => {
+                if logged_in.load(Ordering::SeqCst) {
+                    waiting_login = false;
+                    place.leave();
+                    continue;
+                }
+                tracing::info!("ssh connection closed: no login within {deadline:?}");
+                let _ = handle
+                    .disconnect(russh::Disconnect::ByApplication, "no login in time".into(), String::new())
+                    .await;
+                return;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(250)), if waiting_login && !logged_in.load(Ordering::SeqCst) => {}
+            _ = async {}, if waiting_login && logged_in.load(Ordering::SeqCst) => {
+                waiting_login = false;
+                place.leave();
+            }
+            _ = stop.cancelled() => {
+                let _ = handle
+                    .disconnect(russh::Disconnect::ByApplication, "flexwallet serve is stopping".into(), String::new())
+                    .await;
+                return;
+            }
+        }
+    }
+}
+
+/// Pauses of the accept loop after an accept error: doubling from the first to the last.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(50);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// A running server.
 pub struct RunningServe {
@@ -121,8 +284,9 @@ pub struct RunningServe {
     /// The host key's `SHA256:…` fingerprint, for operators' known_hosts.
     pub host_fingerprint: String,
     shared: Arc<Shared>,
-    server: RunningServerHandle,
-    task: JoinHandle<std::io::Result<()>>,
+    /// Ends the accept loop and disconnects every connection.
+    disconnect: CancellationToken,
+    task: JoinHandle<()>,
 }
 
 impl RunningServe {
@@ -142,7 +306,7 @@ impl RunningServe {
         {
             tracing::warn!("consoles still running after {STOP_FOR:?}: stopping anyway");
         }
-        self.server.shutdown("flexwallet serve is stopping".into());
+        self.disconnect.cancel();
         let _ = self.task.await;
     }
 }
@@ -209,24 +373,14 @@ pub async fn start(client: Client, config: ServeConfig) -> Result<RunningServe, 
         nodelay: true,
         ..Default::default()
     });
-    let mut acceptor = Acceptor {
-        shared: shared.clone(),
-    };
-    let (handle_tx, handle_rx) = tokio::sync::oneshot::channel();
-    let task = tokio::spawn(async move {
-        let running = acceptor.run_on_socket(ssh, &listener);
-        let _ = handle_tx.send(running.handle());
-        running.await
-    });
-    let server = handle_rx
-        .await
-        .map_err(|_| "the SSH server task ended before it started".to_string())?;
+    let disconnect = CancellationToken::new();
+    let task = tokio::spawn(accept_loop(shared.clone(), ssh, listener, disconnect.clone()));
     tracing::info!(%addr, host_key = %host_fingerprint, max_sessions = config.limits.max_sessions, "ssh console server listening");
     Ok(RunningServe {
         addr,
         host_fingerprint,
         shared,
-        server,
+        disconnect,
         task,
     })
 }

@@ -26,10 +26,16 @@ pub struct Connection {
     input: Option<mpsc::UnboundedSender<Input>>,
     limit: InputLimit,
     dropped: u64,
+    /// Set once the operator's key is accepted: the accept loop's login deadline stops here.
+    logged_in: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Connection {
-    pub(super) fn new(shared: Arc<Shared>, peer: Option<SocketAddr>) -> Connection {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        peer: Option<SocketAddr>,
+        logged_in: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Connection {
         let limit = InputLimit::new(
             shared.limits.input_per_sec,
             shared.limits.input_burst,
@@ -44,6 +50,7 @@ impl Connection {
             input: None,
             limit,
             dropped: 0,
+            logged_in,
         }
     }
 
@@ -88,6 +95,7 @@ impl russh::server::Handler for Connection {
             Some(op) => {
                 tracing::info!(operator = %op.name, role = op.role.name(), key = %op.fingerprint, peer = %self.peer(), user, "ssh login");
                 self.operator = Some(op);
+                self.logged_in.store(true, std::sync::atomic::Ordering::SeqCst);
                 Ok(Auth::Accept)
             }
             None => {

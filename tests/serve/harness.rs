@@ -321,11 +321,18 @@ pub struct Binary {
 
 impl Binary {
     pub async fn start(ops: &[(&str, &str)], extra: &[&str]) -> Binary {
+        Binary::start_with_files(ops, extra, None).await
+    }
+
+    /// As [`Binary::start`], with at most `nofile` open file descriptors (`ulimit -n`).
+    pub async fn start_with_files(ops: &[(&str, &str)], extra: &[&str], nofile: Option<u64>) -> Binary {
         use std::io::{BufRead, BufReader};
+        use std::os::unix::process::CommandExt;
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("operators.toml");
         std::fs::write(&file, authorized(ops)).unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flexwallet"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_flexwallet"));
+        command
             .args([
                 "serve",
                 "--demo",
@@ -342,9 +349,23 @@ impl Binary {
             .env("XDG_STATE_HOME", dir.path().join("state"))
             .env("XDG_CONFIG_HOME", dir.path().join("config"))
             .env_remove("FLEXPRICE_API_KEY")
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stdout(std::process::Stdio::piped());
+        if let Some(n) = nofile {
+            // SAFETY: setrlimit is async-signal-safe; it only lowers this child's own limit.
+            unsafe {
+                command.pre_exec(move || {
+                    let lim = libc::rlimit {
+                        rlim_cur: n,
+                        rlim_max: n,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = command.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let lines = tokio::task::spawn_blocking(move || {
             let mut lines = Vec::new();

@@ -202,3 +202,113 @@ async fn a_panic_in_one_console_ends_only_that_session() {
     again.wait_for_text("Acme Corp").await;
     serve.stop().await;
 }
+
+/// Whether the server closed `stream` (EOF or reset) within `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let deadline = Instant::now() + within;
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            // The server's SSH banner: keep reading.
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+/// As seen: connections that never log in were never timed out. A connection not logged in by
+/// the deadline is closed; beyond the cap per address, one is closed at once; once they are
+/// gone an operator logs in as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_do_not_log_in_are_capped_and_closed_after_the_deadline() {
+    let serve = Serve::start(
+        &[("a", "viewer")],
+        Options {
+            limits: Limits {
+                login_deadline: Duration::from_secs(2),
+                max_unauthenticated_per_ip: 3,
+                ..Limits::default()
+            },
+            ..Options::default()
+        },
+    )
+    .await;
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(tokio::net::TcpStream::connect(serve.addr()).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut fourth = tokio::net::TcpStream::connect(serve.addr()).await.unwrap();
+    assert!(
+        closed_within(&mut fourth, Duration::from_secs(1)).await,
+        "beyond the cap: closed at once"
+    );
+    for s in idle.iter_mut() {
+        assert!(
+            closed_within(s, Duration::from_secs(5)).await,
+            "closed at the login deadline"
+        );
+    }
+    let t = Term::open(serve.addr(), "a", 80, 24).await;
+    t.wait_for_text("Acme Corp").await;
+    // Logged in: the deadline no longer applies.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!t.is_closed());
+    serve.stop().await;
+}
+
+/// As seen: with 1,021 idle connections the process ran out of file descriptors, the accept
+/// loop ended and the port stayed closed for good. Under `ulimit -n 1024`, 1,100 connections
+/// that never log in: the server keeps accepting (errors are waited out), drops them at the
+/// login deadline, and a normal login works afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_out_of_file_descriptors_never_closes_the_port() {
+    let bin = crate::harness::Binary::start_with_files(
+        &[("a", "viewer")],
+        &[
+            "--login-deadline",
+            "3s",
+            "--max-unauthenticated",
+            "5000",
+            "--max-unauthenticated-per-ip",
+            "5000",
+        ],
+        Some(1024),
+    )
+    .await;
+    // This test process needs more than 1,024 descriptors of its own.
+    // SAFETY: getrlimit/setrlimit on this process with a valid pointer.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < 4096 {
+            lim.rlim_cur = lim.rlim_max.min(4096);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+    let mut held = Vec::new();
+    for _ in 0..1100 {
+        match tokio::net::TcpStream::connect(bin.addr).await {
+            Ok(s) => held.push(s),
+            // This process has its own limit: what it could open is enough.
+            Err(_) => break,
+        }
+    }
+    // Past the server's 1,024 with its own descriptors (sandbox, log, listener) counted.
+    assert!(held.len() >= 1000, "opened only {} connections", held.len());
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    drop(held);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let t = Term::open(bin.addr, "a", 80, 24).await;
+    t.wait_for_text("Acme Corp").await;
+    let log = crate::harness::read_or_empty(&bin.state("flexwallet.log"));
+    assert!(
+        log.contains("accepting an SSH connection failed"),
+        "the server did run out of descriptors and went on:\n{log}"
+    );
+}
