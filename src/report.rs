@@ -129,13 +129,34 @@ pub fn write_wallets_csv(wallets: &[Wallet], out: impl Write) -> csv::Result<usi
 }
 
 /// Writes the CSV beside `path` and renames it into place: a reader never sees half a file.
-pub fn export_wallets(path: &std::path::Path, wallets: &[Wallet]) -> Result<usize, String> {
+/// The file is 0600. Without `replace` (a `serve` operator's files) an existing name is
+/// refused, never overwritten, and no symlink is followed.
+pub fn export_wallets(path: &std::path::Path, wallets: &[Wallet], replace: bool) -> Result<usize, String> {
     let tmp = path.with_extension("csv.partial");
-    let file = std::fs::File::create(&tmp).map_err(|e| format!("creating {}: {e}", tmp.display()))?;
+    let _ = std::fs::remove_file(&tmp);
+    let file = crate::bulk::paths::create_private(&tmp, false)
+        .map_err(|e| format!("creating {}: {e}", tmp.display()))?;
     let n = write_wallets_csv(wallets, std::io::BufWriter::new(file))
-        .map_err(|e| format!("writing {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("renaming {} into place: {e}", tmp.display()))?;
-    Ok(n)
+        .map_err(|e| format!("writing {}: {e}", tmp.display()));
+    let placed = n.and_then(|n| {
+        if replace {
+            std::fs::rename(&tmp, path).map_err(|e| format!("renaming {} into place: {e}", tmp.display()))
+        } else {
+            // A hard link fails on an existing name (symlink included): nothing is replaced.
+            std::fs::hard_link(&tmp, path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => {
+                    format!(
+                        "{} exists: choose another name (files here are never replaced)",
+                        path.display()
+                    )
+                }
+                _ => format!("placing {}: {e}", path.display()),
+            })
+        }
+        .map(|()| n)
+    });
+    let _ = std::fs::remove_file(&tmp);
+    placed
 }
 
 pub const WALLET_HEADER: [&str; 9] = [

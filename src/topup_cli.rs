@@ -168,7 +168,7 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     let mut protected = vec![(journal_path.as_path(), "the job's journal")];
     protected.extend(args.csv.as_deref().map(|csv| (csv, "the plan's CSV")));
     let results_file = match args.results.as_deref().map(|out| {
-        results::create_file(out, &protected).map_err(|e| eyre!("--results: {e}: nothing was sent"))
+        results::create_file(out, &protected, true).map_err(|e| eyre!("--results: {e}: nothing was sent"))
     }) {
         Some(Err(e)) => {
             if !prepared.resumed {

@@ -97,10 +97,25 @@ async fn checked_plan(
 }
 
 /// A CSV file → the plan, every problem located by line.
-pub async fn import(client: &Client, path: &Path, options: &ImportOptions) -> Result<Plan, Vec<Issue>> {
-    let bytes = tokio::fs::read(path)
+/// `contained`: a `serve` operator's file: a symlink is not followed.
+pub async fn import(
+    client: &Client,
+    path: &Path,
+    options: &ImportOptions,
+    contained: bool,
+) -> Result<Plan, Vec<Issue>> {
+    let read = {
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut bytes = Vec::new();
+            crate::bulk::paths::open_to_read(&path, contained)?.read_to_end(&mut bytes)?;
+            Ok::<_, std::io::Error>(bytes)
+        })
         .await
-        .map_err(|e| vec![Issue::at(0, format!("cannot read {}: {e}", path.display()))])?;
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+    };
+    let bytes = read.map_err(|e| vec![Issue::at(0, format!("cannot read {}: {e}", path.display()))])?;
     let (drafts, earlier) = plan::csv_drafts(&bytes, options.default_reason.as_ref(), Utc::now())?;
     checked_plan(
         client,
@@ -137,9 +152,14 @@ fn already_ran(mut plan: Plan) -> Plan {
     plan
 }
 
-pub fn export(path: &Path, report: &JobReport, protect: &[(PathBuf, String)]) -> Result<PathBuf, String> {
+pub fn export(
+    path: &Path,
+    report: &JobReport,
+    protect: &[(PathBuf, String)],
+    replace: bool,
+) -> Result<PathBuf, String> {
     let protected: Vec<(&Path, &str)> = protect.iter().map(|(p, w)| (p.as_path(), w.as_str())).collect();
-    let file = results::create_file(path, &protected)?;
+    let file = results::create_file(path, &protected, replace)?;
     results::write_csv(report, std::io::BufWriter::new(file))
         .map_err(|e| format!("writing {}: {e}", path.display()))?;
     Ok(path.to_path_buf())

@@ -117,6 +117,9 @@ struct Runner {
     slots: HashMap<Slot, AbortHandle>,
     bulk: bulk::BulkRunner,
     profiles: Option<ProfileSwitch>,
+    /// Files are a `serve` operator's (`FilePolicy::Within`): never replaced, no symlink
+    /// followed.
+    contained: bool,
 }
 
 impl Runner {
@@ -136,6 +139,7 @@ impl Runner {
 
     fn run(&mut self, effect: Effect, out: &mut impl Write) {
         let client = self.client.clone();
+        let contained = self.contained;
         let reads = self.reads.clone();
         match effect {
             Effect::LoadWallets { generation } => self.spawn(Slot::List, async move {
@@ -214,7 +218,7 @@ impl Runner {
                 Action::BulkPlanned { source, result }
             }),
             Effect::ImportPlan { path, options } => self.spawn(Slot::BulkPlan, async move {
-                let result = bulk::import(&client, &path, &options).await;
+                let result = bulk::import(&client, &path, &options, contained).await;
                 Action::BulkPlanned {
                     source: path.display().to_string(),
                     result,
@@ -230,9 +234,12 @@ impl Runner {
                 report,
                 protect,
             } => {
-                let _ = self
-                    .tx
-                    .send(Action::ResultsExported(bulk::export(&path, &report, &protect)));
+                let _ = self.tx.send(Action::ResultsExported(bulk::export(
+                    &path,
+                    &report,
+                    &protect,
+                    !self.contained,
+                )));
             }
             Effect::LoadLedger {
                 generation,
@@ -268,7 +275,7 @@ impl Runner {
             }),
             Effect::ExportView { path, wallets } => self.spawn(Slot::Export, async move {
                 let result = tokio::task::spawn_blocking(move || {
-                    crate::report::export_wallets(&path, &wallets).map(|n| (path, n))
+                    crate::report::export_wallets(&path, &wallets, !contained).map(|n| (path, n))
                 })
                 .await
                 .unwrap_or_else(|e| Err(format!("the export task failed: {e}")));
@@ -402,6 +409,7 @@ pub async fn event_loop<W: Write>(
         slots: HashMap::new(),
         bulk: bulk::BulkRunner::default(),
         profiles: opts.profiles.clone(),
+        contained: matches!(opts.files, crate::app::FilePolicy::Within(_)),
     };
     let result = drive(term, io, &mut runner, rx, opts).await;
     runner.abort_all();

@@ -134,6 +134,33 @@ async fn a_viewer_exports_only_into_their_own_directory() {
     assert!(csv.contains("Acme Corp"), "{csv}");
     assert!(!outside.exists());
     assert!(!serve.dir.path().join("outside.csv").exists());
+    // Private to the server's user; never replaced; a symlink planted in the directory is
+    // neither followed nor replaced.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&written).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    let export_again = |name: &'static str| {
+        let t = &t;
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            t.send(":").await;
+            t.wait_for_text("Commands (Enter runs").await;
+            t.type_keys(&format!("export {name}")).await;
+            t.send("\r").await;
+            let s = t.wait_for_text("exists: choose another name").await;
+            t.send("\x1b").await;
+            t.wait_for("the palette closed", |s| !s.contains("Commands (Enter runs"))
+                .await;
+            s
+        }
+    };
+    let s = export_again("wallets.csv").await;
+    assert!(!s.contains("Wrote"), "{s}");
+    let target = serve.dir.path().join("target.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    std::os::unix::fs::symlink(&target, serve.dir.path().join("serve-files/vera/link.csv")).unwrap();
+    export_again("link.csv").await;
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
     t.send("q").await;
     t.wait_closed().await;
     serve.stop().await;

@@ -155,6 +155,25 @@ pub fn read_rows(bytes: &[u8], reason_given: bool) -> Result<(Vec<RawRow>, Vec<I
     Ok((rows, issues))
 }
 
+/// A header field as a message may show it: `column "credit_to_add"` when it looks like a
+/// column name, else only its position. A file that is not a CSV at all (`/proc/self/environ`,
+/// a private key) must not have its content printed back in an error.
+fn shown(index: usize, name: &str) -> String {
+    let plain = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if plain {
+        format!("column {name:?}")
+    } else {
+        format!(
+            "column {} (its text is not shown: it does not look like a column name)",
+            index + 1
+        )
+    }
+}
+
 fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Result<Vec<Column>, Issue> {
     let mut columns = Vec::with_capacity(header.len());
     let mut seen: Vec<String> = Vec::new();
@@ -173,7 +192,7 @@ fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Resu
             if key.is_empty() {
                 return Err(Issue::at(
                     line,
-                    format!("column {:?} needs a key after \"metadata.\"", name),
+                    format!("{} needs a key after \"metadata.\"", shown(i, name)),
                 ));
             }
             Column::Metadata(key.to_string())
@@ -183,7 +202,8 @@ fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Resu
             return Err(Issue::at(
                 line,
                 format!(
-                    "unknown column {name:?}; known columns: {}, and metadata.<key>",
+                    "unknown {}; known columns: {}, and metadata.<key>",
+                    shown(i, name),
                     KNOWN.join(", ")
                 ),
             ));
@@ -195,7 +215,7 @@ fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Resu
         if seen.contains(&id) {
             return Err(Issue::at(
                 line,
-                format!("column {name:?} appears twice in the header"),
+                format!("{} appears twice in the header", shown(i, name)),
             ));
         }
         seen.push(id);
@@ -329,6 +349,21 @@ fn broken_quote(bytes: &[u8]) -> Option<Issue> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_header_that_is_not_a_csv_is_not_echoed() {
+        let secret = b"FLEXPRICE_API_KEY=sk_live_123\0HOME=/root\0";
+        let issues = read(secret, false).unwrap_err();
+        let text = issues[0].to_string();
+        assert!(!text.contains("sk_live"), "{text}");
+        assert!(text.contains("column 1 (its text is not shown"), "{text}");
+        let key = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n";
+        let text = read(key, false).unwrap_err()[0].to_string();
+        assert!(!text.contains("BEGIN") && !text.contains("b3Bl"), "{text}");
+        // A misspelt column is still named.
+        let text = read(b"wallet_id,credit_to_add\nw,1\n", true).unwrap_err()[0].to_string();
+        assert!(text.contains("unknown column \"credit_to_add\""), "{text}");
+    }
 
     #[test]
     fn an_unclosed_quote_is_refused_with_the_line_it_opens_on() {

@@ -114,9 +114,11 @@ fn every_bad_field_is_reported_with_its_line() {
 fn unknown_closed_and_duplicate_wallets() {
     let text = "wallet_id,credits_to_add,transaction_reason\nw1,10,FREE_CREDIT_GRANT\nnope,10,FREE_CREDIT_GRANT\nclosed1,10,FREE_CREDIT_GRANT\nw1,5,FREE_CREDIT_GRANT\n";
     let e = plan_from(text, &options()).unwrap_err();
-    assert_eq!(lines(&e), vec![3, 5]);
+    // Every problem at once: the closed wallet, which would only ask first, is said too.
+    assert_eq!(lines(&e), vec![3, 4, 5]);
     assert!(e[0].message.contains("no wallet nope"));
-    assert!(e[1].message.contains("also on line 2") && e[1].message.contains("--allow-duplicates"));
+    assert!(e[1].message.contains("closed1: the wallet is closed"));
+    assert!(e[2].message.contains("also on line 2") && e[2].message.contains("--allow-duplicates"));
 
     let allow = PlanOptions {
         allow_duplicates: true,

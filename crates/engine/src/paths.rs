@@ -24,3 +24,39 @@ pub fn xdg_dir(var: &str, home_rel: &str) -> Option<PathBuf> {
     }
     project_dirs().map(|p| p.config_dir().to_path_buf())
 }
+
+/// Creates a file the tool writes for its user (exports, results): readable by that user only
+/// (0600). With `replace` an existing file is truncated (the local console's `:export` to a
+/// path its user typed); without, an existing name is refused rather than overwritten, and a
+/// symlink is never followed (the files of a `serve` operator).
+pub fn create_private(path: &std::path::Path, replace: bool) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if replace {
+        options.create(true).truncate(true);
+    } else {
+        // O_CREAT|O_EXCL: an existing name, symlink included, fails with AlreadyExists.
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+        if !replace {
+            options.custom_flags(libc::O_NOFOLLOW);
+        }
+    }
+    options.open(path)
+}
+
+/// Opens a file to read; with `no_follow`, a symlink is refused instead of followed.
+pub fn open_to_read(path: &std::path::Path, no_follow: bool) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    if no_follow {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}

@@ -25,7 +25,7 @@ pub const HEADER: [&str; 10] = [
 /// plan's CSV, the job's journal, with what each is), any job journal, the audit log or the
 /// log file. Writing results over the plan or a journal would lose the job's resume and the
 /// repeat guard's memory of it.
-pub fn create_file(out: &Path, protected: &[(&Path, &str)]) -> Result<std::fs::File, String> {
+pub fn create_file(out: &Path, protected: &[(&Path, &str)], replace: bool) -> Result<std::fs::File, String> {
     if let Ok(target) = out.canonicalize() {
         let same = |p: &Path| p.canonicalize().is_ok_and(|p| p == target);
         let what = protected
@@ -45,7 +45,15 @@ pub fn create_file(out: &Path, protected: &[(&Path, &str)]) -> Result<std::fs::F
             ));
         }
     }
-    std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))
+    crate::paths::create_private(out, replace).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!(
+                "{} exists: choose another name (files here are never replaced)",
+                out.display()
+            )
+        }
+        _ => format!("cannot create {}: {e}", out.display()),
+    })
 }
 
 /// Writes the results CSV: every row of the plan, in plan order.
@@ -152,9 +160,9 @@ mod tests {
         let protected = [(plan.as_path(), "the plan's CSV")];
         // Through another spelling of the same path, too.
         let dotted = dir.path().join(".").join("plan.csv");
-        let e = create_file(&dotted, &protected).unwrap_err();
+        let e = create_file(&dotted, &protected, true).unwrap_err();
         assert!(e.contains("is the plan's CSV"), "{e}");
-        let e = create_file(&journal, &protected).unwrap_err();
+        let e = create_file(&journal, &protected, true).unwrap_err();
         assert!(e.contains("is a job's journal"), "{e}");
         assert!(
             std::fs::read_to_string(&journal)
@@ -162,8 +170,8 @@ mod tests {
                 .starts_with("{\"event\":\"job\"")
         );
         let out = dir.path().join("out.csv");
-        assert!(create_file(&out, &protected).is_ok());
+        assert!(create_file(&out, &protected, true).is_ok());
         // An existing results file is replaced: it is neither.
-        assert!(create_file(&out, &protected).is_ok());
+        assert!(create_file(&out, &protected, true).is_ok());
     }
 }
