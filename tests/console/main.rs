@@ -11,4 +11,5 @@ mod pty_copy;
 mod pty_demo;
 mod pty_filter;
 mod pty_forms;
+mod pty_truth;
 mod snapshots;

@@ -37,7 +37,10 @@ impl Console {
             })
             .expect("open a pty");
         let state_dir = tempfile::tempdir().expect("temp dir");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_flexwallet"));
+        // FLEXWALLET_BIN runs another build of the console (an older one, to see a test fail).
+        let bin =
+            std::env::var_os("FLEXWALLET_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_flexwallet").into());
+        let mut cmd = CommandBuilder::new(bin);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("XDG_STATE_HOME", state_dir.path().join("state"));
@@ -168,6 +171,28 @@ impl Console {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH) and the screen the test reads.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        let mut parser = self.parser.lock().unwrap();
+        parser.set_size(
+            std::num::NonZeroU16::new(rows).expect("rows"),
+            std::num::NonZeroU16::new(cols).expect("cols"),
+        );
+        self._master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
     }
 
     pub fn pid(&self) -> Option<u32> {
