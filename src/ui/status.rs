@@ -110,7 +110,16 @@ pub fn hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             FlashKind::Success => theme.success(),
             FlashKind::Info => ratatui::style::Style::default(),
         };
-        frame.render_widget(Paragraph::new(Line::styled(format!(" {}", f.text), style)), area);
+        // A message too long for the line says so (`…`) rather than end mid-word.
+        let room = (area.width as usize).saturating_sub(1);
+        let text = if f.text.chars().count() > room {
+            let mut cut: String = f.text.chars().take(room.saturating_sub(1)).collect();
+            cut.push('…');
+            cut
+        } else {
+            f.text.clone()
+        };
+        frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), style)), area);
         return;
     }
     let mut spans = Vec::new();

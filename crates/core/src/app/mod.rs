@@ -129,7 +129,10 @@ impl Live {
     }
 
     fn failed(&mut self, now: Moment, err: &ApiError) {
-        self.failing_since.get_or_insert(now);
+        // Failing since the last answer: the first failure is only known after the client's
+        // own retries, seconds after the picture stopped being refreshed.
+        let since = self.last_success.map_or(now, |ok| ok.min(now));
+        self.failing_since.get_or_insert(since);
         let cause = match (err.status(), err.code()) {
             (Some(s), Some(c)) => format!("{s} {c}"),
             (Some(s), None) => s.to_string(),
