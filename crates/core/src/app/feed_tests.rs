@@ -11,7 +11,7 @@ use super::*;
 
 /// The stale count as the list marks rows, one by one (the count is a faster walk of its own).
 fn by_row(app: &App) -> usize {
-    app.table.rows.iter().filter(|r| app.is_stale(r)).count()
+    app.stale_wallets_by_walk()
 }
 
 /// Moves the clocks on by `secs` and asks for the next refresh.
@@ -185,4 +185,81 @@ fn an_old_feed_answer_is_dropped() {
     assert!(answer(&mut app, generation, &["w001"], true).is_empty());
     assert!(app.live.pending.is_empty());
     assert!(app.live.confirmed.is_none());
+}
+
+/// One step of a console's life, for the property below.
+#[derive(Debug, Clone)]
+enum Step {
+    Wait(u64),
+    Rows(bool),
+    Feed { ok: bool, named: Vec<usize> },
+    Changed(bool),
+    Relist(bool),
+    MarkFailed(usize),
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (1u64..200).prop_map(Step::Wait),
+        any::<bool>().prop_map(Step::Rows),
+        (any::<bool>(), proptest::collection::vec(0usize..60, 0..5))
+            .prop_map(|(ok, named)| Step::Feed { ok, named }),
+        any::<bool>().prop_map(Step::Changed),
+        any::<bool>().prop_map(Step::Relist),
+        (0usize..60).prop_map(Step::MarkFailed),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+    /// The stale count read from the table's index agrees with asking every row, whatever
+    /// happens: waits, answers and failures of every kind, in any order.
+    #[test]
+    fn the_indexed_stale_count_is_the_count_of_stale_rows(steps in proptest::collection::vec(step(), 1..40)) {
+        let (mut app, _) = loaded(60);
+        let down = ApiError::from_reply(503, "/x", r#"{"code":"down"}"#);
+        let mut pending_effects: Vec<Effect> = Vec::new();
+        for s in steps {
+            match s {
+                Step::Wait(secs) => {
+                    pending_effects.extend(tick(&mut app, secs));
+                }
+                Step::Rows(ok) => {
+                    if let Some(Effect::RefreshWallets { generation, ids }) = pending_effects.iter().find(|e| matches!(e, Effect::RefreshWallets { .. })).cloned() {
+                        let result = if ok { Ok(ids.iter().map(|id| wallet(id, id, "2")).collect()) } else { Err(down.clone()) };
+                        app.update(Action::WalletsRefreshed { generation, ids, result });
+                    }
+                }
+                Step::Feed { ok, named } => {
+                    if let Some((generation, _)) = feed_of(&pending_effects) {
+                        let result = if ok {
+                            Ok(Changes {
+                                wallet_ids: named.iter().map(|i| format!("w{i:03}")).collect(),
+                                complete: true,
+                                as_of: app.clock,
+                            })
+                        } else {
+                            Err(down.clone())
+                        };
+                        pending_effects.extend(app.update(Action::ChangesLoaded { generation, result }));
+                    }
+                }
+                Step::Changed(ok) => {
+                    if let Some(Effect::RefreshChanged { generation, ids }) = pending_effects.iter().rev().find(|e| matches!(e, Effect::RefreshChanged { .. })).cloned() {
+                        let result = if ok { Ok(ids.iter().map(|id| wallet(id, id, "3")).collect()) } else { Err(down.clone()) };
+                        pending_effects.extend(app.update(Action::ChangedRefreshed { generation, ids, result }));
+                    }
+                }
+                Step::Relist(ok) => {
+                    if let Some(Effect::LoadWallets { generation }) = pending_effects.iter().find(|e| matches!(e, Effect::LoadWallets { .. })).cloned() {
+                        let result = if ok { Ok(super::tests::wallets(60)) } else { Err(down.clone()) };
+                        app.update(Action::WalletsLoaded { generation, result });
+                    }
+                }
+                Step::MarkFailed(i) => app.table.mark_failed(&[format!("w{i:03}")]),
+            }
+            proptest::prop_assert_eq!(app.stale_wallets(), app.stale_wallets_by_walk());
+        }
+    }
 }
