@@ -36,7 +36,10 @@ pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     out.push(Line::styled("Reading the list", theme.section()));
     let (balance, whole) = app.freshness_contract();
     let legend = [
-        ("!".to_string(), "stale: past the freshness contract, or its refresh failed".to_string()),
+        (
+            "!".to_string(),
+            "stale: past the freshness contract, or its refresh failed".to_string(),
+        ),
         (
             "fresh".to_string(),
             if app.live.enabled() {
@@ -49,8 +52,14 @@ pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
                 "live refresh is off: nothing is refreshed on its own".to_string()
             },
         ),
-        ("≈12.3M".to_string(), "compact: too wide for the column, whole in the detail".to_string()),
-        ("+5 since 14:02".to_string(), "a change covering more than one interval (UTC)".to_string()),
+        (
+            "≈12.3M".to_string(),
+            "compact: too wide for the column, whole in the detail".to_string(),
+        ),
+        (
+            "+5 since 14:02".to_string(),
+            "a change covering more than one interval (UTC)".to_string(),
+        ),
     ];
     for (mark, meaning) in legend {
         out.push(Line::from(vec![

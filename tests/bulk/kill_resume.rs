@@ -25,7 +25,14 @@ async fn sigkill_mid_job_then_resume_credits_every_wallet_once() {
     let mut child = env
         .cli(home.path())
         // Plans of made-up sizes: some rows are far above the seeded wallets' usual top-ups.
-        .args(["topup", "--yes", "--allow-mistakes", "--concurrency", "4", "--csv"])
+        .args([
+            "topup",
+            "--yes",
+            "--allow-mistakes",
+            "--concurrency",
+            "4",
+            "--csv",
+        ])
         .arg(&csv)
         .arg("--journal")
         .arg(&journal_path)
@@ -109,7 +116,14 @@ async fn a_hangup_with_the_terminal_gone_finishes_rows_in_flight_then_resume_com
     let mut child = env
         .cli(home.path())
         // Plans of made-up sizes: some rows are far above the seeded wallets' usual top-ups.
-        .args(["topup", "--yes", "--allow-mistakes", "--concurrency", "4", "--csv"])
+        .args([
+            "topup",
+            "--yes",
+            "--allow-mistakes",
+            "--concurrency",
+            "4",
+            "--csv",
+        ])
         .arg(&csv)
         .arg("--journal")
         .arg(&journal_path)

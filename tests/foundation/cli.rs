@@ -269,14 +269,34 @@ fn completions_for_a_shell() {
 fn sandbox_help_lists_no_console_flag() {
     let r = flexwallet(&["sandbox", "--help"], None);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    for own in ["--wallets", "--fail-rate", "--api-key", "--environment-id", "--burn", "--log-level"] {
+    for own in [
+        "--wallets",
+        "--fail-rate",
+        "--api-key",
+        "--environment-id",
+        "--burn",
+        "--log-level",
+    ] {
         assert!(r.stdout.contains(own), "{own} missing:\n{}", r.stdout);
     }
-    for console in ["--refresh", "--keymap", "--read-only ", "--profile", "--config", "--api-url", "--color", "--demo "] {
+    for console in [
+        "--refresh",
+        "--keymap",
+        "--read-only ",
+        "--profile",
+        "--config",
+        "--api-url",
+        "--color",
+        "--demo ",
+    ] {
         assert!(!r.stdout.contains(console), "{console} listed:\n{}", r.stdout);
     }
     let top = flexwallet(&["--help"], None);
-    assert!(top.stdout.contains("--refresh") && top.stdout.contains("--keymap"), "{}", top.stdout);
+    assert!(
+        top.stdout.contains("--refresh") && top.stdout.contains("--keymap"),
+        "{}",
+        top.stdout
+    );
     let list = flexwallet(&["wallets", "list", "--help"], None);
     assert!(list.stdout.contains("--profile"), "{}", list.stdout);
 }
