@@ -1,16 +1,28 @@
-//! The sandbox's own figures: top-up requests/s at concurrency 1, 8 and 32 over keep-alive (the
-//! ceiling the bulk engine is measured against), the demo data set's load time, and the time to
-//! seed 100,000 wallets.
+//! The sandbox's own figures, in one run:
+//! - top-up requests/s at concurrency 1, 8 and 32 over keep-alive (the ceiling the bulk engine
+//!   is measured against) on a fresh sandbox (1,000 wallets), then on one seeded with 1,000,000
+//!   wallets (5.4 million ledger rows), and the second as a share of the first;
+//! - seeding those 1,000,000 wallets: the time until the sandbox listens, and the peak RSS of
+//!   its process meanwhile;
+//! - serving the list of the 1,000,000 wallets (`GET /v1/wallets`, ~730 MB of JSON): the time
+//!   to read it all, and the peak RSS of the sandbox meanwhile;
+//! - the demo data set's load time.
 //!
-//! `cargo bench --bench sandbox_throughput` (set `SANDBOX_BENCH_SECS` to change the measuring
-//! time per level, default 3).
+//! Every sandbox is a `flexwallet sandbox` child process, as in use, so that its memory is its
+//! own: the peaks are its `VmHWM` (/proc/PID/status), reset (`clear_refs`) before the list.
+//!
+//! `cargo bench --bench sandbox_throughput`. Quick runs: `SANDBOX_BENCH_WALLETS` (default
+//! 1000000) and `SANDBOX_BENCH_SECS` (measuring time per concurrency level, default 3).
+//! `SANDBOX_BENCH_BIN` measures another build: a `flexwallet` or a `flexprice-sandbox` binary.
 
-use std::time::Instant;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use flexwallet::cli::SandboxArgs;
 use flexwallet::sandbox::ledger::ports::Actor;
-use flexwallet::sandbox::{seed, start_embedded, store};
-use serde_json::Value;
+use flexwallet::sandbox::{seed, store};
 
 // Shared with the other throughput bench, which uses the other half of it.
 #[path = "support/load.rs"]
@@ -19,6 +31,7 @@ mod load;
 use load::top_ups;
 
 const KEY: &str = "sk_bench";
+const LEVELS: [usize; 3] = [1, 8, 32];
 
 fn actor() -> Actor {
     Actor {
@@ -28,7 +41,332 @@ fn actor() -> Actor {
     }
 }
 
-/// Load time of the demo data set: build through the ledger in memory, bulk insert.
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.replace(['_', ','], "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// A sandbox in a child process, up and listening.
+struct Sandbox {
+    child: std::process::Child,
+    url: String,
+    stderr: Arc<Mutex<Vec<String>>>,
+    /// From the start of the process to its `listening on` line (seeding included).
+    ready_after: Duration,
+}
+
+impl Sandbox {
+    /// `db`: a file (`--db`), else in memory (the default).
+    fn start(wallets: usize, db: Option<&Path>) -> Sandbox {
+        let bin =
+            std::env::var("SANDBOX_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_flexwallet").into());
+        let mut cmd = Command::new(&bin);
+        if Path::new(&bin)
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("flexwallet"))
+        {
+            cmd.arg("sandbox");
+        }
+        let started = Instant::now();
+        let mut child = cmd
+            .args(["--addr", "127.0.0.1:0", "--api-key", KEY, "--wallets"])
+            .arg(wallets.to_string())
+            .args(
+                db.map(|p| [std::ffi::OsStr::new("--db"), p.as_os_str()])
+                    .into_iter()
+                    .flatten(),
+            )
+            .env("XDG_STATE_HOME", std::env::temp_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let lines = stderr.clone();
+        let err = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                lines.lock().expect("lines").push(line);
+            }
+        });
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        out.read_line(&mut line).expect("the sandbox's first line");
+        let ready_after = started.elapsed();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("the sandbox did not start: {line:?} {:?}", stderr.lock()))
+            .to_string();
+        Sandbox {
+            child,
+            url,
+            stderr,
+            ready_after,
+        }
+    }
+
+    /// A `VmHWM`-like line of /proc/PID/status, in MB.
+    fn status_mb(&self, field: &str) -> f64 {
+        let text = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("status");
+        text.lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    }
+
+    /// CPU time the process has used (user and system), in seconds.
+    fn cpu_secs(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).expect("stat");
+        let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        // SAFETY: sysconf reads a configuration value; no memory is involved.
+        let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+        (ticks(11) + ticks(12)) / per_sec
+    }
+
+    /// Starts `VmHWM` again from the current RSS.
+    fn reset_peak(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").expect("clear_refs");
+    }
+
+    /// The sandbox's own `seeded …` line (printed right after `listening on`).
+    fn seeded_line(&self) -> String {
+        for _ in 0..100 {
+            if let Some(l) = self
+                .stderr
+                .lock()
+                .expect("lines")
+                .iter()
+                .find(|l| l.starts_with("seeded"))
+            {
+                return l.clone();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        "(no seeded line)".into()
+    }
+
+    fn stop(mut self) {
+        // SAFETY: kill(2) on our own child's pid, which it still is (not yet waited for).
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .no_proxy()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client")
+}
+
+/// What reading the whole wallet list gave.
+struct Listed {
+    total: u64,
+    bytes: u64,
+    /// Every `every`-th wallet of the list that is active.
+    picked: Vec<String>,
+}
+
+/// Reads `GET /wallets` as it arrives (never holding it whole: the bench's memory is not the
+/// sandbox's), keeping the id of every `every`-th active wallet.
+async fn read_list(client: &reqwest::Client, url: &str, every: u64) -> Listed {
+    const START: &[u8] = b"{\"id\":\"wallet_";
+    const END: &[u8] = b"],\"pagination\":{\"total\":";
+    let mut resp = client
+        .get(format!("{url}/wallets"))
+        .header("x-api-key", KEY)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(resp.status(), 200);
+    let mut buf: Vec<u8> = Vec::new();
+    let (mut seen, mut bytes, mut picked) = (0u64, 0u64, Vec::new());
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)
+            .and_then(|h| h.windows(needle.len()).position(|w| w == needle))
+            .map(|p| p + from)
+    };
+    // An item is looked at once the next one (or the list's end) has arrived.
+    let mut take = |item: &[u8], seen: &mut u64| {
+        if (*seen).is_multiple_of(every) && find(item, b"\"wallet_status\":\"active\"", 0).is_some() {
+            let id = &item[7..item[7..].iter().position(|b| *b == b'"').map_or(7, |p| p + 7)];
+            picked.push(String::from_utf8_lossy(id).into_owned());
+        }
+        *seen += 1;
+    };
+    while let Some(chunk) = resp.chunk().await.expect("list body") {
+        bytes += chunk.len() as u64;
+        buf.extend_from_slice(&chunk);
+        let mut at = 0;
+        while let Some(s) = find(&buf, START, at) {
+            match find(&buf, START, s + 1).or_else(|| find(&buf, END, s)) {
+                Some(next) => {
+                    take(&buf[s..next], &mut seen);
+                    at = next;
+                }
+                None => {
+                    at = s;
+                    break;
+                }
+            }
+        }
+        buf.drain(..at);
+    }
+    let tail = String::from_utf8_lossy(&buf);
+    let total = tail
+        .split("\"total\":")
+        .nth(1)
+        .and_then(|t| t.split(',').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("the list ends in its pagination: {tail:?}"));
+    assert_eq!(total, seen, "every item of the list was read");
+    Listed { total, bytes, picked }
+}
+
+/// Top-ups at each level against `sb`, spread over `wallets`; returns (requests/s, the
+/// sandbox's CPU a request) per level. On a shared machine the rate moves with what else runs;
+/// the CPU a request says what the sandbox itself spends.
+async fn levels(
+    client: &reqwest::Client,
+    sb: &Sandbox,
+    wallets: &[String],
+    secs: f64,
+    tag: &str,
+) -> Vec<(f64, f64)> {
+    top_ups(client, &sb.url, KEY, wallets, 32, 1.0, &format!("{tag}-warm")).await;
+    let mut rates = Vec::new();
+    for c in LEVELS {
+        let cpu = sb.cpu_secs();
+        let started = Instant::now();
+        let (rps, p50, p99) = top_ups(client, &sb.url, KEY, wallets, c, secs, &format!("{tag}-c{c}")).await;
+        let per_request = (sb.cpu_secs() - cpu) / (rps * started.elapsed().as_secs_f64());
+        println!(
+            "sandbox top-up throughput ({tag}), concurrency {c:>2}, keep-alive: {rps:>8.0} requests/s \
+             (latency p50 {p50:.2?}, p99 {p99:.2?}; sandbox CPU {:.0} µs a request)",
+            per_request * 1e6
+        );
+        rates.push((rps, per_request));
+    }
+    rates
+}
+
+fn bench_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flexwallet-sandbox-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("bench directory");
+    dir
+}
+
+/// Seeds `wallets` into a child sandbox (a file under `dir`, else in memory) and prints the time
+/// and the peak RSS.
+fn seeded(wallets: usize, file: Option<&Path>) -> Sandbox {
+    let sb = Sandbox::start(wallets, file);
+    let peak = sb.status_mb("VmHWM");
+    println!(
+        "seed {wallets} wallets {}: {:.1?} until listening ({:.0} s of CPU), peak RSS {peak:.0} MB \
+         (RSS after {:.0} MB); {}",
+        if file.is_some() {
+            "into a file (--db)"
+        } else {
+            "in memory"
+        },
+        sb.ready_after,
+        sb.cpu_secs(),
+        sb.status_mb("VmRSS"),
+        sb.seeded_line()
+    );
+    sb
+}
+
+/// Reads the whole list of `sb`'s wallets, printing the time and the peak RSS meanwhile; keeps
+/// about 1,000 active wallets spread over it.
+fn listed(
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    sb: &Sandbox,
+    wallets: usize,
+) -> Vec<String> {
+    sb.reset_peak();
+    let before = sb.status_mb("VmRSS");
+    let started = Instant::now();
+    let listed = rt.block_on(read_list(client, &sb.url, (wallets as u64 / 1000).max(1)));
+    println!(
+        "serve the list of {} wallets: {:.1?}, {:.1} MB of JSON, peak RSS while serving {:.0} MB \
+         (RSS {before:.0} MB before)",
+        listed.total,
+        started.elapsed(),
+        listed.bytes as f64 / 1e6,
+        sb.status_mb("VmHWM"),
+    );
+    listed.picked
+}
+
+/// Fresh vs big: top-ups on 1,000 wallets in memory; `big` wallets seeded into a file (its
+/// peak, then the list served from it); `big` wallets seeded in memory (its peak, then top-ups
+/// on its ledger of 5.4 million rows, against the fresh figures).
+fn at_scale(big: usize, secs: f64) {
+    let dir = bench_dir();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let client = client();
+
+    let fresh = Sandbox::start(1000, None);
+    let wallets = listed(&rt, &client, &fresh, 1000);
+    let fresh_rates = rt.block_on(levels(&client, &fresh, &wallets, secs, "fresh"));
+    fresh.stop();
+
+    let on_file = seeded(big, Some(&dir.join("big.db")));
+    listed(&rt, &client, &on_file, big);
+    on_file.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let sb = seeded(big, None);
+    let wallets = listed(&rt, &client, &sb, big);
+    let rows = sb
+        .seeded_line()
+        .split(" wallets, ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap_or("?")
+        .to_string();
+    let big_rates = rt.block_on(levels(
+        &client,
+        &sb,
+        &wallets,
+        secs,
+        &format!("{big} wallets, {rows} ledger rows"),
+    ));
+    sb.stop();
+    for ((c, (f, fcpu)), (b, bcpu)) in LEVELS.iter().zip(&fresh_rates).zip(&big_rates) {
+        println!(
+            "top-ups after {rows} ledger rows vs fresh, concurrency {c:>2}: {:.0} % ({b:.0} vs {f:.0} requests/s; \
+             sandbox CPU a request {:.0} vs {:.0} µs)",
+            100.0 * b / f,
+            bcpu * 1e6,
+            fcpu * 1e6
+        );
+    }
+}
+
+/// Load time of the demo data set (in process): built through the ledger, loaded in SQLite.
 fn demo_load() {
     let plan = seed::SeedPlan {
         demo: true,
@@ -56,99 +394,14 @@ fn demo_load() {
     );
 }
 
-fn seed_100k() {
-    let plan = seed::SeedPlan {
-        demo: false,
-        wallets: 100_000,
-        seed: 42,
-    };
-    let started = Instant::now();
-    let mem = seed::build(&plan, &actor()).expect("seed builds");
-    let built = started.elapsed();
-    let mut db = store::Db::open(None).expect("in-memory database");
-    db.load(&mem.customers, &mem.wallets, &mem.txs, &mem.invoices)
-        .expect("bulk load");
-    let total = started.elapsed();
-    println!(
-        "seed 100,000 wallets: {:.2?} ({:.2?} building through the ledger, {:.2?} loading SQLite; \
-         {} customers, {} transactions)",
-        total,
-        built,
-        total - built,
-        mem.customers.len(),
-        mem.txs.len()
-    );
-}
-
-/// Runs top-ups from `concurrency` workers for `secs`; returns (requests/s, p50, p99).
-fn throughput() {
-    let secs: f64 = std::env::var("SANDBOX_BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3.0);
-    // The server gets its own runtime, as it would in its own process.
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let sb = server_rt
-        .block_on(start_embedded(SandboxArgs {
-            api_key: KEY.into(),
-            wallets: 1000,
-            ..SandboxArgs::default()
-        }))
-        .expect("sandbox starts");
-    let url = sb.url.clone();
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("client runtime");
-    client_rt.block_on(async {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .tcp_nodelay(true)
-            .pool_max_idle_per_host(64)
-            .build()
-            .expect("client");
-        let list: Value = client
-            .get(format!("{url}/wallets?status=active"))
-            .header("x-api-key", KEY)
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("json");
-        let wallets: Vec<String> = list["items"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|w| w["id"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        top_ups(&client, &url, KEY, &wallets, 32, 1.0, "warm").await;
-        for c in [1, 8, 32] {
-            let (rps, p50, p99) = top_ups(&client, &url, KEY, &wallets, c, secs, &format!("c{c}")).await;
-            println!(
-                "sandbox top-up throughput, concurrency {c:>2}, keep-alive: {rps:>8.0} requests/s \
-                 (latency p50 {p50:.2?}, p99 {p99:.2?})"
-            );
-        }
-    });
-    server_rt.block_on(sb.shutdown());
-}
-
 fn main() {
     // `cargo test --benches` runs bench targets with --bench absent: keep that quick.
     if !std::env::args().any(|a| a == "--bench") {
         println!("sandbox_throughput: run with `cargo bench` to measure");
         return;
     }
-    throughput();
+    let secs: f64 = env_or("SANDBOX_BENCH_SECS", 3.0);
+    let big: usize = env_or("SANDBOX_BENCH_WALLETS", 1_000_000);
+    at_scale(big, secs);
     demo_load();
-    seed_100k();
 }

@@ -3,9 +3,13 @@
 mod alerts;
 mod common;
 mod concurrency;
+mod customers;
 mod examples;
 mod faults;
+mod fidelity;
+mod generated;
 mod ledger;
 mod persistence;
 mod schema;
 mod seeding;
+mod streaming;

@@ -543,6 +543,70 @@ impl Client {
             other => other,
         }
     }
+
+    /// `GET /customers/{id}`: the customer in the key's environment (404 `not_found`,
+    /// "Customer with ID … was not found", otherwise).
+    pub async fn get_customer(&self, id: &str) -> Result<Customer, ApiError> {
+        self.get::<_, ()>(&format!("/customers/{}", seg(id)), None).await
+    }
+
+    /// `GET /customers/external/{external_id}`: the published customer with this external id.
+    pub async fn get_customer_by_external_id(&self, external_id: &str) -> Result<Customer, ApiError> {
+        self.get::<_, ()>(&format!("/customers/external/{}", seg(external_id)), None)
+            .await
+    }
+
+    /// `GET /customers`: one page. Flexprice's `pagination.offset` in the reply is the next
+    /// page's offset (request offset + limit), `total` counts every match. A filter with a
+    /// `sort` is refused here: only [`Client::search_customers`] takes one.
+    pub async fn customers_page(&self, filter: &CustomerFilter) -> Result<ListResponse<Customer>, ApiError> {
+        let query = filter
+            .query_pairs()
+            .ok_or_else(|| ApiError::Invalid("GET /customers cannot sort: use the customer search".into()))?;
+        self.get("/customers", Some(&query)).await
+    }
+
+    /// Every customer the filter matches, from its `offset` on, following `GET /customers` page
+    /// by page (`limit` is the page size, at most and by default 1,000) until a short page or
+    /// the total.
+    /// Customers created while paging may shift the newest-first pages: ask `order: asc` for a
+    /// walk that new customers only extend.
+    pub async fn list_customers(&self, filter: &CustomerFilter) -> Result<Vec<Customer>, ApiError> {
+        // Flexprice refuses a limit above 1,000.
+        let page = filter.limit.filter(|l| *l > 0).map_or(1000, |l| l.min(1000));
+        let start = filter.offset.unwrap_or(0);
+        let mut all: Vec<Customer> = Vec::new();
+        loop {
+            let query = CustomerFilter {
+                limit: Some(page),
+                offset: Some(start + all.len() as u64),
+                ..filter.clone()
+            };
+            let reply = self.customers_page(&query).await?;
+            let n = reply.items.len();
+            all.extend(reply.items);
+            let total = reply.pagination.map(|p| p.total.max(0) as u64);
+            let done = n < page as usize || total.is_some_and(|t| start + all.len() as u64 >= t);
+            if n == 0 || done {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// `POST /customers/search` (a read, so retried): one page, as [`Client::customers_page`].
+    pub async fn search_customers(
+        &self,
+        filter: &CustomerFilter,
+    ) -> Result<ListResponse<Customer>, ApiError> {
+        self.call::<_, _, ()>(
+            Method::POST,
+            "/customers/search",
+            None,
+            Some(filter),
+            Repeat::Safe,
+        )
+        .await
+    }
 }
 
 /// Percent-encodes a path segment so an id can never change the route.

@@ -49,7 +49,12 @@ fn evaluate<S: LedgerStore>(
         w.updated_at = ids.now();
         s.atomically(|s| s.update_wallet(&w))?;
     }
-    let Some(auto) = auto else {
+    // A closed wallet is never topped up automatically: Flexprice's evaluators only see active
+    // wallets (`GetWalletsByCustomerID`). Its direct call after a wallet operation does not
+    // check, but there a closed wallet's real-time balance is 0, so each top-up would trigger
+    // the next without end. A termination still tops up: its debit is evaluated inside the
+    // termination's transaction, before the wallet closes.
+    let Some(auto) = auto.filter(|_| w.is_active()) else {
         return Ok(());
     };
     let (Some(threshold), Some(amount)) = (auto.threshold, auto.amount) else {

@@ -123,20 +123,36 @@ fn set_balance<S: LedgerStore>(
     credit_balance: Decimal,
     now: DateTime<Utc>,
 ) -> Result<(), ApiErr> {
-    let balance = round9(credit_balance * w.conversion_rate);
-    if !fits_storage(balance) {
-        return Err(ApiErr::database("Failed to update wallet balance")
-            .detail("wallet_id", w.id.as_str())
-            .detail("balance", flexprice_wire::money::wire_text(&balance))
-            .detail(
+    let balance = match credit_balance.checked_mul(w.conversion_rate).map(round9) {
+        Some(b) if fits_storage(b) => b,
+        b => {
+            let mut e =
+                ApiErr::database("Failed to update wallet balance").detail("wallet_id", w.id.as_str());
+            if let Some(b) = b {
+                e = e.detail("balance", flexprice_wire::money::wire_text(&b));
+            }
+            return Err(e.detail(
                 "credit_balance",
                 flexprice_wire::money::wire_text(&credit_balance),
             ));
-    }
+        }
+    };
     w.credit_balance = round9(credit_balance);
     w.balance = balance;
     w.updated_at = now;
     s.update_wallet(w)
+}
+
+/// A number the transaction stores, rounded like Postgres. Go's decimals have no upper bound:
+/// Flexprice computes any amount and Postgres refuses what does not fit `numeric(20,9)` (the 500
+/// of [`insert_checked`]). A `Decimal` overflows first (past 7.9e28): the same 500 then, without
+/// the amount it cannot write down.
+fn stored(v: Option<Decimal>, wallet_id: &str, tx_type: &TransactionType) -> Result<Decimal, ApiErr> {
+    v.map(round9).ok_or_else(|| {
+        ApiErr::database("Failed to create wallet transaction")
+            .detail("wallet_id", wallet_id)
+            .detail("type", tx_type.as_str())
+    })
 }
 
 /// Flexprice's check on a credit's or debit's amount (the same message for both).
@@ -162,9 +178,17 @@ pub fn credit<S: LedgerStore>(
         let mut w = load_wallet(s, wallet_id)?;
         require_positive(c.credits)?;
         let now = ids.now();
-        let after = round9(w.credit_balance + c.credits);
+        let after = stored(
+            w.credit_balance.checked_add(c.credits),
+            wallet_id,
+            &TransactionType::Credit,
+        )?;
         let mut tx = base_tx(ids, actor, &w, now);
-        tx.amount = round9(c.credits * w.topup_conversion_rate);
+        tx.amount = stored(
+            c.credits.checked_mul(w.topup_conversion_rate),
+            wallet_id,
+            &TransactionType::Credit,
+        )?;
         tx.credit_amount = round9(c.credits);
         tx.credit_balance_after = after;
         tx.reference_type = c.reference_type.into();
@@ -182,9 +206,13 @@ pub fn credit<S: LedgerStore>(
         if let Some((bonus, bonus_expiry)) = c.bonus.filter(|(b, _)| *b > Decimal::ZERO) {
             let mut b = base_tx(ids, actor, &w, now);
             b.credit_balance_before = balance;
-            balance = round9(balance + bonus);
+            balance = stored(balance.checked_add(bonus), wallet_id, &TransactionType::Credit)?;
             b.credit_balance_after = balance;
-            b.amount = round9(bonus * w.topup_conversion_rate);
+            b.amount = stored(
+                bonus.checked_mul(w.topup_conversion_rate),
+                wallet_id,
+                &TransactionType::Credit,
+            )?;
             b.credit_amount = round9(bonus);
             b.description = "Bonus credits for purchase".into();
             b.metadata = tx.metadata.clone();
@@ -217,7 +245,11 @@ pub fn pending_purchase<S: LedgerStore>(
         let now = ids.now();
         let mut tx = base_tx(ids, actor, &w, now);
         tx.transaction_status = TransactionStatus::Pending;
-        tx.amount = round9(c.credits * w.topup_conversion_rate);
+        tx.amount = stored(
+            c.credits.checked_mul(w.topup_conversion_rate),
+            wallet_id,
+            &TransactionType::Credit,
+        )?;
         tx.credit_amount = round9(c.credits);
         tx.reference_type = "EXTERNAL".into();
         tx.reference_id = c.idempotency_key.clone();
@@ -238,7 +270,11 @@ pub fn pending_purchase<S: LedgerStore>(
         if let Some((bonus, bonus_expiry)) = c.bonus.filter(|(b, _)| *b > Decimal::ZERO) {
             let mut b = base_tx(ids, actor, &w, now);
             b.transaction_status = TransactionStatus::Pending;
-            b.amount = round9(bonus * w.topup_conversion_rate);
+            b.amount = stored(
+                bonus.checked_mul(w.topup_conversion_rate),
+                wallet_id,
+                &TransactionType::Credit,
+            )?;
             b.credit_amount = round9(bonus);
             b.reference_type = "EXTERNAL".into();
             b.reference_id = c.idempotency_key.clone();
@@ -330,10 +366,18 @@ pub fn debit<S: LedgerStore>(
             remaining -= take;
             consumed.push(lot.id);
         }
-        let after = round9(w.credit_balance - credits);
+        let after = stored(
+            w.credit_balance.checked_sub(credits),
+            wallet_id,
+            &TransactionType::Debit,
+        )?;
         let mut tx = base_tx(ids, actor, &w, now);
         tx.tx_type = TransactionType::Debit;
-        tx.amount = round9(credits * w.conversion_rate);
+        tx.amount = stored(
+            credits.checked_mul(w.conversion_rate),
+            wallet_id,
+            &TransactionType::Debit,
+        )?;
         tx.credit_amount = credits;
         tx.credit_balance_after = after;
         tx.reference_type = "REQUEST".into();
@@ -375,10 +419,18 @@ pub fn expire_credit<S: LedgerStore>(
         lot.credits_available = Decimal::ZERO;
         lot.updated_at = now;
         s.update_tx(&lot)?;
-        let after = round9(w.credit_balance - credits);
+        let after = stored(
+            w.credit_balance.checked_sub(credits),
+            &w.id,
+            &TransactionType::Debit,
+        )?;
         let mut tx = base_tx(ids, actor, &w, now);
         tx.tx_type = TransactionType::Debit;
-        tx.amount = round9(credits * w.conversion_rate);
+        tx.amount = stored(
+            credits.checked_mul(w.conversion_rate),
+            &w.id,
+            &TransactionType::Debit,
+        )?;
         tx.credit_amount = credits;
         tx.credit_balance_after = after;
         tx.reference_type = "REQUEST".into();

@@ -90,8 +90,13 @@ pub fn top_up<S: LedgerStore>(
         .ok_or_else(|| ApiErr::not_found("Wallet not found"))?;
     let mut credits = req.credits_to_add;
     if credits.is_zero() && !req.amount.is_zero() {
-        credits = div16(req.amount, w.topup_conversion_rate)
-            .ok_or_else(|| ApiErr::internal("An unexpected error occurred"))?;
+        // A quotient past what a `Decimal` holds is fine for Go's decimals; it goes on through
+        // validation (sign first) and fails when stored. The extreme of its sign does the same.
+        credits = div16(req.amount, w.topup_conversion_rate).unwrap_or(if req.amount.is_sign_negative() {
+            Decimal::MIN
+        } else {
+            Decimal::MAX
+        });
     }
     let now = ids.now();
     let reason = validate(&req, credits, now)?;

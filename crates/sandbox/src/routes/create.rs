@@ -69,8 +69,8 @@ pub async fn create(st: St, body: Bytes) -> Response {
         return ApiErr::bad_body().into_response();
     }
     if let Some(code) = &req.price_unit {
-        // The sandbox has no price units: every code is unknown.
-        return ApiErr::not_found("Price unit not found")
+        // The sandbox has no price units: every code is unknown (`GetByCode`'s not-found).
+        return ApiErr::not_found(format!("Price unit with code {code} was not found"))
             .detail("code", code.as_str())
             .into_response();
     }

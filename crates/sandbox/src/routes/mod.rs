@@ -4,8 +4,10 @@
 mod admin;
 mod balance;
 mod create;
+mod customers;
 mod money;
 mod transactions;
+mod wallet_pages;
 mod wallets;
 
 use axum::Router;
@@ -43,6 +45,16 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/v1/customers/wallets", get(balance::customer_wallets))
         .route("/v1/customers/{id}/wallets", get(balance::wallets_of_customer))
+        .route("/v1/customers", get(customers::list))
+        .route(
+            "/v1/customers/search",
+            post(customers::search).get(customers::get_search),
+        )
+        .route("/v1/customers/{id}", get(customers::get_one))
+        .route(
+            "/v1/customers/external/{external_id}",
+            get(customers::by_external_id),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .fallback(|| async { no_route() })
         .method_not_allowed_fallback(|| async { no_route() })
@@ -106,9 +118,18 @@ impl From<Query<Vec<(String, String)>>> for Params {
     }
 }
 
-/// `ShouldBindJSON`: a body that is not the type (or is empty) is a binding failure.
+/// `ShouldBindJSON`: `encoding/json` into the request struct, then the `binding` tags. Only an
+/// object fills a struct: a string, number, boolean or array is an `UnmarshalTypeError`, an
+/// empty body `io.EOF` (both a binding failure). `null` leaves the struct as it is, so it binds
+/// like `{}`; a `null` member likewise leaves its field zero, as if it were absent.
 pub fn bind<T: DeserializeOwned>(body: &Bytes, err: fn() -> ApiErr) -> Result<T, ApiErr> {
-    serde_json::from_slice(body).map_err(|_| err())
+    let mut fields = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => m,
+        Ok(Value::Null) => serde_json::Map::new(),
+        _ => return Err(err()),
+    };
+    fields.retain(|_, v| !v.is_null());
+    serde_json::from_value(Value::Object(fields)).map_err(|_| err())
 }
 
 /// The raw JSON object of a body, to see which keys were present.

@@ -365,7 +365,8 @@ async fn answer(st: St, f: Filter, fields: Vec<String>) -> Response {
         pagination: Page {
             total,
             limit,
-            offset: offset + limit,
+            // Go's `int` addition: a huge offset wraps around instead of failing.
+            offset: offset.wrapping_add(limit),
         },
     })
 }

@@ -3,31 +3,16 @@
 use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{
-    BREAKDOWN, Id, Params, Q, St, WalletOut, bind, expand, object, ok, wallet_outs, with_breakdowns,
-};
+use super::wallet_pages::{self, ListQuery};
+use super::{BREAKDOWN, Id, Params, Q, St, bind, expand, object, ok};
 use crate::error::{ApiErr, recovered_panic};
 use crate::ledger::ops::wallet_not_found;
 use crate::ledger::ports::{Ids, LedgerStore};
 use crate::records::{AutoTopup, WalletRec};
 use crate::validate;
 use flexprice_wire::models::{AlertSettings, AlertState, Metadata, WalletConfig};
-
-/// The wallet-list pagination Flexprice hard-codes.
-#[derive(Serialize)]
-struct Page {
-    total: usize,
-    limit: i64,
-    offset: i64,
-}
-
-#[derive(Serialize)]
-struct List<'a> {
-    items: Vec<WalletOut<'a>>,
-    pagination: Page,
-}
 
 /// The shared part of `GET /wallets` and `POST /wallets/search` after binding.
 struct WalletFilter {
@@ -62,27 +47,16 @@ async fn answer_list(st: St, f: WalletFilter) -> Response {
             .into_response();
     }
     let with_breakdown = fields.iter().any(|x| x == BREAKDOWN);
-    let result = st
-        .db(move |core, _| {
-            let wallets = core.db.wallets(f.status.as_deref(), &f.ids)?;
-            with_breakdowns(&core.db, wallets, with_breakdown)
-        })
-        .await;
-    match result {
-        Ok(rows) => {
-            let items = wallet_outs(&rows);
-            let total = items.len();
-            ok(&List {
-                items,
-                pagination: Page {
-                    total,
-                    limit: 50,
-                    offset: 0,
-                },
-            })
-        }
-        Err(e) => e.into_response(),
-    }
+    // Every matching wallet, whatever the limit and offset (Flexprice's list ignores them).
+    wallet_pages::reply(
+        st.0,
+        ListQuery {
+            status: f.status,
+            ids: f.ids,
+            with_breakdown,
+        },
+    )
+    .await
 }
 
 pub async fn list(st: St, q: Q) -> Response {

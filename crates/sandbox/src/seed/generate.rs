@@ -101,48 +101,157 @@ fn alert_settings(rng: &mut impl Rng, balance: Decimal) -> Option<AlertSettings>
     })
 }
 
-/// Wallets per independently seeded chunk: chunks build in parallel and are appended in order,
-/// so the result depends on the seed only, never on the number of threads.
+/// Wallets per independently seeded chunk: chunks build in parallel and are handed on in order,
+/// so the result depends on the seed only, never on the number of threads. Part of what a seed
+/// means: changing it changes every generated data set.
 const CHUNK: usize = 2000;
 
+/// Chunks built ahead of the one being written, per building thread: enough to keep the
+/// builders busy while the writer works, few enough that memory stays flat (a chunk is a few
+/// MB).
+const AHEAD_PER_THREAD: usize = 2;
+
+/// Builds `n` wallets into `store` (for the demo's filler and for tests; the sandbox's own
+/// seeding streams them with [`each_chunk`]).
 pub fn apply(store: &mut MemStore, actor: &Actor, n: usize, seed: u64) -> Result<(), ApiErr> {
+    each_chunk(actor, n, seed, Ok, |mem| {
+        store.append(mem);
+        Ok(())
+    })
+}
+
+/// Builds `n` wallets chunk by chunk on worker threads, turns each chunk into what `sink`
+/// takes with `prepare` (still on the worker), and hands them to `sink` in order, on the
+/// calling thread. At most a few chunks exist at a time, so memory does not grow with `n`; an
+/// error from a chunk, `prepare` or `sink` stops the builders and is returned.
+pub fn each_chunk<T: Send>(
+    actor: &Actor,
+    n: usize,
+    seed: u64,
+    prepare: impl Fn(MemStore) -> Result<T, ApiErr> + Sync,
+    mut sink: impl FnMut(T) -> Result<(), ApiErr>,
+) -> Result<(), ApiErr> {
     let chunks = n.div_ceil(CHUNK);
     let threads = std::thread::available_parallelism()
         .map(|t| t.get())
         .unwrap_or(1)
         .min(chunks.max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut built: Vec<Option<Result<MemStore, ApiErr>>> = (0..chunks).map(|_| None).collect();
-    let results = std::sync::Mutex::new(&mut built);
+    let window = Window::new(threads * AHEAD_PER_THREAD);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if k >= chunks {
-                        return;
-                    }
+                while let Some(k) = window.claim(chunks) {
                     let size = CHUNK.min(n - k * CHUNK);
-                    let r = chunk(actor, size, seed, k);
-                    if let Ok(mut slots) = results.lock() {
-                        slots[k] = Some(r);
-                    }
+                    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        chunk(actor, size, seed, k).and_then(&prepare)
+                    }))
+                    .unwrap_or_else(|_| Err(ApiErr::internal("a seeding thread panicked")));
+                    window.deliver(k, built);
                 }
             });
         }
-    });
-    for part in built {
-        match part {
-            Some(Ok(mem)) => store.append(mem),
-            Some(Err(e)) => return Err(e),
-            None => return Err(ApiErr::internal("a seeding thread stopped early")),
+        let mut written = || -> Result<(), ApiErr> {
+            for k in 0..chunks {
+                sink(window.take(k)?)?;
+            }
+            Ok(())
+        };
+        let r = written();
+        // Whatever happened, the builders must stop before the scope can end.
+        window.stop();
+        r
+    })
+}
+
+/// The chunks between the builders and the writer: which to build next, which are built, and
+/// how far ahead of the writer the builders may go.
+struct Window<T> {
+    state: std::sync::Mutex<WindowState<T>>,
+    /// Signalled when a chunk is built (the writer waits) or the writer moves on (builders wait).
+    changed: std::sync::Condvar,
+    ahead: usize,
+}
+
+struct WindowState<T> {
+    next_claim: usize,
+    next_take: usize,
+    built: std::collections::BTreeMap<usize, Result<T, ApiErr>>,
+    stopped: bool,
+}
+
+impl<T> Window<T> {
+    fn new(ahead: usize) -> Self {
+        Window {
+            state: std::sync::Mutex::new(WindowState {
+                next_claim: 0,
+                next_take: 0,
+                built: std::collections::BTreeMap::new(),
+                stopped: false,
+            }),
+            changed: std::sync::Condvar::new(),
+            ahead: ahead.max(1),
         }
     }
-    Ok(())
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, WindowState<T>> {
+        // A builder's panic is caught before it could poison the lock; take the state anyway.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The next chunk to build, waiting while the builders are far enough ahead; `None` when
+    /// every chunk is claimed or the writer stopped.
+    fn claim(&self, chunks: usize) -> Option<usize> {
+        let mut s = self.lock();
+        loop {
+            if s.stopped || s.next_claim >= chunks {
+                return None;
+            }
+            if s.next_claim < s.next_take + self.ahead {
+                s.next_claim += 1;
+                return Some(s.next_claim - 1);
+            }
+            s = self
+                .changed
+                .wait(s)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    fn deliver(&self, k: usize, chunk: Result<T, ApiErr>) {
+        self.lock().built.insert(k, chunk);
+        self.changed.notify_all();
+    }
+
+    /// Chunk `k`, once built.
+    fn take(&self, k: usize) -> Result<T, ApiErr> {
+        let mut s = self.lock();
+        loop {
+            if let Some(chunk) = s.built.remove(&k) {
+                s.next_take = k + 1;
+                drop(s);
+                self.changed.notify_all();
+                return chunk;
+            }
+            s = self
+                .changed
+                .wait(s)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    fn stop(&self) {
+        let mut s = self.lock();
+        s.stopped = true;
+        s.built.clear();
+        drop(s);
+        self.changed.notify_all();
+    }
 }
 
 fn chunk(actor: &Actor, n: usize, seed: u64, k: usize) -> Result<MemStore, ApiErr> {
-    let mut store = MemStore::default();
+    let mut store = MemStore::with_capacity(n);
     let mut ids = SeedIds::new(seed ^ 0x5eed_0000_0000_0001 ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let base = base_time();
     let mut made = 0usize;

@@ -47,10 +47,38 @@ pub struct MemStore {
     wallets_of_customer: HashMap<String, Vec<usize>>,
     tx_index: HashMap<String, usize>,
     txs_of_wallet: HashMap<String, Vec<usize>>,
-    keys: HashSet<(String, String)>,
+    /// Idempotency keys taken, per environment.
+    keys: HashMap<String, HashSet<String>>,
+}
+
+/// Appends `i` to `key`'s list, copying the key only the first time it is seen.
+fn push_index(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
+    match map.get_mut(key) {
+        Some(list) => list.push(i),
+        None => {
+            map.insert(key.to_string(), vec![i]);
+        }
+    }
 }
 
 impl MemStore {
+    /// Room for about `wallets` wallets and their histories (five or six transactions a wallet),
+    /// so that building a chunk never regrows its tables and indexes.
+    pub fn with_capacity(wallets: usize) -> Self {
+        let txs = wallets * 6;
+        MemStore {
+            customers: Vec::with_capacity(wallets),
+            wallets: Vec::with_capacity(wallets),
+            txs: Vec::with_capacity(txs),
+            invoices: Vec::with_capacity(wallets / 4),
+            wallet_index: HashMap::with_capacity_and_hasher(wallets, Default::default()),
+            wallets_of_customer: HashMap::with_capacity_and_hasher(wallets, Default::default()),
+            tx_index: HashMap::with_capacity_and_hasher(txs, Default::default()),
+            txs_of_wallet: HashMap::with_capacity_and_hasher(wallets, Default::default()),
+            keys: HashMap::default(),
+        }
+    }
+
     pub fn add_customer(&mut self, c: CustomerRec) {
         self.customers.push(c);
     }
@@ -76,7 +104,9 @@ impl MemStore {
                 .or_default()
                 .extend(ix.into_iter().map(|i| i + t0));
         }
-        self.keys.extend(other.keys);
+        for (env, keys) in other.keys {
+            self.keys.entry(env).or_default().extend(keys);
+        }
         self.customers.extend(other.customers);
         self.wallets.extend(other.wallets);
         self.txs.extend(other.txs);
@@ -96,10 +126,7 @@ impl LedgerStore for MemStore {
 
     fn insert_wallet(&mut self, w: &WalletRec) -> Result<(), ApiErr> {
         self.wallet_index.insert(w.id.clone(), self.wallets.len());
-        self.wallets_of_customer
-            .entry(w.customer_id.clone())
-            .or_default()
-            .push(self.wallets.len());
+        push_index(&mut self.wallets_of_customer, &w.customer_id, self.wallets.len());
         self.wallets.push(w.clone());
         Ok(())
     }
@@ -112,18 +139,17 @@ impl LedgerStore for MemStore {
     }
 
     fn insert_tx(&mut self, tx: &TxRec) -> Result<bool, ApiErr> {
-        if !tx.idempotency_key.is_empty()
-            && !self
-                .keys
-                .insert((tx.environment_id.clone(), tx.idempotency_key.clone()))
-        {
-            return Ok(false);
+        if !tx.idempotency_key.is_empty() {
+            let taken = match self.keys.get_mut(&tx.environment_id) {
+                Some(keys) => keys,
+                None => self.keys.entry(tx.environment_id.clone()).or_default(),
+            };
+            if !taken.insert(tx.idempotency_key.clone()) {
+                return Ok(false);
+            }
         }
         self.tx_index.insert(tx.id.clone(), self.txs.len());
-        self.txs_of_wallet
-            .entry(tx.wallet_id.clone())
-            .or_default()
-            .push(self.txs.len());
+        push_index(&mut self.txs_of_wallet, &tx.wallet_id, self.txs.len());
         self.txs.push(tx.clone());
         Ok(true)
     }

@@ -1,6 +1,7 @@
 //! Seed data: the demo data set of `assets/demo.toml` and `--wallets N` generated wallets, both
 //! deterministic (seeded identifiers, a fixed clock) and both built by the real ledger
-//! operations in memory, then bulk-loaded.
+//! operations in memory, a chunk at a time, each chunk bulk-loaded as soon as it is built (so
+//! a million wallets never sit in memory at once).
 
 pub mod demo;
 pub mod generate;
@@ -17,6 +18,7 @@ use super::error::ApiErr;
 use super::ledger::ports::{Actor, Ids};
 use super::records::CustomerRec;
 use super::store::Db;
+use super::store::bulk::{Batch, Rendered};
 use memstore::MemStore;
 
 /// The seeded histories end here: fixed, so that the same seed gives the same wallets.
@@ -76,12 +78,14 @@ pub struct SeedReport {
     pub customers: usize,
     pub wallets: usize,
     pub transactions: usize,
-    /// Time spent running the ledger in memory, then loading SQLite.
+    /// Time the loader waited for the ledger to build chunks (building that overlapped the
+    /// loading is not counted), then time spent in SQLite: writing rows and building indexes.
     pub built_in: std::time::Duration,
     pub loaded_in: std::time::Duration,
 }
 
-/// Builds the plan's data in memory with the ledger's own operations.
+/// Builds the plan's data in memory with the ledger's own operations (all of it at once: for
+/// tests and small plans; [`seed`] streams).
 pub fn build(plan: &SeedPlan, actor: &Actor) -> Result<MemStore, ApiErr> {
     let mut store = MemStore::default();
     if plan.demo {
@@ -93,22 +97,57 @@ pub fn build(plan: &SeedPlan, actor: &Actor) -> Result<MemStore, ApiErr> {
     Ok(store)
 }
 
-/// Seeds `db` when it holds no wallet yet (a `--db` file keeps what it has).
+/// Seeds `db` when it holds no wallet yet (a `--db` file keeps what it has; one an interrupted
+/// seed left half-loaded is emptied and seeded again). The rows go in chunk by chunk, in the
+/// same order as [`build`] puts them, so the database is the same as loading [`build`]'s.
 pub fn seed(db: &mut Db, plan: &SeedPlan, actor: &Actor) -> Result<Option<SeedReport>, ApiErr> {
+    if db.seed_unfinished()? {
+        tracing::warn!("sandbox: the database holds an interrupted seed; seeding it again");
+        db.discard_unfinished_seed()?;
+    }
     if (!plan.demo && plan.wallets == 0) || db.wallet_count()? > 0 {
         return Ok(None);
     }
     let started = std::time::Instant::now();
-    let mem = build(plan, actor)?;
-    let built_in = started.elapsed();
-    db.load(&mem.customers, &mem.wallets, &mem.txs, &mem.invoices)?;
-    Ok(Some(SeedReport {
-        customers: mem.customers.len(),
-        wallets: mem.wallets.len(),
-        transactions: mem.txs.len(),
-        built_in,
-        loaded_in: started.elapsed() - built_in,
-    }))
+    let mut report = SeedReport::default();
+    let mut load = db.bulk_load()?;
+    let mut write = |(rows, counts): (Rendered, [usize; 3])| -> Result<(), ApiErr> {
+        load.write(&rows)?;
+        report.customers += counts[0];
+        report.wallets += counts[1];
+        report.transactions += counts[2];
+        Ok(())
+    };
+    if plan.demo {
+        let mut mem = MemStore::default();
+        demo::apply(&mut mem, actor)?;
+        write(render(mem)?)?;
+    }
+    if plan.wallets > 0 {
+        generate::each_chunk(actor, plan.wallets, plan.seed, render, &mut write)?;
+    }
+    let (writing, indexing) = load.finish()?;
+    report.loaded_in = writing + indexing;
+    report.built_in = started.elapsed().saturating_sub(report.loaded_in);
+    tracing::info!(
+        waited = ?report.built_in,
+        writing = ?writing,
+        indexing = ?indexing,
+        "sandbox: seeded {} wallets",
+        report.wallets
+    );
+    Ok(Some(report))
+}
+
+/// A chunk's rows as the load binds them, and how many of each there are.
+fn render(mem: MemStore) -> Result<(Rendered, [usize; 3]), ApiErr> {
+    let rows = Rendered::new(Batch {
+        customers: &mem.customers,
+        wallets: &mem.wallets,
+        txs: &mem.txs,
+        invoices: &mem.invoices,
+    })?;
+    Ok((rows, [mem.customers.len(), mem.wallets.len(), mem.txs.len()]))
 }
 
 pub fn customer(ids: &mut SeedIds, actor: &Actor, external_id: &str, name: &str, email: &str) -> CustomerRec {
@@ -146,6 +185,89 @@ pub fn dec(text: &str) -> Result<Decimal, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn actor() -> Actor {
+        Actor {
+            tenant_id: "t".into(),
+            environment_id: "e".into(),
+            user_id: "u".into(),
+        }
+    }
+
+    fn all<T>(db: &Db, table: &str, columns: &str, row: fn(&rusqlite::Row) -> rusqlite::Result<T>) -> Vec<T> {
+        let mut st = db
+            .conn()
+            .prepare(&format!("SELECT {columns} FROM {table} ORDER BY seq"))
+            .unwrap();
+        st.query_map([], row).unwrap().map(Result::unwrap).collect()
+    }
+
+    /// Streamed chunk by chunk (the demo, then more than one chunk of generated wallets), the
+    /// database holds exactly what building it all in memory gives, in the same order.
+    #[test]
+    fn seeding_streams_the_same_rows_as_building_in_memory() {
+        use crate::store::rows::{self, CUSTOMER_COLUMNS, TX_COLUMNS, WALLET_COLUMNS};
+        // Not the demo's own seed (7), whose wallets would be the same as the demo's filler.
+        let plan = SeedPlan {
+            demo: true,
+            wallets: 4500,
+            seed: 11,
+        };
+        let mem = build(&plan, &actor()).unwrap();
+        let mut db = Db::open(None).unwrap();
+        let report = seed(&mut db, &plan, &actor()).unwrap().unwrap();
+        assert_eq!(
+            (report.customers, report.wallets, report.transactions),
+            (mem.customers.len(), mem.wallets.len(), mem.txs.len())
+        );
+        assert!(all(&db, "customers", CUSTOMER_COLUMNS, rows::customer) == mem.customers);
+        assert!(all(&db, "wallets", WALLET_COLUMNS, rows::wallet) == mem.wallets);
+        assert!(all(&db, "wallet_transactions", TX_COLUMNS, rows::tx) == mem.txs);
+        let invoices: Vec<memstore::InvoiceRow> = db
+            .conn()
+            .prepare("SELECT id, wallet_transaction_id, customer_id, auto_topup, paid FROM invoices ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(invoices, mem.invoices);
+        assert!(!db.seed_unfinished().unwrap());
+        assert!(
+            seed(&mut db, &plan, &actor()).unwrap().is_none(),
+            "a seeded database stays"
+        );
+    }
+
+    /// A load that stopped halfway is thrown away and seeded again at the next start.
+    #[test]
+    fn an_interrupted_seed_is_seeded_again() {
+        let plan = SeedPlan {
+            demo: false,
+            wallets: 300,
+            seed: 1,
+        };
+        let mem = build(&plan, &actor()).unwrap();
+        let mut db = Db::open(None).unwrap();
+        {
+            let mut load = db.bulk_load().unwrap();
+            let half = crate::store::bulk::Rendered::new(Batch {
+                customers: &mem.customers,
+                wallets: &mem.wallets[..100],
+                txs: &[],
+                invoices: &[],
+            })
+            .unwrap();
+            load.write(&half).unwrap();
+            // Dropped unfinished, as when the process dies mid-seed.
+        }
+        assert!(db.seed_unfinished().unwrap());
+        assert_eq!(db.wallet_count().unwrap(), 100);
+        let report = seed(&mut db, &plan, &actor()).unwrap().unwrap();
+        assert_eq!(report.wallets, 300);
+        assert_eq!(db.wallet_count().unwrap(), 300);
+        assert!(!db.seed_unfinished().unwrap());
+    }
 
     #[test]
     fn offsets_parse_and_refuse_nonsense() {

@@ -1,5 +1,6 @@
 //! SQLite storage: the schema, one connection, transactions, and the ledger's store methods.
 
+pub mod bulk;
 pub mod queries;
 pub mod rows;
 
@@ -96,6 +97,8 @@ CREATE TABLE IF NOT EXISTS invoices (
 const INDEXES: &str = "
 CREATE UNIQUE INDEX IF NOT EXISTS customers_id ON customers(id);
 CREATE UNIQUE INDEX IF NOT EXISTS customers_external ON customers(environment_id, external_id);
+-- `GET /customers`: one environment's customers newest first, without sorting them all.
+CREATE INDEX IF NOT EXISTS customers_listed ON customers(environment_id, tenant_id, created_at, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS wallets_id ON wallets(id);
 CREATE INDEX IF NOT EXISTS wallets_customer ON wallets(customer_id);
 CREATE UNIQUE INDEX IF NOT EXISTS wtx_id ON wallet_transactions(id);
@@ -110,7 +113,7 @@ CREATE INDEX IF NOT EXISTS wtx_auto_topup ON wallet_transactions(wallet_id, crea
 ";
 
 const DROP_INDEXES: &str = "
-DROP INDEX IF EXISTS customers_id; DROP INDEX IF EXISTS customers_external;
+DROP INDEX IF EXISTS customers_id; DROP INDEX IF EXISTS customers_external; DROP INDEX IF EXISTS customers_listed;
 DROP INDEX IF EXISTS wallets_id; DROP INDEX IF EXISTS wallets_customer;
 DROP INDEX IF EXISTS wtx_id; DROP INDEX IF EXISTS wtx_idempotency; DROP INDEX IF EXISTS wtx_wallet_created;
 DROP INDEX IF EXISTS wtx_open_credits; DROP INDEX IF EXISTS wtx_auto_topup;
@@ -205,51 +208,6 @@ impl Db {
             .query_row("SELECT COUNT(*) FROM wallets", [], |r| r.get(0))
     }
 
-    /// Bulk load for the seeder (into an empty database): one transaction, prepared
-    /// statements, indexes built once at the end.
-    pub fn load(
-        &mut self,
-        customers: &[CustomerRec],
-        wallets: &[WalletRec],
-        txs: &[TxRec],
-        invoices: &[(String, String, String, bool, bool)],
-    ) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
-        tx.execute_batch(DROP_INDEXES)?;
-        {
-            let mut c = tx.prepare_cached(&format!(
-                "INSERT INTO customers ({CUSTOMER_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7)"
-            ))?;
-            for cu in customers {
-                c.execute(params![
-                    cu.id,
-                    cu.external_id,
-                    cu.name,
-                    cu.email,
-                    cu.environment_id,
-                    cu.tenant_id,
-                    rows::micros(&cu.created_at)
-                ])?;
-            }
-            let mut w = tx.prepare_cached(&insert_wallet_sql())?;
-            for wr in wallets {
-                w.execute(rusqlite::params_from_iter(rows::wallet_params(wr)))?;
-            }
-            let mut t = tx.prepare_cached(&insert_tx_sql())?;
-            for tr in txs {
-                rows::insert_tx(&mut t, tr)?;
-            }
-            let mut i = tx.prepare_cached(
-                "INSERT INTO invoices (id, wallet_transaction_id, customer_id, auto_topup, paid) VALUES (?1,?2,?3,?4,?5)",
-            )?;
-            for (id, txid, cust, auto, paid) in invoices {
-                i.execute(params![id, txid, cust, auto, paid])?;
-            }
-        }
-        tx.execute_batch(INDEXES)?;
-        tx.commit()
-    }
-
     pub fn insert_customer(&mut self, c: &CustomerRec) -> rusqlite::Result<()> {
         self.conn.execute(
             &format!("INSERT INTO customers ({CUSTOMER_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7)"),
@@ -335,13 +293,13 @@ impl LedgerStore for Db {
 
     fn insert_wallet(&mut self, w: &WalletRec) -> Result<(), ApiErr> {
         let mut st = self.conn.prepare_cached(&insert_wallet_sql())?;
-        st.execute(rusqlite::params_from_iter(rows::wallet_params(w)))?;
+        rows::with_wallet_values(w, |values| st.execute(values))?;
         Ok(())
     }
 
     fn update_wallet(&mut self, w: &WalletRec) -> Result<(), ApiErr> {
         let mut st = self.conn.prepare_cached(&update_wallet_sql())?;
-        st.execute(rusqlite::params_from_iter(rows::wallet_params(w)))?;
+        rows::with_wallet_values(w, |values| st.execute(values))?;
         Ok(())
     }
 

@@ -70,6 +70,49 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// One page of [`Db::wallets`]: at most `limit` wallets after the one at `after_seq`, in
+    /// `seq` order, and the last one's `seq` to ask for the next page from. Each page is a range
+    /// of the table's own key, so a page costs the same at the end of a million as at the start.
+    pub fn wallets_page(
+        &self,
+        status: Option<&str>,
+        ids: &[String],
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<(Vec<WalletRec>, i64), ApiErr> {
+        let mut sql =
+            format!("SELECT {WALLET_COLUMNS}, seq FROM wallets WHERE seq > ?1 AND status = 'published'");
+        let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(after_seq)];
+        if let Some(s) = status {
+            args.push(Box::new(s.to_string()));
+            sql.push_str(&format!(" AND wallet_status = ?{}", args.len()));
+        }
+        if !ids.is_empty() {
+            let marks: Vec<String> = ids
+                .iter()
+                .map(|id| {
+                    args.push(Box::new(id.clone()));
+                    format!("?{}", args.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND id IN ({})", marks.join(",")));
+        }
+        sql.push_str(&format!(" ORDER BY seq LIMIT {limit}"));
+        let seq_column = WALLET_COLUMNS.split(',').count();
+        let mut st = self.conn().prepare_cached(&sql)?;
+        let mut last = after_seq;
+        let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((rows::wallet(r)?, r.get::<_, i64>(seq_column)?))
+        })?;
+        let mut page = Vec::with_capacity(limit.min(1024));
+        for row in rows {
+            let (w, seq) = row?;
+            last = seq;
+            page.push(w);
+        }
+        Ok((page, last))
+    }
+
     pub fn customer(&self, id: &str) -> Result<Option<CustomerRec>, ApiErr> {
         let mut st = self
             .conn()

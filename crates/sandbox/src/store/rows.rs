@@ -94,32 +94,34 @@ pub fn wallet(row: &Row) -> rusqlite::Result<WalletRec> {
     })
 }
 
-pub fn wallet_params(w: &WalletRec) -> Vec<Box<dyn rusqlite::ToSql>> {
-    vec![
-        Box::new(w.id.clone()),
-        Box::new(w.customer_id.clone()),
-        Box::new(w.currency.clone()),
-        Box::new(wire_text(&w.balance)),
-        Box::new(wire_text(&w.credit_balance)),
-        Box::new(w.wallet_status.as_str().to_string()),
-        Box::new(w.name.clone()),
-        Box::new(w.description.clone()),
-        Box::new(to_json(&w.metadata)),
-        Box::new(to_json(&w.auto_topup)),
-        Box::new(w.wallet_type.as_str().to_string()),
-        Box::new(serde_json::to_string(&w.config).unwrap_or_else(|_| "{}".into())),
-        Box::new(wire_text(&w.conversion_rate)),
-        Box::new(wire_text(&w.topup_conversion_rate)),
-        Box::new(w.environment_id.clone()),
-        Box::new(to_json(&w.alert_settings)),
-        Box::new(w.alert_state.as_str().to_string()),
-        Box::new(w.tenant_id.clone()),
-        Box::new(w.status.clone()),
-        Box::new(micros(&w.created_at)),
-        Box::new(micros(&w.updated_at)),
-        Box::new(w.created_by.clone()),
-        Box::new(w.updated_by.clone()),
-    ]
+/// The wallet's values in `WALLET_COLUMNS` order, as stored, handed to `f` (insert, update,
+/// the seeder's bulk load).
+pub fn with_wallet_values<R>(w: &WalletRec, f: impl FnOnce(&[&dyn rusqlite::ToSql]) -> R) -> R {
+    f(params![
+        w.id,
+        w.customer_id,
+        w.currency,
+        wire_text(&w.balance),
+        wire_text(&w.credit_balance),
+        w.wallet_status.as_str(),
+        w.name,
+        w.description,
+        to_json(&w.metadata),
+        to_json(&w.auto_topup),
+        w.wallet_type.as_str(),
+        serde_json::to_string(&w.config).unwrap_or_else(|_| "{}".into()),
+        wire_text(&w.conversion_rate),
+        wire_text(&w.topup_conversion_rate),
+        w.environment_id,
+        to_json(&w.alert_settings),
+        w.alert_state.as_str(),
+        w.tenant_id,
+        w.status,
+        micros(&w.created_at),
+        micros(&w.updated_at),
+        w.created_by,
+        w.updated_by,
+    ])
 }
 
 pub fn tx(row: &Row) -> rusqlite::Result<TxRec> {
@@ -158,7 +160,13 @@ pub fn tx(row: &Row) -> rusqlite::Result<TxRec> {
 
 /// Inserts a transaction; the unique index on (environment, key) answers for idempotency.
 pub fn insert_tx(stmt: &mut rusqlite::CachedStatement<'_>, t: &TxRec) -> rusqlite::Result<usize> {
-    stmt.execute(params![
+    with_tx_values(t, |values| stmt.execute(values))
+}
+
+/// The transaction's values in `TX_COLUMNS` order, as stored, handed to `f` (the insert, the
+/// seeder's bulk load).
+pub fn with_tx_values<R>(t: &TxRec, f: impl FnOnce(&[&dyn rusqlite::ToSql]) -> R) -> R {
+    f(params![
         t.id,
         t.wallet_id,
         t.customer_id,

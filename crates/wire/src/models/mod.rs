@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod alert;
+mod customer;
 mod metadata;
 mod requests;
 mod shared_str;
@@ -16,6 +17,7 @@ mod transaction;
 mod wallet;
 
 pub use alert::*;
+pub use customer::*;
 pub use metadata::Metadata;
 pub use requests::*;
 pub use shared_str::SharedStr;
