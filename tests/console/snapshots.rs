@@ -158,6 +158,16 @@ fn screen(app: &App, theme: Theme) -> (String, Terminal<TestBackend>) {
     (out, term)
 }
 
+/// The screen's words in order, frame lines and wrapping taken out: a message wrapped over
+/// several lines reads as one.
+fn words(screen: &str) -> String {
+    screen
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn snap(app: &App) -> String {
     screen(app, Theme::sixteen()).0
 }
@@ -452,11 +462,7 @@ fn figures_at_the_decimal_limits_show_out_of_range_and_never_panic() {
     });
     a.update(key(KeyCode::Enter));
     let (s, _) = screen(&a, Theme::plain());
-    let words = s
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let words = words(&s);
     assert!(words.contains("out of range"), "{s}");
     assert!(
         s.contains("79,228,162,514,264,337,593,543,950,335"),
@@ -506,11 +512,7 @@ fn a_failed_start_shows_the_whole_cause_and_retries() {
         result: Err(err),
     });
     let (s, _) = screen(&a, Theme::plain());
-    let words = s
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let words = words(&s);
     assert!(words.contains("Loading the wallets failed"), "{s}");
     assert!(
         words.contains("belongs to this environment"),
