@@ -194,7 +194,7 @@ fn bench(c: &mut Criterion) {
         .iter()
         .filter_map(|id| app.table.get(id))
         .map(|r| {
-            let mut w = r.wallet.clone();
+            let mut w = r.wallet.as_ref().clone();
             w.balance += Decimal::ONE;
             w
         })

@@ -33,8 +33,8 @@ pub struct Cli {
     /// Colors: auto (off when NO_COLOR is set or output is not a terminal), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorMode::Auto)]
     pub color: ColorMode,
-    /// Live refresh interval in seconds (0 turns live refresh off).
-    #[arg(long, global = true, value_name = "SECS")]
+    /// Live refresh interval in seconds, 0 (off) to 86400.
+    #[arg(long, global = true, value_name = "SECS", value_parser = refresh_secs())]
     pub refresh: Option<u64>,
     /// Keymap file overriding single bindings of the default keymap.
     #[arg(long, global = true, value_name = "PATH")]
@@ -78,7 +78,7 @@ impl Cli {
                 // id up to the top level, where the derive reads it with that type.
                 sandbox = sandbox.arg(match name {
                     "demo" | "read_only" => arg.action(ArgAction::SetTrue),
-                    "refresh" => arg.value_parser(clap::value_parser!(u64)),
+                    "refresh" => arg.value_parser(refresh_secs()),
                     "config" | "keymap" => arg.value_parser(clap::value_parser!(PathBuf)),
                     "color" => arg.value_parser(clap::builder::EnumValueParser::<ColorMode>::new()),
                     _ => arg.action(ArgAction::Set),
@@ -228,7 +228,17 @@ pub struct ServeArgs {
     pub max_unauthenticated_per_ip: u32,
 }
 
-/// `90`, `90s`, `30m`, `2h` → a duration.
+/// `--refresh`: whole seconds within [`crate::config::MAX_REFRESH_SECS`], refused with the
+/// range otherwise (`18446744073709551615 is not in 0..=86400`).
+fn refresh_secs() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(0..=crate::config::MAX_REFRESH_SECS)
+}
+
+/// The longest duration a `serve` flag takes: a week. Beyond it a value is a typo, and near
+/// `u64::MAX` seconds no clock can add it.
+pub const MAX_DURATION_SECS: u64 = 7 * 24 * 3600;
+
+/// `90`, `90s`, `30m`, `2h` → a duration, at most [`MAX_DURATION_SECS`].
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
@@ -236,10 +246,13 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         .parse()
         .map_err(|_| format!("{s:?}: expected a number with s, m or h, e.g. 30m"))?;
     let secs = match unit {
-        "" | "s" => n,
-        "m" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
         _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m or h)")),
     };
-    Ok(std::time::Duration::from_secs(secs))
+    match secs {
+        Some(secs) if secs <= MAX_DURATION_SECS => Ok(std::time::Duration::from_secs(secs)),
+        _ => Err(format!("{s:?} is out of range: at most 168h (a week)")),
+    }
 }

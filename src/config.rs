@@ -6,15 +6,18 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
 use toml::de::DeTable;
 
 use crate::api::client::DEFAULT_API_URL;
+use flexwallet_engine::paths::check_not_writable_by_others;
 pub use flexwallet_engine::paths::{project_dirs, state_dir, xdg_dir};
 
+pub mod key_command;
 mod locate;
 use locate::{KeyIndex, distance, key_on_line, line_of};
 
@@ -22,6 +25,13 @@ pub const ENV_API_KEY: &str = "FLEXPRICE_API_KEY";
 pub const ENV_API_URL: &str = "FLEXPRICE_API_URL";
 pub const ENV_ENVIRONMENT_ID: &str = "FLEXPRICE_ENVIRONMENT_ID";
 pub const DEFAULT_REFRESH_SECS: u64 = 5;
+/// The largest `max_reply_mb`: 64 GB. Beyond it a value is a typo.
+const MAX_REPLY_MB: u64 = 65_536;
+/// The longest `api_key_command_timeout_secs`: an hour.
+const MAX_KEY_COMMAND_SECS: u64 = 3600;
+/// The longest live refresh interval, as `:refresh` in the console allows: a day. Beyond it a
+/// value is a typo, and near `u64::MAX` seconds no clock can add it.
+pub const MAX_REFRESH_SECS: u64 = 86_400;
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -39,13 +49,19 @@ pub struct Profile {
     pub environment_id: Option<String>,
     /// Name of the environment variable holding the key.
     pub api_key_env: Option<String>,
-    /// Shell command printing the key (a password manager, a vault CLI).
+    /// Shell command printing the key (a password manager, a vault CLI); run without a
+    /// terminal (see [`key_command::run`]).
     pub api_key_command: Option<String>,
+    /// How long `api_key_command` may take (default 30 s).
+    pub api_key_command_timeout_secs: Option<u64>,
     #[serde(default)]
     pub read_only: bool,
     pub refresh_secs: Option<u64>,
     /// Above this many credits (or amount) a top-up must be confirmed by typing it.
     pub confirm_above: Option<String>,
+    /// The largest API reply read, in MB (MiB): default 2048, which a list of 1,000,000
+    /// wallets fits.
+    pub max_reply_mb: Option<u64>,
 }
 
 /// A configuration problem, located: `file:line: key: what is wrong`.
@@ -71,19 +87,22 @@ pub struct Settings {
     pub read_only: bool,
     pub refresh_secs: u64,
     pub confirm_above: Option<rust_decimal::Decimal>,
+    /// The largest API reply read, in MB (MiB).
+    pub max_reply_mb: u64,
 }
 
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("profile", &self.profile)
-            .field("api_url", &self.api_url)
+            .field("api_url", &crate::api::text::without_userinfo(&self.api_url))
             .field("environment_id", &self.environment_id)
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
             .field("key_source", &self.key_source)
             .field("read_only", &self.read_only)
             .field("refresh_secs", &self.refresh_secs)
             .field("confirm_above", &self.confirm_above)
+            .field("max_reply_mb", &self.max_reply_mb)
             .finish()
     }
 }
@@ -95,7 +114,7 @@ impl fmt::Display for Settings {
             f,
             "profile {}, API {}, environment {}, API key {}, {}, refresh {}s",
             self.profile.as_deref().unwrap_or("(none)"),
-            self.api_url,
+            crate::api::text::without_userinfo(&self.api_url),
             self.environment_id.as_deref().unwrap_or("(from the key)"),
             if self.api_key.is_some() { "set" } else { "not set" },
             if self.read_only { "read-only" } else { "read-write" },
@@ -156,6 +175,20 @@ impl ConfigFile {
                     "set api_key_env or api_key_command, not both".into(),
                 ));
             }
+            if let Some(secs) = p.api_key_command_timeout_secs {
+                if p.api_key_command.is_none() {
+                    return Err(err(
+                        "api_key_command_timeout_secs",
+                        "only means something with api_key_command".into(),
+                    ));
+                }
+                if !(1..=MAX_KEY_COMMAND_SECS).contains(&secs) {
+                    return Err(err(
+                        "api_key_command_timeout_secs",
+                        format!("{secs} is not from 1 to {MAX_KEY_COMMAND_SECS} seconds"),
+                    ));
+                }
+            }
             if let Some(var) = &p.api_key_env
                 && !is_env_var_name(var)
             {
@@ -169,12 +202,29 @@ impl ConfigFile {
             if let Some(url) = &p.api_url
                 && !reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
             {
-                return Err(err("api_url", format!("{url:?} is not an http(s) URL")));
+                let shown = crate::api::text::without_userinfo(url);
+                return Err(err("api_url", format!("{shown:?} is not an http(s) URL")));
             }
             if let Some(c) = &p.confirm_above
                 && crate::money::parse_amount(c, crate::money::STORED_SCALE).is_err()
             {
                 return Err(err("confirm_above", format!("{c:?} is not a positive decimal")));
+            }
+            if let Some(mb) = p.max_reply_mb
+                && !(1..=MAX_REPLY_MB).contains(&mb)
+            {
+                return Err(err(
+                    "max_reply_mb",
+                    format!("{mb} is out of range: 1 to {MAX_REPLY_MB} MB"),
+                ));
+            }
+            if let Some(secs) = p.refresh_secs
+                && secs > MAX_REFRESH_SECS
+            {
+                return Err(err(
+                    "refresh_secs",
+                    format!("{secs} is out of range: 0 (off) to {MAX_REFRESH_SECS} seconds"),
+                ));
             }
         }
         if let Some(d) = &cfg.default_profile
@@ -189,17 +239,26 @@ impl ConfigFile {
         Ok(cfg)
     }
 
+    /// Reads and parses `path`; `None` when there is no such file. A file others may write is
+    /// refused: it names the command that prints the API key, and the URL the key goes to.
     pub fn load(path: &Path) -> Result<Option<(ConfigFile, String)>, ConfigError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Some((ConfigFile::parse(&text, path)?, text))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ConfigError {
-                file: path.to_path_buf(),
-                line: None,
-                key: "(file)".into(),
-                message: format!("cannot read: {e}"),
-            }),
-        }
+        let whole = |message: String| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            key: "(file)".into(),
+            message,
+        };
+        let mut file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(whole(format!("cannot read: {e}"))),
+        };
+        let meta = file.metadata().map_err(|e| whole(format!("cannot read: {e}")))?;
+        check_not_writable_by_others(path, &meta).map_err(whole)?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut file, &mut text)
+            .map_err(|e| whole(format!("cannot read: {e}")))?;
+        Ok(Some((ConfigFile::parse(&text, path)?, text)))
     }
 }
 
@@ -244,6 +303,17 @@ pub fn resolve(
     file: Option<(&Path, &ConfigFile, &str)>,
     env: EnvLookup,
     flags: &Overrides,
+) -> Result<Settings, ConfigError> {
+    resolve_cancellable(file, env, flags, &CancellationToken::new())
+}
+
+/// [`resolve`], its `api_key_command` stopped as soon as `cancel` fires (the console's
+/// `:profile` was superseded or the console quit).
+pub fn resolve_cancellable(
+    file: Option<(&Path, &ConfigFile, &str)>,
+    env: EnvLookup,
+    flags: &Overrides,
+    cancel: &CancellationToken,
 ) -> Result<Settings, ConfigError> {
     let empty = ConfigFile::default();
     let (path, cfg, text) = match file {
@@ -314,27 +384,12 @@ pub fn resolve(
     if let Some(cmd) = &profile.api_key_command
         && env(ENV_API_KEY).is_none()
     {
-        // stdin and stderr stay the terminal's so a password manager can prompt.
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .stdin(Stdio::inherit())
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| located("api_key_command", format!("cannot run: {e}")))?;
-        if !out.status.success() {
-            return Err(located(
-                "api_key_command",
-                format!("the command failed ({})", out.status),
-            ));
-        }
-        // Password managers print the secret on the first line and notes after it.
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let key = stdout.lines().next().unwrap_or_default().trim().to_string();
-        if key.is_empty() {
-            return Err(located("api_key_command", "the command printed nothing".into()));
-        }
-        api_key = Some(SecretString::from(key));
+        let timeout = profile
+            .api_key_command_timeout_secs
+            .map_or(key_command::DEFAULT_TIMEOUT, Duration::from_secs);
+        let key =
+            key_command::run(cmd, timeout, cancel).map_err(|e| located("api_key_command", e.to_string()))?;
+        api_key = Some(key);
         key_source = "api_key_command".into();
     }
     if let Some(k) = env(ENV_API_KEY) {
@@ -369,11 +424,23 @@ pub fn resolve(
             .or(profile.refresh_secs)
             .unwrap_or(DEFAULT_REFRESH_SECS),
         confirm_above,
+        max_reply_mb: profile
+            .max_reply_mb
+            .unwrap_or(crate::api::client::DEFAULT_MAX_REPLY_MB),
     })
 }
 
 /// Loads the config file (the given path, or the default one if it exists) and resolves.
 pub fn load_settings(config_path: Option<&Path>, flags: &Overrides) -> Result<Settings, ConfigError> {
+    load_settings_cancellable(config_path, flags, &CancellationToken::new())
+}
+
+/// [`load_settings`], its `api_key_command` stopped as soon as `cancel` fires.
+pub fn load_settings_cancellable(
+    config_path: Option<&Path>,
+    flags: &Overrides,
+    cancel: &CancellationToken,
+) -> Result<Settings, ConfigError> {
     let path = config_path.map(Path::to_path_buf).or_else(default_config_path);
     let loaded = match &path {
         Some(p) => {
@@ -391,8 +458,10 @@ pub fn load_settings(config_path: Option<&Path>, flags: &Overrides) -> Result<Se
         None => None,
     };
     match (&path, &loaded) {
-        (Some(p), Some((cfg, text))) => resolve(Some((p, cfg, text)), &process_env, flags),
-        _ => resolve(None, &process_env, flags),
+        (Some(p), Some((cfg, text))) => {
+            resolve_cancellable(Some((p, cfg, text)), &process_env, flags, cancel)
+        }
+        _ => resolve_cancellable(None, &process_env, flags, cancel),
     }
 }
 

@@ -28,6 +28,6 @@ pub mod bulk {
     pub use flexwallet_bulk::*;
     pub use flexwallet_engine::{
         ExecOptions, JobHandle, Prepared, default_journal_path, executor, fetch_usual, fetch_wallets, job,
-        journal, paths, prepare, read_usual, results,
+        journal, lock, paths, plan_file, prepare, read_usual, results,
     };
 }

@@ -18,21 +18,15 @@ pub fn filter(level: Option<&str>) -> Result<EnvFilter, String> {
     parsed.map_err(|e| format!("bad log level {:?}: {e}", level.unwrap_or("$RUST_LOG")))
 }
 
-/// Starts file logging in `dir` (created if needed); returns the log file's path. `level`
+/// Starts file logging in `dir` (created 0700 if needed); returns the log file's path. `level`
 /// (from `--log-level`) wins over `RUST_LOG`. The file is private to the user: wallet ids and
 /// amounts are business data even though the API key is never logged.
 pub fn init(dir: &Path, level: Option<&str>) -> std::io::Result<PathBuf> {
     let filter = filter(level).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    std::fs::create_dir_all(dir)?;
+    use flexwallet_engine::paths::{Existing, create_private_dir, open_private};
+    create_private_dir(dir)?;
     let path = dir.join(LOG_FILE);
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(&path)?;
+    let file = open_private(&path, Existing::Append)?;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

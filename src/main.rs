@@ -14,12 +14,7 @@ use flexwallet::config::{self, ConfigError, Overrides, Settings};
 
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
-    if let Err(e) = color_eyre::config::HookBuilder::default()
-        .display_env_section(false)
-        .install()
-    {
-        eprintln!("flexwallet: cannot install the error reporter: {e}");
-    }
+    install_panic_report();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -31,23 +26,51 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let code = exit_code(&e);
-            if code == 1 && backtrace_requested() {
-                // Whoever set RUST_BACKTRACE wants color-eyre's whole report.
-                eprintln!("flexwallet: {e:?}");
-            } else {
-                // The chain as one line ("context: cause: cause"): a sentence for the operator.
-                eprintln!("flexwallet: {e:#}");
-            }
-            ExitCode::from(code)
+            // The chain as one line ("context: cause: cause"): a sentence for the operator,
+            // with nothing from outside that a terminal would take as a command. Never a
+            // backtrace, whatever RUST_BACKTRACE says: an error is not a bug (a panic is, and
+            // its report has one). A closed stderr is not worth a panic.
+            let chain = format!("{e:#}");
+            let line = flexwallet::api::text::clean(&chain);
+            let _ = writeln!(std::io::stderr(), "flexwallet: {line}");
+            ExitCode::from(exit_code(&e))
         }
     }
 }
 
-fn backtrace_requested() -> bool {
-    std::env::var("RUST_LIB_BACKTRACE")
-        .or_else(|_| std::env::var("RUST_BACKTRACE"))
-        .is_ok_and(|v| v != "0")
+/// color-eyre's report for panics (the terminal is restored first, see `tui::terminal`):
+/// plain, without colour codes, when stderr is not a terminal or `NO_COLOR` is set, so a log
+/// file or a journal gets text.
+fn install_panic_report() {
+    use color_eyre::config::{HookBuilder, Theme};
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let plain = no_color || !std::io::stderr().is_terminal();
+    let mut hooks = HookBuilder::default()
+        .display_env_section(false)
+        .capture_span_trace_by_default(false);
+    if plain {
+        hooks = hooks.theme(Theme::new());
+    }
+    if let Err(e) = hooks.install() {
+        let _ = writeln!(std::io::stderr(), "flexwallet: no panic report: {e}");
+    }
+}
+
+/// The console draws on a terminal and reads its keys from one: without (a pipe, /dev/null, a
+/// cron job) it says so, rather than failing deep inside the terminal library.
+fn needs_terminal() -> Result<(), UsageError> {
+    use std::io::IsTerminal;
+    let missing = match (std::io::stdin().is_terminal(), std::io::stdout().is_terminal()) {
+        (true, true) => return Ok(()),
+        (false, true) => "stdin is not one",
+        (true, false) => "stdout is not one",
+        (false, false) => "neither stdin nor stdout is one",
+    };
+    Err(UsageError(format!(
+        "the console needs a terminal, and {missing}; for scripts use `flexwallet wallets …` or \
+         `flexwallet topup …`, and `flexwallet serve` offers the console over SSH"
+    )))
 }
 
 /// A mistake in how flexwallet was started (flags, config, missing key): exit code 2.
@@ -101,6 +124,7 @@ async fn settings(cli: &Cli) -> Result<(Settings, Option<flexwallet::sandbox::Em
             read_only: cli.read_only,
             refresh_secs: cli.refresh.unwrap_or(config::DEFAULT_REFRESH_SECS),
             confirm_above: None,
+            max_reply_mb: flexwallet::api::client::DEFAULT_MAX_REPLY_MB,
         };
         return Ok((settings, Some(sb)));
     }
@@ -118,12 +142,17 @@ fn client(settings: &Settings) -> Result<Client> {
     })?;
     let mut cfg = ClientConfig::new(settings.api_url.clone(), key);
     cfg.environment_id = settings.environment_id.clone();
+    cfg.max_reply_bytes = settings.max_reply_mb.saturating_mul(1024 * 1024);
     // Client::new only refuses what was configured (URL, key or environment characters).
     Client::new(cfg).map_err(|e| UsageError(e.to_string()).into())
 }
 
-/// The audit log; if it cannot be opened the console still runs, and says so in the log.
-fn open_audit(settings: &Settings, client: &Client) -> Option<std::sync::Arc<flexwallet::audit::Audit>> {
+/// The audit log, or why it cannot be written: the console still runs then, refusing every
+/// write and saying why on screen.
+fn open_audit(
+    settings: &Settings,
+    client: &Client,
+) -> Result<std::sync::Arc<flexwallet::audit::Audit>, flexwallet::audit::AuditUnwritable> {
     use flexwallet::audit::{Audit, AuditContext};
     let context = AuditContext {
         user: AuditContext::os_user(),
@@ -131,13 +160,9 @@ fn open_audit(settings: &Settings, client: &Client) -> Option<std::sync::Arc<fle
         api_host: client.host().to_string(),
         environment: settings.environment_id.clone(),
     };
-    match Audit::open(&Audit::default_path(), context) {
-        Ok(a) => Some(std::sync::Arc::new(a)),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot open the audit log");
-            None
-        }
-    }
+    Audit::open_for_writes(&Audit::default_path(), context)
+        .map(std::sync::Arc::new)
+        .inspect_err(|why| tracing::error!(%why, "writes refused: cannot open the audit log"))
 }
 
 /// `:profile NAME` in the console: that profile's settings from the same config file and
@@ -145,14 +170,17 @@ fn open_audit(settings: &Settings, client: &Client) -> Option<std::sync::Arc<fle
 fn profile_switch(cli: &Cli) -> flexwallet::tui::ProfileSwitch {
     let config_path = cli.config.clone();
     let base = overrides(cli);
-    std::sync::Arc::new(move |name: &str| {
+    std::sync::Arc::new(move |name: &str, cancel: &tokio_util::sync::CancellationToken| {
         let flags = Overrides {
             profile: Some(name.to_string()),
             api_url: None,
             environment_id: None,
             ..base.clone()
         };
-        let settings = config::load_settings(config_path.as_deref(), &flags).map_err(|e| e.to_string())?;
+        // Without the file's path: the status line has room for the reason (a key command's
+        // stderr) only.
+        let settings = config::load_settings_cancellable(config_path.as_deref(), &flags, cancel)
+            .map_err(|e| format!("{}: {}", e.key, e.message))?;
         let client = client(&settings).map_err(|e| format!("{e:#}"))?;
         let origin = flexwallet::app::Origin {
             profile: name.to_string(),
@@ -179,7 +207,12 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
     let command = cli.command.take();
     match command {
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "flexwallet", &mut std::io::stdout());
+            // Written here, not by clap_complete, which panics when `| head` closes the pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "flexwallet", &mut script);
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)?;
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Sandbox(args)) => {
@@ -204,12 +237,13 @@ async fn run(mut cli: Cli) -> Result<ExitCode> {
             // topup's own contract: 2 means rows failed, so any error before the job (flags,
             // config, API key, CSV) is 1, "nothing started".
             result.or_else(|e| {
-                eprintln!("flexwallet: {e:#}");
+                eprintln!("flexwallet: {}", flexwallet::api::text::clean(&format!("{e:#}")));
                 Ok(ExitCode::from(flexwallet::bulk::cli::EXIT_NOTHING_STARTED))
             })
         }
         Some(Command::Serve(args)) => serve(&cli, &args).await,
         None => {
+            needs_terminal()?;
             let keymap = keymap(&cli)?;
             let (settings, _sandbox) = settings(&cli).await?;
             let client = client(&settings)?;

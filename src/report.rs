@@ -6,6 +6,7 @@ use color_eyre::eyre::Result;
 use unicode_width::UnicodeWidthStr;
 
 use crate::api::Client;
+use crate::api::text::clean;
 use rust_decimal::Decimal;
 
 use crate::api::models::{AlertState, Transaction, TransactionQuery, Wallet, WalletStatus};
@@ -17,19 +18,15 @@ fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// Names and descriptions come from the API: control characters (an ESC could recolour or
-/// rewrite the operator's terminal) are shown as `?`, never emitted.
-pub fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
-}
-
 /// Renders rows as columns separated by two spaces; columns listed in `right` are right-aligned
 /// (numbers), the last column is not padded and no line ends in spaces.
 pub fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> String {
     let header: Vec<String> = header.iter().map(|s| s.to_string()).collect();
     let rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| printable(c)).collect())
+        // Cells come from the API: an escape sequence in a name could recolour or rewrite the
+        // operator's terminal, so each cell passes the one sanitiser.
+        .map(|r| r.iter().map(|c| clean(c).into_owned()).collect())
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in &rows {

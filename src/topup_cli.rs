@@ -23,18 +23,22 @@ use crate::money;
 
 /// A line on stderr. A terminal that went away (a dropped SSH link) must not end the job: a
 /// failed write is ignored, where `eprintln!` would panic.
+/// Lines quote the API and the CSV: they pass the one sanitiser, so nothing in them can drive
+/// the operator's terminal.
 macro_rules! say {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($t)*);
+        let text = format!($($t)*);
+        let _ = writeln!(std::io::stderr(), "{}", $crate::api::text::clean_lines(&text));
     }};
 }
 
-/// Text on stderr as it is (it ends its own lines), ignoring a failed write as `say!` does.
+/// Text on stderr (it ends its own lines), sanitised and ignoring a failed write as `say!` does.
 macro_rules! say_raw {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stderr(), $($t)*);
+        let text = format!($($t)*);
+        let _ = write!(std::io::stderr(), "{}", $crate::api::text::clean_lines(&text));
     }};
 }
 
@@ -86,7 +90,8 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         .unwrap_or_else(|| job::default_journal_path(&plan.job));
     let repeats = job::repeats(&plan, &journal_path);
     if args.json && args.dry_run {
-        out!("{}", plan_json(&plan, &journal_path, &repeats));
+        // A failed write (a closed pipe) is ignored, as `out!` does.
+        let _ = write_plan_json(std::io::stdout().lock(), &plan, &journal_path, &repeats);
         return Ok(ExitCode::from(if repeats.is_empty() || args.allow_repeat {
             EXIT_OK
         } else {
@@ -156,9 +161,9 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     }
     if prepared.to_send() > 0 && !args.yes && !confirm(&plan)? {
         if !prepared.resumed {
-            // Nothing was sent: leave no journal behind to be "resumed" later.
-            drop(prepared);
-            let _ = std::fs::remove_file(&journal_path);
+            // Nothing was sent: leave no journal behind to be "resumed" later (removed under
+            // the job's lock: it is this run's own).
+            let _ = prepared.discard();
         }
         say!("not confirmed: nothing was sent");
         return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
@@ -172,8 +177,7 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
     }) {
         Some(Err(e)) => {
             if !prepared.resumed {
-                drop(prepared);
-                let _ = std::fs::remove_file(&journal_path);
+                let _ = prepared.discard();
             }
             return Err(e);
         }
@@ -242,7 +246,7 @@ pub fn exit_code(report: &JobReport) -> u8 {
 /// CSV → drafts → wallets → plan; prints the problems and returns `None` when there are any.
 async fn build_plan(args: &TopupArgs, csv: &Path, client: &Client) -> Result<Option<Plan>> {
     let file = csv.display().to_string();
-    let bytes = std::fs::read(csv).wrap_err_with(|| format!("reading {file}"))?;
+    let bytes = crate::bulk::plan_file::read(csv, false).wrap_err_with(|| format!("reading {file}"))?;
     let default_reason = match &args.reason {
         Some(r) => Some(plan::parse_reason(r).map_err(|e| eyre!("--reason: {e}"))?),
         None => None,
@@ -254,6 +258,8 @@ async fn build_plan(args: &TopupArgs, csv: &Path, client: &Client) -> Result<Opt
         Ok(found) => found,
         Err(issues) => return Ok(report_issues(&file, &issues)),
     };
+    // The drafts hold all the plan needs from the file.
+    drop(bytes);
     if drafts.is_empty() && !earlier.is_empty() {
         return Ok(report_issues(&file, &earlier));
     }
@@ -262,6 +268,7 @@ async fn build_plan(args: &TopupArgs, csv: &Path, client: &Client) -> Result<Opt
         .await
         .wrap_err("looking up the plan's wallets (nothing was sent)")?;
     let usual = crate::bulk::fetch_usual(client, &ids).await;
+    drop(ids);
     let checked_usual = usual.is_some();
     let opts = PlanOptions {
         allow_duplicates: args.allow_duplicates,
@@ -352,28 +359,72 @@ pub fn summary(plan: &Plan, csv: &Path, journal: &Path) -> String {
     s
 }
 
-fn plan_json(plan: &Plan, journal: &Path, repeats: &[Issue]) -> serde_json::Value {
-    let issues = |list: &[Issue]| -> Vec<serde_json::Value> {
-        list.iter()
-            .map(|w| serde_json::json!({"line": w.line, "message": w.message}))
-            .collect()
+/// The plan as JSON (`--dry-run --json`), written to `out` a row at a time: a million rows
+/// built as one JSON value first took gigabytes.
+fn write_plan_json(out: impl Write, plan: &Plan, journal: &Path, repeats: &[Issue]) -> std::io::Result<()> {
+    use serde::Serialize;
+
+    struct Issues<'a>(&'a [Issue]);
+    impl Serialize for Issues<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            #[derive(Serialize)]
+            struct One<'a> {
+                line: u64,
+                message: &'a str,
+            }
+            s.collect_seq(self.0.iter().map(|w| One {
+                line: w.line,
+                message: &w.message,
+            }))
+        }
+    }
+    struct Rows<'a>(&'a [crate::bulk::PlannedRow]);
+    impl Serialize for Rows<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            #[derive(Serialize)]
+            struct One<'a> {
+                line: u64,
+                wallet_id: &'a str,
+                currency: &'a str,
+                credits: String,
+                amount: String,
+                idempotency_key: &'a str,
+                request: &'a crate::api::models::TopUpRequest,
+            }
+            s.collect_seq(self.0.iter().map(|r| One {
+                line: r.line,
+                wallet_id: &r.wallet_id,
+                currency: &r.currency,
+                credits: money::wire_text(&r.credits),
+                amount: money::wire_text(&r.amount),
+                idempotency_key: &r.key,
+                request: &r.request,
+            }))
+        }
+    }
+    #[derive(Serialize)]
+    struct PlanJson<'a> {
+        job: &'a str,
+        journal: String,
+        totals: &'a plan::Totals,
+        warnings: Issues<'a>,
+        mistakes: Issues<'a>,
+        repeats: Issues<'a>,
+        rows: Rows<'a>,
+    }
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let json = PlanJson {
+        job: &plan.job,
+        journal: journal.display().to_string(),
+        totals: &plan.totals,
+        warnings: Issues(&plan.warnings),
+        mistakes: Issues(&plan.mistakes),
+        repeats: Issues(repeats),
+        rows: Rows(&plan.rows),
     };
-    let (warnings, repeats, mistakes) = (issues(&plan.warnings), issues(repeats), issues(&plan.mistakes));
-    let rows: Vec<_> = plan
-        .rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "line": r.line, "wallet_id": r.wallet_id, "currency": r.currency,
-                "credits": money::wire_text(&r.credits), "amount": money::wire_text(&r.amount),
-                "idempotency_key": r.key, "request": r.request,
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "job": plan.job, "journal": journal.display().to_string(), "totals": plan.totals,
-        "warnings": warnings, "mistakes": mistakes, "repeats": repeats, "rows": rows,
-    })
+    serde_json::to_writer(&mut out, &json)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// Type-the-total confirmation (the caller has checked that there is a terminal).

@@ -126,12 +126,20 @@ impl Authorized {
         Ok(Authorized { operators })
     }
 
+    /// Reads and parses `file`. A file others may write is refused: whoever can write it can
+    /// make themselves an admin.
     pub fn load(file: &Path) -> Result<Authorized, AuthorizedError> {
-        let text = std::fs::read_to_string(file).map_err(|e| AuthorizedError {
+        let whole = |message: String| AuthorizedError {
             file: file.to_path_buf(),
             line: 0,
-            message: format!("cannot read the authorized operators file: {e}"),
-        })?;
+            message,
+        };
+        let unreadable = |e: std::io::Error| whole(format!("cannot read the authorized operators file: {e}"));
+        let mut f = std::fs::File::open(file).map_err(unreadable)?;
+        let meta = f.metadata().map_err(unreadable)?;
+        crate::bulk::paths::check_not_writable_by_others(file, &meta).map_err(whole)?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut f, &mut text).map_err(unreadable)?;
         Authorized::parse(&text, file)
     }
 
@@ -152,10 +160,15 @@ impl Authorized {
     }
 }
 
-/// The file's identity for change detection: modification time and length.
-fn stamp(file: &Path) -> Option<(SystemTime, u64)> {
+/// The file's identity for change detection: modification time, length and mode (a file made
+/// writable by others is read again, and refused).
+fn stamp(file: &Path) -> Option<(SystemTime, u64, u32)> {
     let meta = std::fs::metadata(file).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
+    #[cfg(unix)]
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+    #[cfg(not(unix))]
+    let mode = 0;
+    Some((meta.modified().ok()?, meta.len(), mode))
 }
 
 /// Loads the file (an error here stops the server) and then polls it every `every`: a changed

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::os::unix::fs::DirBuilderExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -205,7 +204,7 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 /// reads.
 fn crashed(shared: &Shared, op: &Operator, message: String) -> String {
     tracing::error!(operator = %op.name, panic = %message, "a console panicked and was closed; other sessions go on");
-    if let Some(audit) = shared.console.audit.as_ref() {
+    if let Ok(audit) = shared.console.audit.as_ref() {
         let tag = OperatorTag {
             operator: op.name.clone(),
             key_fingerprint: op.fingerprint.clone(),
@@ -239,11 +238,7 @@ fn file_policy(files_dir: Option<&std::path::Path>, operator: &str) -> FilePolic
         return FilePolicy::Refused;
     }
     let dir = root.join(operator);
-    let created = std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir);
-    match created {
+    match crate::bulk::paths::create_private_dir(&dir) {
         Ok(()) => FilePolicy::Within(dir),
         Err(e) => {
             tracing::error!(dir = %dir.display(), error = %e, "cannot create the operator's file directory");
@@ -255,15 +250,16 @@ fn file_policy(files_dir: Option<&std::path::Path>, operator: &str) -> FilePolic
 fn options(shared: &Shared, request: &ConsoleRequest) -> ConsoleOptions {
     let op = &request.operator;
     let base = &shared.console;
-    let audit = base.audit.as_ref().and_then(|a| {
+    // Without its own copy of the log, the operator's console refuses writes (and says why).
+    let audit = base.audit.clone().and_then(|a| {
         let tag = OperatorTag {
             operator: op.name.clone(),
             key_fingerprint: op.fingerprint.clone(),
         };
         a.for_operator(tag)
-            .inspect_err(|e| tracing::error!(error = %e, "cannot open the audit log for the operator"))
-            .ok()
             .map(Arc::new)
+            .map_err(|e| crate::audit::AuditUnwritable::new(a.path(), &e))
+            .inspect_err(|why| tracing::error!(%why, operator = %op.name, "writes refused: no audit log for the operator"))
     });
     ConsoleOptions {
         keymap: base.keymap.clone(),
@@ -295,20 +291,7 @@ fn io(
     tokio::spawn(pump(input, tx, shared.limits.idle_timeout, idle));
     let events =
         futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) }).boxed();
-    let refresh = (!shared.console.refresh.is_zero()).then(|| {
-        let ticks = shared.ticks.subscribe();
-        futures::stream::unfold(ticks, |mut ticks| async move {
-            loop {
-                match ticks.recv().await {
-                    Ok(()) => return Some(((), ticks)),
-                    // A console that fell behind refreshes once, not once per missed tick.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                }
-            }
-        })
-        .boxed()
-    });
+    let refresh = ticks(&shared.ticks, shared.console.refresh);
     let stop = shared.shutdown.clone().cancelled_owned();
     let panic_in = shared
         .console
@@ -329,7 +312,28 @@ fn io(
         events,
         refresh,
         shutdown: Box::pin(shutdown),
+        follow: Some(shared.leader.clone()),
     }
+}
+
+/// The server's one refresh timer, as a console's ticks (none: live refresh off).
+pub(super) fn ticks(
+    ticks: &tokio::sync::broadcast::Sender<()>,
+    refresh: std::time::Duration,
+) -> Option<futures::stream::BoxStream<'static, ()>> {
+    (!refresh.is_zero()).then(|| {
+        futures::stream::unfold(ticks.subscribe(), |mut ticks| async move {
+            loop {
+                match ticks.recv().await {
+                    Ok(()) => return Some(((), ticks)),
+                    // A console that fell behind refreshes once, not once per missed tick.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        })
+        .boxed()
+    })
 }
 
 /// Bytes → events, with the Esc wait and the idle timeout. Ends (and so ends the console) when

@@ -52,18 +52,8 @@ fn generate(path: &Path) -> Result<PrivateKey, String> {
         .to_openssh(LineEnding::LF)
         .map_err(|e| format!("encoding the new host key: {e}"))?;
     let fail = |e: std::io::Error| format!("writing the new host key {}: {e}", path.display());
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(fail)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(fail)?;
+    crate::bulk::paths::create_private_parent(path).map_err(fail)?;
+    let mut file = crate::bulk::paths::create_private(path, false).map_err(fail)?;
     file.write_all(text.as_bytes()).map_err(fail)?;
     file.sync_all().map_err(fail)?;
     tracing::info!(path = %path.display(), "generated the SSH host key");

@@ -25,7 +25,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::api::{Client, SharedReads};
 use crate::app::Origin;
-use crate::audit::Audit;
+use crate::audit::{Audit, AuditUnwritable};
 use crate::cli::ColorMode;
 use crate::keymap::Keymap;
 use authorized::Authorized;
@@ -76,8 +76,9 @@ pub struct ConsoleTemplate {
     pub refresh: Duration,
     pub confirm_above: Option<rust_decimal::Decimal>,
     pub color: ColorMode,
-    /// The audit log; each console writes through a copy that names its operator.
-    pub audit: Option<Arc<Audit>>,
+    /// The audit log; each console writes through a copy that names its operator. Without
+    /// one (it cannot be written), every console refuses writes and says why.
+    pub audit: Result<Arc<Audit>, AuditUnwritable>,
     /// Each operator's `:export` and `:import` files live in `<files_dir>/<name>`; `None`
     /// refuses file actions over SSH.
     pub files_dir: Option<PathBuf>,
@@ -100,6 +101,9 @@ pub(crate) struct Shared {
     reads: Arc<SharedReads>,
     /// The one refresh timer every console follows, so their reads coincide and coalesce.
     ticks: broadcast::Sender<()>,
+    /// The one list of wallets, refreshed once for every console: each session's console
+    /// follows its picture and keeps only its own order, filter and selection.
+    leader: crate::tui::lead::Follow,
     console: ConsoleTemplate,
     limits: Limits,
     sessions: Arc<Semaphore>,
@@ -334,10 +338,17 @@ pub async fn start(client: Client, config: ServeConfig) -> Result<RunningServe, 
     };
     let (ticks, _) = broadcast::channel(4);
     let shutdown = CancellationToken::new();
+    let leader = crate::tui::lead::spawn(
+        crate::api::Reads::Direct(client.clone()),
+        refresh,
+        console::ticks(&ticks, refresh),
+        shutdown.clone(),
+    )?;
     let shared = Arc::new(Shared {
         authorized,
         reads: Arc::new(SharedReads::new(client, fresh_for)),
         ticks: ticks.clone(),
+        leader,
         console: config.console,
         limits: config.limits.clone(),
         sessions: Arc::new(Semaphore::new(config.limits.max_sessions)),

@@ -67,7 +67,10 @@ async fn checked_plan(
         source,
         usual: usual.unwrap_or_default(),
     };
-    let mut plan = plan::with_earlier_issues(earlier, Plan::build(drafts, &wallets, &opts))?;
+    let built = tokio::task::spawn_blocking(move || Plan::build(drafts, &wallets, &opts))
+        .await
+        .map_err(|e| vec![Issue::at(0, format!("building the plan stopped: {e}"))])?;
+    let mut plan = plan::with_earlier_issues(earlier, built)?;
     if !checked_usual {
         plan.warnings.push(plan::usual_not_checked());
     }
@@ -106,17 +109,18 @@ pub async fn import(
 ) -> Result<Plan, Vec<Issue>> {
     let read = {
         let path = path.to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            use std::io::Read;
-            let mut bytes = Vec::new();
-            crate::bulk::paths::open_to_read(&path, contained)?.read_to_end(&mut bytes)?;
-            Ok::<_, std::io::Error>(bytes)
-        })
-        .await
-        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+        tokio::task::spawn_blocking(move || crate::bulk::plan_file::read(&path, contained))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
     };
     let bytes = read.map_err(|e| vec![Issue::at(0, format!("cannot read {}: {e}", path.display()))])?;
-    let (drafts, earlier) = plan::csv_drafts(&bytes, options.default_reason.as_ref(), Utc::now())?;
+    // A million rows take a second or two to read: off the runtime's threads, and the file's
+    // bytes gone once the drafts hold what the plan needs.
+    let reason = options.default_reason.clone();
+    let (drafts, earlier) =
+        tokio::task::spawn_blocking(move || plan::csv_drafts(&bytes, reason.as_ref(), Utc::now()))
+            .await
+            .map_err(|e| vec![Issue::at(0, format!("reading the CSV stopped: {e}"))])??;
     checked_plan(
         client,
         drafts,
@@ -125,6 +129,18 @@ pub async fn import(
         Some(path.display().to_string()),
     )
     .await
+}
+
+/// Whether the console holds a plan it has not started: a preview, or a refused plan's
+/// problems. When it lets one go (cancelled, or answered after the layer was closed), the
+/// runtime hands the freed memory back: a million-row plan is hundreds of megabytes that glibc
+/// would otherwise keep for the console's lifetime.
+pub fn holds_plan(app: &crate::app::App) -> bool {
+    use crate::app::bulk::BulkLayer;
+    matches!(
+        app.overlays.bulk(),
+        Some(BulkLayer::Preview { .. } | BulkLayer::Refused { .. })
+    )
 }
 
 /// A plan whose job already ran (the same CSV again, or the same form) says so in its preview:

@@ -3,6 +3,7 @@
 
 mod bulk;
 pub mod keys;
+pub mod lead;
 mod memory;
 pub mod screen;
 pub mod terminal;
@@ -20,12 +21,13 @@ use futures::stream::BoxStream;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
 
 use std::sync::Arc;
 
 use crate::api::{Client, Reads};
 use crate::app::{Action, App, Effect, Origin};
-use crate::audit::{Audit, AuditRecord, Ending};
+use crate::audit::{Audit, AuditRecord, AuditUnwritable, Ending};
 use crate::keymap::Keymap;
 use crate::ui::{self, Theme};
 
@@ -39,8 +41,9 @@ pub struct ConsoleOptions {
     pub origin: Origin,
     /// Test-only: panic after this long (checks the terminal is restored).
     pub test_panic_after: Option<Duration>,
-    /// Where every mutation and its outcome is recorded.
-    pub audit: Option<Arc<Audit>>,
+    /// Where every mutation and its outcome is recorded, or why it cannot be: then every write
+    /// is refused (the screen says why) and reads go on.
+    pub audit: Result<Arc<Audit>, AuditUnwritable>,
     /// Top-ups above this many credits are confirmed by typing the amount.
     pub confirm_above: Option<rust_decimal::Decimal>,
     /// How `:profile NAME` reaches another profile; `None` where there is only one (`--demo`).
@@ -64,6 +67,8 @@ pub struct ConsoleIo {
     pub refresh: Option<BoxStream<'static, ()>>,
     /// Resolves when the console must stop (the bulk job is still drained first).
     pub shutdown: BoxFuture<'static, ()>,
+    /// Over `serve`: the leader whose wallets this console shows (none: it lists its own).
+    pub follow: Option<lead::Follow>,
 }
 
 /// Another profile, ready to talk to.
@@ -71,11 +76,22 @@ pub struct SwitchedProfile {
     pub client: Client,
     pub origin: Origin,
     pub read_only: bool,
-    pub audit: Option<Arc<Audit>>,
+    pub audit: Result<Arc<Audit>, AuditUnwritable>,
 }
 
-/// Builds the client of a named profile (from the config file, env and flags).
-pub type ProfileSwitch = Arc<dyn Fn(&str) -> Result<SwitchedProfile, String> + Send + Sync>;
+/// Builds the client of a named profile (from the config file, env and flags). It may block
+/// (a profile's `api_key_command` runs for up to its timeout): the runtime calls it on a
+/// blocking thread, and fires the token when the answer is no longer wanted (a newer
+/// `:profile`, or the console ends), which stops the command.
+pub type ProfileSwitch =
+    Arc<dyn Fn(&str, &CancellationToken) -> Result<SwitchedProfile, String> + Send + Sync>;
+
+/// A `:profile` on its way: its blocking task, and the token that stops its key command when
+/// this is dropped (superseded by a newer switch, or the console ended).
+struct PendingSwitch {
+    task: tokio::task::JoinHandle<Result<SwitchedProfile, String>>,
+    _stop: tokio_util::sync::DropGuard,
+}
 
 /// What a task of the runner is for: one task per slot, and a newer one aborts the older
 /// (latest wins).
@@ -112,11 +128,13 @@ const FRESHNESS_REPORT: Duration = Duration::from_secs(60);
 struct Runner {
     client: Client,
     reads: Reads,
-    audit: Option<Arc<Audit>>,
+    audit: Result<Arc<Audit>, AuditUnwritable>,
     tx: mpsc::UnboundedSender<Action>,
     slots: HashMap<Slot, AbortHandle>,
     bulk: bulk::BulkRunner,
     profiles: Option<ProfileSwitch>,
+    /// The `:profile` being reached, if one is (latest wins).
+    switching: Option<PendingSwitch>,
     /// Files are a `serve` operator's (`FilePolicy::Within`): never replaced, no symlink
     /// followed.
     contained: bool,
@@ -184,27 +202,47 @@ impl Runner {
                 }
             }),
             Effect::TopUp { wallet_id, request } => {
-                let audit = self.audit.clone();
+                let intent = AuditRecord::top_up(&wallet_id, &request, Ending::sending());
+                let audit = match self.audit_first(&intent) {
+                    Ok(audit) => audit,
+                    Err(refused) => {
+                        let _ = self.tx.send(Action::TopUpDone {
+                            wallet_id,
+                            result: Err(refused),
+                        });
+                        return;
+                    }
+                };
+                let tx = self.tx.clone();
                 self.spawn(Slot::TopUp, async move {
                     let result = client.top_up(&wallet_id, &request).await;
                     reads.invalidate(&wallet_id);
                     let ending = Ending::of_top_up(&result);
-                    record(
-                        audit.as_deref(),
-                        AuditRecord::top_up(&wallet_id, &request, ending),
-                    );
+                    record(&audit, AuditRecord::top_up(&wallet_id, &request, ending), &tx);
                     Action::TopUpDone { wallet_id, result }
                 })
             }
             Effect::UpdateWallet { wallet_id, request } => {
-                let audit = self.audit.clone();
+                let intent = AuditRecord::update_wallet(&wallet_id, &request, Ending::sending());
+                let audit = match self.audit_first(&intent) {
+                    Ok(audit) => audit,
+                    Err(refused) => {
+                        let _ = self.tx.send(Action::UpdateDone {
+                            wallet_id,
+                            result: Err(refused),
+                        });
+                        return;
+                    }
+                };
+                let tx = self.tx.clone();
                 self.spawn(Slot::Update, async move {
                     let result = client.update_wallet(&wallet_id, &request).await.map(Box::new);
                     reads.invalidate(&wallet_id);
                     let ending = Ending::of_update(&result);
                     record(
-                        audit.as_deref(),
+                        &audit,
                         AuditRecord::update_wallet(&wallet_id, &request, ending),
+                        &tx,
                     );
                     Action::UpdateDone { wallet_id, result }
                 })
@@ -225,8 +263,18 @@ impl Runner {
                 }
             }),
             Effect::StartBulk { plan, journal_path } => {
-                self.bulk
-                    .start(&client, self.audit.clone(), &plan, &journal_path, &self.tx)
+                // Each row's line is written after its answer (the journal is the job's record
+                // ahead of sending, and a failed line stops the job): here the log must still
+                // take lines before the first row goes.
+                match self.audit.clone().and_then(|a| a.ready().map(|()| a)) {
+                    Ok(audit) => self
+                        .bulk
+                        .start(&client, Some(audit), &plan, &journal_path, &self.tx),
+                    Err(why) => {
+                        let _ = self.tx.send(Action::AuditLog(Err(why.to_string())));
+                        let _ = self.tx.send(Action::BulkFailed(format!("read-only: {why}")));
+                    }
+                }
             }
             Effect::CancelBulk => self.bulk.cancel(),
             Effect::ExportResults {
@@ -281,26 +329,63 @@ impl Runner {
                 .unwrap_or_else(|e| Err(format!("the export task failed: {e}")));
                 Action::ViewExported(result)
             }),
-            Effect::SwitchProfile(name) => {
-                let result = match &self.profiles {
-                    None => {
-                        Err("no other profile here: --demo and flexwallet serve each talk to one".to_string())
-                    }
-                    Some(switch) => switch(&name),
-                };
-                let answer = result.map(|p| {
-                    // Answers still on their way belong to the old profile.
-                    self.abort_all();
-                    self.reads = Reads::Direct(p.client.clone());
-                    self.client = p.client;
-                    self.audit = p.audit;
-                    (p.origin, p.read_only)
-                });
-                let _ = self.tx.send(Action::ProfileSwitched(answer));
-            }
+            Effect::SwitchProfile(name) => match self.profiles.clone() {
+                None => {
+                    let _ = self.tx.send(Action::ProfileSwitched(Err(
+                        "no other profile here: --demo and flexwallet serve each talk to one".to_string(),
+                    )));
+                }
+                Some(switch) => {
+                    // Off the event loop: the profile's key command may take its time (a
+                    // password manager), and the console keeps drawing and answering keys.
+                    // Replacing a switch still on its way stops that one's command.
+                    let stop = CancellationToken::new();
+                    let token = stop.clone();
+                    let task = tokio::task::spawn_blocking(move || switch(&name, &token));
+                    self.switching = Some(PendingSwitch {
+                        task,
+                        _stop: stop.drop_guard(),
+                    });
+                }
+            },
             // The event loop owns the timer and handles it before effects reach the runner.
             Effect::SetRefresh(_) => {}
+            // The event loop hands it to the leader.
+            Effect::Share { .. } => {}
             Effect::Quit => {}
+        }
+    }
+
+    /// The answer of the `:profile` on its way; pending while there is none. Cancel-safe: the
+    /// switch stays pending if this is dropped before it answers.
+    async fn switched(&mut self) -> Result<SwitchedProfile, String> {
+        let Some(pending) = self.switching.as_mut() else {
+            return std::future::pending().await;
+        };
+        let answer = (&mut pending.task)
+            .await
+            .unwrap_or_else(|e| Err(format!("the profile switch failed: {e}")));
+        self.switching = None;
+        answer
+    }
+
+    /// Talks to the switched profile from now on (or keeps the old one if the switch failed),
+    /// and tells the reducer. Writes already sent finish with the profile they were sent to.
+    fn finish_switch(&mut self, result: Result<SwitchedProfile, String>) {
+        let answer = result.map(|p| {
+            // Answers still on their way belong to the old profile.
+            self.abort_all();
+            self.reads = Reads::Direct(p.client.clone());
+            self.client = p.client;
+            self.audit = p.audit;
+            (p.origin, p.read_only)
+        });
+        let switched = answer.is_ok();
+        let _ = self.tx.send(Action::ProfileSwitched(answer));
+        if switched {
+            // The other profile's log: writable or not, the gate follows it.
+            let state = self.audit.as_ref().map(drop).map_err(ToString::to_string);
+            let _ = self.tx.send(Action::AuditLog(state));
         }
     }
 
@@ -314,11 +399,31 @@ impl Runner {
     }
 }
 
-/// Appends one audit line; a failing audit log is reported in the application log, never fatal.
-fn record(audit: Option<&Audit>, rec: AuditRecord) {
-    let Some(audit) = audit else { return };
-    if let Err(e) = audit.append(&rec) {
-        tracing::error!(error = %e, path = %audit.path().display(), "cannot write the audit log");
+impl Runner {
+    /// The audit log, once the line of a write about to be sent (its intent: outcome
+    /// `sending`) is in it. If the log has no room for it, nothing is sent: the gate is told
+    /// (writes are refused from now on, with the reason on screen) and the error returned is
+    /// the write's answer.
+    fn audit_first(&mut self, intent: &AuditRecord) -> Result<Arc<Audit>, crate::api::ApiError> {
+        let written = self.audit.clone().and_then(|a| {
+            a.ready()?;
+            a.append_or_refuse(intent)?;
+            Ok(a)
+        });
+        written.map_err(|why| {
+            tracing::error!(%why, "a write refused: its audit line cannot be written");
+            let _ = self.tx.send(Action::AuditLog(Err(why.to_string())));
+            crate::api::ApiError::Invalid(format!("not sent: read-only: {why}"))
+        })
+    }
+}
+
+/// Appends the outcome's line of a write already sent. If it fails, the outcome is in the
+/// application log, and the gate is told: no further write goes until the log is back.
+fn record(audit: &Audit, rec: AuditRecord, tx: &mpsc::UnboundedSender<Action>) {
+    if let Err(why) = audit.append_or_refuse(&rec) {
+        tracing::error!(%why, record = ?rec, "cannot write the audit log: the outcome is here instead");
+        let _ = tx.send(Action::AuditLog(Err(why.to_string())));
     }
 }
 
@@ -334,7 +439,9 @@ pub async fn run(client: Client, opts: ConsoleOptions) -> Result<()> {
 /// (SIGTERM, SIGHUP from a dropped SSH link, SIGINT) to stop.
 fn local_io(opts: &ConsoleOptions) -> Result<ConsoleIo> {
     let mut stop = crate::stop::StopSignals::install()?;
-    let panic_at = opts.test_panic_after.map(|d| tokio::time::Instant::now() + d);
+    let panic_at = opts
+        .test_panic_after
+        .and_then(|d| tokio::time::Instant::now().checked_add(d));
     let shutdown = async move {
         tokio::select! {
             _ = stop.recv() => {}
@@ -347,6 +454,7 @@ fn local_io(opts: &ConsoleOptions) -> Result<ConsoleIo> {
         events: EventStream::new().boxed(),
         refresh: refresh_timer(opts.refresh),
         shutdown: Box::pin(shutdown),
+        follow: None,
     })
 }
 
@@ -370,10 +478,11 @@ impl flexwallet_core::app::KeySource for UuidKeys {
 }
 
 pub fn refresh_timer(every: Duration) -> Option<BoxStream<'static, ()>> {
-    if every.is_zero() {
-        return None;
-    }
-    let mut i = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    // A first tick beyond what the clock can count would never come: no timer, not a panic.
+    let first = tokio::time::Instant::now()
+        .checked_add(every)
+        .filter(|_| !every.is_zero())?;
+    let mut i = tokio::time::interval_at(first, every);
     i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     Some(
         futures::stream::unfold(i, |mut i| async move {
@@ -409,9 +518,12 @@ pub async fn event_loop<W: Write>(
         slots: HashMap::new(),
         bulk: bulk::BulkRunner::default(),
         profiles: opts.profiles.clone(),
+        switching: None,
         contained: matches!(opts.files, crate::app::FilePolicy::Within(_)),
     };
     let result = drive(term, io, &mut runner, rx, opts).await;
+    // A switch still on its way is not wanted any more: its key command is stopped.
+    runner.switching = None;
     runner.abort_all();
     runner.bulk.drain().await;
     result
@@ -426,8 +538,9 @@ async fn drive<W: Write>(
 ) -> Result<()> {
     let theme = opts.theme;
     let confirm_above = opts.confirm_above;
-    // The core's monotonic clock counts from here.
-    let origin = Instant::now();
+    // The core's monotonic clock counts from here, or from the leader's start when following
+    // one: the picture's moments are the leader's.
+    let origin = io.follow.as_ref().map_or_else(Instant::now, |f| f.origin);
     let moment = move || flexwallet_core::moment::Moment::after(origin.elapsed());
     let mut app = App::new(
         opts.keymap,
@@ -444,19 +557,36 @@ async fn drive<W: Write>(
     app.who = opts.who;
     app.permissions.role = opts.role;
     app.permissions.files = opts.files.clone();
+    // No audit log, no writes: said on screen from the first frame (stderr is hidden under
+    // the alternate screen, and over SSH it is the server's).
+    if let Err(why) = &runner.audit {
+        app.update(Action::AuditLog(Err(why.to_string())));
+    }
     // The viewport, not the backend's size: over SSH the backend is a channel, and its size
     // is the client's pty, not this process's terminal.
     let size = term.get_frame().area();
     app.update(Action::Resize(size.width, size.height));
-    for e in app.start() {
-        runner.run(e, term.backend_mut());
-    }
-
     let ConsoleIo {
         mut events,
         mut refresh,
         mut shutdown,
+        follow,
     } = io;
+    let (mut pictures, share) = match follow {
+        Some(f) => {
+            app.feed = crate::app::share::Feed::Follow;
+            (Some(f.pictures), Some(f.share))
+        }
+        None => (None, None),
+    };
+    let mut first = app.start();
+    if let Some(p) = pictures.as_mut() {
+        let now = p.borrow_and_update().clone();
+        first.extend(app.update(Action::Followed(now)));
+    }
+    for e in first {
+        runner.run(e, term.backend_mut());
+    }
 
     // Set while a refresh cycle's answers are still coming: its frame waits for all of them
     // (at most until the next tick), so a change seen by a refresh costs one frame, not three.
@@ -494,7 +624,13 @@ async fn drive<W: Write>(
                 None => break,
             },
             Some(a) = rx.recv() => a,
+            switched = runner.switched() => {
+                // Its answers (`ProfileSwitched`, the audit log's state) come through `rx`.
+                runner.finish_switch(switched);
+                continue;
+            }
             _ = async { match refresh.as_mut() { Some(r) => { r.next().await; } None => std::future::pending().await } } => Action::RefreshDue,
+            Some(picture) = async { match pictures.as_mut() { Some(p) => p.changed().await.ok().map(|()| p.borrow_and_update().clone()), None => std::future::pending().await } } => Action::Followed(picture),
             _ = tokio::time::sleep(tick) => Action::Tick { now: moment(), clock: chrono::Utc::now() },
             _ = &mut shutdown => break,
         };
@@ -508,7 +644,9 @@ async fn drive<W: Write>(
             action,
             Action::RefreshDue | Action::WalletsRefreshed { .. } | Action::BalanceLoaded { .. }
         );
+        let held_plan = bulk::holds_plan(&app) || matches!(action, Action::BulkPlanned { .. });
         let effects = app.update(action);
+        let dropped_plan = held_plan && !bulk::holds_plan(&app);
         hold = refresh_step && app.refresh_in_flight();
         if app.loaded_once && std::time::Instant::now() >= next_report {
             next_report += FRESHNESS_REPORT;
@@ -521,12 +659,17 @@ async fn drive<W: Write>(
                 "freshness"
             );
         }
-        if reloaded {
+        if reloaded || dropped_plan {
             memory::release_freed();
         }
         for e in effects {
             match e {
                 Effect::SetRefresh(every) => refresh = refresh_timer(every),
+                Effect::Share { wallets, failed } => {
+                    if let Some(s) = &share {
+                        let _ = s.send((wallets, failed));
+                    }
+                }
                 e => runner.run(e, term.backend_mut()),
             }
         }

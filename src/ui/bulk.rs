@@ -287,13 +287,23 @@ fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: Previ
             theme.error(),
         ));
     }
-    for w in plan.mistakes.iter().chain(&plan.warnings) {
+    // No more than a screen holds: a million-row plan may carry a warning a row, and every
+    // frame formatted them all.
+    let issues = plan.mistakes.len() + plan.warnings.len();
+    let room = (inner.height as usize).saturating_sub(lines.len() + 8).max(1);
+    for w in plan.mistakes.iter().chain(&plan.warnings).take(room) {
         let text = if from_marks {
             w.without_line()
         } else {
             w.to_string()
         };
         lines.push(Line::styled(format!("⚠ {text}"), theme.error()));
+    }
+    if issues > room {
+        lines.push(Line::styled(
+            format!("⚠ … and {} more", issues - room),
+            theme.error(),
+        ));
     }
     // Names repeat ("Prepaid Wallet - CRD"): the id too when there is room for it.
     let with_id = inner.width >= 58 + 2 + 33;
@@ -380,8 +390,9 @@ fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: Previ
 }
 
 fn truncate(s: &str, n: usize) -> String {
+    let s = crate::api::text::clean(s);
     if s.chars().count() <= n {
-        s.to_string()
+        s.into_owned()
     } else {
         let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
         t.push('…');

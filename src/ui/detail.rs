@@ -17,10 +17,17 @@ use crate::ui::theme::alert_label;
 
 const LABEL_WIDTH: usize = 20;
 
+/// A labelled value; both may come from the API (metadata keys and values), so both pass the
+/// one sanitiser.
 fn kv<'a>(theme: &Theme, label: &str, value: impl Into<Span<'a>>) -> Line<'a> {
+    let mut value: Span<'a> = value.into();
+    if let std::borrow::Cow::Owned(cleaned) = crate::api::text::clean(&value.content) {
+        value.content = cleaned.into();
+    }
+    let label = crate::api::text::clean(label);
     Line::from(vec![
         Span::styled(format!("  {label:<LABEL_WIDTH$}"), theme.label()),
-        value.into(),
+        value,
     ])
 }
 
@@ -70,7 +77,10 @@ pub fn lines<'a>(app: &App, theme: &Theme, w: &'a Wallet, width: u16) -> Vec<Lin
     let rt = app.balances.get(&w.id).map(|(b, _)| b);
     let mut out = vec![
         Line::from(vec![
-            Span::styled(w.display_name().to_string(), theme.header()),
+            Span::styled(
+                crate::api::text::clean(w.display_name()).into_owned(),
+                theme.header(),
+            ),
             Span::raw(format!("  [{} · {}]", w.wallet_status, w.wallet_type)),
         ]),
         kv(theme, "id", w.id.as_str()),

@@ -68,7 +68,12 @@ pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         ]));
     }
     out.push(Line::default());
-    if app.read_only() {
+    if let Some(why) = app.audit_unwritable() {
+        out.push(Line::styled(
+            format!("Read-only (top-up, edit and bulk are disabled): {why}"),
+            theme.error(),
+        ));
+    } else if app.read_only() {
         out.push(Line::styled(
             "Read-only mode: top-up, edit and bulk are disabled.",
             theme.dim(),

@@ -328,6 +328,11 @@ fn transaction(
                 ("status", "expired" | "failed") => theme.error(),
                 _ => Style::default(),
             };
+            // Descriptions, references and metadata come from the API.
+            let (k, v) = (
+                crate::api::text::clean(&k),
+                crate::api::text::clean(&v).into_owned(),
+            );
             Line::from(vec![
                 Span::styled(format!("{k:>16} "), theme.label()),
                 Span::styled(v, style),

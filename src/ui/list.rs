@@ -90,9 +90,12 @@ pub fn short_id(id: &str) -> String {
     }
 }
 
+/// `s` in at most `width` characters, sanitised: names, ids and references come from the API,
+/// and an escape sequence is removed whole rather than left as `]0;…` text.
 pub fn truncate(s: &str, width: usize) -> String {
+    let s = crate::api::text::clean(s);
     if s.chars().count() <= width {
-        return s.to_string();
+        return s.into_owned();
     }
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
     out.push('…');

@@ -163,8 +163,21 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" {who} "), theme.badge()));
         spans.push(Span::raw(" "));
     }
-    if app.read_only() {
+    if app.audit_unwritable().is_some() {
+        // Writes refused for want of an audit log: the path and reason are in the flash, the
+        // error log and help; here, that it lasts.
+        spans.push(Span::styled(" READ-ONLY: audit log not writable ", theme.error()));
+        spans.push(Span::raw(" "));
+    } else if app.read_only() {
         spans.push(Span::styled(" READ-ONLY ", theme.badge()));
+        spans.push(Span::raw(" "));
+    }
+    // A slow key command: the flash says it once, this for as long as it lasts.
+    if let Some(to) = &app.switching_to {
+        spans.push(Span::styled(
+            format!(" switching to profile {to}… "),
+            theme.badge(),
+        ));
         spans.push(Span::raw(" "));
     }
     let failing = app

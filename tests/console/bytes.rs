@@ -60,7 +60,7 @@ fn refresh(app: &mut App, change: impl Fn(&mut flexwallet::api::models::Wallet))
                 let wallets = ids
                     .iter()
                     .map(|id| {
-                        let mut w = app.table.get(id).unwrap().wallet.clone();
+                        let mut w = app.table.get(id).unwrap().wallet.as_ref().clone();
                         if *id == selected {
                             change(&mut w);
                         }

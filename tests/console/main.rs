@@ -2,14 +2,19 @@
 
 mod bytes;
 mod forms_sandbox;
+#[path = "../common/hostile.rs"]
+mod hostile;
 mod keymap_errors;
 mod ledger_sandbox;
 mod perf;
 mod pty;
+mod pty_audit;
 mod pty_bulk;
 mod pty_copy;
 mod pty_demo;
 mod pty_filter;
 mod pty_forms;
+mod pty_hostile;
+mod pty_profile;
 mod pty_truth;
 mod snapshots;

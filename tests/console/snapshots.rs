@@ -374,7 +374,7 @@ fn big_and_negative_figures_are_never_cut() {
         let mut a = app(w, h, false);
         let ids: Vec<String> = a.table.rows.iter().take(3).map(|r| r.wallet.id.clone()).collect();
         let mut wallets: Vec<flexwallet::api::models::Wallet> =
-            a.table.rows.iter().map(|r| r.wallet.clone()).collect();
+            a.table.rows.iter().map(|r| r.wallet.as_ref().clone()).collect();
         for w in wallets.iter_mut() {
             let figures = if w.id == ids[0] {
                 Some(("12349479.50", "12349479.50"))
@@ -426,7 +426,7 @@ fn figures_at_the_decimal_limits_show_out_of_range_and_never_panic() {
     use rust_decimal::Decimal;
     let mut a = app(80, 24, false);
     let mut wallets: Vec<flexwallet::api::models::Wallet> =
-        a.table.rows.iter().map(|r| r.wallet.clone()).collect();
+        a.table.rows.iter().map(|r| r.wallet.as_ref().clone()).collect();
     let first = a.table.rows[a.table.view[0]].wallet.id.clone();
     let edge = wallets.iter_mut().find(|w| w.id == first).unwrap();
     edge.balance = Decimal::MAX;
@@ -449,7 +449,7 @@ fn figures_at_the_decimal_limits_show_out_of_range_and_never_panic() {
     });
     a.update(key(KeyCode::Home));
     // The real-time balance answers with the same extremes.
-    let mut rt = a.table.get(&first).unwrap().wallet.clone();
+    let mut rt = a.table.get(&first).unwrap().wallet.as_ref().clone();
     rt.credits_available_breakdown = Some(Box::new(flexwallet::api::models::CreditBreakdown {
         purchased: Decimal::MAX,
         free: Decimal::MAX,
@@ -470,7 +470,7 @@ fn figures_at_the_decimal_limits_show_out_of_range_and_never_panic() {
     );
     // Back at the maximum, the top-up form refuses to compute a balance it cannot hold.
     let mut wallets: Vec<flexwallet::api::models::Wallet> =
-        a.table.rows.iter().map(|r| r.wallet.clone()).collect();
+        a.table.rows.iter().map(|r| r.wallet.as_ref().clone()).collect();
     wallets.iter_mut().find(|w| w.id == first).unwrap().balance = Decimal::MAX;
     let generation = a.live.list_generation;
     a.update(Action::WalletsLoaded {
@@ -559,7 +559,7 @@ fn a_change_that_covers_an_outage_says_since_when() {
         let wallets = ids
             .iter()
             .map(|id| {
-                let mut w = a.table.get(id).unwrap().wallet.clone();
+                let mut w = a.table.get(id).unwrap().wallet.as_ref().clone();
                 if *id == first {
                     w.balance += by.parse::<rust_decimal::Decimal>().unwrap();
                 }

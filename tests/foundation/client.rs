@@ -212,6 +212,7 @@ async fn a_reply_that_does_not_decode_names_the_field() {
             status,
             reason,
             excerpt,
+            ..
         } => {
             assert_eq!(*status, 200);
             assert!(reason.starts_with("balance: "), "{reason}");

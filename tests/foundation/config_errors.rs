@@ -236,3 +236,102 @@ fn an_explicit_config_path_must_exist() {
     .unwrap_err();
     assert_eq!(e.line, Some(10));
 }
+
+/// Config-shaped lines, right and wrong: tables, the known keys with values of every type, and
+/// noise.
+fn config_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let profile = proptest::sample::select(&["prod", "staging", "p r", ""][..]);
+    let key = proptest::sample::select(
+        &[
+            "default_profile",
+            "api_url",
+            "environment_id",
+            "api_key_env",
+            "api_key_command",
+            "api_key_command_timeout_secs",
+            "read_only",
+            "refresh_secs",
+            "confirm_above",
+            "max_reply_mb",
+            "profiles",
+            "nope",
+        ][..],
+    );
+    let value = prop_oneof![
+        proptest::sample::select(
+            &[
+                "\"prod\"",
+                "\"https://api.flexprice.io/v1\"",
+                "\"ftp://x\"",
+                "\"FLEXPRICE_API_KEY\"",
+                "\"sk_live_x\"",
+                "\"echo k\"",
+                "\"1000\"",
+                "\"-1\"",
+                "true",
+                "0",
+                "30",
+                "86401",
+                "18446744073709551615",
+                "99999999999999999999",
+                "-5",
+                "1.5",
+                "[1, 2]",
+                "{ a = 1 }",
+                "\"unclosed",
+                "",
+            ][..],
+        )
+        .prop_map(str::to_string),
+        "[ -~]{0,10}",
+    ];
+    let line = prop_oneof![
+        profile.prop_map(|p| format!("[profiles.{p}]")),
+        (key, value).prop_map(|(k, v)| format!("{k} = {v}")),
+        "[ -~]{0,16}",
+        Just(String::new()),
+    ];
+    proptest::collection::vec(line, 0..10).prop_map(|lines| lines.join("\n"))
+}
+
+/// A located error points at a line the file has, and says so first.
+fn check_config_error(text: &str, e: &ConfigError) -> Result<(), proptest::test_runner::TestCaseError> {
+    use proptest::prelude::*;
+    let file = Path::new("/etc/flexwallet/config.toml");
+    prop_assert_eq!(&e.file, file);
+    let lines = text.lines().count().max(1) + usize::from(text.ends_with('\n'));
+    let shown = e.to_string();
+    match e.line {
+        Some(l) => {
+            prop_assert!(l >= 1 && l <= lines, "line {} of {}: {}", l, lines, shown);
+            prop_assert!(
+                shown.starts_with(&format!("{}:{l}: ", file.display())),
+                "{}",
+                shown
+            );
+        }
+        None => prop_assert!(false, "no line in {:?} for\n{}", shown, text),
+    }
+    prop_assert!(!e.message.is_empty(), "{}", shown);
+    Ok(())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(512))]
+
+    /// Any config-shaped file is a configuration or an error on one of its lines.
+    #[test]
+    fn any_config_file_is_a_config_or_a_located_error(text in config_text()) {
+        if let Err(e) = ConfigFile::parse(&text, Path::new("/etc/flexwallet/config.toml")) {
+            check_config_error(&text, &e)?;
+        }
+    }
+
+    #[test]
+    fn any_text_as_a_config_file_never_panics(text in ".{0,80}") {
+        if let Err(e) = ConfigFile::parse(&text, Path::new("/etc/flexwallet/config.toml")) {
+            check_config_error(&text, &e)?;
+        }
+    }
+}

@@ -5,7 +5,12 @@ mod alerts;
 mod cli;
 mod client;
 mod config_errors;
+mod environment;
 mod errors;
+#[path = "../common/hostile.rs"]
+mod hostile;
+mod hostile_server;
+mod key_command;
 mod money;
 mod report;
 mod secrets;

@@ -164,3 +164,58 @@ fn wire_decoding_refuses_what_is_not_a_decimal() {
     assert_eq!(decode(r#"{"v":"1","o":null}"#).o, None);
     assert_eq!(decode(r#"{"v":"1"}"#).o, None);
 }
+
+/// What `parse_amount` must accept, written out independently: after trimming, digits with at
+/// most one '.', at least one digit, at most `max_scale` places once trailing zeros go, at
+/// most 11 integer digits once leading zeros go, and more than zero. The value the digits say.
+fn amount_oracle(input: &str, max_scale: u32) -> Option<Decimal> {
+    let t = input.trim();
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if !digits(int) || !digits(frac) || (int.is_empty() && frac.is_empty()) {
+        return None;
+    }
+    let frac = frac.trim_end_matches('0');
+    let int = int.trim_start_matches('0');
+    if frac.len() > max_scale as usize || int.len() > 11 {
+        return None;
+    }
+    let value = Decimal::from_str(&format!("{}.{}0", if int.is_empty() { "0" } else { int }, frac)).ok()?;
+    (value > Decimal::ZERO).then_some(value)
+}
+
+/// Strings that look like amounts, with the characters that must not pass among them.
+fn amount_like() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            8 => "[0-9]",
+            2 => Just(".".to_string()),
+            1 => Just("0".repeat(12)),
+            1 => "[-+eE,_ \t\u{a0}\u{2007}\u{663}\u{ff11}xX]",
+        ],
+        0..36,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Any string: the amount the oracle reads, or an error; never a panic, never a value the
+    /// digits do not say, and the error's sentence exists.
+    #[test]
+    fn parse_amount_agrees_with_its_definition(
+        input in prop_oneof![amount_like(), ".{0,24}"],
+        max_scale in 0u32..=9,
+    ) {
+        let got = parse_amount(&input, max_scale);
+        prop_assert_eq!(got.as_ref().ok().copied(), amount_oracle(&input, max_scale), "{:?} at {} places", input, max_scale);
+        match got {
+            Ok(d) => {
+                prop_assert!(d > Decimal::ZERO && d.scale() <= max_scale, "{d}");
+                prop_assert_eq!(d.to_string(), d.normalize().to_string(), "normalised");
+            }
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+}

@@ -92,10 +92,11 @@ updated               2026-08-22 10:11:12 UTC
 #[test]
 fn control_characters_from_the_api_never_reach_the_terminal() {
     let mut ws = wallets();
-    ws[0].name = Some("evil\u{1b}[2J\u{7}name".into());
+    ws[0].name = Some("evil\u{1b}[2J\u{7}na\u{1b}]0;title\u{7}me\u{9b}31m".into());
     let out = table(&WALLET_HEADER, &wallet_rows(&ws[..1]), &[4, 5]);
     assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
-    assert!(out.contains("evil?[2J?name"), "{out}");
+    // Whole sequences go, not just their ESC: no `[2J` or `]0;title` left as text.
+    assert!(out.contains("evilname "), "{out}");
 }
 
 #[test]

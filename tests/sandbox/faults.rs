@@ -205,3 +205,50 @@ async fn stats_count_v1_requests() {
     assert_eq!(stats(&sb).await - before, 3);
     assert_eq!(sb.sb.requests() - before, 3);
 }
+
+/// Nonsense fault settings are refused with Flexprice's validation error, naming the field, and
+/// change nothing: `latency_ms` of `u64::MAX` used to be taken, and then every request hung.
+#[tokio::test]
+async fn nonsense_fault_settings_are_refused_and_change_nothing() {
+    let sb = sandbox().await;
+    let url = format!("{}/_sandbox/faults", sb.sb.root_url());
+    let post = |body: Value| {
+        let (http, url) = (sb.http.clone(), url.clone());
+        async move {
+            let r = http.post(url).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = post(json!({"latency_ms": 18446744073709551615u64})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({
+            "code": "validation_error",
+            "message": "latency_ms must be between 0 and 60000, got 18446744073709551615",
+            "http_status_code": 400,
+            "details": {"latency_ms": 18446744073709551615u64},
+        })
+    );
+    for (bad, field) in [
+        (json!({"latency_ms": 60001}), "latency_ms"),
+        (json!({"fail_rate": 1.5}), "fail_rate"),
+        (json!({"reset_rate": -0.1}), "reset_rate"),
+        (json!({"throttle_rate": 2}), "throttle_rate"),
+    ] {
+        let (status, body) = post(bad.clone()).await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(body["code"], "validation_error", "{bad}");
+        assert!(body["details"].get(field).is_some(), "{bad}: {body}");
+    }
+    // Not a number of the right kind: the body does not bind.
+    let (status, body) = post(json!({"latency_ms": -1})).await;
+    assert_eq!((status, &body["code"]), (400, &json!("validation_error")));
+    assert_eq!(sb.sb.faults(), FaultSettings::default());
+    // Requests are answered at once.
+    let started = Instant::now();
+    assert_eq!(sb.call(Method::GET, "/wallets", None).await.status, 200);
+    assert!(started.elapsed().as_secs() < 5);
+    // The edge is accepted.
+    assert_eq!(set(&sb, json!({"latency_ms": 60000})).await["latency_ms"], 60000);
+}

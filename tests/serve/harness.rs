@@ -60,6 +60,9 @@ pub struct Options {
     pub poll: Duration,
     /// This operator's consoles panic two seconds in (crash isolation).
     pub panic_for: Option<&'static str>,
+    /// The audit log is at a path that cannot be created (under a regular file, so even root
+    /// cannot): every console must refuse writes.
+    pub audit_unwritable: bool,
 }
 
 impl Default for Options {
@@ -69,6 +72,7 @@ impl Default for Options {
             limits: Limits::default(),
             poll: Duration::from_millis(100),
             panic_for: None,
+            audit_unwritable: false,
         }
     }
 }
@@ -81,16 +85,22 @@ impl Serve {
         let client = Client::new(cfg).unwrap();
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("operators.toml"), authorized(ops)).unwrap();
-        let audit = Audit::open(
-            &dir.path().join("audit.jsonl"),
-            AuditContext {
-                user: "flexwallet".into(),
-                profile: Some("demo".into()),
-                api_host: client.host().to_string(),
-                environment: Some(sandbox.environment_id.clone()),
-            },
-        )
-        .unwrap();
+        let context = AuditContext {
+            user: "flexwallet".into(),
+            profile: Some("demo".into()),
+            api_host: client.host().to_string(),
+            environment: Some(sandbox.environment_id.clone()),
+        };
+        let audit = if opts.audit_unwritable {
+            std::fs::write(dir.path().join("file"), "").unwrap();
+            let refused = Audit::open_for_writes(&dir.path().join("file/sub/audit.jsonl"), context);
+            assert!(refused.is_err(), "an audit log under a regular file opened");
+            refused.map(Arc::new)
+        } else {
+            Ok(Arc::new(
+                Audit::open(&dir.path().join("audit.jsonl"), context).unwrap(),
+            ))
+        };
         let config = ServeConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             host_key: dir.path().join("host_key"),
@@ -109,7 +119,7 @@ impl Serve {
                 refresh: opts.refresh,
                 confirm_above: None,
                 color: ColorMode::Auto,
-                audit: Some(Arc::new(audit)),
+                audit,
                 files_dir: Some(dir.path().join("serve-files")),
                 test_panic: opts
                     .panic_for

@@ -169,3 +169,37 @@ async fn a_viewer_exports_only_into_their_own_directory() {
     t.wait_closed().await;
     serve.stop().await;
 }
+
+/// `:profile` over SSH: refused to an operator by the gate (admins only), and an admin hears
+/// that the server talks to one profile; no key command runs for either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_admin_may_ask_to_switch_profiles_and_the_server_keeps_one() {
+    let serve = Serve::start(&[("olga", "operator"), ("ada", "admin")], Options::default()).await;
+    for (who, answer) in [
+        ("olga", "not allowed: profile switches need the admin role"),
+        ("ada", "no other profile here"),
+    ] {
+        let t = Term::open(serve.addr(), who, 120, 40).await;
+        t.wait_for("the list", |s| s.contains("Acme Corp")).await;
+        t.send(":").await;
+        t.wait_for_text("Commands (Enter runs").await;
+        t.type_keys("profile prod").await;
+        t.send("\r").await;
+        let s = t.wait_for_text(answer).await;
+        assert!(!s.contains("switching to profile"), "{who}:\n{s}");
+        assert!(
+            s.contains("demo"),
+            "{who} still talks to the server's profile:\n{s}"
+        );
+        if s.contains("Commands (Enter runs") {
+            t.send("\x1b").await;
+            t.wait_for("the palette closed", |s| !s.contains("Commands (Enter runs"))
+                .await;
+            // A key within the Esc wait after an Esc would be read as Alt+key.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        t.send("q").await;
+        t.wait_closed().await;
+    }
+    serve.stop().await;
+}

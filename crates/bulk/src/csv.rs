@@ -5,6 +5,10 @@
 //! error, because a misspelt `credit_to_add` must not be silently ignored.
 
 use super::Issue;
+use crate::limits::{
+    MAX_COLUMNS, MAX_FIELD_BYTES, MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_METADATA_KEYS, MAX_ROWS,
+    check_metadata_key, grouped,
+};
 
 pub const WALLET_ID: &str = "wallet_id";
 pub const CREDITS_TO_ADD: &str = "credits_to_add";
@@ -66,6 +70,39 @@ pub fn read(bytes: &[u8], reason_given: bool) -> Result<Vec<RawRow>, Vec<Issue>>
 /// which did parse can be checked further in the same run. `Err` when nothing can be read
 /// (the header, or a quote that never closes).
 pub fn read_rows(bytes: &[u8], reason_given: bool) -> Result<(Vec<RawRow>, Vec<Issue>), Vec<Issue>> {
+    let mut rows = Vec::new();
+    let issues = each_row(bytes, reason_given, |row| rows.push(row))?;
+    Ok((rows, issues))
+}
+
+/// [`read_rows`] handing each row to `found` as it is read, so that a caller turning rows into
+/// something smaller never holds them all. Returns the problems of the rows that could not be
+/// read. Every size is bounded (see [`crate::limits`]): a file, header, row or field beyond its
+/// bound is refused with its line (and column), before anything else is done with it.
+pub fn each_row(
+    bytes: &[u8],
+    reason_given: bool,
+    found: impl FnMut(RawRow),
+) -> Result<Vec<Issue>, Vec<Issue>> {
+    each_row_of_at_most(bytes, reason_given, MAX_ROWS, found)
+}
+
+fn each_row_of_at_most(
+    bytes: &[u8],
+    reason_given: bool,
+    max_rows: usize,
+    mut found: impl FnMut(RawRow),
+) -> Result<Vec<Issue>, Vec<Issue>> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(vec![Issue::at(
+            0,
+            format!(
+                "the file is {} bytes: at most {} (split it into several jobs)",
+                grouped(bytes.len()),
+                grouped(MAX_FILE_BYTES as usize)
+            ),
+        )]);
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Some(issue) = broken_quote(bytes) {
         return Err(vec![issue]);
@@ -76,20 +113,21 @@ pub fn read_rows(bytes: &[u8], reason_given: bool) -> Result<(Vec<RawRow>, Vec<I
         .trim(csv::Trim::All)
         .from_reader(bytes);
     let mut lines = LineCounter::new(bytes);
-    let mut records = reader.byte_records();
-    let header = match records.next() {
-        None => return Err(vec![Issue::at(1, "the file is empty: expected a header row")]),
-        Some(Err(e)) => return Err(vec![csv_issue(&e, &mut lines)]),
-        Some(Ok(h)) => h,
-    };
-    let header_line = lines.line_of(header.position().map(|p| p.byte()).unwrap_or(0));
-    let columns = parse_header(&header, header_line, reason_given).map_err(|i| vec![i])?;
+    let mut rec = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut rec) {
+        Ok(true) => {}
+        Ok(false) => return Err(vec![Issue::at(1, "the file is empty: expected a header row")]),
+        Err(e) => return Err(vec![csv_issue(&e, &mut lines)]),
+    }
+    let header_line = lines.line_of(rec.position().map(|p| p.byte()).unwrap_or(0));
+    let columns = parse_header(&rec, header_line, reason_given).map_err(|i| vec![i])?;
 
-    let mut rows = Vec::new();
     let mut issues = Vec::new();
-    for rec in records {
-        let rec = match rec {
-            Ok(r) => r,
+    let mut data_rows = 0usize;
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
                 issues.push(csv_issue(&e, &mut lines));
                 // A broken quote swallows the rest of the file: later lines would be noise.
@@ -98,11 +136,24 @@ pub fn read_rows(bytes: &[u8], reason_given: bool) -> Result<(Vec<RawRow>, Vec<I
                 }
                 break;
             }
-        };
-        let line = lines.line_of(rec.position().map(|p| p.byte()).unwrap_or(0));
+        }
+        let start = rec.position().map(|p| p.byte()).unwrap_or(0);
+        let line = lines.line_of(start);
         if rec.iter().all(|f| f.is_empty()) {
             // `,,,` lines are blank rows from spreadsheets.
             continue;
+        }
+        data_rows += 1;
+        if data_rows > max_rows {
+            issues.push(Issue::at(
+                line,
+                format!(
+                    "more than {} rows: a plan has at most that many (split the file into \
+                     several jobs)",
+                    grouped(max_rows)
+                ),
+            ));
+            break;
         }
         if rec.len() != columns.len() {
             issues.push(Issue::at(
@@ -115,44 +166,77 @@ pub fn read_rows(bytes: &[u8], reason_given: bool) -> Result<(Vec<RawRow>, Vec<I
             ));
             continue;
         }
-        let mut row = RawRow {
-            line,
-            ..RawRow::default()
+        let Some(row) = raw_row(&rec, &columns, line, &mut issues) else {
+            continue;
         };
-        let mut bad_utf8 = false;
-        for (col, field) in columns.iter().zip(rec.iter()) {
-            let Ok(text) = std::str::from_utf8(field) else {
-                let name = match col {
-                    Column::Known(n) => n.to_string(),
-                    Column::Metadata(k) => format!("{METADATA_PREFIX}{k}"),
-                };
-                issues.push(Issue::field(line, &name, "is not valid UTF-8"));
-                bad_utf8 = true;
-                continue;
-            };
-            if text.is_empty() {
-                continue;
-            }
-            let value = Some(text.to_string());
-            match col {
-                Column::Known(WALLET_ID) => row.wallet_id = value,
-                Column::Known(CREDITS_TO_ADD) => row.credits_to_add = value,
-                Column::Known(AMOUNT) => row.amount = value,
-                Column::Known(TRANSACTION_REASON) => row.transaction_reason = value,
-                Column::Known(EXPIRY_DATE_UTC) => row.expiry_date_utc = value,
-                Column::Known(PRIORITY) => row.priority = value,
-                Column::Known(DESCRIPTION) => row.description = value,
-                Column::Known(CURRENCY) => row.currency = value,
-                Column::Known(IDEMPOTENCY_KEY) => row.idempotency_key = value,
-                Column::Known(_) => {}
-                Column::Metadata(k) => row.metadata.push((k.clone(), text.to_string())),
-            }
+        // Each field within its bound, and yet too much together.
+        let length = reader.position().byte().saturating_sub(start) as usize;
+        if length > MAX_LINE_BYTES {
+            issues.push(Issue::at(
+                line,
+                format!(
+                    "the row is {} bytes long: at most {}",
+                    grouped(length),
+                    grouped(MAX_LINE_BYTES)
+                ),
+            ));
+            continue;
         }
-        if !bad_utf8 {
-            rows.push(row);
+        found(row);
+    }
+    Ok(issues)
+}
+
+/// One record as a row; `None` (and its problems in `issues`) when a field is not UTF-8 or
+/// beyond [`MAX_FIELD_BYTES`].
+fn raw_row(rec: &csv::ByteRecord, columns: &[Column], line: u64, issues: &mut Vec<Issue>) -> Option<RawRow> {
+    let mut row = RawRow {
+        line,
+        ..RawRow::default()
+    };
+    let mut bad = false;
+    for (col, field) in columns.iter().zip(rec.iter()) {
+        let name = || match col {
+            Column::Known(n) => n.to_string(),
+            Column::Metadata(k) => format!("{METADATA_PREFIX}{k}"),
+        };
+        if field.len() > MAX_FIELD_BYTES {
+            issues.push(Issue::field(
+                line,
+                &name(),
+                format!(
+                    "is {} bytes long: a field may be at most {}",
+                    grouped(field.len()),
+                    grouped(MAX_FIELD_BYTES)
+                ),
+            ));
+            bad = true;
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(field) else {
+            issues.push(Issue::field(line, &name(), "is not valid UTF-8"));
+            bad = true;
+            continue;
+        };
+        if text.is_empty() || bad {
+            continue;
+        }
+        let value = Some(text.to_string());
+        match col {
+            Column::Known(WALLET_ID) => row.wallet_id = value,
+            Column::Known(CREDITS_TO_ADD) => row.credits_to_add = value,
+            Column::Known(AMOUNT) => row.amount = value,
+            Column::Known(TRANSACTION_REASON) => row.transaction_reason = value,
+            Column::Known(EXPIRY_DATE_UTC) => row.expiry_date_utc = value,
+            Column::Known(PRIORITY) => row.priority = value,
+            Column::Known(DESCRIPTION) => row.description = value,
+            Column::Known(CURRENCY) => row.currency = value,
+            Column::Known(IDEMPOTENCY_KEY) => row.idempotency_key = value,
+            Column::Known(_) => {}
+            Column::Metadata(k) => row.metadata.push((k.clone(), text.to_string())),
         }
     }
-    Ok((rows, issues))
+    (!bad).then_some(row)
 }
 
 /// A header field as a message may show it: `column "credit_to_add"` when it looks like a
@@ -175,6 +259,17 @@ fn shown(index: usize, name: &str) -> String {
 }
 
 fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Result<Vec<Column>, Issue> {
+    if header.len() > MAX_COLUMNS {
+        return Err(Issue::at(
+            line,
+            format!(
+                "the header has {} columns: at most {MAX_COLUMNS} (the {} known ones and up to \
+                 {MAX_METADATA_KEYS} metadata.<key>)",
+                grouped(header.len()),
+                KNOWN.len()
+            ),
+        ));
+    }
     let mut columns = Vec::with_capacity(header.len());
     let mut seen: Vec<String> = Vec::new();
     for (i, raw) in header.iter().enumerate() {
@@ -194,6 +289,9 @@ fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Resu
                     line,
                     format!("{} needs a key after \"metadata.\"", shown(i, name)),
                 ));
+            }
+            if let Err(e) = check_metadata_key(key) {
+                return Err(Issue::at(line, format!("{}: {e}", shown(i, name))));
             }
             Column::Metadata(key.to_string())
         } else if let Some(k) = KNOWN.iter().find(|k| **k == lower) {
@@ -220,6 +318,16 @@ fn parse_header(header: &csv::ByteRecord, line: u64, reason_given: bool) -> Resu
         }
         seen.push(id);
         columns.push(column);
+    }
+    let metadata = columns
+        .iter()
+        .filter(|c| matches!(c, Column::Metadata(_)))
+        .count();
+    if metadata > MAX_METADATA_KEYS {
+        return Err(Issue::at(
+            line,
+            format!("{metadata} metadata columns: at most {MAX_METADATA_KEYS}"),
+        ));
     }
     let has = |k: &str| seen.iter().any(|s| s == k);
     if !has(WALLET_ID) {
@@ -464,6 +572,91 @@ mod tests {
         let issues = read(bad, false).unwrap_err();
         assert_eq!(lines(&issues), vec![3]);
         assert!(issues[0].to_string().contains("wallet_id"), "{}", issues[0]);
+    }
+
+    #[test]
+    fn sizes_beyond_their_bounds_are_refused_with_line_and_column() {
+        // 100,000 columns: refused at once, not after comparing every name with every other.
+        let mut wide = String::from("wallet_id,credits_to_add,transaction_reason");
+        for i in 0..100_000 {
+            wide.push_str(&format!(",metadata.k{i}"));
+        }
+        wide.push('\n');
+        let started = std::time::Instant::now();
+        let issues = read(wide.as_bytes(), false).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(lines(&issues), vec![1]);
+        assert!(
+            issues[0].message.contains("100,003 columns: at most 64"),
+            "{}",
+            issues[0]
+        );
+
+        let head = "wallet_id,credits_to_add,transaction_reason";
+        let meta: Vec<String> = (0..51).map(|i| format!("metadata.k{i}")).collect();
+        let issues = read(format!("{head},{}\n", meta.join(",")).as_bytes(), false).unwrap_err();
+        assert!(
+            issues[0].message.contains("51 metadata columns: at most 50"),
+            "{}",
+            issues[0]
+        );
+        let long_key = format!("{head},metadata.{}\n", "k".repeat(41));
+        let issues = read(long_key.as_bytes(), false).unwrap_err();
+        assert_eq!(lines(&issues), vec![1]);
+        assert!(
+            issues[0]
+                .message
+                .contains("the key is 41 characters long: at most 40"),
+            "{}",
+            issues[0]
+        );
+
+        // A field past its bound names its line and column; the rows around it are read.
+        let text = format!(
+            "{head},description\nw1,1,FREE_CREDIT_GRANT,ok\nw2,1,FREE_CREDIT_GRANT,{}\nw3,1,FREE_CREDIT_GRANT,\n",
+            "x".repeat(MAX_FIELD_BYTES + 1)
+        );
+        let (rows, issues) = read_rows(text.as_bytes(), false).unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 4]);
+        assert_eq!(lines(&issues), vec![3]);
+        assert_eq!(
+            issues[0].to_string(),
+            "line 3: description: is 4,097 bytes long: a field may be at most 4,096"
+        );
+
+        // Every field within its bound, the row as a whole beyond its own.
+        let meta: Vec<String> = (0..40).map(|i| format!("metadata.k{i}")).collect();
+        let values = vec!["v".repeat(4000); 40];
+        let text = format!(
+            "{head},{}\nw1,1,FREE_CREDIT_GRANT,{}\n",
+            meta.join(","),
+            values.join(",")
+        );
+        let issues = read(text.as_bytes(), false).unwrap_err();
+        assert_eq!(lines(&issues), vec![2]);
+        assert!(issues[0].message.contains("the row is 160,"), "{}", issues[0]);
+    }
+
+    #[test]
+    fn a_plan_has_a_bounded_number_of_rows() {
+        // The bound itself is a million (`MAX_ROWS`); a thousand reads faster in a debug test.
+        let mut text = String::from("wallet_id,amount\n");
+        for _ in 0..1000 {
+            text.push_str("w,1\n");
+        }
+        let mut seen = 0usize;
+        let issues = each_row_of_at_most(text.as_bytes(), true, 1000, |_| seen += 1).unwrap();
+        assert!(issues.is_empty());
+        assert_eq!(seen, 1000);
+        // Blank lines do not count; one more row does, and reading stops there.
+        text.push_str("\n,\nw,1\nw,1\n");
+        let issues = each_row_of_at_most(text.as_bytes(), true, 1000, |_| {}).unwrap();
+        assert_eq!(lines(&issues), vec![1004]);
+        assert!(
+            issues[0].message.contains("more than 1,000 rows"),
+            "{}",
+            issues[0]
+        );
     }
 
     proptest! {

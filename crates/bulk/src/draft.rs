@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 
 use super::Issue;
 use super::csv::{self as bulk_csv, RawRow};
+use super::limits;
 use flexprice_wire::dates::{self, ExpirySpec};
 use flexprice_wire::models::{Metadata, TransactionReason};
 use flexprice_wire::money::{self, STORED_SCALE};
@@ -67,7 +68,8 @@ pub fn drafts_and_issues(
     (drafts, issues)
 }
 
-fn draft(
+/// One row → its draft, or every problem of its fields.
+pub(crate) fn draft(
     raw: RawRow,
     default_reason: Option<&TransactionReason>,
     now: DateTime<Utc>,
@@ -159,6 +161,18 @@ fn draft(
             bulk_csv::IDEMPOTENCY_KEY,
             format!("must be at most {MAX_KEY_LEN} characters without spaces"),
         ));
+    }
+    if let Some(Err(e)) = raw.description.as_deref().map(limits::check_description) {
+        issues.push(Issue::field(line, bulk_csv::DESCRIPTION, e));
+    }
+    for (key, value) in &raw.metadata {
+        if let Err(e) = limits::check_metadata_value(value) {
+            issues.push(Issue::field(
+                line,
+                &format!("{}{key}", bulk_csv::METADATA_PREFIX),
+                e,
+            ));
+        }
     }
     match (quantity, reason) {
         (Some(quantity), Some(reason)) if issues.is_empty() => Ok(DraftRow {

@@ -18,6 +18,7 @@
 
 pub mod csv;
 pub mod draft;
+pub mod limits;
 pub mod mistakes;
 pub mod plan;
 pub mod progress;
@@ -26,6 +27,7 @@ pub mod row;
 /// Builders for this crate's tests and the engine's (feature `test-support`).
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
+mod unique;
 use std::fmt;
 
 pub use plan::{DraftRow, Plan, PlanOptions, PlannedRow, Quantity};

@@ -43,9 +43,17 @@ pub fn csv_drafts(
     default_reason: Option<&TransactionReason>,
     now: DateTime<Utc>,
 ) -> Result<(Vec<DraftRow>, Vec<Issue>), Vec<Issue>> {
-    let (rows, mut issues) = bulk_csv::read_rows(bytes, default_reason.is_some())?;
-    let (drafts, mut more) = drafts_and_issues(rows, default_reason, now);
+    // Each row becomes its draft as it is read: the rows as written are never held all at once.
+    let mut drafts = Vec::new();
+    let mut more = Vec::new();
+    let mut issues = bulk_csv::each_row(bytes, default_reason.is_some(), |raw| {
+        match super::draft::draft(raw, default_reason, now) {
+            Ok(d) => drafts.push(d),
+            Err(mut e) => more.append(&mut e),
+        }
+    })?;
     issues.append(&mut more);
+    drafts.shrink_to_fit();
     Ok((drafts, issues))
 }
 
@@ -128,29 +136,30 @@ impl Totals {
     /// would go beyond what a decimal holds.
     pub fn add(&mut self, row: &PlannedRow) -> Option<()> {
         let credits = self.credits.checked_add(row.credits)?;
-        let c = self.by_currency.get(&row.currency).cloned().unwrap_or_default();
-        let c_credits = c.credits.checked_add(row.credits)?;
-        let c_amount = c.amount.checked_add(row.amount)?;
-        let reason = row.request.transaction_reason.to_string();
-        let r = self.by_reason.get(&reason).cloned().unwrap_or_default();
-        let r_credits = r.credits.checked_add(row.credits)?;
+        let reason = row.request.transaction_reason.as_str();
+        let by_currency = self.by_currency.get(&row.currency);
+        let c_credits = by_currency.map_or(Some(row.credits), |c| c.credits.checked_add(row.credits))?;
+        let c_amount = by_currency.map_or(Some(row.amount), |c| c.amount.checked_add(row.amount))?;
+        let r_credits = self
+            .by_reason
+            .get(reason)
+            .map_or(Some(row.credits), |r| r.credits.checked_add(row.credits))?;
         self.rows += 1;
         self.credits = credits;
-        self.by_currency.insert(
-            row.currency.clone(),
-            CurrencyTotal {
-                rows: c.rows + 1,
-                credits: c_credits,
-                amount: c_amount,
-            },
-        );
-        self.by_reason.insert(
-            reason,
-            ReasonTotal {
-                rows: r.rows + 1,
-                credits: r_credits,
-            },
-        );
+        // A currency or reason already counted is updated in place: no text is copied per row.
+        let c = match self.by_currency.get_mut(&row.currency) {
+            Some(c) => c,
+            None => self.by_currency.entry(row.currency.clone()).or_default(),
+        };
+        c.rows += 1;
+        c.credits = c_credits;
+        c.amount = c_amount;
+        let r = match self.by_reason.get_mut(reason) {
+            Some(r) => r,
+            None => self.by_reason.entry(reason.to_string()).or_default(),
+        };
+        r.rows += 1;
+        r.credits = r_credits;
         Some(())
     }
 }
@@ -182,33 +191,70 @@ struct Canonical<'a> {
     idempotency_key: Option<&'a str>,
 }
 
-/// The job id for these drafts sent to `target`.
+/// The job id for these drafts sent to `target`: the SHA-256 of
+/// `{"v":1,"target":…,"rows":[…canonical rows…]}`, written straight into the hash a row at a
+/// time (the same bytes the JSON value of every row used to be built for, at a fraction of the
+/// memory: a million rows' value tree took gigabytes).
 pub fn job_id(drafts: &[DraftRow], target: &str) -> String {
-    let rows: Vec<Canonical> = drafts
-        .iter()
-        .map(|d| Canonical {
-            wallet_id: &d.wallet_id,
-            credits_to_add: match d.quantity {
-                Quantity::Credits(c) => Some(money::wire_text(&c)),
-                Quantity::Amount(_) => None,
-            },
-            amount: match d.quantity {
-                Quantity::Amount(a) => Some(money::wire_text(&a)),
-                Quantity::Credits(_) => None,
-            },
-            reason: d.reason.as_str(),
-            expiry: d.expiry.as_ref().map(ExpirySpec::canonical),
-            priority: d.priority,
-            description: d.description.as_deref(),
-            metadata: &d.metadata,
-            idempotency_key: d.idempotency_key.as_deref(),
-        })
-        .collect();
-    let content = serde_json::json!({ "v": 1, "target": target, "rows": rows });
-    let digest = Sha256::digest(content.to_string().as_bytes());
-    let mut id = hex::encode(digest);
+    #[derive(Serialize)]
+    struct Content<'a> {
+        v: u8,
+        target: &'a str,
+        rows: Rows<'a>,
+    }
+    struct Rows<'a>(&'a [DraftRow]);
+    impl Serialize for Rows<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(canonical))
+        }
+    }
+    /// Bytes written are bytes hashed.
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let content = Content {
+        v: 1,
+        target,
+        rows: Rows(drafts),
+    };
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, Hashing(Sha256::new()));
+    // Neither can fail: the writer only hashes, and every canonical field is a string, a
+    // number, null or the metadata's string map.
+    let written = serde_json::to_writer(&mut out, &content).map_err(std::io::Error::from);
+    let flushed = std::io::Write::flush(&mut out);
+    debug_assert!(written.is_ok() && flushed.is_ok(), "{written:?} {flushed:?}");
+    let (hashing, _) = out.into_parts();
+    let mut id = hex::encode(hashing.0.finalize());
     id.truncate(JOB_ID_HEX);
     id
+}
+
+/// What a row asks for, as its job id hashes it.
+fn canonical(d: &DraftRow) -> Canonical<'_> {
+    Canonical {
+        wallet_id: &d.wallet_id,
+        credits_to_add: match d.quantity {
+            Quantity::Credits(c) => Some(money::wire_text(&c)),
+            Quantity::Amount(_) => None,
+        },
+        amount: match d.quantity {
+            Quantity::Amount(a) => Some(money::wire_text(&a)),
+            Quantity::Credits(_) => None,
+        },
+        reason: d.reason.as_str(),
+        expiry: d.expiry.as_ref().map(ExpirySpec::canonical),
+        priority: d.priority,
+        description: d.description.as_deref(),
+        metadata: &d.metadata,
+        idempotency_key: d.idempotency_key.as_deref(),
+    }
 }
 
 /// The warning of a plan too large to be checked against each wallet's usual top-ups.
@@ -221,7 +267,18 @@ pub fn usual_not_checked() -> Issue {
 }
 
 pub fn row_key(job: &str, index: usize) -> String {
-    format!("bulk-{job}-{}", index + 1)
+    // At its exact length: a plan keeps a million of these (twice: the row's and the request's).
+    use std::fmt::Write;
+    let n = index + 1;
+    let digits = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let mut key = String::with_capacity("bulk--".len() + job.len() + digits);
+    let _ = write!(key, "bulk-{job}-{n}");
+    key
+}
+
+/// What every derived key of `job` starts with.
+pub(crate) fn key_prefix(job: &str) -> String {
+    format!("bulk-{job}-")
 }
 
 impl Plan {
@@ -233,41 +290,22 @@ impl Plan {
         opts: &PlanOptions,
     ) -> Result<Plan, Vec<Issue>> {
         let job = job_id(&drafts, &opts.target);
-        let mut errors = Vec::new();
-        let mut warnings = Vec::new();
-        let mut found_mistakes = Vec::new();
-        let mut first_line: HashMap<&str, u64> = HashMap::new();
-        let mut key_line: HashMap<String, u64> = HashMap::new();
-        let mut rows = Vec::with_capacity(drafts.len());
-        let mut totals = Totals::default();
+        let (mut errors, mut warnings) = super::unique::check(&drafts, &job, opts.allow_duplicates);
+        let mut found_mistakes: Vec<(usize, Issue)> = Vec::new();
+        let planned = drafts.len();
+        let mut rows = Vec::with_capacity(planned);
         let mut invoiced = 0usize;
-        for (index, d) in drafts.iter().enumerate() {
+        // Each draft is taken apart into its row, from the last: its texts move (none is
+        // copied), and the drafts' own array shrinks as the rows' grows, so that a million of
+        // each are never held whole at once. The rows are put back in order below.
+        let mut drafts = drafts;
+        while let Some(d) = drafts.pop() {
+            let index = drafts.len();
+            if index < drafts.capacity() / 2 && drafts.capacity() > 4096 {
+                drafts.shrink_to_fit();
+            }
             let line = d.line;
-            if let Some(first) = first_line.get(d.wallet_id.as_str()) {
-                let msg = format!("wallet {} is also on line {first}", d.wallet_id);
-                if opts.allow_duplicates {
-                    warnings.push(Issue::at(
-                        line,
-                        format!("{msg}: it will be credited on both rows"),
-                    ));
-                } else {
-                    errors.push(Issue::field(
-                        line,
-                        bulk_csv::WALLET_ID,
-                        format!("{msg} (pass --allow-duplicates to credit it on both rows)"),
-                    ));
-                }
-            } else {
-                first_line.insert(&d.wallet_id, line);
-            }
-            let key = d.idempotency_key.clone().unwrap_or_else(|| row_key(&job, index));
-            if let Some(other) = key_line.insert(key.clone(), line) {
-                errors.push(Issue::field(
-                    line,
-                    bulk_csv::IDEMPOTENCY_KEY,
-                    format!("{key:?} is also the key of line {other}: a repeat would be refused as already applied"),
-                ));
-            }
+            let key = d.idempotency_key.unwrap_or_else(|| row_key(&job, index));
             let Some(wallet) = wallets.get(&d.wallet_id) else {
                 errors.push(Issue::field(
                     line,
@@ -331,10 +369,10 @@ impl Plan {
                 d.currency.as_deref(),
                 opts.usual.get(&d.wallet_id),
             ) {
-                found_mistakes.push(Issue::at(line, format!("wallet {}: {m}", d.wallet_id)));
+                found_mistakes.push((index, Issue::at(line, format!("wallet {}: {m}", d.wallet_id))));
             }
             let request = TopUpRequest {
-                transaction_reason: d.reason.clone(),
+                transaction_reason: d.reason,
                 credits_to_add: match d.quantity {
                     Quantity::Credits(c) => Some(c),
                     Quantity::Amount(_) => None,
@@ -346,13 +384,13 @@ impl Plan {
                 expiry_date_utc: d.expiry.as_ref().map(|e| e.resolve(opts.now)),
                 priority: d.priority,
                 idempotency_key: Some(key.clone()),
-                description: d.description.clone(),
-                metadata: (!d.metadata.is_empty()).then(|| d.metadata.clone()),
+                description: d.description,
+                metadata: (!d.metadata.is_empty()).then_some(d.metadata),
             };
             let row = PlannedRow {
                 index,
                 line,
-                wallet_id: d.wallet_id.clone(),
+                wallet_id: d.wallet_id,
                 currency: wallet.currency.to_ascii_lowercase(),
                 key,
                 request,
@@ -360,15 +398,23 @@ impl Plan {
                 amount,
                 conversion_rate: wallet.conversion_rate,
             };
-            if totals.add(&row).is_none() {
-                errors.push(Issue::at(
-                    line,
-                    "the plan's total credits would go beyond what can be computed: split the file",
-                ));
-                continue;
-            }
             rows.push(row);
         }
+        rows.reverse();
+        // Rows' mistakes in row order, each row's in the order they were found.
+        found_mistakes.sort_by_key(|(index, _)| *index);
+        let found_mistakes: Vec<Issue> = found_mistakes.into_iter().map(|(_, m)| m).collect();
+        let mut totals = Totals::default();
+        rows.retain(|row| {
+            let counted = totals.add(row).is_some();
+            if !counted {
+                errors.push(Issue::at(
+                    row.line,
+                    "the plan's total credits would go beyond what can be computed: split the file",
+                ));
+            }
+            counted
+        });
         if invoiced > 0 {
             warnings.push(Issue::at(
                 0,
@@ -378,7 +424,7 @@ impl Plan {
                 ),
             ));
         }
-        if drafts.is_empty() {
+        if planned == 0 {
             errors.push(Issue::at(1, "the plan has no rows"));
         }
         if !errors.is_empty() {

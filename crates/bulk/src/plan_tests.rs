@@ -286,3 +286,87 @@ fn flexwallet_bulk_usual() -> crate::mistakes::Usual {
         count: 5,
     }
 }
+
+#[test]
+fn descriptions_and_metadata_beyond_their_limits_are_refused_before_the_plan() {
+    let long = "d".repeat(crate::limits::MAX_DESCRIPTION_CHARS + 1);
+    let value = "v".repeat(crate::limits::MAX_METADATA_VALUE_CHARS + 1);
+    let text = format!(
+        "wallet_id,credits_to_add,transaction_reason,description,metadata.ticket\n\
+         w1,10,FREE_CREDIT_GRANT,{long},INC-1\n\
+         w2,10,FREE_CREDIT_GRANT,fine,{value}\n\
+         w3,10,FREE_CREDIT_GRANT,{},INC-3\n",
+        "é".repeat(crate::limits::MAX_DESCRIPTION_CHARS)
+    );
+    let (drafts, issues) = csv_drafts(text.as_bytes(), None, now()).unwrap();
+    assert_eq!(drafts.iter().map(|d| d.line).collect::<Vec<_>>(), vec![4]);
+    let shown: Vec<String> = issues.iter().map(Issue::to_string).collect();
+    assert_eq!(
+        shown,
+        vec![
+            "line 2: description: is 1,001 characters long: at most 1,000",
+            "line 3: metadata.ticket: is 501 characters long: at most 500",
+        ]
+    );
+}
+
+#[test]
+fn the_job_id_is_the_hash_of_the_canonical_json_as_before() {
+    // The id of earlier versions: the canonical rows built as a JSON value, then hashed. A
+    // job's keys derive from it, so a journal of an earlier version must resume with its keys.
+    fn reference(drafts: &[DraftRow], target: &str) -> String {
+        let rows: Vec<serde_json::Value> = drafts
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "wallet_id": d.wallet_id,
+                    "credits_to_add": match d.quantity {
+                        Quantity::Credits(c) => Some(money::wire_text(&c)),
+                        Quantity::Amount(_) => None,
+                    },
+                    "amount": match d.quantity {
+                        Quantity::Amount(a) => Some(money::wire_text(&a)),
+                        Quantity::Credits(_) => None,
+                    },
+                    "reason": d.reason.as_str(),
+                    "expiry": d.expiry.as_ref().map(ExpirySpec::canonical),
+                    "priority": d.priority,
+                    "description": d.description.as_deref(),
+                    "metadata": &d.metadata,
+                    "idempotency_key": d.idempotency_key.as_deref(),
+                })
+            })
+            .collect();
+        let content = serde_json::json!({ "v": 1, "target": target, "rows": rows });
+        let mut id = hex::encode(Sha256::digest(content.to_string().as_bytes()));
+        id.truncate(JOB_ID_HEX);
+        id
+    }
+    let text = "wallet_id,credits_to_add,amount,transaction_reason,expiry_date_utc,priority,description,idempotency_key,metadata.Zeta,metadata.alpha\n\
+                w1,10.50,,FREE_CREDIT_GRANT,+30d,2,\"Outage, \"\"22 Aug\"\" – ünïcode \\ \t\",k-1,z,a\n\
+                w2,,7,CREDIT_NOTE,2027-01-01,,,,\"\u{1}\",\n\
+                w3,0.000000001,,purchased_credit_direct,2027-01-01T10:00:00Z,0,\u{2028}x,,,\n";
+    let (drafts, issues) = csv_drafts(text.as_bytes(), None, now()).unwrap();
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(drafts.len(), 3);
+    for target in ["http://127.0.0.1:1/v1#env", "https://x/\"v1\"#"] {
+        assert_eq!(job_id(&drafts, target), reference(&drafts, target));
+        assert_eq!(job_id(&drafts[1..], target), reference(&drafts[1..], target));
+    }
+    assert_eq!(job_id(&[], "t"), reference(&[], "t"));
+}
+
+#[test]
+fn row_keys_are_their_exact_length_and_start_with_the_prefix() {
+    for (index, key) in [
+        (0, "bulk-ab-1"),
+        (8, "bulk-ab-9"),
+        (9, "bulk-ab-10"),
+        (999_999, "bulk-ab-1000000"),
+    ] {
+        let k = row_key("ab", index);
+        assert_eq!(k, key);
+        assert_eq!(k.capacity(), k.len());
+        assert!(k.starts_with(&key_prefix("ab")));
+    }
+}

@@ -243,9 +243,13 @@ impl RowMachine {
                 },
             };
         }
+        // Wrong for every row alike (the key, the route, a redirect never followed): stop.
         if matches!(
             err,
-            ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } | ApiError::NoRoute { .. }
+            ApiError::Unauthorized { .. }
+                | ApiError::Forbidden { .. }
+                | ApiError::NoRoute { .. }
+                | ApiError::Redirected { .. }
         ) {
             self.stop_job = Some(error.clone());
             return self.refused(error, err.status());

@@ -165,11 +165,22 @@ fn a_refused_key_stops_the_job_and_an_unreadable_success_is_retried() {
     );
     assert!(matches!(v, Verdict::Failed { .. }));
     assert!(m.stop_job.is_some());
+    // A redirect is never followed, and would be the same for every row: the job stops too.
+    let mut m = RowMachine::new(policy(3), false);
+    let redirected = ApiError::Redirected {
+        status: 307,
+        call: "POST /v1/wallets/w1/top-up".into(),
+        location: Some("http://127.0.0.1:9/v1/wallets/w1/top-up".into()),
+        origin: "http://127.0.0.1:8".into(),
+    };
+    assert!(matches!(m.judge(&r, err(redirected)), Verdict::Failed { .. }));
+    assert!(m.stop_job.is_some() && !m.maybe_applied());
     let mut m = RowMachine::new(policy(3), false);
     let garbled = ApiError::Undecodable {
         status: 200,
         reason: "eof".into(),
         excerpt: "{".into(),
+        call: String::new(),
     };
     assert!(matches!(m.judge(&r, err(garbled)), Verdict::Retry { .. }));
     assert!(m.maybe_applied());

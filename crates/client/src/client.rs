@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use flexprice_wire::ApiError;
 use flexprice_wire::models::*;
 use flexprice_wire::retry::{Repeat, parse_retry_after};
+use flexprice_wire::text::{clean, clean_owned, without_userinfo};
 
 /// Pages of 1,000 transactions the change feed reads before it says "list everything again".
 pub const CHANGE_FEED_PAGES: u32 = 5;
@@ -25,6 +26,13 @@ pub const DEFAULT_API_URL: &str = "https://api.cloud.flexprice.io/v1";
 pub const USER_AGENT: &str = concat!("flexwallet/", env!("CARGO_PKG_VERSION"));
 pub const API_KEY_HEADER: &str = "x-api-key";
 pub const ENVIRONMENT_HEADER: &str = "X-Environment-ID";
+/// The largest reply read by default (`max_reply_mb` = 2048): the list of 1,000,000 wallets is
+/// 728 MB from the sandbox and about 1 GB from Flexprice (~1 KB a wallet), so the one unpaged
+/// reply (`GET /wallets`) fits twice over, and a hostile endless body stops here.
+pub const DEFAULT_MAX_REPLY_MB: u64 = 2048;
+/// A reply's buffer is reserved from its `Content-Length` up to this much; beyond, it grows as
+/// the bytes come (a length is a claim, not bytes).
+const RESERVE_AT_MOST: u64 = 64 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -34,6 +42,9 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
+    /// A reply body longer than this is not read further: the call fails with
+    /// [`ApiError::TooLarge`].
+    pub max_reply_bytes: u64,
 }
 
 impl ClientConfig {
@@ -45,6 +56,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(20),
             retry: RetryPolicy::default(),
+            max_reply_bytes: DEFAULT_MAX_REPLY_MB * 1024 * 1024,
         }
     }
 }
@@ -52,12 +64,13 @@ impl ClientConfig {
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &without_userinfo(&self.base_url))
             .field("api_key", &"[redacted]")
             .field("environment_id", &self.environment_id)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("retry", &self.retry)
+            .field("max_reply_bytes", &self.max_reply_bytes)
             .finish()
     }
 }
@@ -75,6 +88,10 @@ struct Inner {
     /// parses the host again (with IDNA mapping, that was 5 % of a top-up's client CPU).
     base: reqwest::Url,
     host: String,
+    /// `scheme://host[:port]` of the API: the one origin the key is sent to.
+    origin: String,
+    /// The base URL without userinfo: what logs, errors, journals and the screen show.
+    shown_url: String,
     /// The key as a header value marked sensitive, so no Debug of a request or header map shows it.
     key_header: HeaderValue,
     environment_header: Option<HeaderValue>,
@@ -94,6 +111,20 @@ pub(super) struct Reply {
     pub(super) status: StatusCode,
     pub(super) text: String,
     pub(super) retry_after: Option<Duration>,
+    /// `GET /v1/wallets`: what an unreadable reply is said to come from.
+    pub(super) call: String,
+}
+
+impl Reply {
+    /// The body as `T`; an unreadable one names the field at fault and the call.
+    pub(super) fn decode<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        decode(self.status.as_u16(), &self.text).map_err(|e| e.with_call(&self.call))
+    }
+
+    /// A non-success reply as its error (`path` as the route was asked, for a 404 of gin's).
+    pub(super) fn error(&self, path: &str) -> ApiError {
+        ApiError::from_reply(self.status.as_u16(), path, &self.text).with_call(&self.call)
+    }
 }
 
 /// rustls needs a process-wide crypto provider; ring is small and builds everywhere.
@@ -121,23 +152,25 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
         install_crypto_provider();
         let base = config.base_url.trim_end_matches('/').to_string();
+        let shown_url = clean(&without_userinfo(&base)).into_owned();
         let parsed = reqwest::Url::parse(&base)
-            .map_err(|e| ApiError::Invalid(format!("API URL {base:?} is not a URL: {e}")))?;
+            .map_err(|e| ApiError::Invalid(format!("API URL {shown_url:?} is not a URL: {e}")))?;
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(ApiError::Invalid(format!(
-                "API URL {base:?} must not have a query (?…) or fragment (#…)"
+                "API URL {shown_url:?} must not have a query (?…) or fragment (#…)"
             )));
         }
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(ApiError::Invalid(format!(
-                "API URL {base:?} must start with https:// (or http://)"
+                "API URL {shown_url:?} must start with https:// (or http://)"
             )));
         }
         let host = match (parsed.host_str(), parsed.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_string(),
-            _ => return Err(ApiError::Invalid(format!("API URL {base:?} has no host"))),
+            _ => return Err(ApiError::Invalid(format!("API URL {shown_url:?} has no host"))),
         };
+        let origin = parsed.origin().ascii_serialization();
         let mut key_header = HeaderValue::from_str(config.api_key.expose_secret()).map_err(|_| {
             ApiError::Invalid("the API key contains characters an HTTP header cannot carry".into())
         })?;
@@ -156,6 +189,9 @@ impl Client {
             .timeout(config.request_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
+            // A redirect would carry the key (and a POST's body) to wherever it points: the
+            // answer is turned into [`ApiError::Redirected`] instead.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ApiError::Invalid(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
@@ -167,6 +203,8 @@ impl Client {
                 },
                 base: parsed,
                 host,
+                origin,
+                shown_url,
                 key_header,
                 environment_header,
             }),
@@ -182,8 +220,10 @@ impl Client {
         self.inner.config.environment_id.as_deref()
     }
 
+    /// The API's base URL as configured, less any `user:password@`: it is what a bulk job's
+    /// target, the logs and the screen show.
     pub fn base_url(&self) -> &str {
-        &self.inner.config.base_url
+        &self.inner.shown_url
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
@@ -208,7 +248,7 @@ impl Client {
         if e.is_connect() {
             ApiError::Connect {
                 host,
-                reason: root_cause(&e),
+                reason: clean_owned(root_cause(&e)),
             }
         } else if e.is_timeout() {
             let millis = self.inner.config.request_timeout.as_millis() as u64;
@@ -219,7 +259,7 @@ impl Client {
         } else {
             ApiError::Interrupted {
                 host,
-                reason: root_cause(&e),
+                reason: clean_owned(root_cause(&e)),
             }
         }
     }
@@ -244,21 +284,21 @@ impl Client {
         let result = async {
             let resp = req.send().await.map_err(|e| self.map_send_error(e))?;
             let status = resp.status();
+            if status.is_redirection() {
+                return Err(self.redirected(method, &resp));
+            }
             let retry_after = resp
                 .headers()
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-            let body = resp.bytes().await.map_err(|e| self.map_send_error(e))?;
-            // Valid UTF-8 is checked at memory speed; only a broken reply pays for the lossy pass.
-            let text = match std::str::from_utf8(&body) {
-                Ok(t) => t.to_owned(),
-                Err(_) => String::from_utf8_lossy(&body).into_owned(),
-            };
+            let call = format!("{method} {}", resp.url().path());
+            let text = self.read_body(method, resp).await?;
             Ok(Reply {
                 status,
                 text,
                 retry_after,
+                call,
             })
         }
         .await;
@@ -268,6 +308,64 @@ impl Client {
             Err(e) => tracing::debug!(%method, path, attempt, ms, error = %e, "api call failed"),
         }
         result
+    }
+
+    /// A 3xx answer as the error that says where it pointed (resolved against the request's URL,
+    /// without userinfo, sanitised): it is never followed.
+    fn redirected(&self, method: &Method, resp: &reqwest::Response) -> ApiError {
+        const SHOWN_CHARS: usize = 200;
+        let location = resp.headers().get(reqwest::header::LOCATION).map(|v| {
+            let raw = String::from_utf8_lossy(v.as_bytes());
+            let shown = match resp.url().join(&raw) {
+                Ok(mut url) => {
+                    let _ = url.set_username("");
+                    let _ = url.set_password(None);
+                    url.to_string()
+                }
+                Err(_) => without_userinfo(&raw).into_owned(),
+            };
+            let shown = clean(&shown);
+            match shown.char_indices().nth(SHOWN_CHARS) {
+                Some((cut, _)) => format!("{}…", &shown[..cut]),
+                None => shown.into_owned(),
+            }
+        });
+        ApiError::Redirected {
+            status: resp.status().as_u16(),
+            call: format!("{method} {}", resp.url().path()),
+            location,
+            origin: self.inner.origin.clone(),
+        }
+    }
+
+    /// The reply's body, read as it comes and abandoned past `max_reply_bytes` (the connection
+    /// is dropped, not drained). The request timeout covers the whole body, so a body that
+    /// drips ends in [`ApiError::Timeout`].
+    async fn read_body(&self, method: &Method, mut resp: reqwest::Response) -> Result<String, ApiError> {
+        let limit = self.inner.config.max_reply_bytes;
+        let too_large = |resp: &reqwest::Response| ApiError::TooLarge {
+            status: resp.status().as_u16(),
+            call: format!("{method} {}", resp.url().path()),
+            limit_bytes: limit,
+        };
+        let announced = resp.content_length();
+        if announced.is_some_and(|n| n > limit) {
+            return Err(too_large(&resp));
+        }
+        let reserve = announced.unwrap_or(0).min(limit).min(RESERVE_AT_MOST);
+        let mut body: Vec<u8> = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_send_error(e))? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(too_large(&resp));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        // One buffer, no copy: valid UTF-8 becomes the String as it is; only a broken reply
+        // pays for the lossy pass.
+        Ok(match String::from_utf8(body) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
     }
 
     /// Sends with retries as `repeat` allows. Returns the successful reply or the last error,
@@ -286,10 +384,7 @@ impl Client {
             attempt += 1;
             let (err, retry_after) = match self.exchange(&method, path, query, body, attempt).await {
                 Ok(reply) if reply.status.is_success() => return (Ok(reply), attempt),
-                Ok(reply) => (
-                    ApiError::from_reply(reply.status.as_u16(), path, &reply.text),
-                    reply.retry_after,
-                ),
+                Ok(reply) => (reply.error(path), reply.retry_after),
                 Err(e) => (e, None),
             };
             if !repeat.allows(&err) || attempt >= policy.max_attempts.max(1) {
@@ -310,7 +405,7 @@ impl Client {
         repeat: Repeat,
     ) -> (Result<T, ApiError>, u32) {
         let (reply, attempts) = self.send(method, path, query, body, repeat).await;
-        let decoded = reply.and_then(|r| decode(r.status.as_u16(), &r.text));
+        let decoded = reply.and_then(|r| r.decode());
         (decoded, attempts)
     }
 
@@ -407,9 +502,8 @@ impl Client {
             .send::<(), _>(Method::GET, &path, Some(query), None, Repeat::Safe)
             .await;
         let reply = reply?;
-        let status = reply.status.as_u16();
-        let typed: ListResponse<Transaction> = decode(status, &reply.text)?;
-        let raw: ListResponse<serde_json::Value> = decode(status, &reply.text)?;
+        let typed: ListResponse<Transaction> = reply.decode()?;
+        let raw: ListResponse<serde_json::Value> = reply.decode()?;
         Ok(TransactionPage {
             total: typed.pagination.as_ref().map(|p| p.total),
             items: typed.items.into_iter().zip(raw.items).collect(),
@@ -668,6 +762,27 @@ mod tests {
         assert!(bad("http://x/v1#top", KEY).contains("must not have a query"));
         let e = bad("http://127.0.0.1/v1", "sk_line\nbreak");
         assert!(e.contains("API key") && !e.contains("sk_line"), "{e}");
+    }
+
+    #[test]
+    fn userinfo_in_the_api_url_is_never_shown() {
+        let c = Client::new(ClientConfig::new(
+            "https://ops:hunter2@api.example.com/v1/",
+            SecretString::from(KEY),
+        ))
+        .unwrap();
+        let shown = format!("{c:?} {} {} {}", c.base_url(), c.host(), c.inner.origin);
+        assert!(!shown.contains("hunter2") && !shown.contains("ops:"), "{shown}");
+        assert_eq!(c.base_url(), "https://api.example.com/v1");
+        assert_eq!(c.inner.origin, "https://api.example.com");
+        // Nor in the refusal of a URL that is not one.
+        let e = Client::new(ClientConfig::new(
+            "ftp://ops:hunter2@x/v1",
+            SecretString::from(KEY),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("hunter2") && e.contains("ftp://x/v1"), "{e}");
     }
 
     #[test]

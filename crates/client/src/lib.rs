@@ -10,6 +10,6 @@ pub mod topup;
 
 pub use client::{Client, ClientConfig, decode};
 pub use flexprice_wire::{
-    ApiError, ErrorBody, RetryPolicy, TopUpOutcome, dates, error, models, money, retry,
+    ApiError, ErrorBody, RetryPolicy, TopUpOutcome, dates, error, models, money, retry, text,
 };
 pub use shared_reads::{Reads, SharedReads};

@@ -47,12 +47,10 @@ impl Client {
             .exchange::<_, ()>(&Method::POST, &path, None, Some(req), 1)
             .await
         {
-            Ok(r) if r.status.is_success() => {
-                crate::client::decode::<TopUpReceipt>(r.status.as_u16(), &r.text)
-            }
+            Ok(r) if r.status.is_success() => r.decode::<TopUpReceipt>(),
             Ok(r) => {
                 retry_after = r.retry_after;
-                Err(ApiError::from_reply(r.status.as_u16(), &path, &r.text))
+                Err(r.error(&path))
             }
             Err(e) => Err(e),
         };

@@ -273,12 +273,24 @@ pub struct Keymap {
     contexts: BTreeMap<Context, Vec<Binding>>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
+/// The 1-based line of a byte offset, from the offsets of the text's line breaks (found once:
+/// counting them from the start for every binding made building the keymap quadratic).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(text: &str) -> Lines {
+        Lines(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
 }
 
 /// Where each (context, command) binding was last set, for conflict messages.
@@ -315,9 +327,10 @@ impl Keymap {
         is_default: bool,
         origins: &mut Origins,
     ) -> Result<(), KeymapError> {
+        let lines = Lines::of(text);
         let err = |offset: usize, token: &str, message: String| KeymapError {
             file: file.to_string(),
-            line: line_of(text, offset),
+            line: lines.line_of(offset),
             token: token.to_string(),
             message,
         };
@@ -347,7 +360,7 @@ impl Keymap {
                         "unknown action".into(),
                     ));
                 };
-                let line = line_of(text, cmd_name.span().start);
+                let line = lines.line_of(cmd_name.span().start);
                 let entry_span = entry.span().start;
                 let entry = entry.into_inner();
                 let mut keys = Vec::new();

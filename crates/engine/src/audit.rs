@@ -4,7 +4,7 @@
 //! (profile, API host, environment), what (action, wallet, request body) and how it ended. The
 //! API key is never part of any of these: request bodies are the JSON sent, not the headers.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -74,6 +74,10 @@ pub enum AuditOutcome {
     /// Not sent (a bulk job stopped or put off the row): nothing changed, and resuming the job
     /// sends it.
     NotSent,
+    /// About to be sent: written before the request leaves, so that nothing is sent unless its
+    /// line could be written. The line after it for the same wallet (and idempotency key) says
+    /// how it ended; none means the process stopped before it knew.
+    Sending,
 }
 
 /// What kind of mutation a line records.
@@ -96,6 +100,16 @@ pub struct Ending {
 }
 
 impl Ending {
+    /// The line written before a request leaves (see [`AuditOutcome::Sending`]).
+    pub fn sending() -> Ending {
+        Ending {
+            outcome: AuditOutcome::Sending,
+            http_status: None,
+            transaction_id: None,
+            error: None,
+        }
+    }
+
     /// Refused, or sent with no answer: which one the error says.
     pub fn failed(e: &ApiError) -> Ending {
         Ending {
@@ -248,6 +262,44 @@ struct Line<'a> {
     record: &'a AuditRecord,
 }
 
+/// Why there is no audit log to write to: while it lasts, a console refuses every write (and
+/// reads go on). Says the system's reason and the path, in that order so that a line cut at
+/// the screen's edge keeps the reason: `audit log not writable (Permission denied):
+/// /x/audit.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditUnwritable {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl AuditUnwritable {
+    pub fn new(path: &Path, error: &std::io::Error) -> AuditUnwritable {
+        // "Permission denied (os error 13)": the number says nothing to an operator.
+        let text = error.to_string();
+        let reason = match text.rsplit_once(" (os error ") {
+            Some((reason, _)) if error.raw_os_error().is_some() => reason.to_string(),
+            _ => text,
+        };
+        AuditUnwritable {
+            path: path.to_path_buf(),
+            reason,
+        }
+    }
+}
+
+impl std::fmt::Display for AuditUnwritable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "audit log not writable ({}): {}",
+            self.reason,
+            self.path.display()
+        )
+    }
+}
+
+impl std::error::Error for AuditUnwritable {}
+
 /// The appender. Shared by reference (`Arc<Audit>`) between tasks: each `append` writes one
 /// whole line under a lock, so lines from concurrent writers never interleave.
 #[derive(Debug)]
@@ -264,16 +316,15 @@ impl Audit {
         crate::paths::state_dir().join("audit.jsonl")
     }
 
+    /// Opens `path` for a console: its writes need it, so a failure says which file and why.
+    pub fn open_for_writes(path: &Path, context: AuditContext) -> Result<Audit, AuditUnwritable> {
+        Audit::open(path, context).map_err(|e| AuditUnwritable::new(path, &e))
+    }
+
     pub fn open(path: &Path, context: AuditContext) -> std::io::Result<Audit> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut options = OpenOptions::new();
-        options.create(true).append(true);
         // Who changed which wallet, and how: for the operators' eyes only, like the log.
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(path)?;
+        crate::paths::create_private_parent(path)?;
+        let file = crate::paths::open_private(path, crate::paths::Existing::Append)?;
         Ok(Audit {
             path: path.to_path_buf(),
             context,
@@ -310,6 +361,32 @@ impl Audit {
         &self.context
     }
 
+    /// Makes sure the next line goes to the file at the log's path, or says why it cannot:
+    /// asked before a write is sent. A log moved away (rotated) or removed is opened again at
+    /// its path (lines written to the old one would be lost to whoever reads the path); if
+    /// that fails (its directory gone or not a directory, the disk read-only), the write must
+    /// not go. A full disk is only found by writing the line itself.
+    pub fn ready(&self) -> Result<(), AuditUnwritable> {
+        let refuse = |e: std::io::Error| AuditUnwritable::new(&self.path, &e);
+        let mut file = self
+            .file
+            .lock()
+            .map_err(|_| refuse(std::io::Error::other("audit log lock poisoned")))?;
+        if still_at(&file, &self.path).map_err(refuse)? {
+            return Ok(());
+        }
+        tracing::warn!(path = %self.path.display(), "the audit log was moved or removed: opening it again");
+        // Not its directory: one that is gone was removed on purpose, or is not ours to make.
+        *file = crate::paths::open_private(&self.path, crate::paths::Existing::Append).map_err(refuse)?;
+        Ok(())
+    }
+
+    /// Appends one line, or says why the log cannot take it (a console refuses the write then).
+    pub fn append_or_refuse(&self, record: &AuditRecord) -> Result<(), AuditUnwritable> {
+        self.append(record)
+            .map_err(|e| AuditUnwritable::new(&self.path, &e))
+    }
+
     /// Appends one line and flushes it to the OS. O_APPEND plus a single `write_all` of the
     /// whole line keeps other processes' lines whole too.
     pub fn append(&self, record: &AuditRecord) -> std::io::Result<()> {
@@ -340,6 +417,23 @@ impl Audit {
         file.write_all(&lines)?;
         file.flush()
     }
+}
+
+/// Whether `file` is still the file at `path` (not moved away, removed or replaced).
+#[cfg(unix)]
+fn still_at(file: &File, path: &Path) -> std::io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let held = file.metadata()?;
+    match std::fs::metadata(path) {
+        Ok(there) => Ok(there.dev() == held.dev() && there.ino() == held.ino()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn still_at(_file: &File, path: &Path) -> std::io::Result<bool> {
+    Ok(path.exists())
 }
 
 #[cfg(test)]
@@ -465,5 +559,74 @@ mod tests {
         Audit::open(&path, context()).unwrap().append(&record(1)).unwrap();
         Audit::open(&path, context()).unwrap().append(&record(2)).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+    }
+
+    /// Where a state directory cannot be: under a regular file (refused even to root, unlike
+    /// a chmod'ed directory).
+    fn under_a_file(dir: &Path) -> PathBuf {
+        std::fs::write(dir.join("file"), "").unwrap();
+        dir.join("file/sub/flexwallet/audit.jsonl")
+    }
+
+    #[test]
+    fn a_log_that_cannot_be_opened_says_why_and_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = under_a_file(dir.path());
+        let why = Audit::open_for_writes(&path, context()).unwrap_err();
+        assert_eq!(why.path, path);
+        assert_eq!(why.reason, "Not a directory");
+        assert_eq!(
+            why.to_string(),
+            format!("audit log not writable (Not a directory): {}", path.display())
+        );
+    }
+
+    #[test]
+    fn the_intent_line_says_sending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let audit = Audit::open(&path, context()).unwrap();
+        let request = TopUpRequest {
+            credits_to_add: Some(rust_decimal::Decimal::TEN),
+            idempotency_key: Some("fw-1".into()),
+            ..Default::default()
+        };
+        audit
+            .append_or_refuse(&AuditRecord::top_up("w1", &request, Ending::sending()))
+            .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
+        assert_eq!(v["outcome"], "sending");
+        assert_eq!(v["request"]["idempotency_key"], "fw-1");
+        assert!(
+            v.get("http_status").is_none() && v.get("transaction_id").is_none(),
+            "{v}"
+        );
+    }
+
+    /// Before a write: a rotated log is opened again at its path; one whose directory is gone
+    /// (or is now a file) refuses, and says so.
+    #[test]
+    fn ready_follows_a_rotated_log_and_refuses_a_lost_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let path = state.join("audit.jsonl");
+        let audit = Audit::open(&path, context()).unwrap();
+        audit.ready().unwrap();
+        audit.append(&record(1)).unwrap();
+        std::fs::rename(&path, state.join("audit.jsonl.1")).unwrap();
+        audit.ready().unwrap();
+        audit.append(&record(2)).unwrap();
+        let now = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(now.lines().count(), 1, "{now}");
+        assert!(now.contains("wallet_2"), "{now}");
+
+        std::fs::rename(&state, dir.path().join("moved")).unwrap();
+        std::fs::write(&state, "").unwrap();
+        let why = audit.ready().unwrap_err();
+        assert_eq!(why.reason, "Not a directory", "{why}");
+        std::fs::remove_file(&state).unwrap();
+        let why = audit.ready().unwrap_err();
+        assert_eq!(why.reason, "No such file or directory", "{why}");
     }
 }

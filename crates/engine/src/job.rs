@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::journal::{self, Journal, JournalError, Record, Replay};
+use crate::lock::JobLock;
 use flexwallet_bulk::Issue;
 use flexwallet_bulk::plan::{Plan, PlannedRow};
 use flexwallet_bulk::{RowState, RowStatus};
@@ -64,38 +65,68 @@ impl Prepared {
 
 /// Opens the job's journal at `path` (continuing it if it exists) or creates it. With `resume`,
 /// a missing journal is an error rather than a fresh start.
+///
+/// The job's lock comes first: a second run of the job is refused, naming the process that
+/// holds it, before it reads the journal, let alone removes or replaces it.
 pub fn prepare(plan: &Plan, path: &Path, resume: bool) -> Result<Prepared, PrepareError> {
-    if path.exists() {
+    let lock = JobLock::acquire(path)?;
+    let mut prepared = if path.exists() {
+        // The journal's own lock too: a run of an older flexwallet holds only that one.
+        let file = journal::open_locked(path)?;
         let replay = journal::read(path)?;
-        let sent_anything = replay
-            .records
-            .iter()
-            .any(|r| !matches!(r, Record::Job { .. } | Record::Planned { .. }));
-        let planned = replay
-            .records
-            .iter()
-            .filter(|r| matches!(r, Record::Planned { .. }))
-            .count();
-        let same_or_no_header = match replay.records.first() {
-            Some(Record::Job { job, .. }) => *job == plan.job,
-            _ => true,
-        };
-        if !sent_anything && same_or_no_header && planned != plan.rows.len() {
+        if looks_half_created(plan, &replay) {
             // A crash while the journal was being created: nothing was sent, start it afresh.
             std::fs::remove_file(path).map_err(|source| JournalError::Io {
                 path: path.to_path_buf(),
                 source,
             })?;
-            return create(plan, path);
+            drop(file);
+            create(plan, path)?
+        } else {
+            continue_journal(plan, path, file, replay)?
         }
-        return continue_journal(plan, path, replay);
-    }
-    if resume {
+    } else if resume {
         return Err(PrepareError::NothingToResume {
             path: path.to_path_buf(),
         });
+    } else {
+        create(plan, path)?
+    };
+    prepared.journal.hold(lock);
+    Ok(prepared)
+}
+
+/// Nothing sent, and fewer planned rows than the plan has: the journal of this job (or of no
+/// job yet) whose creation a crash cut short.
+fn looks_half_created(plan: &Plan, replay: &Replay) -> bool {
+    let sent_anything = replay
+        .records
+        .iter()
+        .any(|r| !matches!(r, Record::Job { .. } | Record::Planned { .. }));
+    let planned = replay
+        .records
+        .iter()
+        .filter(|r| matches!(r, Record::Planned { .. }))
+        .count();
+    let same_or_no_header = match replay.records.first() {
+        Some(Record::Job { job, .. }) => *job == plan.job,
+        _ => true,
+    };
+    !sent_anything && same_or_no_header && planned != plan.rows.len()
+}
+
+impl Prepared {
+    /// Removes the journal of a job that sent nothing (the operator did not confirm it), under
+    /// the job's lock, then releases the lock.
+    pub fn discard(mut self) -> std::io::Result<()> {
+        let lock = self.journal.take_lock();
+        let path = self.journal.path().to_path_buf();
+        // The writer is stopped first: nothing is written to the name after it is gone.
+        drop(self);
+        let removed = std::fs::remove_file(&path);
+        drop(lock);
+        removed
     }
-    create(plan, path)
 }
 
 fn create(plan: &Plan, path: &Path) -> Result<Prepared, PrepareError> {
@@ -161,7 +192,12 @@ fn planned_row(record: &Record) -> Option<PlannedRow> {
     }
 }
 
-fn continue_journal(plan: &Plan, path: &Path, replay: Replay) -> Result<Prepared, PrepareError> {
+fn continue_journal(
+    plan: &Plan,
+    path: &Path,
+    file: std::fs::File,
+    replay: Replay,
+) -> Result<Prepared, PrepareError> {
     let mismatch = |row: usize, reason: String| PrepareError::RowMismatch {
         path: path.to_path_buf(),
         row,
@@ -243,7 +279,7 @@ fn continue_journal(plan: &Plan, path: &Path, replay: Replay) -> Result<Prepared
         .enumerate()
         .map(|(i, r)| r.ok_or_else(|| mismatch(i, "no planned record".into())))
         .collect::<Result<Vec<_>, _>>()?;
-    let journal = Journal::open(path, &replay)?;
+    let journal = Journal::open_file(path, file, &replay)?;
     Ok(Prepared {
         job: plan.job.clone(),
         rows,
@@ -457,8 +493,10 @@ pub fn note_location(job: &str, journal: &Path) {
         return;
     }
     let note = jobs.join(format!("{job}.{LOCATION_EXT}"));
-    let written = std::fs::create_dir_all(jobs)
-        .and_then(|()| std::fs::write(&note, absolute.to_string_lossy().as_bytes()));
+    let written = crate::paths::create_private_dir(jobs).and_then(|()| {
+        let mut file = crate::paths::create_private(&note, true)?;
+        std::io::Write::write_all(&mut file, absolute.to_string_lossy().as_bytes())
+    });
     if let Err(e) = written {
         tracing::warn!(path = %note.display(), error = %e, "cannot note where the journal is");
     }
@@ -494,7 +532,7 @@ pub fn repeat_warnings(plan: &Plan, prior: &[PriorCredit]) -> Vec<Issue> {
     plan.rows
         .iter()
         .filter_map(|row| {
-            let reason = row.request.transaction_reason.to_string();
+            let reason = row.request.transaction_reason.as_str();
             let hit = by_wallet
                 .get(row.wallet_id.as_str())?
                 .iter()

@@ -222,3 +222,73 @@ fn a_journal_that_cannot_be_read_is_a_repeat_problem_and_a_stray_file_is_not() {
     assert!(problems[0].message.contains("cannot be read"), "{}", problems[0]);
     assert!(problems[0].message.contains(&other.job), "{}", problems[0]);
 }
+
+#[test]
+fn a_second_run_of_a_held_job_is_refused_and_leaves_its_journal_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.jsonl");
+    let plan = simple_plan(3);
+    let first = prepare(&plan, &path, false).unwrap();
+    // The running job's journal as a second run may find it: only its header and two of its
+    // three planned rows (as while it is being created), which alone looks like a crash.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let three_lines: String = text.split_inclusive('\n').take(3).collect();
+    std::fs::write(&path, &three_lines).unwrap();
+    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&path).unwrap());
+    for resume in [false, true] {
+        match prepare(&plan, &path, resume) {
+            Err(PrepareError::Journal(e @ JournalError::Locked { .. })) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains(&format!("process {}", std::process::id())),
+                    "{text}"
+                );
+            }
+            other => panic!("expected the job to be locked, got {other:?}"),
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), three_lines);
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&path).unwrap()),
+        inode,
+        "the journal was not replaced"
+    );
+    // Once the first run ends, the half-created journal is started afresh as before.
+    drop(first);
+    let again = prepare(&plan, &path, false).unwrap();
+    assert!(!again.resumed);
+}
+
+#[test]
+fn a_journal_held_by_an_older_run_without_a_lock_file_is_not_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.jsonl");
+    let plan = simple_plan(3);
+    drop(prepare(&plan, &path, false).unwrap());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let three_lines: String = text.split_inclusive('\n').take(3).collect();
+    std::fs::write(&path, &three_lines).unwrap();
+    // Only the journal itself is locked, as a flexwallet before the lock file did.
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    held.try_lock().unwrap();
+    assert!(matches!(
+        prepare(&plan, &path, false),
+        Err(PrepareError::Journal(JournalError::Locked { holder: None, .. }))
+    ));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), three_lines);
+}
+
+#[test]
+fn a_discarded_job_leaves_neither_journal_nor_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.jsonl");
+    let p = prepare(&simple_plan(2), &path, false).unwrap();
+    assert!(crate::lock::lock_path(&path).exists());
+    p.discard().unwrap();
+    assert!(!path.exists());
+    assert!(!crate::lock::lock_path(&path).exists());
+}

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 
+pub use crate::lock::{Holder, JobLock};
 pub use flexwallet_bulk::record::{Record, VERSION};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,8 +27,17 @@ pub enum JournalError {
         line: u64,
         reason: String,
     },
-    #[error("{}: another flexwallet process is running this job (the journal is locked)", .path.display())]
-    Locked { path: PathBuf },
+    #[error(
+        "{}: another flexwallet process is running this job ({}): nothing was done; wait for it \
+         to end or stop it, then run this again (the job goes on where it stopped)",
+        .path.display(),
+        .holder.as_ref().map_or_else(|| "the journal is locked".to_string(), |h| h.to_string())
+    )]
+    Locked {
+        path: PathBuf,
+        /// Who holds it, when its lock file says (a process of an older flexwallet does not).
+        holder: Option<Holder>,
+    },
 }
 
 /// The journal's content, read back.
@@ -88,12 +98,14 @@ pub fn read(path: &Path) -> Result<Replay, JournalError> {
 
 type Ack = tokio::sync::oneshot::Sender<std::io::Result<()>>;
 
-/// An open journal with its writer thread. Dropping it stops the thread after pending writes.
+/// An open journal with its writer thread. Dropping it stops the thread after pending writes,
+/// then releases the job's lock if it holds it.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     tx: Option<mpsc::Sender<(Vec<u8>, Ack)>>,
     thread: Option<thread::JoinHandle<()>>,
+    job_lock: Option<JobLock>,
 }
 
 impl Journal {
@@ -104,12 +116,10 @@ impl Journal {
             source,
         };
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        if let Some(dir) = dir {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
+        // Customers' wallets and amounts: readable by the operator only, as the audit log is.
+        crate::paths::create_private_parent(path).map_err(io)?;
         let mut options = OpenOptions::new();
         options.create_new(true).append(true);
-        // Customers' wallets and amounts: readable by the operator only, as the audit log is.
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(path).map_err(io)?;
@@ -131,12 +141,17 @@ impl Journal {
 
     /// Opens an existing journal for appending after `replay` (cutting a torn tail).
     pub fn open(path: &Path, replay: &Replay) -> Result<Journal, JournalError> {
+        let file = open_locked(path)?;
+        Self::open_file(path, file, replay)
+    }
+
+    /// [`Journal::open`] with the journal already opened read-write and locked by
+    /// [`open_locked`] (the caller read it under that lock).
+    pub fn open_file(path: &Path, mut file: File, replay: &Replay) -> Result<Journal, JournalError> {
         let io = |source| JournalError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let mut file = OpenOptions::new().read(true).write(true).open(path).map_err(io)?;
-        lock(&file, path)?;
         if replay.torn_tail {
             file.set_len(replay.good_len).map_err(io)?;
             file.sync_all().map_err(io)?;
@@ -155,11 +170,22 @@ impl Journal {
             path: path.to_path_buf(),
             tx: thread.is_some().then_some(tx),
             thread,
+            job_lock: None,
         }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Keeps the job's lock for as long as the journal is open (released after its last write).
+    pub fn hold(&mut self, lock: JobLock) {
+        self.job_lock = Some(lock);
+    }
+
+    /// The job's lock, taken back (to remove the journal under it before releasing it).
+    pub fn take_lock(&mut self) -> Option<JobLock> {
+        self.job_lock.take()
     }
 
     /// Appends one record; returns once it is on disk (written and fdatasynced).
@@ -213,11 +239,28 @@ impl Drop for Journal {
     }
 }
 
+/// Opens an existing journal read-write and locks it, refusing when another process has it.
+pub fn open_locked(path: &Path) -> Result<File, JournalError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|source| JournalError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    lock(&file, path)?;
+    Ok(file)
+}
+
 fn lock(file: &File, path: &Path) -> Result<(), JournalError> {
     match file.try_lock() {
         Ok(()) => Ok(()),
+        // The job's lock is ours, or there would be no journal open here: whoever holds the
+        // journal itself is not a flexwallet that writes its name in a lock file.
         Err(std::fs::TryLockError::WouldBlock) => Err(JournalError::Locked {
             path: path.to_path_buf(),
+            holder: None,
         }),
         Err(std::fs::TryLockError::Error(source)) => Err(JournalError::Io {
             path: path.to_path_buf(),

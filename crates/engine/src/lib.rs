@@ -10,7 +10,9 @@ pub mod executor;
 pub mod fetch;
 pub mod job;
 pub mod journal;
+pub mod lock;
 pub mod paths;
+pub mod plan_file;
 pub mod results;
 
 pub use executor::{ExecOptions, JobHandle};

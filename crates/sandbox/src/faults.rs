@@ -56,20 +56,35 @@ impl From<&FaultOptions> for FaultSettings {
     }
 }
 
+/// The longest added latency: a minute. More would hold every request past any client's
+/// timeout (and `u64::MAX` ms would hold it for ever).
+pub const MAX_LATENCY_MS: u64 = 60_000;
+
 impl FaultSettings {
-    /// Rates are fractions of requests; anything else is refused with the field's name.
+    /// Rates are fractions of requests and latency is at most [`MAX_LATENCY_MS`]; anything else
+    /// is refused with the field's name.
     pub fn check(&self) -> Result<(), String> {
-        for (name, v) in [
+        self.bad_field().map_or(Ok(()), |(_, message)| Err(message))
+    }
+
+    /// The first setting out of range: its name (for the error's details) and what is wrong.
+    pub fn bad_field(&self) -> Option<(&'static str, String)> {
+        if self.latency_ms > MAX_LATENCY_MS {
+            let got = self.latency_ms;
+            return Some((
+                "latency_ms",
+                format!("latency_ms must be between 0 and {MAX_LATENCY_MS}, got {got}"),
+            ));
+        }
+        [
             ("fail_rate", self.fail_rate),
             ("reset_rate", self.reset_rate),
             ("lost_reply_rate", self.lost_reply_rate),
             ("throttle_rate", self.throttle_rate),
-        ] {
-            if !(0.0..=1.0).contains(&v) {
-                return Err(format!("{name} must be between 0 and 1, got {v}"));
-            }
-        }
-        Ok(())
+        ]
+        .into_iter()
+        .find(|(_, v)| !(0.0..=1.0).contains(v))
+        .map(|(name, v)| (name, format!("{name} must be between 0 and 1, got {v}")))
     }
 
     pub fn apply(&self, p: &FaultPatch) -> FaultSettings {
@@ -255,5 +270,24 @@ mod tests {
             s.check(),
             Err("reset_rate must be between 0 and 1, got 1.5".into())
         );
+        let slow = FaultSettings {
+            latency_ms: u64::MAX,
+            ..Default::default()
+        };
+        assert_eq!(
+            slow.check(),
+            Err("latency_ms must be between 0 and 60000, got 18446744073709551615".into())
+        );
+        let nan = FaultSettings {
+            fail_rate: f64::NAN,
+            ..Default::default()
+        };
+        assert!(nan.check().is_err());
+        let edge = FaultSettings {
+            latency_ms: MAX_LATENCY_MS,
+            fail_rate: 1.0,
+            ..Default::default()
+        };
+        assert_eq!(edge.check(), Ok(()));
     }
 }

@@ -1,9 +1,12 @@
 //! Typed errors of the Flexprice API, each with a sentence an operator can act on.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::text::{clean, clean_owned};
 
 /// Flexprice's flat error body: `{code, message, http_status_code, details}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,11 +42,13 @@ pub enum ApiError {
     #[error("404 not found: {path} is not a Flexprice API route (check the API URL, it should end in /v1)")]
     NoRoute { path: String },
     /// The server answered, but not with anything we could read.
-    #[error("{}", undecodable_text(*.status, .reason, .excerpt))]
+    #[error("{}", undecodable_text(*.status, .call, .reason, .excerpt))]
     Undecodable {
         status: u16,
         reason: String,
         excerpt: String,
+        /// The call that got it (`GET /v1/wallets`), once the client has said; else empty.
+        call: String,
     },
     /// The request never reached the server (connection refused, DNS, TLS, connect timeout).
     #[error("cannot connect to {host}: {reason}")]
@@ -54,9 +59,77 @@ pub enum ApiError {
     /// No answer within the request timeout: the outcome is unknown.
     #[error("timed out after {secs}s waiting for {host} (the request may or may not have been applied)")]
     Timeout { host: String, secs: u64 },
+    /// A 3xx answer. Redirects are never followed: the API key (and a request's body) go only
+    /// to the configured origin.
+    #[error(
+        "{call}: the API answered {status} redirect to {}; flexwallet does not follow redirects (the API key is sent only to {origin})",
+        .location.as_deref().unwrap_or("nowhere (no Location header)")
+    )]
+    Redirected {
+        status: u16,
+        /// `GET /v1/wallets`
+        call: String,
+        /// Where it pointed, resolved, without userinfo and sanitised.
+        location: Option<String>,
+        /// The configured origin (`https://api.cloud.flexprice.io`), without userinfo.
+        origin: String,
+    },
+    /// A reply body longer than the configured cap: reading stopped there.
+    #[error(
+        "reply larger than {} from {call}; raise max_reply_mb in the config file's profile if the API really sends this much",
+        size_text(*.limit_bytes)
+    )]
+    TooLarge {
+        status: u16,
+        /// `GET /v1/wallets`
+        call: String,
+        limit_bytes: u64,
+    },
     /// A precondition the client checks before sending.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// `2048 MB` (MiB, as `max_reply_mb` counts) or `512 bytes` below one.
+fn size_text(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Every string of an error body through the one sanitiser: codes, messages and details reach
+/// terminals and logs.
+fn clean_value(v: &mut Value) {
+    match v {
+        Value::String(s) => *s = clean_owned(std::mem::take(s)),
+        Value::Array(items) => items.iter_mut().for_each(clean_value),
+        Value::Object(map) => clean_map(map),
+        _ => {}
+    }
+}
+
+fn clean_map(map: &mut Map<String, Value>) {
+    if map.keys().any(|k| matches!(clean(k), Cow::Owned(_))) {
+        *map = std::mem::take(map)
+            .into_iter()
+            .map(|(k, v)| (clean_owned(k), v))
+            .collect();
+    }
+    map.values_mut().for_each(clean_value);
+}
+
+impl ErrorBody {
+    fn cleaned(mut self) -> ErrorBody {
+        self.code = clean_owned(self.code);
+        self.message = clean_owned(self.message);
+        if let Some(details) = &mut self.details {
+            clean_map(details);
+        }
+        self
+    }
 }
 
 /// "A wallet transaction …" → "a wallet transaction …" so it reads after "409 already_exists:".
@@ -93,11 +166,16 @@ fn detail_suffix(status: u16, body: &ErrorBody) -> String {
     format!(" ({})", parts.join(", "))
 }
 
-fn undecodable_text(status: u16, reason: &str, excerpt: &str) -> String {
-    if excerpt.trim().is_empty() {
-        format!("{status} with an empty body: {reason}")
+fn undecodable_text(status: u16, call: &str, reason: &str, excerpt: &str) -> String {
+    let from = if call.is_empty() {
+        String::new()
     } else {
-        format!("{status} unreadable reply: {reason}; the body starts {excerpt:?}")
+        format!(" from {call}")
+    };
+    if excerpt.trim().is_empty() {
+        format!("{status} with an empty body{from}: {reason}")
+    } else {
+        format!("{status} unreadable reply{from}: {reason}; the body starts {excerpt:?}")
     }
 }
 
@@ -117,7 +195,7 @@ impl ApiError {
         if let Ok(b) = serde_json::from_str::<ErrorBody>(body) {
             return ApiError::Api {
                 status,
-                body: Box::new(b),
+                body: Box::new(b.cleaned()),
             };
         }
         #[derive(Deserialize)]
@@ -139,14 +217,15 @@ impl ApiError {
                 status,
                 body: Box::new(ErrorBody {
                     code: code_for_status(status).to_string(),
-                    message: legacy.error.message,
+                    message: clean_owned(legacy.error.message),
                     http_status_code: status,
                     details: None,
                 }),
             };
         }
         if let Ok(auth) = serde_json::from_str::<AuthBody>(body) {
-            match (status, auth.error, auth.message) {
+            let (error, message) = (auth.error.map(clean_owned), auth.message.map(clean_owned));
+            match (status, error, message) {
                 (401, Some(error), _) => return ApiError::Unauthorized { status, error },
                 (403, Some(error), Some(message)) if error == "Access denied" => {
                     return ApiError::EnvironmentDenied { message };
@@ -176,6 +255,7 @@ impl ApiError {
             status,
             reason,
             excerpt: excerpt(body),
+            call: String::new(),
         }
     }
 
@@ -184,16 +264,31 @@ impl ApiError {
     pub fn undecodable(status: u16, reason: impl fmt::Display, body: &str) -> ApiError {
         ApiError::Undecodable {
             status,
-            reason: reason.to_string(),
+            // serde's messages quote the offending input (`unknown variant `…``).
+            reason: clean_owned(reason.to_string()),
             excerpt: excerpt(body),
+            call: String::new(),
         }
+    }
+
+    /// Names the call an unreadable reply came from (`GET /v1/wallets`), so the operator
+    /// knows which endpoint answered it; other errors are returned as they are.
+    pub fn with_call(mut self, call: &str) -> ApiError {
+        if let ApiError::Undecodable { call: c, .. } = &mut self
+            && c.is_empty()
+        {
+            *c = call.to_string();
+        }
+        self
     }
 
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Api { status, .. }
             | ApiError::Unauthorized { status, .. }
-            | ApiError::Undecodable { status, .. } => Some(*status),
+            | ApiError::Undecodable { status, .. }
+            | ApiError::Redirected { status, .. }
+            | ApiError::TooLarge { status, .. } => Some(*status),
             ApiError::Forbidden { .. } | ApiError::EnvironmentDenied { .. } => Some(403),
             ApiError::NoRoute { .. } => Some(404),
             _ => None,
@@ -295,5 +390,79 @@ impl fmt::Display for ErrorBody {
             sentence(&self.message),
             detail_suffix(self.http_status_code, self)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]52;c;ZWNobyBvd25lZA==\u{7}";
+
+    fn no_controls(s: &str) -> bool {
+        !s.chars().any(char::is_control)
+    }
+
+    #[test]
+    fn escape_sequences_in_error_bodies_never_reach_the_text() {
+        let body = serde_json::json!({
+            "code": format!("bad{HOSTILE}_code"),
+            "message": format!("Wallet{HOSTILE} not found"),
+            "http_status_code": 400,
+            "details": {format!("field{HOSTILE}"): format!("v{HOSTILE}"), "n": [format!("x{HOSTILE}")]},
+        })
+        .to_string();
+        let e = ApiError::from_reply(400, "/wallets/w", &body);
+        let shown = format!("{e} {} {} {:?}", e.message(), e.code().unwrap_or(""), e.details());
+        assert!(no_controls(&shown) && !shown.contains("pwned"), "{shown}");
+        assert_eq!(e.code(), Some("bad_code"));
+        assert_eq!(e.message(), "Wallet not found");
+        for body in [
+            format!(r#"{{"error":"Unauthorized{HOSTILE}"}}"#)
+                .replace('\u{1b}', "\\u001b")
+                .replace('\u{7}', "\\u0007"),
+            r#"{"error":"Access denied","message":"env \u001b[2J gone"}"#.to_string(),
+            r#"{"success":false,"error":{"message":"old \u001b]0;t\u0007 style"}}"#.to_string(),
+        ] {
+            for status in [401, 403, 500] {
+                let text = ApiError::from_reply(status, "/x", &body).to_string();
+                assert!(no_controls(&text), "{status} {body}: {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn redirects_and_oversized_replies_say_where_and_are_not_repeated() {
+        let r = ApiError::Redirected {
+            status: 307,
+            call: "GET /v1/wallets".into(),
+            location: Some("http://127.0.0.1:9/v1/wallets".into()),
+            origin: "http://127.0.0.1:8".into(),
+        };
+        assert_eq!(
+            r.to_string(),
+            "GET /v1/wallets: the API answered 307 redirect to http://127.0.0.1:9/v1/wallets; \
+             flexwallet does not follow redirects (the API key is sent only to http://127.0.0.1:8)"
+        );
+        let big = ApiError::TooLarge {
+            status: 200,
+            call: "GET /v1/wallets".into(),
+            limit_bytes: 2048 * 1024 * 1024,
+        };
+        assert!(
+            big.to_string()
+                .starts_with("reply larger than 2048 MB from GET /v1/wallets; raise max_reply_mb"),
+            "{big}"
+        );
+        for e in [&r, &big] {
+            assert!(!e.is_transient() && !e.outcome_unknown(), "{e}");
+            for repeat in [
+                crate::retry::Repeat::Safe,
+                crate::retry::Repeat::Keyed,
+                crate::retry::Repeat::Unsafe,
+            ] {
+                assert!(!repeat.allows(e), "{e}");
+            }
+        }
     }
 }

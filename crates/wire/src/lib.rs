@@ -1,4 +1,5 @@
-//! Flexprice's wallet API as data: wire models, exact money, dates, API errors, retry policy.
+//! Flexprice's wallet API as data: wire models, exact money, dates, API errors, retry policy,
+//! and the one sanitiser for text from outside.
 //!
 //! No I/O here: the client (`flexprice-client`), the sandbox and the console core all speak
 //! these types.
@@ -10,6 +11,7 @@ pub mod models;
 pub mod money;
 pub mod outcome;
 pub mod retry;
+pub mod text;
 
 pub use error::{ApiError, ErrorBody};
 pub use outcome::TopUpOutcome;

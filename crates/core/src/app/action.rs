@@ -104,8 +104,18 @@ pub enum Action {
         ids: Vec<String>,
         result: Result<Vec<Wallet>, ApiError>,
     },
+    /// Following (over `serve`): the leader's picture moved on.
+    Followed(Arc<super::share::Picture>),
+    /// Leading: a follower's fresh copies of wallets, and the ids whose refresh failed.
+    Shared {
+        wallets: Vec<Wallet>,
+        failed: Vec<String>,
+    },
     /// `:profile NAME` finished: who we talk to now and whether that profile is read-only.
     ProfileSwitched(Result<(super::Origin, bool), String>),
+    /// Whether the audit log can be written (told at start, when a line fails, and after a
+    /// profile switch). `Err` says which file and why; writes are refused while it lasts.
+    AuditLog(Result<(), String>),
 }
 
 /// Side effects the runtime performs; results come back as actions.
@@ -136,7 +146,8 @@ pub enum Effect {
         generation: u64,
         ids: Vec<String>,
     },
-    /// Top up a wallet (the runtime writes the audit line).
+    /// Top up a wallet. The runtime writes the audit line first (sending) and sends nothing if
+    /// it cannot; the outcome's line follows the answer.
     TopUp {
         wallet_id: String,
         request: TopUpRequest,
@@ -195,6 +206,11 @@ pub enum Effect {
     ExportView {
         path: PathBuf,
         wallets: Vec<Wallet>,
+    },
+    /// Following: hand what this console fetched to the leader (answers with its picture).
+    Share {
+        wallets: Vec<Wallet>,
+        failed: Vec<String>,
     },
     /// The live refresh interval changed (zero: off).
     SetRefresh(Duration),

@@ -24,11 +24,8 @@ impl FilterInput {
             .nth(self.input.cursor())
             .map(|(i, _)| i)
             .unwrap_or(value.len());
-        // A pasted id may come with a newline: the filter is one line.
-        let clean: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+        // A pasted id may come with a newline (or worse): the filter is one line.
+        let clean = flexprice_wire::text::clean(text);
         value.insert_str(at, &clean);
         let cursor = self.input.cursor() + clean.chars().count();
         self.input = Input::new(value).with_cursor(cursor);

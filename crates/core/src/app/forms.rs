@@ -20,7 +20,7 @@ impl App {
     /// The wallet the forms act on: the selected row, with its freshest real-time copy.
     fn form_wallet(&self) -> Option<Wallet> {
         let id = self.table.selected_id()?;
-        let row = self.table.get(id)?.wallet.clone();
+        let row = (*self.table.get(id)?.wallet).clone();
         Some(row)
     }
 
@@ -198,6 +198,20 @@ impl App {
     }
 
     fn send(&mut self, submission: Submission) -> Vec<Effect> {
+        // Asked before the form says "sending": a write the gate drops later (read-only turned
+        // on, the audit log lost while the form was open) would leave it sending for ever.
+        let cap = match &submission {
+            Submission::TopUp { .. } => super::Capability::TopUp,
+            Submission::Update { .. } => super::Capability::Update,
+        };
+        if let Err(refusal) = self.may(cap) {
+            if let Some(form) = self.overlays.form_mut() {
+                form.stage = Stage::Editing;
+                form.banner = Some(format!("Not sent: {refusal}"));
+            }
+            self.flash(FlashKind::Error, refusal.to_string());
+            return Vec::new();
+        }
         let Some(form) = self.overlays.form_mut() else {
             return Vec::new();
         };
@@ -292,8 +306,7 @@ impl App {
                     }
                 };
                 if let TopUpOutcome::Applied(r) = &outcome {
-                    self.table
-                        .apply_refresh(vec![r.wallet.clone()], self.now, self.live.cycle);
+                    self.take_wallets(vec![r.wallet.clone()]);
                 }
                 self.overlays.close(OverlayKind::Form);
                 self.flash(FlashKind::Success, text);
@@ -315,7 +328,7 @@ impl App {
         match result {
             Ok(w) => {
                 let name = w.display_name().to_string();
-                self.table.apply_refresh(vec![*w], self.now, self.live.cycle);
+                self.take_wallets(vec![*w]);
                 self.overlays.close(OverlayKind::Form);
                 self.flash(FlashKind::Success, format!("Saved {name}"));
                 self.refresh_wallet(&wallet_id)

@@ -1,5 +1,6 @@
 //! The one permission gate: every write or file action asks [`App::may`] (keys, palette and the
-//! effects alike), and the role, read-only mode and the file policy all live behind it.
+//! effects alike), and the role, read-only mode, the audit log and the file policy all live
+//! behind it.
 
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
@@ -133,8 +134,16 @@ pub enum FilePolicy {
 /// Why the gate said no, in words for the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    ReadOnly { locked: bool },
-    Role { needs: Role, capability: Capability },
+    ReadOnly {
+        locked: bool,
+    },
+    /// The audit log cannot be written: `audit log not writable (Permission denied): /path`.
+    /// No write goes unaudited, so none goes at all.
+    AuditLog(String),
+    Role {
+        needs: Role,
+        capability: Capability,
+    },
     Files(String),
 }
 
@@ -145,6 +154,7 @@ impl fmt::Display for Refusal {
                 write!(f, "this console was started read-only: it stays read-only")
             }
             Refusal::ReadOnly { locked: false } => write!(f, "read-only mode: changes are disabled"),
+            Refusal::AuditLog(why) => write!(f, "read-only: {why}"),
             Refusal::Role { needs, capability } => write!(
                 f,
                 "not allowed: {} need the {} role",
@@ -163,6 +173,9 @@ pub struct Permissions {
     pub read_only: bool,
     /// Started read-only (flag, profile or role): read-only cannot be turned off.
     pub read_only_locked: bool,
+    /// Why the audit log cannot be written, if it cannot (told by the runtime at start and
+    /// when a line fails): every write to the API is refused while it is set.
+    pub audit_unwritable: Option<String>,
     pub files: FilePolicy,
 }
 
@@ -173,6 +186,7 @@ impl Permissions {
             role: Role::Admin,
             read_only,
             read_only_locked: read_only,
+            audit_unwritable: None,
             files: FilePolicy::Anywhere,
         }
     }
@@ -183,6 +197,11 @@ impl Permissions {
         }
         if cap.writes_to_the_api() && self.read_only {
             return Err(Refusal::ReadOnly { locked: false });
+        }
+        if cap.writes_to_the_api()
+            && let Some(why) = &self.audit_unwritable
+        {
+            return Err(Refusal::AuditLog(why.clone()));
         }
         if self.role < cap.least_role() {
             return Err(Refusal::Role {
@@ -243,6 +262,33 @@ impl App {
     pub fn read_only(&self) -> bool {
         self.permissions.read_only
     }
+
+    /// The runtime's word on the audit log: writes are refused while it cannot be written, and
+    /// the operator is told why (flash, error log, status bar).
+    pub(super) fn on_audit_log(&mut self, state: Result<(), String>) -> Vec<super::Effect> {
+        match state {
+            Ok(()) => self.permissions.audit_unwritable = None,
+            Err(why) => {
+                let refusal = Refusal::AuditLog(why.clone());
+                self.errors.push_front(super::ErrorEntry {
+                    at: self.clock,
+                    call: "audit log".into(),
+                    status: None,
+                    code: None,
+                    message: format!("{refusal}: top-ups, updates and bulk are refused; reads go on"),
+                });
+                self.errors.truncate(super::ERROR_LOG_CAP);
+                self.flash(super::FlashKind::Error, refusal.to_string());
+                self.permissions.audit_unwritable = Some(why);
+            }
+        }
+        Vec::new()
+    }
+
+    /// Why writes are refused for want of an audit log (`audit log not writable (…): /path`).
+    pub fn audit_unwritable(&self) -> Option<&str> {
+        self.permissions.audit_unwritable.as_deref()
+    }
 }
 
 #[cfg(test)]
@@ -292,6 +338,7 @@ mod tests {
                 role,
                 read_only: true,
                 read_only_locked: true,
+                audit_unwritable: None,
                 files: FilePolicy::Anywhere,
             };
             for cap in Capability::ALL {
@@ -320,6 +367,7 @@ mod tests {
             role: Role::Viewer,
             read_only: true,
             read_only_locked: true,
+            audit_unwritable: None,
             files: FilePolicy::Within(PathBuf::from("/var/lib/flexwallet/files/alice")),
         };
         assert_eq!(
@@ -345,5 +393,92 @@ mod tests {
         };
         assert!(refused.may(Capability::Export).is_err());
         assert!(refused.may(Capability::TopUp).is_err());
+    }
+
+    /// No audit log, no write: every capability that changes data is refused, for every role,
+    /// with the log's path and reason; reads, exports and leaving read-only mode are not.
+    #[test]
+    fn an_unwritable_audit_log_refuses_every_api_write_and_nothing_else() {
+        let why = "audit log not writable (Permission denied): /state/flexwallet/audit.jsonl";
+        for role in Role::ALL {
+            let p = Permissions {
+                role,
+                audit_unwritable: Some(why.into()),
+                ..Permissions::local(false)
+            };
+            for cap in Capability::ALL {
+                let got = p.may(cap);
+                let with_log = Permissions {
+                    audit_unwritable: None,
+                    ..p.clone()
+                }
+                .may(cap);
+                if cap.writes_to_the_api() {
+                    assert_eq!(got, Err(Refusal::AuditLog(why.into())), "{cap:?} {role:?}");
+                    assert_eq!(got.unwrap_err().to_string(), format!("read-only: {why}"));
+                } else {
+                    assert_eq!(got, with_log, "{cap:?} {role:?}: the audit log is not asked");
+                }
+            }
+        }
+    }
+
+    /// The runtime says the audit log is lost while a top-up waits for its confirm: the
+    /// confirm sends nothing and says why on the form; new writes are refused at the key; reads
+    /// go on; the log back, writes are allowed again.
+    #[test]
+    fn a_lost_audit_log_refuses_the_confirm_and_every_new_write() {
+        use crate::app::form::Stage;
+        use crate::app::tests::{code, key, loaded};
+        use crate::app::{Action, Effect};
+        use crate::key::KeyCode;
+        let why = "audit log not writable (Not a directory): /x/file/flexwallet/audit.jsonl";
+        let (mut app, _) = loaded(2);
+        key(&mut app, 't');
+        key(&mut app, '5');
+        code(&mut app, KeyCode::Enter);
+        assert!(
+            matches!(app.overlays.form().map(|f| &f.stage), Some(Stage::Confirm { .. })),
+            "{:?}",
+            app.overlays.form().map(|f| &f.stage)
+        );
+        assert!(app.update(Action::AuditLog(Err(why.into()))).is_empty());
+        assert_eq!(
+            app.flash.as_ref().map(|f| f.text.as_str()),
+            Some(format!("read-only: {why}").as_str())
+        );
+        assert_eq!(app.errors.front().map(|e| e.call.as_str()), Some("audit log"));
+        assert_eq!(app.audit_unwritable(), Some(why));
+
+        let effects = code(&mut app, KeyCode::Enter);
+        assert!(effects.is_empty(), "sent without an audit log: {effects:?}");
+        let form = app.overlays.form().expect("the form stays open");
+        assert!(matches!(form.stage, Stage::Editing), "{:?}", form.stage);
+        assert_eq!(
+            form.banner.as_deref(),
+            Some(format!("Not sent: read-only: {why}").as_str())
+        );
+
+        app.overlays.close(crate::app::OverlayKind::Form);
+        for c in ['t', 'e'] {
+            assert!(key(&mut app, c).is_empty(), "{c}");
+            assert!(app.overlays.form().is_none(), "{c} opened a form");
+            assert!(app.flash.as_ref().is_some_and(|f| f.text.contains(why)), "{c}");
+        }
+        assert!(
+            !app.allows(crate::keymap::Command::TopUp),
+            "the hints still offer top-ups"
+        );
+        assert!(
+            key(&mut app, 'r')
+                .iter()
+                .any(|e| matches!(e, Effect::LoadWallets { .. })),
+            "reads go on"
+        );
+
+        app.update(Action::AuditLog(Ok(())));
+        assert_eq!(app.audit_unwritable(), None);
+        key(&mut app, 't');
+        assert!(app.overlays.form().is_some(), "the log back, top-ups open again");
     }
 }

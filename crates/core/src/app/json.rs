@@ -20,11 +20,14 @@ pub struct JsonView {
     pub wallet_id: Option<String>,
 }
 
-/// Pretty-prints an API body; a body that is not JSON is shown as it came.
+/// Pretty-prints an API body; a body that is not JSON is shown as it came, sanitised.
 pub fn pretty(raw: &str) -> Vec<String> {
     match serde_json::from_str::<Value>(raw) {
         Ok(v) => pretty_value(&v),
-        Err(_) => raw.lines().map(str::to_string).collect(),
+        Err(_) => raw
+            .lines()
+            .map(|l| flexprice_wire::text::clean(l).into_owned())
+            .collect(),
     }
 }
 

@@ -18,6 +18,9 @@ pub mod overlay;
 pub mod palette;
 #[cfg(test)]
 mod palette_tests;
+pub mod share;
+#[cfg(test)]
+mod share_tests;
 pub mod table;
 #[cfg(test)]
 mod tests;
@@ -33,6 +36,7 @@ use chrono::{DateTime, Utc};
 use crate::keymap::{Command, Context, Keymap};
 use flexprice_wire::ApiError;
 use flexprice_wire::models::Wallet;
+use flexprice_wire::text::{clean, clean_owned};
 
 pub use action::{Action, Effect};
 pub use env::{Env, KeySource, SequentialKeys};
@@ -198,11 +202,26 @@ pub struct App {
     pub job: Option<bulk::JobView>,
     /// Who is at the keyboard when it is not this machine's user (`alice · operator` over SSH).
     pub who: Option<String>,
+    /// The profile a `:profile` is reaching, until it answers (its key command may take a
+    /// while; the console goes on meanwhile).
+    pub switching_to: Option<String>,
     /// Loaded wallets past the freshness contract: counted when time passes or answers
     /// arrive, not on every frame (at 100,000 wallets a count is a walk over all of them).
     pub stale_count: usize,
     /// Paths and key source from outside (the core reads no environment itself).
     pub env: Env,
+    /// Whether this console lists the wallets itself, leads others, or follows a leader.
+    pub feed: share::Feed,
+    /// Following: fresh wallets and failed ids for the leader, sent after this action.
+    outbox: (Vec<Wallet>, Vec<String>),
+    /// Following while paused: the leader's latest picture, taken on resume.
+    held: Option<std::sync::Arc<share::Picture>>,
+    /// Following: a wallet looked up by id, shown once the leader's picture holds it.
+    show_when_followed: Option<String>,
+    /// Errors logged so far (leading: the followers log the ones they have not seen).
+    pub errors_logged: u64,
+    /// Following: how many of the leader's errors this console has logged.
+    leader_errors_seen: u64,
 }
 
 impl App {
@@ -258,16 +277,27 @@ impl App {
             loaded_once: false,
             should_quit: false,
             confirm_above: forms::DEFAULT_CONFIRM_ABOVE,
+            switching_to: None,
             job: None,
             who: None,
             env,
             stale_count: 0,
+            feed: share::Feed::Own,
+            outbox: (Vec::new(), Vec::new()),
+            held: None,
+            show_when_followed: None,
+            errors_logged: 0,
+            leader_errors_seen: 0,
         }
     }
 
     /// The effects to run at start: load every wallet.
     pub fn start(&mut self) -> Vec<Effect> {
-        vec![self.load_all()]
+        match self.feed {
+            // The leader's picture comes by itself.
+            share::Feed::Follow => Vec::new(),
+            _ => vec![self.load_all()],
+        }
     }
 
     pub fn is_wide(&self) -> bool {
@@ -416,7 +446,7 @@ impl App {
 
     /// The selected wallet, with its latest real-time balance merged in when we have one.
     pub fn selected_wallet(&self) -> Option<&Wallet> {
-        self.table.selected_row().map(|r| &r.wallet)
+        self.table.selected_row().map(|r| &*r.wallet)
     }
 
     pub fn selected_balance(&self) -> Option<&(Wallet, Moment)> {
@@ -429,9 +459,11 @@ impl App {
         self.errors.iter().filter(|e| e.at >= since).count()
     }
 
+    /// Flashes and the error log quote the API (names, ids, messages): both pass the one
+    /// sanitiser, so what is drawn is what the operator reads, never a terminal command.
     pub(crate) fn flash(&mut self, kind: FlashKind, text: impl Into<String>) {
         self.flash = Some(Flash {
-            text: text.into(),
+            text: clean_owned(text.into()),
             kind,
             until: self.now + FLASH_FOR,
         });
@@ -440,12 +472,13 @@ impl App {
     pub(crate) fn log_error(&mut self, call: &str, err: &ApiError) {
         self.errors.push_front(ErrorEntry {
             at: self.clock,
-            call: call.to_string(),
+            call: clean(call).into_owned(),
             status: err.status(),
-            code: err.code().map(str::to_string),
-            message: err.to_string(),
+            code: err.code().map(|c| clean(c).into_owned()),
+            message: clean_owned(err.to_string()),
         });
         self.errors.truncate(ERROR_LOG_CAP);
+        self.errors_logged += 1;
     }
 
     fn load_all(&mut self) -> Effect {
@@ -458,6 +491,9 @@ impl App {
     }
 
     pub(crate) fn load_balance(&mut self) -> Option<Effect> {
+        if self.feed == share::Feed::Lead {
+            return None;
+        }
         let id = self.table.selected_id()?.to_string();
         self.live.balance_generation += 1;
         self.live.balance_loading = true;
@@ -479,8 +515,10 @@ impl App {
                 | Action::BalanceLoaded { .. }
                 | Action::ChangesLoaded { .. }
                 | Action::ChangedRefreshed { .. }
+                | Action::Followed(_)
         );
         let mut effects = self.reduce(action);
+        self.send_outbox(&mut effects);
         if recount {
             self.stale_count = self.stale_wallets();
         }
@@ -562,6 +600,17 @@ impl App {
             }
             Action::RawWalletLoaded { wallet_id, result } => self.on_raw_wallet(wallet_id, result),
             Action::WalletFound { wallet_id, result } => match result {
+                Ok(w) if self.feed == share::Feed::Follow => {
+                    // Shown once the leader has it in the picture.
+                    let known = self.table.row_of(&wallet_id).is_some();
+                    self.take_wallets(vec![*w]);
+                    if known {
+                        self.show_wallet(&wallet_id)
+                    } else {
+                        self.show_when_followed = Some(wallet_id);
+                        Vec::new()
+                    }
+                }
                 Ok(w) => {
                     self.table.upsert(*w, self.now, self.live.cycle);
                     self.show_wallet(&wallet_id)
@@ -594,6 +643,9 @@ impl App {
                 result,
             } => self.on_changed_refreshed(generation, ids, result),
             Action::ProfileSwitched(result) => self.on_profile_switched(result),
+            Action::Followed(picture) => self.on_followed(picture),
+            Action::Shared { wallets, failed } => self.on_shared(wallets, failed),
+            Action::AuditLog(state) => self.on_audit_log(state),
         }
     }
 
@@ -602,15 +654,38 @@ impl App {
             return Vec::new();
         }
         let mut effects = Vec::new();
+        // A follower's list, change feed and cycle are its leader's; a leader has no screen.
+        let (follow, lead) = (self.feed == share::Feed::Follow, self.feed == share::Feed::Lead);
         // The whole list: again and again until the first load answers (backing off), then
         // every re-list period, so wallets off screen and the overview's counts stay fresh.
-        if !self.live.list_loading && self.now >= self.live.relist_due {
+        if !follow && !self.live.list_loading && self.now >= self.live.relist_due {
             effects.push(self.load_all());
         }
         if !self.loaded_once {
             return effects;
         }
+        if !lead {
+            effects.extend(self.refresh_screen());
+        }
+        if follow {
+            return effects;
+        }
         self.live.cycle += 1;
+        if let Some(since) = self.live.feed_since.filter(|_| !self.live.feed_loading) {
+            self.live.feed_generation += 1;
+            self.live.feed_loading = true;
+            effects.push(Effect::LoadChanges {
+                generation: self.live.feed_generation,
+                since,
+            });
+        }
+        effects.extend(self.refresh_changed());
+        effects
+    }
+
+    /// The rows on screen, the selected wallet's balance and the ledger's newest page, again.
+    fn refresh_screen(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
         let ids = self.table.visible_ids(self.list_height());
         if !ids.is_empty() {
             self.live.rows_generation += 1;
@@ -622,15 +697,6 @@ impl App {
         }
         effects.extend(self.load_balance());
         effects.extend(self.overlays.ledger_mut().and_then(ledger::Ledger::refresh_head));
-        if let Some(since) = self.live.feed_since.filter(|_| !self.live.feed_loading) {
-            self.live.feed_generation += 1;
-            self.live.feed_loading = true;
-            effects.push(Effect::LoadChanges {
-                generation: self.live.feed_generation,
-                since,
-            });
-        }
-        effects.extend(self.refresh_changed());
         effects
     }
 
@@ -821,13 +887,13 @@ impl App {
                     .filter(|id| !returned.contains(id.as_str()))
                     .cloned()
                     .collect();
-                self.apply_rows(wallets);
-                self.table.mark_failed(&missing);
+                self.take_wallets(wallets);
+                self.take_failed(&missing);
             }
             Err(e) => {
                 self.log_error("refresh wallets", &e);
                 self.live.failed(self.now, &e);
-                self.table.mark_failed(&ids);
+                self.take_failed(&ids);
             }
         }
         Vec::new()
@@ -847,7 +913,7 @@ impl App {
             Ok(w) => {
                 self.live.answered(self.now);
                 // The balance endpoint carries the whole wallet: the row gets fresher too.
-                self.apply_rows(vec![(*w).clone()]);
+                self.take_wallets(vec![(*w).clone()]);
                 if self.balances.len() >= BALANCE_CACHE_CAP && !self.balances.contains_key(&wallet_id) {
                     let oldest = self
                         .balances
@@ -863,7 +929,7 @@ impl App {
             Err(e) => {
                 self.log_error("real-time balance", &e);
                 self.live.failed(self.now, &e);
-                self.table.mark_failed(std::slice::from_ref(&wallet_id));
+                self.take_failed(std::slice::from_ref(&wallet_id));
             }
         }
         Vec::new()
@@ -988,6 +1054,17 @@ impl App {
                     self.flash(FlashKind::Info, "Filter cleared: all wallets shown");
                 }
             }
+            Command::Refresh if self.feed == share::Feed::Follow => {
+                // The list is the leader's, shared by every session: refresh what is on screen.
+                effects.extend(self.refresh_screen());
+                let text = if self.loaded_once {
+                    "Refreshing the wallets on screen…".to_string()
+                } else {
+                    let retry = self.live.relist_due.saturating_duration_since(self.now).as_secs();
+                    format!("The server lists the wallets for every session: trying again in {retry}s")
+                };
+                self.flash(FlashKind::Info, text);
+            }
             Command::Refresh => {
                 effects.push(self.load_all());
                 effects.extend(self.load_balance());
@@ -998,6 +1075,11 @@ impl App {
                     self.flash(FlashKind::Info, "live refresh is off (--refresh 0)");
                 } else {
                     self.live.paused = !self.live.paused;
+                    if !self.live.paused
+                        && let Some(picture) = self.held.take()
+                    {
+                        effects.extend(self.adopt(&picture));
+                    }
                     let text = if self.live.paused {
                         "Live refresh paused: the picture is frozen"
                     } else {
@@ -1109,6 +1191,7 @@ impl App {
     }
 
     fn on_profile_switched(&mut self, result: Result<(Origin, bool), String>) -> Vec<Effect> {
+        self.switching_to = None;
         match result {
             Ok((origin, read_only)) => {
                 let name = origin.profile.clone();

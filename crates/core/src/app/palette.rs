@@ -265,7 +265,8 @@ impl App {
 
     pub(super) fn palette_paste(&mut self, text: &str) {
         if let Some(p) = self.overlays.palette_mut() {
-            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+            // The palette is one line: a pasted newline or escape sequence is not typed.
+            let clean = flexprice_wire::text::clean(text);
             let value = format!("{}{clean}", p.input.value());
             set_text(p, &value);
         }
@@ -364,7 +365,7 @@ impl App {
                     .table
                     .view
                     .iter()
-                    .filter_map(|&i| self.table.rows.get(i).map(|r| r.wallet.clone()))
+                    .filter_map(|&i| self.table.rows.get(i).map(|r| (*r.wallet).clone()))
                     .collect();
                 vec![Effect::ExportView { path, wallets }]
             }
@@ -402,6 +403,7 @@ impl App {
                     return refuse(self, format!("a profile name has no spaces: \"{arg}\""));
                 }
                 self.flash(FlashKind::Info, format!("Switching to profile {arg}…"));
+                self.switching_to = Some(arg.to_string());
                 vec![Effect::SwitchProfile(arg.to_string())]
             }
             Verb::ReadOnly => match arg {

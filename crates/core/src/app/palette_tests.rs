@@ -292,3 +292,36 @@ fn import_takes_the_cli_flags_for_a_default_reason_and_duplicates() {
         );
     }
 }
+
+/// `:profile NAME` is asked of the runtime and said until it answers (the key command may take
+/// a while); the answer, good or bad, ends it. Only an admin may ask.
+#[test]
+fn a_profile_switch_is_shown_until_it_answers() {
+    let (mut app, _) = loaded(5);
+    let effects = palette(&mut app, "profile slow");
+    assert!(
+        matches!(&effects[..], [Effect::SwitchProfile(p)] if p == "slow"),
+        "{effects:?}"
+    );
+    assert_eq!(app.switching_to.as_deref(), Some("slow"));
+    app.update(Action::ProfileSwitched(Err("vault locked".into())));
+    assert_eq!(app.switching_to, None);
+    assert_eq!(app.flash.as_ref().map(|f| f.text.as_str()), Some("vault locked"));
+
+    palette(&mut app, "profile slow");
+    let origin = Origin {
+        profile: "slow".into(),
+        ..Origin::default()
+    };
+    app.update(Action::ProfileSwitched(Ok((origin, false))));
+    assert_eq!(app.switching_to, None);
+    assert_eq!(app.origin.profile, "slow");
+
+    for role in [Role::Viewer, Role::Operator] {
+        let (mut app, _) = loaded(5);
+        app.permissions.role = role;
+        let effects = palette(&mut app, "profile slow");
+        assert!(effects.is_empty(), "{role:?}: {effects:?}");
+        assert_eq!(app.switching_to, None);
+    }
+}

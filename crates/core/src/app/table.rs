@@ -2,8 +2,9 @@
 
 use crate::moment::Moment;
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use rust_decimal::Decimal;
@@ -104,7 +105,8 @@ pub struct Delta {
 
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub wallet: Wallet,
+    /// Shared: a copy of the table (another console following this one) copies no wallet.
+    pub wallet: Arc<Wallet>,
     pub meta: RowMeta,
 }
 
@@ -145,66 +147,41 @@ impl Counts {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct WalletTable {
+/// The wallets and what is derived from them alone: one copy, shared. A local console owns it;
+/// over `serve` one refresh (the leader's) writes it, and every session's [`WalletTable`] holds
+/// the same `Arc` with only its own order, filter, selection and marks beside it.
+#[derive(Debug, Clone, Default)]
+pub struct TableData {
     /// Counts over every row (not only the view).
     pub counts: Counts,
     pub rows: Vec<Row>,
     /// Lower-case "name id customer" of each row, for the free-text filter; its first part is
-    /// also the Name sort's key (`name_key`).
-    hay: Vec<Box<str>>,
+    /// also the Name sort's key (`name_key`). Shared, so a copy of the data copies no text.
+    hay: Vec<Arc<str>>,
     /// Each row's place among all ids in id order: every sort's tie-break, as a number.
     id_rank: Vec<u32>,
     /// Row by id. The table holds row numbers hashed by their wallet's id, not a copy of every
     /// id: 100,000 ids copied into a map cost 8 MB.
     index: HashTable<u32>,
     hasher: DefaultHashBuilder,
-    /// Every row in sort order. The view is this, filtered: a new filter never re-sorts, and a
-    /// refresh moves only the rows whose sort key changed.
-    order: Vec<usize>,
-    /// Row indices in display order (sorted, then filtered).
-    pub view: Vec<usize>,
-    /// Position in `view` of the selected row.
-    pub selected: usize,
-    /// Position in `view` of the first row on screen.
-    pub offset: usize,
-    pub marks: HashSet<String>,
-    pub sort: Sort,
-    /// The active filter; the view holds only the rows it matches.
-    pub filter: Option<Filter>,
     /// How many rows were last fetched at each moment, and which rows' last refresh failed:
     /// the stale count of 100,000 wallets reads these, not every row (a walk over every row
     /// each second was two thirds of the idle console's CPU, one cache miss a row).
-    pub fetched_at: std::collections::BTreeMap<Moment, usize>,
+    pub fetched_at: BTreeMap<Moment, usize>,
     pub failed_rows: HashSet<usize>,
+    /// Counts writes.
+    pub version: u64,
+    /// The version this data was copied at (the one a follower last saw), and the rows changed
+    /// in place since: a follower at `base` moves only those rows in its order. `None`: rows
+    /// were added or replaced, or too many changed; a follower sorts again.
+    base: u64,
+    touched: Option<Vec<u32>>,
 }
 
-impl Default for WalletTable {
-    fn default() -> Self {
-        WalletTable {
-            counts: Counts::default(),
-            rows: Vec::new(),
-            hay: Vec::new(),
-            id_rank: Vec::new(),
-            index: HashTable::new(),
-            hasher: DefaultHashBuilder::default(),
-            order: Vec::new(),
-            view: Vec::new(),
-            selected: 0,
-            offset: 0,
-            marks: HashSet::new(),
-            sort: Sort {
-                column: Column::Name,
-                descending: false,
-            },
-            filter: None,
-            fetched_at: std::collections::BTreeMap::new(),
-            failed_rows: HashSet::new(),
-        }
-    }
-}
+/// Past this many rows changed since a copy, a follower re-sorts instead of moving each.
+const TOUCHED_CAP: usize = 4096;
 
-impl WalletTable {
+impl TableData {
     /// A row's fetch moment moves from `old` (if it had one) to `new`.
     fn note_fetch(&mut self, old: Option<Moment>, new: Moment) {
         if let Some(old) = old
@@ -216,6 +193,24 @@ impl WalletTable {
             }
         }
         *self.fetched_at.entry(new).or_insert(0) += 1;
+    }
+
+    /// Row `i` changed in place.
+    fn touch(&mut self, i: usize) {
+        self.version += 1;
+        if let Some(t) = &mut self.touched {
+            if t.len() >= TOUCHED_CAP {
+                self.touched = None;
+            } else {
+                t.push(i as u32);
+            }
+        }
+    }
+
+    /// Rows were added or replaced.
+    fn reshaped(&mut self) {
+        self.version += 1;
+        self.touched = None;
     }
 
     /// Rows last fetched before `cut`.
@@ -231,20 +226,8 @@ impl WalletTable {
         self.rows.is_empty()
     }
 
-    pub fn selected_row(&self) -> Option<&Row> {
-        self.view.get(self.selected).and_then(|&i| self.rows.get(i))
-    }
-
-    pub fn selected_id(&self) -> Option<&str> {
-        self.selected_row().map(|r| r.wallet.id.as_str())
-    }
-
     pub fn get(&self, id: &str) -> Option<&Row> {
         self.row_of(id).and_then(|i| self.rows.get(i))
-    }
-
-    pub fn get_mut(&mut self, id: &str) -> Option<&mut Row> {
-        self.row_of(id).and_then(move |i| self.rows.get_mut(i))
     }
 
     /// The row holding wallet `id`.
@@ -270,14 +253,223 @@ impl WalletTable {
         }
     }
 
+    /// Ranks every id (after a load, or a row added).
+    fn rank_ids(&mut self) {
+        let mut by_id: Vec<usize> = (0..self.rows.len()).collect();
+        by_id.sort_unstable_by(|&a, &b| self.rows[a].wallet.id.cmp(&self.rows[b].wallet.id));
+        self.id_rank = vec![0; self.rows.len()];
+        for (rank, i) in by_id.into_iter().enumerate() {
+            self.id_rank[i] = rank as u32;
+        }
+    }
+
+    /// The Name sort's key of row `i`: its lower-case display name, the first part of its hay.
+    fn name_key(&self, i: usize) -> &str {
+        match self.hay.get(i).and_then(|h| h.split('\u{1}').next()) {
+            Some(name) if !name.is_empty() => name,
+            _ => "(unnamed)",
+        }
+    }
+
+    /// Whether row `i` passes `filter`.
+    fn shows(&self, filter: Option<&Filter>, i: usize) -> bool {
+        match (filter, self.rows.get(i)) {
+            (None, Some(_)) => true,
+            (Some(f), Some(r)) => f.matches(&r.wallet, self.hay.get(i).map(|h| &**h).unwrap_or_default()),
+            (_, None) => false,
+        }
+    }
+
+    /// Rows `a` and `b` in `sort` order; ids break ties, so no two rows are equal.
+    fn cmp_rows(&self, sort: Sort, a: usize, b: usize) -> Ordering {
+        let Sort { column, descending } = sort;
+        let key = match column {
+            Column::Name => self.name_key(a).cmp(self.name_key(b)),
+            _ => match (self.rows.get(a), self.rows.get(b)) {
+                (Some(x), Some(y)) => column.compare(&x.wallet, &y.wallet),
+                _ => Ordering::Equal,
+            },
+        };
+        let ord = key.then_with(|| self.id_rank.get(a).cmp(&self.id_rank.get(b)));
+        if descending { ord.reverse() } else { ord }
+    }
+
+    /// Where row `i` sits in a list sorted by `sort` (binary search; a linear scan if the list
+    /// is out of order, which would be a bug, but must not duplicate a row).
+    fn locate(&self, sort: Sort, list: &[usize], i: usize) -> Option<usize> {
+        match list.binary_search_by(|&r| self.cmp_rows(sort, r, i)) {
+            Ok(p) if list.get(p) == Some(&i) => Some(p),
+            _ => list.iter().position(|&r| r == i),
+        }
+    }
+
+    fn insertion_point(&self, sort: Sort, list: &[usize], i: usize) -> usize {
+        list.binary_search_by(|&r| self.cmp_rows(sort, r, i))
+            .unwrap_or_else(|p| p)
+    }
+
+    /// Every row in `sort` order. The keys are laid out side by side before sorting: comparing
+    /// rows where they live (a wallet is hundreds of bytes) is mostly cache misses.
+    fn sorted(&self, sort: Sort) -> Vec<usize> {
+        let Sort { column, descending } = sort;
+        let rows = &self.rows;
+        let rank = &self.id_rank;
+        let wallet = |i: usize| &*rows[i].wallet;
+        match column {
+            Column::Name => keyed_order(rank, descending, |i| self.name_key(i)),
+            Column::Id => keyed_order(rank, descending, |_| ()),
+            Column::Customer => keyed_order(rank, descending, |i| wallet(i).customer_id.as_str()),
+            Column::Currency => keyed_order(rank, descending, |i| wallet(i).currency.as_str()),
+            Column::Balance => keyed_order(rank, descending, |i| money_key(wallet(i).balance)),
+            Column::Credits => keyed_order(rank, descending, |i| money_key(wallet(i).credit_balance)),
+            Column::Status => keyed_order(rank, descending, |i| wallet(i).wallet_status.as_str()),
+            Column::Type => keyed_order(rank, descending, |i| wallet(i).wallet_type.as_str()),
+            Column::Alert => keyed_order(rank, descending, |i| {
+                wallet(i).alert_state.as_ref().map_or(0, |a| a.severity())
+            }),
+            Column::Updated => keyed_order(rank, descending, |i| wallet(i).updated_at),
+        }
+    }
+}
+
+/// One console's table: the shared [`TableData`] (read through `Deref`: `table.rows`,
+/// `table.counts`) and this console's own order, filter, selection and marks.
+#[derive(Debug, Clone)]
+pub struct WalletTable {
+    data: Arc<TableData>,
+    /// Every row in sort order. The view is this, filtered: a new filter never re-sorts, and a
+    /// refresh moves only the rows whose sort key changed.
+    order: Vec<usize>,
+    /// Row indices in display order (sorted, then filtered).
+    pub view: Vec<usize>,
+    /// Position in `view` of the selected row.
+    pub selected: usize,
+    /// Position in `view` of the first row on screen.
+    pub offset: usize,
+    pub marks: HashSet<String>,
+    pub sort: Sort,
+    /// The active filter; the view holds only the rows it matches.
+    pub filter: Option<Filter>,
+}
+
+impl Default for WalletTable {
+    fn default() -> Self {
+        WalletTable {
+            data: Arc::new(TableData::default()),
+            order: Vec::new(),
+            view: Vec::new(),
+            selected: 0,
+            offset: 0,
+            marks: HashSet::new(),
+            sort: Sort {
+                column: Column::Name,
+                descending: false,
+            },
+            filter: None,
+        }
+    }
+}
+
+impl std::ops::Deref for WalletTable {
+    type Target = TableData;
+    fn deref(&self) -> &TableData {
+        &self.data
+    }
+}
+
+impl WalletTable {
+    /// The data, to share with other consoles (a clone of the `Arc`).
+    pub fn shared(&self) -> Arc<TableData> {
+        self.data.clone()
+    }
+
+    /// The data to write. Shared (a follower holds the last copy), it is copied first: a
+    /// copy of 100,000 rows is flat arrays and reference counts, and it starts a new list of
+    /// the rows changed since what the followers hold.
+    fn data_mut(&mut self) -> &mut TableData {
+        if Arc::get_mut(&mut self.data).is_none() {
+            let mut copy = (*self.data).clone();
+            copy.base = copy.version;
+            copy.touched = Some(Vec::new());
+            self.data = Arc::new(copy);
+        }
+        Arc::make_mut(&mut self.data)
+    }
+
+    /// Follows another console's data (the leader's): this table's order and view catch up,
+    /// moving only the rows that changed when `data` is one step on from what this table holds,
+    /// sorting again otherwise. The selection stays on its wallet.
+    pub fn follow(&mut self, data: Arc<TableData>) {
+        if Arc::ptr_eq(&self.data, &data) {
+            return;
+        }
+        let keep = self.selected_id().map(str::to_string);
+        let touched = match &data.touched {
+            Some(t) if data.base == self.data.version && data.rows.len() == self.data.rows.len() => {
+                let mut t = t.clone();
+                t.sort_unstable();
+                t.dedup();
+                Some(t)
+            }
+            _ => None,
+        };
+        let Some(touched) = touched else {
+            self.data = data;
+            let marks = std::mem::take(&mut self.marks);
+            self.marks = marks.into_iter().filter(|m| self.row_of(m).is_some()).collect();
+            self.rebuild_view(keep.as_deref());
+            return;
+        };
+        // Out with the old keys, in with the new.
+        let (sort, old) = (self.sort, self.data.clone());
+        for &i in &touched {
+            let i = i as usize;
+            if let Some(p) = old.locate(sort, &self.order, i) {
+                self.order.remove(p);
+            }
+            if old.shows(self.filter.as_ref(), i)
+                && let Some(p) = old.locate(sort, &self.view, i)
+            {
+                self.view.remove(p);
+            }
+        }
+        self.data = data;
+        for &i in &touched {
+            let i = i as usize;
+            let p = self.data.insertion_point(sort, &self.order, i);
+            self.order.insert(p, i);
+            if self.data.shows(self.filter.as_ref(), i) {
+                let p = self.data.insertion_point(sort, &self.view, i);
+                self.view.insert(p, i);
+            }
+        }
+        self.select_id_or_clamp(keep.as_deref());
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.view.get(self.selected).and_then(|&i| self.rows.get(i))
+    }
+
+    pub fn selected_id(&self) -> Option<&str> {
+        self.selected_row().map(|r| r.wallet.id.as_str())
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Row> {
+        let i = self.row_of(id)?;
+        let data = self.data_mut();
+        data.touch(i);
+        data.rows.get_mut(i)
+    }
+
     /// Replaces every row (a full reload), keeping selection, marks and per-row deltas.
     pub fn replace_all(&mut self, wallets: Vec<Wallet>, now: Moment, cycle: u64) {
         let keep = self.selected_id().map(str::to_string);
-        let mut old: HashMap<String, Row> = std::mem::take(&mut self.rows)
+        let data = self.data_mut();
+        let mut old: HashMap<String, Row> = std::mem::take(&mut data.rows)
             .into_iter()
             .map(|r| (r.wallet.id.clone(), r))
             .collect();
-        self.rows = wallets
+        data.rows = wallets
             .into_iter()
             .map(|w| {
                 let delta = match old.remove(&w.id) {
@@ -293,7 +485,7 @@ impl WalletTable {
                     None => None,
                 };
                 Row {
-                    wallet: w,
+                    wallet: Arc::new(w),
                     meta: RowMeta {
                         refreshed_at: now,
                         failed: false,
@@ -302,22 +494,19 @@ impl WalletTable {
                 }
             })
             .collect();
-        self.hay = self
-            .rows
-            .iter()
-            .map(|r| haystack(&r.wallet).into_boxed_str())
-            .collect();
-        self.rank_ids();
-        self.counts = Counts::default();
-        for r in &self.rows {
-            self.counts.add(&r.wallet);
+        data.hay = data.rows.iter().map(|r| Arc::from(haystack(&r.wallet))).collect();
+        data.rank_ids();
+        data.counts = Counts::default();
+        for r in &data.rows {
+            data.counts.add(&r.wallet);
         }
-        self.fetched_at = std::collections::BTreeMap::new();
-        if !self.rows.is_empty() {
-            self.fetched_at.insert(now, self.rows.len());
+        data.fetched_at = BTreeMap::new();
+        if !data.rows.is_empty() {
+            data.fetched_at.insert(now, data.rows.len());
         }
-        self.failed_rows.clear();
-        self.reindex();
+        data.failed_rows.clear();
+        data.reindex();
+        data.reshaped();
         let marks = std::mem::take(&mut self.marks);
         self.marks = marks.into_iter().filter(|m| self.row_of(m).is_some()).collect();
         self.rebuild_view(keep.as_deref());
@@ -328,25 +517,28 @@ impl WalletTable {
     /// or stops matching the filter: a refresh of the rows on screen costs no sort of 100,000.
     pub fn apply_refresh(&mut self, wallets: Vec<Wallet>, now: Moment, cycle: u64) -> usize {
         let keep = self.selected_id().map(str::to_string);
+        let sort = self.sort;
         let mut changed = 0;
         let mut moved = false;
         for w in wallets {
             let Some(i) = self.row_of(&w.id) else { continue };
             let Some(row) = self.rows.get(i) else { continue };
-            let key_changed = self.sort.column.compare(&row.wallet, &w) != Ordering::Equal;
-            let was_shown = self.shows(i);
+            let key_changed = sort.column.compare(&row.wallet, &w) != Ordering::Equal;
+            let was_shown = self.data.shows(self.filter.as_ref(), i);
             // Found with the old key, before the row changes.
             let at_order = if key_changed {
-                self.locate(&self.order, i)
+                self.data.locate(sort, &self.order, i)
             } else {
                 None
             };
             let at_view = if was_shown {
-                self.locate(&self.view, i)
+                self.data.locate(sort, &self.view, i)
             } else {
                 None
             };
-            let Some(row) = self.rows.get_mut(i) else { continue };
+            let data = self.data_mut();
+            data.touch(i);
+            let Some(row) = data.rows.get_mut(i) else { continue };
             if row.wallet.balance != w.balance {
                 let since = row.meta.refreshed_at;
                 row.meta.delta =
@@ -355,23 +547,24 @@ impl WalletTable {
                         .map(|amount| Delta { amount, cycle, since });
                 changed += 1;
             }
-            self.counts.remove(&row.wallet);
-            merge_fresh(&mut row.wallet, w);
-            self.counts.add(&row.wallet);
+            data.counts.remove(&row.wallet);
+            row.wallet = Arc::new(merged(&row.wallet, w));
+            data.counts.add(&row.wallet);
             let before = row.meta.refreshed_at;
             row.meta.refreshed_at = now;
             row.meta.failed = false;
-            if let Some(h) = self.hay.get_mut(i) {
-                *h = haystack(&row.wallet).into_boxed_str();
+            let hay = Arc::from(haystack(&row.wallet));
+            if let Some(h) = data.hay.get_mut(i) {
+                *h = hay;
             }
-            self.note_fetch(Some(before), now);
-            self.failed_rows.remove(&i);
-            let shown = self.shows(i);
+            data.note_fetch(Some(before), now);
+            data.failed_rows.remove(&i);
+            let shown = self.data.shows(self.filter.as_ref(), i);
             if key_changed {
                 if let Some(p) = at_order {
                     self.order.remove(p);
                 }
-                let p = self.insertion_point(&self.order, i);
+                let p = self.data.insertion_point(sort, &self.order, i);
                 self.order.insert(p, i);
             }
             if key_changed || was_shown != shown {
@@ -379,7 +572,7 @@ impl WalletTable {
                     self.view.remove(p);
                 }
                 if shown {
-                    let p = self.insertion_point(&self.view, i);
+                    let p = self.data.insertion_point(sort, &self.view, i);
                     self.view.insert(p, i);
                 }
                 moved = true;
@@ -391,68 +584,15 @@ impl WalletTable {
         changed
     }
 
-    /// Whether row `i` passes the filter.
-    fn shows(&self, i: usize) -> bool {
-        match (&self.filter, self.rows.get(i)) {
-            (None, Some(_)) => true,
-            (Some(f), Some(r)) => f.matches(&r.wallet, self.hay.get(i).map(|h| &**h).unwrap_or_default()),
-            (_, None) => false,
-        }
-    }
-
-    /// The Name sort's key of row `i`: its lower-case display name, the first part of its hay.
-    fn name_key(&self, i: usize) -> &str {
-        match self.hay.get(i).and_then(|h| h.split('\u{1}').next()) {
-            Some(name) if !name.is_empty() => name,
-            _ => "(unnamed)",
-        }
-    }
-
-    /// Rows `a` and `b` in sort order; ids break ties, so no two rows are equal.
-    fn cmp_rows(&self, a: usize, b: usize) -> Ordering {
-        let Sort { column, descending } = self.sort;
-        let key = match column {
-            Column::Name => self.name_key(a).cmp(self.name_key(b)),
-            _ => match (self.rows.get(a), self.rows.get(b)) {
-                (Some(x), Some(y)) => column.compare(&x.wallet, &y.wallet),
-                _ => Ordering::Equal,
-            },
-        };
-        let ord = key.then_with(|| self.id_rank.get(a).cmp(&self.id_rank.get(b)));
-        if descending { ord.reverse() } else { ord }
-    }
-
-    /// Where row `i` sits in a sorted list (binary search; a linear scan if the list is out of
-    /// order, which would be a bug, but must not duplicate a row).
-    fn locate(&self, list: &[usize], i: usize) -> Option<usize> {
-        match list.binary_search_by(|&r| self.cmp_rows(r, i)) {
-            Ok(p) if list.get(p) == Some(&i) => Some(p),
-            _ => list.iter().position(|&r| r == i),
-        }
-    }
-
-    fn insertion_point(&self, list: &[usize], i: usize) -> usize {
-        list.binary_search_by(|&r| self.cmp_rows(r, i))
-            .unwrap_or_else(|p| p)
-    }
-
-    /// Ranks every id (after a load, or a row added).
-    fn rank_ids(&mut self) {
-        let mut by_id: Vec<usize> = (0..self.rows.len()).collect();
-        by_id.sort_unstable_by(|&a, &b| self.rows[a].wallet.id.cmp(&self.rows[b].wallet.id));
-        self.id_rank = vec![0; self.rows.len()];
-        for (rank, i) in by_id.into_iter().enumerate() {
-            self.id_rank[i] = rank as u32;
-        }
-    }
-
     pub fn mark_failed(&mut self, ids: &[String]) {
         for id in ids {
-            if let Some(i) = self.row_of(id)
-                && let Some(r) = self.rows.get_mut(i)
-            {
-                r.meta.failed = true;
-                self.failed_rows.insert(i);
+            if let Some(i) = self.row_of(id) {
+                let data = self.data_mut();
+                if let Some(r) = data.rows.get_mut(i) {
+                    r.meta.failed = true;
+                    data.failed_rows.insert(i);
+                    data.touch(i);
+                }
             }
         }
     }
@@ -460,40 +600,19 @@ impl WalletTable {
     /// Re-sorts every row and re-filters the view, then puts the selection back on `keep` (or
     /// clamps it).
     pub fn rebuild_view(&mut self, keep: Option<&str>) {
-        self.sort_all();
+        self.order = self.data.sorted(self.sort);
         self.refilter(keep);
-    }
-
-    /// The order from scratch. The keys are laid out side by side before sorting: comparing
-    /// rows where they live (a wallet is hundreds of bytes) is mostly cache misses.
-    fn sort_all(&mut self) {
-        let Sort { column, descending } = self.sort;
-        let rows = &self.rows;
-        let rank = &self.id_rank;
-        let wallet = |i: usize| &rows[i].wallet;
-        self.order = match column {
-            Column::Name => keyed_order(rank, descending, |i| self.name_key(i)),
-            Column::Id => keyed_order(rank, descending, |_| ()),
-            Column::Customer => keyed_order(rank, descending, |i| wallet(i).customer_id.as_str()),
-            Column::Currency => keyed_order(rank, descending, |i| wallet(i).currency.as_str()),
-            Column::Balance => keyed_order(rank, descending, |i| money_key(wallet(i).balance)),
-            Column::Credits => keyed_order(rank, descending, |i| money_key(wallet(i).credit_balance)),
-            Column::Status => keyed_order(rank, descending, |i| wallet(i).wallet_status.as_str()),
-            Column::Type => keyed_order(rank, descending, |i| wallet(i).wallet_type.as_str()),
-            Column::Alert => keyed_order(rank, descending, |i| {
-                wallet(i).alert_state.as_ref().map_or(0, |a| a.severity())
-            }),
-            Column::Updated => keyed_order(rank, descending, |i| wallet(i).updated_at),
-        };
     }
 
     /// The view: the order, filtered (no sort).
     fn refilter(&mut self, keep: Option<&str>) {
         self.view = match &self.filter {
-            Some(_) => {
+            Some(f) => {
                 // Rows are tested in memory order (the order is a random walk over 100,000
                 // wallets: mostly cache misses), then the order keeps the ones that passed.
-                let pass: Vec<bool> = (0..self.rows.len()).map(|i| self.shows(i)).collect();
+                let pass: Vec<bool> = (0..self.rows.len())
+                    .map(|i| self.data.shows(Some(f), i))
+                    .collect();
                 self.order.iter().copied().filter(|&i| pass[i]).collect()
             }
             None => self.order.clone(),
@@ -534,19 +653,21 @@ impl WalletTable {
             return;
         }
         let keep = self.selected_id().map(str::to_string);
-        self.hay.push(haystack(&wallet).into_boxed_str());
-        self.counts.add(&wallet);
-        self.rows.push(Row {
-            wallet,
+        let data = self.data_mut();
+        data.hay.push(Arc::from(haystack(&wallet)));
+        data.counts.add(&wallet);
+        data.rows.push(Row {
+            wallet: Arc::new(wallet),
             meta: RowMeta {
                 refreshed_at: now,
                 failed: false,
                 delta: None,
             },
         });
-        self.note_fetch(None, now);
-        self.reindex();
-        self.rank_ids();
+        data.note_fetch(None, now);
+        data.reindex();
+        data.rank_ids();
+        data.reshaped();
         self.rebuild_view(keep.as_deref());
     }
 
@@ -686,9 +807,9 @@ fn keyed_order<K: Ord>(rank: &[u32], descending: bool, key: impl Fn(usize) -> K)
 
 /// A refreshed wallet replaces the old copy, but a list reply lacks the real-time extras the
 /// balance endpoint gave us: keep those until the next balance call replaces them.
-pub fn merge_fresh(old: &mut Wallet, mut fresh: Wallet) {
+pub fn merged(old: &Wallet, mut fresh: Wallet) -> Wallet {
     if fresh.credits_available_breakdown.is_none() {
-        fresh.credits_available_breakdown = old.credits_available_breakdown.take();
+        fresh.credits_available_breakdown = old.credits_available_breakdown.clone();
     }
     if fresh.real_time_balance.is_none() {
         fresh.real_time_balance = old.real_time_balance;
@@ -698,7 +819,7 @@ pub fn merge_fresh(old: &mut Wallet, mut fresh: Wallet) {
         fresh.is_cached_fallback = old.is_cached_fallback;
         fresh.balance_updated_at = old.balance_updated_at;
     }
-    *old = fresh;
+    fresh
 }
 
 #[cfg(test)]

@@ -115,3 +115,74 @@ fn money_keys_hold_the_largest_amounts() {
         "equal coarse keys, exact tie-break"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// A console following another's data (the `serve` sessions following the one refresh)
+    /// sees exactly what a table of its own would: its view equals one built from scratch
+    /// over the same data, whether it saw every step or skipped some.
+    #[test]
+    fn a_follower_view_equals_a_rebuilt_one(
+        n in 1usize..40,
+        column in columns(),
+        descending in any::<bool>(),
+        filter in prop::sample::select(vec!["", "alert:in_alarm", "balance<5", "!status:frozen currency:usd", "wallet 3"]),
+        steps in prop::collection::vec((0u8..10, 0usize..45, -1000i64..1000, any::<u8>(), any::<bool>(), any::<bool>()), 0..30),
+    ) {
+        let now = Moment::from_secs(1_000);
+        let mut leader = WalletTable::default();
+        leader.replace_all((0..n).map(|i| wallet(i, (i as i64 * 37) % 900, i as u8, i.is_multiple_of(6))).collect(), now, 0);
+        let mut follower = WalletTable::default();
+        follower.set_sort(Sort { column, descending });
+        follower.set_filter(Some(crate::app::filter::Filter::parse(filter).unwrap()));
+        follower.follow(leader.shared());
+        for (op, i, balance, alert, frozen, seen) in steps {
+            match op {
+                0 => leader.mark_failed(&[format!("w{:03}", i % n)]),
+                1 => leader.upsert(wallet(i + 40, balance, alert, frozen), now, 1),
+                2 => leader.replace_all((0..n).map(|i| wallet(i, balance + i as i64, alert, frozen)).collect(), now, 1),
+                _ => {
+                    leader.apply_refresh(vec![wallet(i % n, balance, alert, frozen)], now, 1);
+                }
+            }
+            if seen {
+                let keep = follower.selected_id().map(str::to_string);
+                follower.follow(leader.shared());
+                if let Some(k) = keep.as_deref()
+                    && follower.view.iter().any(|&r| follower.rows[r].wallet.id == k)
+                {
+                    prop_assert_eq!(follower.selected_id(), Some(k), "the selection follows its wallet");
+                }
+            }
+        }
+        follower.follow(leader.shared());
+        prop_assert!(Arc::ptr_eq(&follower.shared(), &leader.shared()), "one copy of the data");
+        let followed = follower.view.clone();
+        follower.rebuild_view(None);
+        prop_assert_eq!(followed, follower.view.clone());
+    }
+}
+
+#[test]
+fn a_follower_moves_only_what_changed_and_holds_no_copy() {
+    let now = Moment::from_secs(1_000);
+    let mut leader = WalletTable::default();
+    leader.replace_all((0..1000).map(|i| wallet(i, i as i64, 0, false)).collect(), now, 0);
+    let mut follower = WalletTable::default();
+    follower.set_sort(Sort {
+        column: Column::Balance,
+        descending: false,
+    });
+    follower.follow(leader.shared());
+    assert_eq!(follower.rows[follower.view[0]].wallet.id, "w000");
+    // One write after the follower took the data: the leader copies, the change list holds
+    // that one row, and the follower moves it.
+    leader.apply_refresh(vec![wallet(500, -5, 0, false)], now, 1);
+    assert_eq!(leader.touched.as_deref(), Some(&[500u32][..]));
+    assert_eq!(leader.base, follower.version);
+    follower.follow(leader.shared());
+    assert_eq!(follower.rows[follower.view[0]].wallet.id, "w500");
+    // Wallets are shared between the copies, not cloned.
+    assert!(Arc::ptr_eq(&leader.rows[1].wallet, &follower.rows[1].wallet));
+}

@@ -590,7 +590,7 @@ fn a_closed_wallets_top_up_warns_and_asks_for_the_amount() {
 #[test]
 fn a_foreign_currency_or_an_unusual_amount_asks_first() {
     let (mut app, _) = loaded(3);
-    app.table.get_mut("w000").unwrap().wallet.conversion_rate = Decimal::ONE;
+    std::sync::Arc::make_mut(&mut app.table.get_mut("w000").unwrap().wallet).conversion_rate = Decimal::ONE;
     let effects = key(&mut app, 't');
     assert_eq!(
         effects,
@@ -645,4 +645,35 @@ fn a_foreign_currency_or_an_unusual_amount_asks_first() {
         "{preview}"
     );
     assert_eq!(expected.as_deref(), Some("5 EUR"));
+}
+
+#[test]
+fn flashes_the_error_log_and_pastes_carry_no_escape_sequences() {
+    let (mut app, _) = app(false);
+    let hostile = "\u{1b}]0;title\u{7}\u{1b}[2J\u{1b}]52;c;eA==\u{7}";
+    let body = format!(
+        r#"{{"code":"bad{0}","message":"Refused{0} here","http_status_code":400}}"#,
+        hostile.replace('\u{1b}', "\\u001b").replace('\u{7}', "\\u0007")
+    );
+    let err = ApiError::from_reply(400, "/wallets/w1", &body);
+    app.log_error(&format!("balance w1{hostile}"), &err);
+    app.flash(FlashKind::Error, format!("Top-up failed: {hostile}{err}"));
+    let e = &app.errors[0];
+    let shown = format!(
+        "{} {:?} {} {}",
+        e.call,
+        e.code,
+        e.message,
+        app.flash.as_ref().unwrap().text
+    );
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+    assert!(!shown.contains("title") && !shown.contains("[2J"), "{shown}");
+    assert_eq!(e.message, "400 bad: refused here");
+    app.open_filter();
+    if let Some(Overlay::Filter(f)) = app.overlays.top_mut() {
+        f.paste(&format!("w1{hostile}\n"));
+        assert_eq!(f.input.value(), "w1 ");
+    } else {
+        panic!("no filter line");
+    }
 }

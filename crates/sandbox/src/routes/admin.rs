@@ -38,8 +38,14 @@ pub async fn set_faults(st: St, body: Bytes) -> Response {
         Err(e) => return ApiErr::validation(format!("fault settings: {e}")).into_response(),
     };
     let next = st.faults.settings().apply(&patch);
-    if let Err(e) = next.check() {
-        return ApiErr::validation(e).into_response();
+    if let Some((field, message)) = next.bad_field() {
+        // Flexprice's shape: the hint as the message, the offending field in the details.
+        let value = serde_json::to_value(next)
+            .ok()
+            .and_then(|v| v.get(field).cloned());
+        return ApiErr::validation(message)
+            .detail(field, value.unwrap_or_default())
+            .into_response();
     }
     st.faults.set(next);
     tracing::info!(?next, "sandbox: fault settings changed");

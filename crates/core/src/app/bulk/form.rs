@@ -120,6 +120,14 @@ impl BulkForm {
             }
         };
         let description = Some(self.text(DESCRIPTION)).filter(|d| !d.is_empty());
+        // The CSV's limit (flexwallet_bulk::limits), so the plan cannot refuse it row by row.
+        if let Some(Err(e)) = description
+            .as_deref()
+            .map(flexwallet_bulk::limits::check_description)
+        {
+            self.set_error(DESCRIPTION, e);
+            return None;
+        }
         Some(DraftRow {
             line: 0,
             wallet_id: String::new(),

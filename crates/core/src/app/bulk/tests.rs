@@ -505,3 +505,28 @@ fn keys_while_the_terminal_is_too_small_change_nothing() {
     app.update(Action::Resize(70, 20));
     assert_eq!(ctrl_c(&mut app), vec![Effect::Quit]);
 }
+
+#[test]
+fn a_description_beyond_the_plan_limit_stays_in_the_form() {
+    let mut app = app(false);
+    form_on_three(&mut app);
+    typ(&mut app, "5");
+    let Some(BulkLayer::Form(f)) = app.overlays.bulk_mut() else {
+        panic!("the form is open");
+    };
+    let at = f
+        .fields
+        .iter()
+        .position(|x| x.id == super::form::DESCRIPTION)
+        .unwrap();
+    f.fields[at].set_text(&"d".repeat(flexwallet_bulk::limits::MAX_DESCRIPTION_CHARS + 1));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty(), "nothing planned: {effects:?}");
+    let Some(BulkLayer::Form(f)) = app.overlays.bulk() else {
+        panic!("the form stays");
+    };
+    assert_eq!(
+        f.field(super::form::DESCRIPTION).and_then(|x| x.error.as_deref()),
+        Some("is 1,001 characters long: at most 1,000")
+    );
+}

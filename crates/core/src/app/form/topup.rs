@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::field::{self, Field, METADATA, metadata_rows, parse_metadata};
-use flexprice_wire::models::{TopUpRequest, TransactionReason, Wallet};
+use flexprice_wire::models::{Metadata, TopUpRequest, TransactionReason, Wallet};
 use flexprice_wire::money::{OUT_OF_RANGE, STORED_SCALE, format_amount, format_credits, parse_amount};
+use flexwallet_bulk::limits;
 
 pub const MODE: &str = "mode";
 pub const VALUE: &str = "credits_to_add";
@@ -205,13 +206,18 @@ impl TopUpForm {
                 }
             },
         };
-        let metadata = match parse_metadata(&self.metadata_texts()) {
+        let rows = self.metadata_texts();
+        let metadata = match parse_metadata(&rows).and_then(|m| within_limits(&rows, m)) {
             Ok(m) => m,
             Err((row, msg)) => {
                 errors.push((format!("{METADATA}.{row}"), msg));
                 None
             }
         };
+        let description = self.text(DESCRIPTION).trim().to_string();
+        if let Err(e) = limits::check_description(&description) {
+            errors.push((DESCRIPTION.into(), e));
+        }
         let key = self.text(KEY).trim().to_string();
         if key.is_empty() {
             errors.push((
@@ -255,7 +261,7 @@ impl TopUpForm {
         } else {
             value
         };
-        let description = Some(self.text(DESCRIPTION).trim().to_string()).filter(|d| !d.is_empty());
+        let description = Some(description).filter(|d| !d.is_empty());
         let request = TopUpRequest {
             transaction_reason: self.reason(),
             credits_to_add: (!by_amount).then_some(value),
@@ -346,6 +352,28 @@ impl TopUpForm {
     }
 }
 
+/// The metadata rows within the limits every top-up is held to (the bulk plan's, from
+/// `flexwallet_bulk::limits`); an error names the row at fault.
+fn within_limits(rows: &[&str], metadata: Option<Metadata>) -> Result<Option<Metadata>, (usize, String)> {
+    let Some(m) = metadata else {
+        return Ok(None);
+    };
+    let row_of = |key: &str| {
+        rows.iter()
+            .position(|r| r.split_once('=').is_some_and(|(k, _)| k.trim() == key))
+            .unwrap_or(0)
+    };
+    if let Err(e) = limits::check_metadata_count(m.len()) {
+        let last = rows.iter().rposition(|r| !r.trim().is_empty()).unwrap_or(0);
+        return Err((last, e));
+    }
+    for (key, value) in m.iter() {
+        limits::check_metadata_key(key).map_err(|e| (row_of(key), e))?;
+        limits::check_metadata_value(value).map_err(|e| (row_of(key), format!("the value {e}")))?;
+    }
+    Ok(Some(m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,6 +443,36 @@ mod tests {
         for id in [VALUE, EXPIRY, PRIORITY, "metadata.0", KEY] {
             assert!(f.field(id).unwrap().error.is_some(), "{id} has no error");
         }
+    }
+
+    #[test]
+    fn description_and_metadata_are_held_to_the_bulk_plan_limits() {
+        let max = flexwallet_bulk::limits::MAX_DESCRIPTION_CHARS;
+        let mut f = TopUpForm::new(wallet(), "k1".into(), now());
+        set(&mut f, VALUE, "5");
+        set(&mut f, DESCRIPTION, &"d".repeat(max));
+        assert!(f.validate(now()).is_some(), "at the limit is fine");
+        set(&mut f, DESCRIPTION, &"d".repeat(max + 1));
+        f.add_metadata_row();
+        set(&mut f, "metadata.0", "ticket = INC-1");
+        set(&mut f, "metadata.1", &format!("note = {}", "v".repeat(501)));
+        assert!(f.validate(now()).is_none());
+        assert_eq!(
+            f.field(DESCRIPTION).unwrap().error.as_deref(),
+            Some("is 1,001 characters long: at most 1,000")
+        );
+        assert_eq!(
+            f.field("metadata.1").unwrap().error.as_deref(),
+            Some("the value is 501 characters long: at most 500")
+        );
+        assert!(f.field("metadata.0").unwrap().error.is_none());
+        set(&mut f, DESCRIPTION, "");
+        set(&mut f, "metadata.1", &format!("{} = x", "k".repeat(41)));
+        assert!(f.validate(now()).is_none());
+        assert_eq!(
+            f.field("metadata.1").unwrap().error.as_deref(),
+            Some("the key is 41 characters long: at most 40")
+        );
     }
 
     #[test]
