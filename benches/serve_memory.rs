@@ -6,7 +6,14 @@
 //! `flexwallet serve` against it, and SSH sessions (russh) at 80x24 that each wait until their
 //! console shows the wallets. RSS is `VmRSS` of the server's process, read when it has been
 //! steady for two seconds. `SERVE_BENCH_WALLETS` changes the count; `FLEXWALLET_BIN` runs
-//! another build of the binary (an older one, to compare).
+//! another build of the binary (an older one, to compare); `SERVE_BENCH_PROBE` is a shell
+//! command run after each reading with `PID` and `STAGE` set (say, `gdb -p $PID -batch -ex
+//! 'call (void) malloc_stats()'` to see the allocator's arenas).
+//!
+//! The children's stdout is read to its end, never closed: a server whose stdout reader went
+//! away used to exit at its second startup line (EPIPE, exit 0, nothing said), which read here as
+//! an RSS of 0 and then "connection refused". Should the server die anyway, the bench stops
+//! with its exit status and the end of its log.
 
 #[allow(unused_imports)]
 #[path = "../tests/serve/harness.rs"]
@@ -34,12 +41,37 @@ impl Drop for Proc {
     }
 }
 
+/// The child's first line of stdout; the rest is read (and dropped) by a thread until it ends.
 fn first_line(child: &mut Child) -> String {
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("first line");
+    out.read_line(&mut line).expect("first line");
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     line.trim().to_string()
+}
+
+/// Stops the bench if the server is gone, saying how it ended and what it logged last.
+fn check_alive(serve: &mut Child, log: &std::path::Path) {
+    if let Ok(Some(status)) = serve.try_wait() {
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(20).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        panic!(
+            "serve exited ({status}); the end of its log:\n{}",
+            tail.join("\n")
+        );
+    }
+}
+
+/// `SERVE_BENCH_PROBE`, if set, with `PID` and `STAGE`.
+fn probe(pid: u32, stage: &str) {
+    if let Ok(cmd) = std::env::var("SERVE_BENCH_PROBE") {
+        let _ = Command::new("sh")
+            .args(["-c", &cmd])
+            .env("PID", pid.to_string())
+            .env("STAGE", stage)
+            .status();
+    }
 }
 
 fn rss_mb(pid: u32) -> f64 {
@@ -140,23 +172,39 @@ fn main() {
         .parse()
         .expect("an address");
     let pid = serve.id();
-    let _serve = Proc(serve);
+    let mut serve = Proc(serve);
+    let log = dir.path().join("state/flexwallet/flexwallet.log");
     rt.block_on(async move {
+        let mut reading = async |stage: &str| {
+            check_alive(&mut serve.0, &log);
+            let rss = steady_rss(pid).await;
+            check_alive(&mut serve.0, &log);
+            probe(pid, stage);
+            rss
+        };
         let listening = rss_mb(pid);
-        let before = steady_rss(pid).await;
+        let before = reading("before").await;
         println!(
             "serve at {wallets} wallets: {listening:.1} MB when listening, {before:.1} MB before the first login ({:.1} s after start)",
             started.elapsed().as_secs_f64()
         );
         let mut terms = open(addr, 1, wallets).await;
-        let one = steady_rss(pid).await;
+        let one = reading("1").await;
         println!("  1 session: {one:>7.1} MB");
         terms.extend(open(addr, 9, wallets).await);
-        let ten = steady_rss(pid).await;
-        println!(" 10 sessions: {ten:>7.1} MB ({:.2}x one)", ten / one);
+        let ten = reading("10").await;
+        println!(
+            " 10 sessions: {ten:>7.1} MB ({:.2}x one; {:.2} MB a session more)",
+            ten / one,
+            (ten - one) / 9.0
+        );
         terms.extend(open(addr, 22, wallets).await);
-        let many = steady_rss(pid).await;
-        println!(" 32 sessions: {many:>7.1} MB ({:.2}x one; goal <= 1.5x)", many / one);
+        let many = reading("32").await;
+        println!(
+            " 32 sessions: {many:>7.1} MB ({:.2}x one; {:.2} MB a session more; goal <= 1.5x)",
+            many / one,
+            (many - one) / 31.0
+        );
         for t in &terms {
             t.send("q").await;
         }
@@ -164,7 +212,7 @@ fn main() {
             t.wait_closed().await;
         }
         drop(terms);
-        let after = steady_rss(pid).await;
+        let after = reading("after").await;
         println!(
             "after all closed: {after:.1} MB ({:.2}x before the first login; goal <= 1.2x)",
             after / before

@@ -143,7 +143,7 @@ pub enum WalletsCommand {
     Transactions {
         id: String,
         /// How many transactions, newest first (pages are followed).
-        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, default_value_t = 50, value_parser = at_least_one::<u64>)]
         limit: u64,
         /// JSON for scripts (decimals as strings) instead of the table.
         #[arg(long)]
@@ -209,7 +209,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub authorized: Option<PathBuf>,
     /// Consoles open at once; more are refused with a message.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 32, value_parser = at_least_one::<u32>)]
     pub max_sessions: u32,
     /// End a console after this long without input: 90s, 30m, 2h (0 = never).
     #[arg(long, default_value = "30m", value_name = "DURATION", value_parser = parse_duration)]
@@ -221,10 +221,10 @@ pub struct ServeArgs {
     #[arg(long, default_value = "20s", value_name = "DURATION", value_parser = parse_duration)]
     pub login_deadline: std::time::Duration,
     /// Connections not logged in yet, at most, in all; more are closed at once.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 64, value_parser = at_least_one::<u32>)]
     pub max_unauthenticated: u32,
     /// Connections not logged in yet, at most, from one address.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 8, value_parser = at_least_one::<u32>)]
     pub max_unauthenticated_per_ip: u32,
 }
 
@@ -232,6 +232,43 @@ pub struct ServeArgs {
 /// range otherwise (`18446744073709551615 is not in 0..=86400`).
 fn refresh_secs() -> clap::builder::RangedU64ValueParser<u64> {
     clap::value_parser!(u64).range(0..=crate::config::MAX_REFRESH_SECS)
+}
+
+/// A count of 1 or more (`--limit`, `--concurrency`, `--max-sessions`…), refused in words a
+/// person reads (`must be at least 1`, `too large: at most 4,294,967,295`) rather than clap's
+/// `not in 1..18446744073709551615`.
+pub fn at_least_one<T>(s: &str) -> Result<T, String>
+where
+    T: TryFrom<u64> + Into<u64> + Copy + num_max::Max,
+{
+    let t = s.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{t:?} is not a whole number: give 1 or more"));
+    }
+    let too_large = || {
+        format!(
+            "{t} is too large: at most {}",
+            flexprice_wire::words::grouped(T::MAX.into())
+        )
+    };
+    let n: u64 = t.parse().map_err(|_| too_large())?;
+    if n == 0 {
+        return Err("must be at least 1".into());
+    }
+    T::try_from(n).map_err(|_| too_large())
+}
+
+mod num_max {
+    /// The largest value of an unsigned integer type.
+    pub trait Max {
+        const MAX: Self;
+    }
+    impl Max for u32 {
+        const MAX: u32 = u32::MAX;
+    }
+    impl Max for u64 {
+        const MAX: u64 = u64::MAX;
+    }
 }
 
 /// The longest duration a `serve` flag takes: a week. Beyond it a value is a typo, and near

@@ -57,11 +57,43 @@ pub struct Profile {
     #[serde(default)]
     pub read_only: bool,
     pub refresh_secs: Option<u64>,
-    /// Above this many credits (or amount) a top-up must be confirmed by typing it.
-    pub confirm_above: Option<String>,
+    /// Above this many credits (or amount) a top-up must be confirmed by typing it: a number
+    /// (`10`, `12.5`) or a string (`"10"`).
+    pub confirm_above: Option<DecimalText>,
     /// The largest API reply read, in MB (MiB): default 2048, which a list of 1,000,000
     /// wallets fits.
     pub max_reply_mb: Option<u64>,
+}
+
+/// A decimal as the config file gives it: a string, or a TOML number. Kept as text and parsed
+/// as a `Decimal`, so a number never passes through `f64` arithmetic (a TOML float is taken by
+/// its shortest exact spelling, `12.5` → `"12.5"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecimalText(pub String);
+
+impl<'de> Deserialize<'de> for DecimalText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = DecimalText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, e.g. 1000 or \"1000\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// A configuration problem, located: `file:line: key: what is wrong`.
@@ -205,10 +237,13 @@ impl ConfigFile {
                 let shown = crate::api::text::without_userinfo(url);
                 return Err(err("api_url", format!("{shown:?} is not an http(s) URL")));
             }
-            if let Some(c) = &p.confirm_above
+            if let Some(DecimalText(c)) = &p.confirm_above
                 && crate::money::parse_amount(c, crate::money::STORED_SCALE).is_err()
             {
-                return Err(err("confirm_above", format!("{c:?} is not a positive decimal")));
+                return Err(err(
+                    "confirm_above",
+                    format!("{c} is not a positive decimal (e.g. confirm_above = 1000)"),
+                ));
             }
             if let Some(mb) = p.max_reply_mb
                 && !(1..=MAX_REPLY_MB).contains(&mb)
@@ -410,8 +445,8 @@ pub fn resolve_cancellable(
         .or(profile.environment_id);
     let confirm_above = profile
         .confirm_above
-        .as_deref()
-        .and_then(|c| crate::money::parse_amount(c, crate::money::STORED_SCALE).ok());
+        .as_ref()
+        .and_then(|c| crate::money::parse_amount(&c.0, crate::money::STORED_SCALE).ok());
     Ok(Settings {
         profile: name,
         api_url,

@@ -80,9 +80,12 @@ struct UsageError(String);
 
 /// 2 for usage and configuration errors (as clap does for bad flags), 1 for everything else.
 fn exit_code(e: &color_eyre::Report) -> u8 {
-    let usage = e
-        .chain()
-        .any(|c| c.downcast_ref::<ConfigError>().is_some() || c.downcast_ref::<UsageError>().is_some());
+    // A keymap file is configuration too (README: "bad config file" is 2).
+    let usage = e.chain().any(|c| {
+        c.downcast_ref::<ConfigError>().is_some()
+            || c.downcast_ref::<UsageError>().is_some()
+            || c.downcast_ref::<flexwallet::keymap::KeymapError>().is_some()
+    });
     if usage { 2 } else { 1 }
 }
 
@@ -191,6 +194,8 @@ fn profile_switch(cli: &Cli) -> flexwallet::tui::ProfileSwitch {
         Ok(flexwallet::tui::SwitchedProfile {
             audit: open_audit(&settings, &client),
             read_only: settings.read_only,
+            refresh: std::time::Duration::from_secs(settings.refresh_secs),
+            confirm_above: settings.confirm_above,
             client,
             origin,
         })
@@ -334,14 +339,21 @@ async fn serve(cli: &Cli, args: &flexwallet::cli::ServeArgs) -> Result<ExitCode>
     let running = flexwallet::serve::start(client, config)
         .await
         .map_err(UsageError)?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on ssh://{}", running.addr)?;
-    writeln!(out, "host key {}", running.host_fingerprint)?;
-    if let Some(sb) = &sandbox {
-        writeln!(out, "demo data from the embedded sandbox at {}", sb.url)?;
+    // The lines are for whoever started the server; a server whose stdout reader went away
+    // (a supervisor's pipe, `| head -1`) goes on serving its operators.
+    let announced = {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on ssh://{}", running.addr)
+            .and_then(|()| writeln!(out, "host key {}", running.host_fingerprint))
+            .and_then(|()| match &sandbox {
+                Some(sb) => writeln!(out, "demo data from the embedded sandbox at {}", sb.url),
+                None => Ok(()),
+            })
+            .and_then(|()| out.flush())
+    };
+    if let Err(e) = announced {
+        tracing::warn!(error = %e, "cannot write the startup lines to stdout; serving on");
     }
-    out.flush()?;
-    drop(out);
     stop.recv().await;
     running.stop().await;
     drop(sandbox);

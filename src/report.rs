@@ -181,7 +181,8 @@ pub fn tx_rows(txs: &[Transaction]) -> Vec<Vec<String>> {
                 t.id.clone(),
                 t.tx_type.to_string(),
                 t.transaction_reason.to_string(),
-                format_credits(&t.credit_amount),
+                // Signed as the console's ledger signs it: a debit takes credits away.
+                crate::money::fit::fit_scaled(&t.signed_credits(), 2, usize::MAX, true),
                 format!(
                     "{} → {}",
                     format_credits(&t.credit_balance_before),
@@ -312,6 +313,11 @@ pub async fn ledger(
         if n < limit as usize {
             break;
         }
+    }
+    if out.is_empty() {
+        // Flexprice answers an empty page for a wallet that does not exist: ask for the
+        // wallet, so a mistyped id is a `404 not_found`, not an empty ledger.
+        client.get_wallet(wallet_id).await?;
     }
     Ok(out)
 }

@@ -115,10 +115,10 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
         }
         if !args.allow_repeat {
             say!(
-                "{} problem(s) with earlier jobs (a repeated credit, one whose outcome is unknown, or a \
+                "{} with earlier jobs (a repeated credit, one whose outcome is unknown, or a \
                  journal that cannot be read; an edited CSV is a new job with new keys): nothing was \
                  sent; pass --allow-repeat if these credits are meant to be sent again",
-                repeats.len()
+                flexprice_wire::words::count(repeats.len(), "problem", "problems")
             );
             return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
         }
@@ -131,9 +131,9 @@ pub async fn run(args: &TopupArgs, settings: &Settings, client: Client) -> Resul
             say!("{file}:{issue}");
         }
         say!(
-            "{} row(s) ask first (above) and --yes does not answer them: nothing was sent; run \
+            "{} first (above) and --yes does not answer them: nothing was sent; run \
              without --yes to be asked, or pass --allow-mistakes",
-            plan.mistakes.len()
+            flexprice_wire::words::count(plan.mistakes.len(), "row asks", "rows ask")
         );
         return Ok(ExitCode::from(EXIT_NOTHING_STARTED));
     }
@@ -299,7 +299,10 @@ fn report_issues(file: &str, issues: &[Issue]) -> Option<Plan> {
     if issues.len() > SHOWN_ISSUES {
         say!("… and {} more", issues.len() - SHOWN_ISSUES);
     }
-    say!("{} problem(s) in {file}: nothing was sent", issues.len());
+    say!(
+        "{} in {file}: nothing was sent",
+        flexprice_wire::words::count(Issue::problems(issues), "problem", "problems")
+    );
     None
 }
 

@@ -190,6 +190,10 @@ pub async fn run(
         .await;
     let _ = handle.eof(channel).await;
     let _ = handle.close(channel).await;
+    // The console's order of the wallets, its screens and the older picture it held are freed
+    // by now: give the pages back, or the server keeps the high-water mark of every session
+    // that ever ran.
+    crate::tui::memory::release_freed();
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

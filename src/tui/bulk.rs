@@ -86,15 +86,12 @@ async fn checked_plan(
     if repeats.is_empty() {
         return Ok(plan);
     }
-    repeats.push(Issue::at(
-        0,
-        format!(
-            "{} problem(s) with earlier jobs (a repeated credit, one whose outcome is unknown, or \
-             a journal that cannot be read): nothing was sent. Retry a job's rows from its \
-             results (r), with its own keys; to credit again on purpose, use flexwallet topup \
-             --allow-repeat",
-            repeats.len()
-        ),
+    // What these mean, under them: not a problem of its own, so not counted as one.
+    repeats.push(Issue::note(
+        "These repeat earlier jobs (a repeated credit, one whose outcome is unknown, or a \
+         journal that cannot be read): nothing was sent. Retry a job's rows from its results \
+         (r), with its own keys; to credit again on purpose, use flexwallet topup \
+         --allow-repeat",
     ));
     Err(repeats)
 }

@@ -78,7 +78,10 @@ pub fn spawn(
                 app.now = moment();
                 app.clock = chrono::Utc::now();
             }
-            let reloaded = matches!(action, Action::WalletsLoaded { .. });
+            let reloaded = matches!(
+                action,
+                Action::WalletsLoaded { .. } | Action::CustomersLoaded { .. }
+            );
             for e in app.update(action) {
                 runner.run(e);
             }
@@ -131,6 +134,14 @@ impl Runner {
                 Action::WalletsLoaded {
                     generation,
                     result: reads.list_wallets().await,
+                }
+            }),
+            // The customers' names go into the picture with the wallets: listed once here,
+            // not once per session.
+            Effect::LoadCustomers { generation } => self.spawn("customers", async move {
+                Action::CustomersLoaded {
+                    generation,
+                    result: super::list_customers(&reads).await,
                 }
             }),
             Effect::LoadChanges { generation, since } => self.spawn("changes", async move {

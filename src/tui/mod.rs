@@ -4,7 +4,7 @@
 mod bulk;
 pub mod keys;
 pub mod lead;
-mod memory;
+pub(crate) mod memory;
 pub mod screen;
 pub mod terminal;
 
@@ -76,6 +76,10 @@ pub struct SwitchedProfile {
     pub client: Client,
     pub origin: Origin,
     pub read_only: bool,
+    /// The profile's `refresh_secs` (or `--refresh`, which wins).
+    pub refresh: Duration,
+    /// The profile's `confirm_above`.
+    pub confirm_above: Option<rust_decimal::Decimal>,
     pub audit: Result<Arc<Audit>, AuditUnwritable>,
 }
 
@@ -98,6 +102,7 @@ struct PendingSwitch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Slot {
     List,
+    Customers,
     Rows,
     Balance,
     Changes,
@@ -118,6 +123,34 @@ impl Slot {
     /// profile: its outcome must not be lost (an SSH link dropped mid-request).
     fn survives_quit(self) -> bool {
         matches!(self, Slot::TopUp | Slot::Update)
+    }
+}
+
+/// Every customer's name and external id, oldest first (a walk that customers created
+/// meanwhile only extend), one paged list for them all. Each page is cut down to what the list
+/// shows before the next is asked: 50,000 whole customers (addresses, metadata) are never
+/// held at once.
+pub(crate) async fn list_customers(
+    reads: &Reads,
+) -> Result<crate::app::customers::Customers, crate::api::ApiError> {
+    const PAGE: u32 = 1000;
+    let mut all = crate::app::customers::Customers::new();
+    let mut offset = 0u64;
+    loop {
+        let filter = crate::api::models::CustomerFilter {
+            order: Some("asc".into()),
+            limit: Some(PAGE),
+            offset: Some(offset),
+            ..Default::default()
+        };
+        let page = reads.client().customers_page(&filter).await?;
+        let n = page.items.len();
+        let total = page.pagination.map(|p| p.total.max(0) as u64);
+        all.extend(crate::app::customers::by_id(page.items));
+        offset += n as u64;
+        if n < PAGE as usize || n == 0 || total.is_some_and(|t| offset >= t) {
+            return Ok(all);
+        }
     }
 }
 
@@ -164,6 +197,12 @@ impl Runner {
                 Action::WalletsLoaded {
                     generation,
                     result: reads.list_wallets().await,
+                }
+            }),
+            Effect::LoadCustomers { generation } => self.spawn(Slot::Customers, async move {
+                Action::CustomersLoaded {
+                    generation,
+                    result: list_customers(&reads).await,
                 }
             }),
             Effect::RefreshWallets { generation, ids } => self.spawn(Slot::Rows, async move {
@@ -281,13 +320,21 @@ impl Runner {
                 path,
                 report,
                 protect,
+                replace,
             } => {
-                let _ = self.tx.send(Action::ResultsExported(bulk::export(
-                    &path,
-                    &report,
-                    &protect,
-                    !self.contained,
-                )));
+                // Locally a file there is replaced only once the operator said so; over
+                // `serve` never (the refusal says so).
+                let answer = if !replace && !self.contained && path.symlink_metadata().is_ok() {
+                    crate::app::overwrite::exists(path, crate::app::overwrite::PendingWrite::Results)
+                } else {
+                    Action::ResultsExported(bulk::export(
+                        &path,
+                        &report,
+                        &protect,
+                        replace && !self.contained,
+                    ))
+                };
+                let _ = self.tx.send(answer);
             }
             Effect::LoadLedger {
                 generation,
@@ -321,9 +368,16 @@ impl Runner {
                 let result = client.get_wallet(&wallet_id).await.map(Box::new);
                 Action::WalletFound { wallet_id, result }
             }),
-            Effect::ExportView { path, wallets } => self.spawn(Slot::Export, async move {
+            Effect::ExportView {
+                path,
+                wallets,
+                replace,
+            } => self.spawn(Slot::Export, async move {
+                if !replace && !contained && path.symlink_metadata().is_ok() {
+                    return crate::app::overwrite::exists(path, crate::app::overwrite::PendingWrite::View);
+                }
                 let result = tokio::task::spawn_blocking(move || {
-                    crate::report::export_wallets(&path, &wallets, !contained).map(|n| (path, n))
+                    crate::report::export_wallets(&path, &wallets, replace && !contained).map(|n| (path, n))
                 })
                 .await
                 .unwrap_or_else(|e| Err(format!("the export task failed: {e}")));
@@ -378,7 +432,12 @@ impl Runner {
             self.reads = Reads::Direct(p.client.clone());
             self.client = p.client;
             self.audit = p.audit;
-            (p.origin, p.read_only)
+            crate::app::Switched {
+                origin: p.origin,
+                read_only: p.read_only,
+                refresh: p.refresh,
+                confirm_above: p.confirm_above,
+            }
         });
         let switched = answer.is_ok();
         let _ = self.tx.send(Action::ProfileSwitched(answer));
@@ -639,7 +698,10 @@ async fn drive<W: Write>(
             app.now = moment();
             app.clock = chrono::Utc::now();
         }
-        let reloaded = matches!(action, Action::WalletsLoaded { .. });
+        let reloaded = matches!(
+            action,
+            Action::WalletsLoaded { .. } | Action::CustomersLoaded { .. }
+        );
         let refresh_step = matches!(
             action,
             Action::RefreshDue | Action::WalletsRefreshed { .. } | Action::BalanceLoaded { .. }

@@ -3,15 +3,17 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Block, Cell, Clear, Gauge, Paragraph, Row, Table, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use crate::api::models::TransactionReason;
 use crate::app::App;
-use crate::app::bulk::{BulkForm, BulkLayer, JobView, expected_total};
-use crate::bulk::Plan;
+use crate::app::bulk::preview::Shared;
+use crate::app::bulk::{BulkForm, BulkLayer, JobView, Preview, PreviewFocus, expected_total};
 use crate::keymap::{Command, Context};
 use crate::money::{format_amount, format_credits};
 use crate::ui::Theme;
+use crate::ui::fit;
 use crate::ui::layout::centered;
 
 const LABEL: usize = 16;
@@ -26,12 +28,24 @@ fn keys(app: &App, ctx: Context, cmds: &[(Command, &str)]) -> Line<'static> {
 
 /// A bordered box between the overview line and the status bar; returns its inside.
 fn frame_box(theme: &Theme, frame: &mut Frame, area: Rect, title: &str, height: u16) -> Rect {
+    frame_box_width(theme, frame, area, title, 100, height)
+}
+
+/// [`frame_box`] at most `width` wide (the preview's rows use a wide terminal's width).
+fn frame_box_width(
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    width: u16,
+    height: u16,
+) -> Rect {
     let body = Rect {
         y: area.y + 1,
         height: area.height.saturating_sub(2),
         ..area
     };
-    let rect = centered(body, area.width.min(100), height.min(body.height));
+    let rect = centered(body, area.width.min(width), height.min(body.height));
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_style(theme.border(true))
@@ -55,7 +69,9 @@ pub fn render(app: &App, layer: &BulkLayer, theme: &Theme, frame: &mut Frame, ar
         Some(BulkLayer::Refused {
             source,
             issues,
+            notes,
             scroll,
+            ..
         }) => {
             let inner = frame_box(theme, frame, area, "Bulk top-up: not possible", area.height);
             let [head, body, foot] =
@@ -68,23 +84,26 @@ pub fn render(app: &App, layer: &BulkLayer, theme: &Theme, frame: &mut Frame, ar
             };
             frame.render_widget(
                 Paragraph::new(Line::styled(
-                    format!("{} problem(s) in {source}: nothing was sent{from}", issues.len()),
+                    format!(
+                        "{} in {source}: nothing was sent{from}",
+                        flexprice_wire::words::count(issues.len(), "problem", "problems")
+                    ),
                     theme.error(),
                 )),
                 head,
             );
-            let lines: Vec<Line> = issues
+            let lines: Vec<Line> = notes
                 .iter()
-                .skip(*scroll)
-                .map(|i| Line::from(format!("✖ {i}")))
+                .map(|n| Line::styled(n.clone(), theme.dim()))
+                .chain(issues.iter().skip(*scroll).map(|i| Line::from(format!("✖ {i}"))))
                 .collect();
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
             // More than fits: say how to see the rest. (Word wrap can take a row more than
             // this count, so the hint errs on showing.)
             let width = usize::from(body.width.max(1));
-            let rows: usize = issues
+            let rows: usize = notes
                 .iter()
-                .skip(*scroll)
+                .chain(issues.iter().skip(*scroll))
                 .map(|i| (i.chars().count() + 2).div_ceil(width) + 1)
                 .sum();
             let mut cmds = Vec::new();
@@ -97,23 +116,7 @@ pub fn render(app: &App, layer: &BulkLayer, theme: &Theme, frame: &mut Frame, ar
             cmds.push((Command::Back, "close"));
             frame.render_widget(Paragraph::new(keys(app, Context::Bulk, &cmds)), foot);
         }
-        Some(BulkLayer::Preview {
-            plan,
-            typed,
-            mismatch,
-            from_marks,
-        }) => preview(
-            app,
-            theme,
-            frame,
-            area,
-            PreviewState {
-                plan,
-                typed: typed.value(),
-                mismatch: *mismatch,
-                from_marks: *from_marks,
-            },
-        ),
+        Some(BulkLayer::Preview(p)) => preview(app, theme, frame, area, p),
         Some(BulkLayer::Progress) => {
             if let Some(job) = &app.job {
                 progress(app, theme, frame, area, job);
@@ -179,13 +182,21 @@ fn render_with_keys(
 }
 
 fn form(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, f: &BulkForm) {
-    let title = format!("Bulk top-up · {} marked wallets", f.wallet_ids.len());
-    let inner = frame_box(theme, frame, area, &title, 16);
-    let mut lines = vec![Line::styled(
-        "One top-up for every marked wallet; you will see the totals before anything is sent.",
-        theme.dim(),
-    )];
+    let title = format!(
+        "Bulk top-up · {}",
+        flexprice_wire::words::count(f.wallet_ids.len(), "marked wallet", "marked wallets")
+    );
+    // The box's inside is at most 98 wide (100 with borders): lay the lines out for it.
+    let width = usize::from(area.width.min(100).saturating_sub(2)).max(20);
+    let mut lines: Vec<Line> = wrap(
+        "One top-up for every marked wallet; you will see the totals and every row before anything is sent.",
+        width,
+    )
+    .into_iter()
+    .map(|l| Line::styled(l, theme.dim()))
+    .collect();
     let mut cursor = None;
+    let mut focus_line = 0;
     for (i, field) in f.fields.iter().enumerate() {
         let focused = i == f.focus;
         let (value, cur) = field.display();
@@ -200,6 +211,7 @@ fn form(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, f: &BulkForm) {
         } else {
             value
         };
+        let room = width.saturating_sub(LABEL + shown.chars().count() + 2);
         let mut spans = vec![
             Span::styled(
                 format!("{marker}{:<w$}", field.label, w = LABEL - 2),
@@ -207,15 +219,26 @@ fn form(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, f: &BulkForm) {
             ),
             Span::styled(shown, style),
         ];
-        if let Some(h) = field.hint.as_ref().filter(|_| focused) {
+        // The focused field says what it takes: beside it when it fits, else under it.
+        let hint = field.hint.as_ref().filter(|_| focused);
+        let inline = hint.filter(|h| h.chars().count() <= room);
+        if let Some(h) = inline {
             spans.push(Span::styled(format!("  {h}"), theme.dim()));
         }
         if focused {
-            cursor = cur.map(|c| (lines.len(), LABEL + c));
+            focus_line = lines.len();
+            cursor = cur.map(|c| LABEL + c);
         }
         lines.push(Line::from(spans));
+        if let (Some(h), None) = (hint, inline) {
+            for part in wrap(h, width.saturating_sub(LABEL)) {
+                lines.push(Line::styled(format!("{:LABEL$}{part}", ""), theme.dim()));
+            }
+        }
         if let Some(e) = &field.error {
-            lines.push(Line::styled(format!("{:LABEL$}✖ {e}", ""), theme.error()));
+            for part in wrap(&format!("✖ {e}"), width.saturating_sub(LABEL)) {
+                lines.push(Line::styled(format!("{:LABEL$}{part}", ""), theme.error()));
+            }
         }
     }
     if let Some(b) = &f.banner {
@@ -227,36 +250,64 @@ fn form(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, f: &BulkForm) {
         &[
             (Command::NextField, "next"),
             (Command::ChoiceNext, "choice"),
+            (Command::AddRow, "metadata row"),
             (Command::Submit, "preview"),
             (Command::Back, "cancel"),
         ],
     );
-    render_with_keys(app, frame, inner, lines, k);
-    if let Some((row, col)) = cursor {
-        frame.set_cursor_position(Position::new(inner.x + col as u16, inner.y + row as u16));
+    // Borders and the key line around the fields; the box grows with the metadata rows.
+    let height = u16::try_from(lines.len() + 3).unwrap_or(u16::MAX);
+    let inner = frame_box(theme, frame, area, &title, height);
+    let [body, foot] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    // The focused field (and the line under it) stays in view.
+    let scroll = (focus_line + 2)
+        .min(lines.len())
+        .saturating_sub(usize::from(body.height));
+    frame.render_widget(
+        Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
+        body,
+    );
+    frame.render_widget(Paragraph::new(k), foot);
+    if let Some(col) = cursor {
+        let y = body.y + u16::try_from(focus_line - scroll).unwrap_or(0);
+        let x = (inner.x + u16::try_from(col).unwrap_or(0)).min(inner.right().saturating_sub(1));
+        if y < body.bottom() {
+            frame.set_cursor_position(Position::new(x, y));
+        }
     }
 }
 
-/// What the preview layer shows: the plan, the total typed so far, and how to show problems.
-struct PreviewState<'a> {
-    plan: &'a Plan,
-    typed: &'a str,
-    /// The typed total was confirmed and is not the plan's.
-    mismatch: bool,
-    /// The rows are marked wallets, not lines of a file.
-    from_marks: bool,
+/// Greedy word wrap: nothing the operator must read runs off the box.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        // A word longer than the line (an id, a path) breaks where the line ends.
+        while line.chars().count() > width {
+            let head: String = line.chars().take(width).collect();
+            line = line.chars().skip(width).collect();
+            lines.push(head);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
-fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: PreviewState<'_>) {
-    let PreviewState {
-        plan,
-        typed,
-        mismatch,
-        from_marks,
-    } = state;
-    let inner = frame_box(theme, frame, area, "Bulk top-up · preview", area.height);
+/// The plan's totals, per currency and per reason, in aligned columns, and what every row shares.
+fn totals_lines(theme: &Theme, p: &Preview, width: usize) -> Vec<Line<'static>> {
+    let plan = &p.plan;
     let t = &plan.totals;
-    let mut lines = vec![Line::styled(
+    let mut out = vec![Line::styled(
         format!(
             "job {} · {} {} · {} credits in all",
             plan.job,
@@ -266,127 +317,457 @@ fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, state: Previ
         ),
         theme.header(),
     )];
-    for (cur, c) in &t.by_currency {
-        lines.push(Line::from(format!(
-            "  {:<6}{:>4} {:<4}  {:>14} credits  = {} {}",
-            cur.to_uppercase(),
-            c.rows,
-            crate::bulk::rows_word(c.rows),
-            format_credits(&c.credits),
-            format_amount(&c.amount, cur),
-            cur.to_uppercase()
-        )));
+    // (what, rows, credits, = amount) per currency, then per reason: one set of columns.
+    let mut table: Vec<(String, usize, String, String)> = t
+        .by_currency
+        .iter()
+        .map(|(cur, c)| {
+            (
+                cur.to_uppercase(),
+                c.rows,
+                format_credits(&c.credits),
+                format!("= {} {}", format_amount(&c.amount, cur), cur.to_uppercase()),
+            )
+        })
+        .collect();
+    table.extend(t.by_reason.iter().map(|(reason, r)| {
+        (
+            crate::api::models::TransactionReason::parse(reason).label(),
+            r.rows,
+            format_credits(&r.credits),
+            String::new(),
+        )
+    }));
+    let what_w = table.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    let rows_w = table.iter().map(|r| r.1.to_string().len()).max().unwrap_or(0);
+    let credits_w = table.iter().map(|r| r.2.chars().count()).max().unwrap_or(0);
+    for (what, rows, credits, amount) in table {
+        let line = format!(
+            "  {what:<what_w$}  {rows:>rows_w$} {:<4}  {credits:>credits_w$} credits {amount}",
+            crate::bulk::rows_word(rows)
+        );
+        out.push(Line::from(line.trim_end().to_string()));
     }
+    let mut shared = Vec::new();
+    match &p.expiry {
+        Shared::Same(None) => shared.push("no expiry".to_string()),
+        Shared::Same(Some(e)) => shared.push(format!("expires {}", e.format("%Y-%m-%d %H:%M UTC"))),
+        Shared::Varies => {}
+    }
+    match &p.priority {
+        Shared::Same(None) => shared.push("no priority".to_string()),
+        Shared::Same(Some(n)) => shared.push(format!("priority {n}")),
+        Shared::Varies => {}
+    }
+    if let Shared::Same(Some(d)) = &p.description {
+        shared.push(format!("description \"{}\"", crate::api::text::clean(d)));
+    }
+    if let Shared::Same(Some(m)) = &p.metadata {
+        shared.push(format!("metadata {}", metadata_text(m)));
+    }
+    if !shared.is_empty() {
+        // Wrapped: a description is as long as the operator made it.
+        out.extend(
+            wrap(
+                &format!("every row: {}", shared.join(" · ")),
+                width.saturating_sub(2),
+            )
+            .into_iter()
+            .map(|l| Line::from(format!("  {l}"))),
+        );
+    }
+    out
+}
+
+/// `ticket = INC-42, po = 7`.
+fn metadata_text(m: &crate::api::models::Metadata) -> String {
+    m.iter()
+        .map(|(k, v)| {
+            crate::app::form::field::metadata_line(&crate::api::text::clean(k), &crate::api::text::clean(v))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Warnings about the whole plan, and how many rows carry their own.
+fn warning_lines(theme: &Theme, p: &Preview, width: usize) -> Vec<Line<'static>> {
+    let plan = &p.plan;
+    let mut texts = Vec::new();
     if !plan.mistakes.is_empty() {
-        lines.push(Line::styled(
-            format!(
-                "⚠ {} {} ask first: almost always a mistake (typing the total sends them too)",
-                plan.mistakes.len(),
-                crate::bulk::rows_word(plan.mistakes.len())
-            ),
-            theme.error(),
+        texts.push(format!(
+            "⚠ {} {} ask first: almost always a mistake (typing the total sends them too)",
+            plan.mistakes.len(),
+            crate::bulk::rows_word(plan.mistakes.len())
         ));
     }
-    // No more than a screen holds: a million-row plan may carry a warning a row, and every
-    // frame formatted them all.
-    let issues = plan.mistakes.len() + plan.warnings.len();
-    let room = (inner.height as usize).saturating_sub(lines.len() + 8).max(1);
-    for w in plan.mistakes.iter().chain(&plan.warnings).take(room) {
-        let text = if from_marks {
-            w.without_line()
-        } else {
-            w.to_string()
-        };
-        lines.push(Line::styled(format!("⚠ {text}"), theme.error()));
-    }
-    if issues > room {
-        lines.push(Line::styled(
-            format!("⚠ … and {} more", issues - room),
-            theme.error(),
+    if p.row_warnings > 0 {
+        let n = p.row_warnings;
+        texts.push(format!(
+            "⚠ {n} {} on rows marked ⚠ (the selected row's is under the table)",
+            if n == 1 { "warning" } else { "warnings" }
         ));
     }
-    // Names repeat ("Prepaid Wallet - CRD"): the id too when there is room for it.
-    let with_id = inner.width >= 58 + 2 + 33;
-    lines.push(Line::styled(
-        format!(
-            "{:<28}{:>14}{:>16}{}",
-            "wallet",
-            "credits",
-            // The currency value at the wallet's top-up rate (what the amount column of a CSV
-            // means), not the balance's conversion rate.
-            "at top-up rate",
-            if with_id { "  id" } else { "" }
-        ),
-        theme.label(),
-    ));
-    // The confirm lines need 3 rows at the bottom; the row list takes what is left.
-    let room = (inner.height as usize).saturating_sub(lines.len() + 4);
-    let shown = plan.rows.len().min(room);
-    for r in plan.rows.iter().take(shown) {
-        // The operator marked names, not ids: show the name when the list knows the wallet.
-        let name = app
-            .table
-            .get(&r.wallet_id)
-            .map(|row| row.wallet.display_name().to_string())
-            .unwrap_or_else(|| r.wallet_id.clone());
-        lines.push(Line::from(format!(
-            "{:<28}{:>14}{:>16}{}",
-            truncate(&name, 27),
-            // Never pushed past the column (the line's end would be cut): compact if need be.
-            crate::money::fit::fit_credits(&r.credits, 13),
-            format!(
-                "{} {}",
-                crate::money::fit::fit_amount(
-                    &r.amount,
-                    &r.currency,
-                    14usize.saturating_sub(r.currency.len())
-                ),
-                r.currency.to_uppercase()
-            ),
-            if with_id {
-                format!("  {}", r.wallet_id)
+    for i in p.general.iter() {
+        if let Some(issue) = p.issue(*i) {
+            let text = if p.from_marks {
+                issue.without_line()
             } else {
-                String::new()
-            }
-        )));
+                issue.to_string()
+            };
+            texts.push(format!("⚠ {text}"));
+        }
     }
-    if shown < plan.rows.len() {
-        lines.push(Line::styled(
-            format!("… and {} more rows", plan.rows.len() - shown),
+    texts
+        .iter()
+        .flat_map(|t| wrap(t, width))
+        .map(|l| Line::styled(l, theme.error()))
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PCol {
+    Mark,
+    Wallet,
+    Customer,
+    Credits,
+    Amount,
+    Reason,
+    Expiry,
+    Priority,
+    Id,
+}
+
+/// Column, title, priority (1: always), right-aligned.
+const PREVIEW_COLUMNS: [(PCol, &str, u8, bool); 9] = [
+    (PCol::Mark, "", 1, false),
+    (PCol::Wallet, "Wallet", 1, false),
+    (PCol::Customer, "Customer", 1, false),
+    (PCol::Credits, "Credits", 1, true),
+    // The currency value at the wallet's top-up rate (what the amount column of a CSV means),
+    // not the balance's conversion rate.
+    (PCol::Amount, "At top-up rate", 2, true),
+    (PCol::Reason, "Reason", 1, false),
+    (PCol::Expiry, "Expires", 2, false),
+    (PCol::Priority, "Priority", 2, true),
+    (PCol::Id, "Wallet id", 3, false),
+];
+
+fn preview_cell(app: &App, p: &Preview, row: &crate::bulk::plan::PlannedRow, col: PCol) -> String {
+    match col {
+        // The cursor in words too (a screen without colours, a copied screen), and the rows
+        // with something to say.
+        PCol::Mark => format!(
+            "{}{}",
+            if row.index == p.selected { '▶' } else { ' ' },
+            if p.issues_of(row.index).next().is_some() {
+                '⚠'
+            } else {
+                ' '
+            }
+        ),
+        // The operator marked names, not ids: the name when the list knows the wallet.
+        PCol::Wallet => app
+            .table
+            .get(&row.wallet_id)
+            .map(|r| crate::api::text::clean(r.wallet.display_name()).into_owned())
+            .unwrap_or_else(|| row.wallet_id.clone()),
+        // Names repeat ("Prepaid Wallet - EUR"): whose wallet it is tells them apart.
+        PCol::Customer => app
+            .table
+            .get(&row.wallet_id)
+            .map(|r| app.customer_label(&r.wallet.customer_id))
+            .unwrap_or_default(),
+        PCol::Credits => format_credits(&row.credits),
+        PCol::Amount => format!(
+            "{} {}",
+            format_amount(&row.amount, &row.currency),
+            row.currency.to_uppercase()
+        ),
+        PCol::Reason => row.request.transaction_reason.label(),
+        PCol::Expiry => row
+            .request
+            .expiry_date_utc
+            .map(|e| e.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "never".into()),
+        PCol::Priority => row
+            .request
+            .priority
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "none".into()),
+        PCol::Id => row.wallet_id.clone(),
+    }
+}
+
+/// The columns worth showing for these rows in `width`, with each row's cells: a reason,
+/// expiry or priority every row shares is said once above the table instead.
+struct PreviewTable {
+    cols: Vec<(PCol, &'static str, u16, bool)>,
+    /// Per column shown, the cells of the rows on screen (figures padded to line up).
+    cells: Vec<Vec<String>>,
+    spacing: u16,
+}
+
+fn preview_table(
+    app: &App,
+    p: &Preview,
+    rows: &[&crate::bulk::plan::PlannedRow],
+    width: u16,
+) -> PreviewTable {
+    let mut candidates = Vec::new();
+    let mut kept = Vec::new();
+    let mut all_cells = Vec::new();
+    for (col, title, priority, right) in PREVIEW_COLUMNS {
+        let shown = match col {
+            PCol::Reason => p.plan.totals.by_reason.len() > 1,
+            PCol::Expiry => p.expiry.varies(),
+            PCol::Priority => p.priority.varies(),
+            _ => true,
+        };
+        if !shown {
+            continue;
+        }
+        let mut cells: Vec<String> = rows.iter().map(|r| preview_cell(app, p, r, col)).collect();
+        if matches!(col, PCol::Credits | PCol::Amount) {
+            fit::align_points(&mut cells);
+        }
+        let widest = cells
+            .iter()
+            .map(|c| UnicodeWidthStr::width(c.as_str()))
+            .max()
+            .unwrap_or(0)
+            .max(UnicodeWidthStr::width(title));
+        let widest = u16::try_from(widest).unwrap_or(u16::MAX);
+        candidates.push(match col {
+            PCol::Mark => fit::Candidate::new(2, priority),
+            PCol::Wallet => fit::Candidate::text(widest, 12, priority),
+            PCol::Customer => fit::Candidate::text(widest, 10, priority),
+            _ => fit::Candidate::new(widest, priority),
+        });
+        kept.push((col, title, right));
+        all_cells.push(cells);
+    }
+    let f = fit::fit(&candidates, width);
+    let mut cols = Vec::new();
+    let mut cells = Vec::new();
+    for (((col, title, right), w), c) in kept.into_iter().zip(f.widths).zip(all_cells) {
+        if let Some(w) = w {
+            cols.push((col, title, w, right));
+            cells.push(c);
+        }
+    }
+    PreviewTable {
+        cols,
+        cells,
+        spacing: f.spacing,
+    }
+}
+
+/// The selected row in full: where it goes, its key, and every warning it carries.
+fn selected_lines(theme: &Theme, p: &Preview, width: usize) -> Vec<Line<'static>> {
+    let Some(row) = p.plan.rows.get(p.selected) else {
+        return Vec::new();
+    };
+    let mut about = format!(
+        "row {}/{} · {} · {}",
+        p.selected + 1,
+        p.plan.rows.len(),
+        row.wallet_id,
+        row.key
+    );
+    // What differs from row to row and has no column: said for the selected one.
+    if p.description.varies()
+        && let Some(d) = &row.request.description
+    {
+        about.push_str(&format!(" · description \"{}\"", crate::api::text::clean(d)));
+    }
+    if p.metadata.varies()
+        && let Some(m) = &row.request.metadata
+    {
+        about.push_str(&format!(" · metadata {}", metadata_text(m)));
+    }
+    let mut lines: Vec<Line> = wrap(&about, width)
+        .into_iter()
+        .map(|l| Line::styled(l, theme.dim()))
+        .collect();
+    for issue in p.issues_of(row.index) {
+        let text = if p.from_marks {
+            issue.without_line()
+        } else {
+            issue.to_string()
+        };
+        lines.extend(
+            wrap(&format!("⚠ {text}"), width)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.error())),
+        );
+    }
+    lines
+}
+
+fn preview(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, p: &Preview) {
+    let inner = frame_box_width(
+        theme,
+        frame,
+        area,
+        "Bulk top-up · preview",
+        area.width,
+        area.height,
+    );
+    let width = usize::from(inner.width);
+    let mut head = totals_lines(theme, p, width);
+    head.extend(warning_lines(theme, p, width));
+    // Under the table, the selected row: its id and key, its warnings, what differs by row and
+    // has no column. As many lines as a warning takes when the plan has any (the table does not
+    // jump as the cursor moves), more when the row has more to say, up to five.
+    let base = if p.row_issues.is_empty() { 1 } else { 3 };
+    let mut detail = selected_lines(theme, p, width);
+    detail.truncate(5);
+    let detail_h = u16::try_from(detail.len().max(base)).unwrap_or(1);
+    let ask_h: u16 = if p.mismatch { 2 } else { 1 };
+    // The rows keep at least a few lines: the head gives way first.
+    let fixed = detail_h + ask_h + 1;
+    let min_table = 4u16.min(inner.height.saturating_sub(fixed));
+    let head_room = usize::from(inner.height.saturating_sub(fixed + min_table));
+    if head.len() > head_room {
+        let cut = head.len() - head_room.saturating_sub(1);
+        head.truncate(head_room.saturating_sub(1));
+        head.push(Line::styled(
+            format!("… {cut} more lines: a taller terminal shows them"),
             theme.dim(),
         ));
     }
-    let [body, ask, foot] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(2), Constraint::Length(1)]).areas(inner);
-    // Warnings wrap (a narrow terminal must not cut "confirming sends nothing" short).
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-    let expected = expected_total(plan);
-    let mut ask_lines = vec![Line::from(vec![
-        Span::raw(format!("Type the total credits ({expected}) to send: ")),
-        Span::styled(format!("{typed} "), theme.selected(true)),
-    ])];
-    if mismatch {
+    let [head_area, table_area, detail_area, ask, foot] = Layout::vertical([
+        Constraint::Length(u16::try_from(head.len()).unwrap_or(0)),
+        Constraint::Min(0),
+        Constraint::Length(detail_h),
+        Constraint::Length(ask_h),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(head), head_area);
+
+    // The rows: only those on screen are built (a plan may hold a million).
+    let visible = usize::from(table_area.height.saturating_sub(1));
+    p.rows_shown
+        .measure(p.plan.rows.len(), u16::try_from(visible).unwrap_or(u16::MAX));
+    let offset =
+        crate::app::follow(p.selected, p.offset, visible).min(p.plan.rows.len().saturating_sub(visible));
+    let on_screen: Vec<&crate::bulk::plan::PlannedRow> =
+        p.plan.rows.iter().skip(offset).take(visible).collect();
+    let table = preview_table(app, p, &on_screen, table_area.width);
+    let align = |text: String, right: bool| {
+        if right {
+            Line::from(text).right_aligned()
+        } else {
+            Line::from(text)
+        }
+    };
+    let header = Row::new(
+        table
+            .cols
+            .iter()
+            .map(|(_, title, _, right)| Cell::from(align(title.to_string(), *right))),
+    )
+    .style(theme.label());
+    let rows_focused = p.focus == PreviewFocus::Rows;
+    let rows = on_screen.iter().enumerate().map(|(i, r)| {
+        let cells = table
+            .cols
+            .iter()
+            .zip(&table.cells)
+            .map(|((col, _, w, right), texts)| {
+                let text = texts.get(i).cloned().unwrap_or_default();
+                let text = match col {
+                    PCol::Wallet | PCol::Customer => truncate(&text, usize::from(*w)),
+                    PCol::Credits if UnicodeWidthStr::width(text.as_str()) > usize::from(*w) => {
+                        crate::money::fit::fit_credits(&r.credits, usize::from(*w))
+                    }
+                    _ => text,
+                };
+                let cell = Cell::from(align(text, *right));
+                if *col == PCol::Mark {
+                    cell.style(theme.error())
+                } else {
+                    cell
+                }
+            });
+        let row = Row::new(cells);
+        if r.index == p.selected {
+            row.style(theme.selected(rows_focused))
+        } else {
+            row
+        }
+    });
+    let widths: Vec<Constraint> = table.cols.iter().map(|c| Constraint::Length(c.2)).collect();
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(table.spacing),
+        table_area,
+    );
+    frame.render_widget(Paragraph::new(detail), detail_area);
+
+    let expected = expected_total(&p.plan);
+    let typed = p.typed.value();
+    let prompt = format!("Type the total credits ({expected}) to send: ");
+    let mut ask_line = vec![
+        Span::raw(prompt.clone()),
+        Span::styled(format!("{typed} "), theme.selected(!rows_focused)),
+    ];
+    if rows_focused
+        && typed.is_empty()
+        && let Some(k) = app.keymap.key_label(Context::Preview, Command::NextField)
+    {
+        ask_line.push(Span::styled(format!("← {k}, or type the digits"), theme.dim()));
+    }
+    let mut ask_lines = vec![Line::from(ask_line)];
+    if p.mismatch {
         ask_lines.push(Line::styled(
             format!("✖ that is not {expected}: nothing was sent"),
             theme.error(),
         ));
     }
-    let prompt_len = format!("Type the total credits ({expected}) to send: ")
-        .chars()
-        .count();
     frame.render_widget(Paragraph::new(ask_lines), ask);
-    frame.render_widget(
-        Paragraph::new(keys(
-            app,
-            Context::Confirm,
-            &[(Command::Confirm, "send"), (Command::Back, "cancel")],
-        )),
-        foot,
-    );
-    frame.set_cursor_position(Position::new(
-        ask.x + (prompt_len + typed.chars().count()) as u16,
-        ask.y,
-    ));
+    frame.render_widget(Paragraph::new(preview_keys(app, p)), foot);
+    if !rows_focused {
+        let col = prompt.chars().count() + p.typed.visual_cursor();
+        frame.set_cursor_position(Position::new(
+            (ask.x + u16::try_from(col).unwrap_or(0)).min(ask.right().saturating_sub(1)),
+            ask.y,
+        ));
+    }
+}
+
+/// The preview's key line: moving through the rows while they have the focus.
+fn preview_keys(app: &App, p: &Preview) -> Line<'static> {
+    let km = &app.keymap;
+    let label = |c: Command| km.key_label(Context::Preview, c);
+    let mut parts = Vec::new();
+    if p.focus == PreviewFocus::Rows {
+        if let (Some(d), Some(u)) = (label(Command::Down), label(Command::Up)) {
+            parts.push(format!("{d} {u} rows"));
+        }
+        if let Some(k) = label(Command::PageDown) {
+            parts.push(format!("{k} page"));
+        }
+        if let Some(k) = label(Command::NextField) {
+            parts.push(format!("{k} total"));
+        }
+    } else if let Some(k) = label(Command::NextField) {
+        parts.push(format!("{k} rows"));
+    }
+    if let Some(k) = label(Command::Confirm) {
+        parts.push(format!("{k} send"));
+    }
+    if let Some(k) = label(Command::Back) {
+        let back = if p.form.is_some() {
+            "back to the form"
+        } else {
+            "close"
+        };
+        parts.push(format!("{k} {back}"));
+    }
+    Line::from(format!(" {}", parts.join(" · ")))
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -454,7 +835,10 @@ fn progress(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, job: &JobVi
             {
                 0 => Line::styled("every wallet was credited", theme.success()),
                 n => Line::styled(
-                    format!("every row was accepted; {n} invoiced top-up(s) stay pending until paid"),
+                    format!(
+                        "every row was accepted; {} pending until paid",
+                        flexprice_wire::words::count(n, "invoiced top-up stays", "invoiced top-ups stay")
+                    ),
                     theme.success(),
                 ),
             }

@@ -84,8 +84,17 @@ pub fn lines<'a>(app: &App, theme: &Theme, w: &'a Wallet, width: u16) -> Vec<Lin
             Span::raw(format!("  [{} · {}]", w.wallet_status, w.wallet_type)),
         ]),
         kv(theme, "id", w.id.as_str()),
-        kv(theme, "customer", w.customer_id.as_str()),
     ];
+    // Whose wallet: the name and external id when the customer list has them, the id always.
+    if let Some(c) = app.customer(&w.customer_id) {
+        if !c.name.is_empty() {
+            out.push(kv(theme, "customer", c.name.clone()));
+        }
+        if !c.external_id.is_empty() {
+            out.push(kv(theme, "external id", c.external_id.clone()));
+        }
+    }
+    out.push(kv(theme, "customer id", w.customer_id.as_str()));
     if let Some(d) = w.description.as_deref().filter(|d| !d.is_empty()) {
         out.push(kv(theme, "description", d));
     }
@@ -313,18 +322,183 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
         frame.render_widget(Paragraph::new("No wallet selected.").block(block), area);
         return;
     };
-    let inner_width = block.inner(area).width;
-    let text = lines(app, theme, w, inner_width);
+    let inner = block.inner(area);
+    let inner_width = inner.width;
+    let text = hang(lines(app, theme, w, inner_width), inner_width);
+    // Every line fits the width after `hang`: the rows are the lines. The scroll stops where
+    // the last line reaches the bottom.
+    app.extents.detail.measure(text.len(), inner.height);
     let para = Paragraph::new(text)
         .block(block)
         .wrap(Wrap { trim: false })
-        .scroll((app.detail_scroll, 0));
+        .scroll((app.extents.detail.clamp(app.detail_scroll), 0));
     frame.render_widget(para.style(Style::default()), area);
+}
+
+/// Where a labelled value starts (two spaces, then the label column).
+const VALUE_AT: usize = LABEL_WIDTH + 2;
+
+/// Lines too long for `width` wrapped under themselves, never back to column 0: a labelled
+/// value continues under its value column, or, when a word of it (an id) would not fit there,
+/// on lines of its own indented under the label; other lines indent two. Words are broken
+/// only when wider than a whole line.
+pub fn hang(lines: Vec<Line<'_>>, width: u16) -> Vec<Line<'_>> {
+    let width = usize::from(width);
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width || width < 8 {
+            out.push(line);
+            continue;
+        }
+        // A labelled value, in a pane wide enough for its label and a few cells more.
+        let labelled = width >= VALUE_AT + 4
+            && line
+                .spans
+                .first()
+                .is_some_and(|s| s.content.chars().count() == VALUE_AT && s.content.starts_with("  "));
+        let cells: Vec<(char, Style)> = line
+            .spans
+            .iter()
+            .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
+            .collect();
+        let blank = |n: usize| vec![(' ', Style::default()); n];
+        let (mut current, body, indent) = if labelled {
+            let (label, body) = cells.split_at(VALUE_AT);
+            let longest = body.split(|(c, _)| *c == ' ').map(cells_width).max().unwrap_or(0);
+            if VALUE_AT + longest <= width {
+                (label.to_vec(), body, VALUE_AT)
+            } else {
+                // The label alone, the value below it.
+                let end = label.iter().rposition(|(c, _)| *c != ' ').map_or(0, |i| i + 1);
+                out.push(Line::from(spans_of(&label[..end])).style(line.style));
+                (blank(4), body, 4)
+            }
+        } else {
+            (Vec::new(), &cells[..], 2)
+        };
+        let mut rows: Vec<Vec<(char, Style)>> = Vec::new();
+        for word in words(body) {
+            let fits = cells_width(&current) + cells_width(word) <= width;
+            let empty = current.iter().all(|(c, _)| *c == ' ');
+            if !fits && !empty {
+                while current.last().is_some_and(|(c, _)| *c == ' ') {
+                    current.pop();
+                }
+                rows.push(std::mem::take(&mut current));
+                current = blank(indent);
+                // A space that broke the line is not carried over.
+                if word.iter().all(|(c, _)| *c == ' ') {
+                    continue;
+                }
+            }
+            // A word wider than a whole line is broken where the line ends.
+            for &cell in word {
+                if cells_width(&current) + char_width(cell.0) > width
+                    && !current.iter().all(|(c, _)| *c == ' ')
+                {
+                    rows.push(std::mem::take(&mut current));
+                    current = blank(indent);
+                }
+                current.push(cell);
+            }
+        }
+        rows.push(current);
+        out.extend(
+            rows.into_iter()
+                .map(|r| Line::from(spans_of(&r)).style(line.style)),
+        );
+    }
+    out
+}
+
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// Columns the cells take on screen (a wide character takes two).
+fn cells_width(cells: &[(char, Style)]) -> usize {
+    cells.iter().map(|(c, _)| char_width(*c)).sum()
+}
+
+/// Words and the spaces between them, each a run of cells.
+fn words(cells: &[(char, Style)]) -> Vec<&[(char, Style)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=cells.len() {
+        let boundary = i == cells.len() || (cells[i].0 == ' ') != (cells[i - 1].0 == ' ');
+        if boundary && start < i {
+            out.push(&cells[start..i]);
+            start = i;
+        }
+    }
+    out
+}
+
+/// Cells back to spans, one per run of one style.
+fn spans_of(cells: &[(char, Style)]) -> Vec<Span<'static>> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    for &(c, style) in cells {
+        match spans.last_mut() {
+            Some(last) if last.style == style => last.content.to_mut().push(c),
+            _ => spans.push(Span::styled(c.to_string(), style)),
+        }
+    }
+    spans
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(lines: &[Line<'_>]) -> Vec<String> {
+        lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn wide_characters_and_narrow_panes_stay_inside_the_width() {
+        let theme = Theme::sixteen();
+        let lines = vec![
+            kv(&theme, "customer", "株式会社テスト 株式会社テスト 株式会社テスト"),
+            kv(&theme, "id", "wallet_01KW9M0AG1Q1M36YV4A8MRYX2W"),
+            Line::from("a header line that is longer than the pane is wide"),
+        ];
+        for width in [8u16, 12, 21, 30, 46] {
+            for l in hang(lines.clone(), width) {
+                assert!(l.width() <= usize::from(width), "{width}: {l:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_id_goes_under_its_label_whole() {
+        let theme = Theme::sixteen();
+        let id = "wallet_01KW9M0AG1Q1M36YV4A8MRYX2W";
+        let out = hang(vec![kv(&theme, "id", id)], 46);
+        assert_eq!(text(&out), ["  id", &format!("    {id}")]);
+    }
+
+    #[test]
+    fn a_long_description_continues_under_its_value() {
+        let theme = Theme::sixteen();
+        let out = hang(
+            vec![kv(
+                &theme,
+                "description",
+                "credits for the spring campaign of the EU team",
+            )],
+            46,
+        );
+        assert_eq!(
+            text(&out),
+            [
+                "  description         credits for the spring",
+                "                      campaign of the EU team",
+            ]
+        );
+        for l in &out {
+            assert!(l.width() <= 46, "{l}");
+        }
+    }
     use std::str::FromStr;
 
     #[test]

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::app::App;
-use crate::app::form::{FormKind, FormState, Stage, Submission};
+use crate::app::form::{FormKind, FormState, Stage, Submission, field};
 use crate::keymap::{Command, Context};
 use crate::money::{format_amount, format_credits};
 use crate::ui::Theme;
@@ -80,7 +80,10 @@ fn field_lines(theme: &Theme, form: &FormState, width: u16) -> (Vec<Line<'static
             Span::styled(shown.clone(), value_style),
         ];
         let room = (width as usize).saturating_sub(LABEL + shown.chars().count() + 2);
-        let hint_inline = f.hint.as_ref().filter(|h| h.chars().count() <= room);
+        // A metadata row says how it is filled while it has the focus (every row saying it
+        // would bury the form).
+        let hint = f.hint.as_ref().filter(|_| focused || !field::is_metadata(f));
+        let hint_inline = hint.filter(|h| h.chars().count() <= room);
         if let Some(h) = hint_inline {
             spans.push(Span::styled(format!("  {h}"), theme.dim()));
         }
@@ -90,7 +93,7 @@ fn field_lines(theme: &Theme, form: &FormState, width: u16) -> (Vec<Line<'static
         }
         out.push(Line::from(spans));
         let room = (width as usize).saturating_sub(LABEL).max(20);
-        if let (Some(h), None) = (&f.hint, hint_inline) {
+        if let (Some(h), None) = (hint, hint_inline) {
             for part in wrap(h, room) {
                 out.push(Line::styled(format!("{:LABEL$}{part}", ""), theme.dim()));
             }
@@ -242,14 +245,25 @@ fn dialog(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, form: &FormSt
             lines.push(Line::default());
             lines.push(Line::from(format!("{} sending…", spinner(app.spinner))));
         }
-        Stage::Unknown { submission, message } => {
+        Stage::Unknown {
+            submission,
+            message,
+            answered,
+        } => {
             title = " Outcome unknown ";
             lines.extend(summary(submission));
             lines.push(Line::default());
             lines.push(Line::styled(message.clone(), theme.error()));
-            lines.push(Line::from(
-                "The request left, but no answer came back: it may or may not have been applied.",
-            ));
+            lines.push(Line::from(match answered {
+                // A 5xx is an answer, but not about the top-up: it may have been applied first.
+                Some(status) => format!(
+                    "The server answered {status}, which does not say whether it was applied: it \
+                     may or may not have been."
+                ),
+                None => "The request left, but no answer came back: it may or may not have been \
+                         applied."
+                    .to_string(),
+            }));
             if matches!(submission, Submission::TopUp { .. }) {
                 lines.push(Line::from(
                     "Retrying with the same idempotency key can never credit twice.",
@@ -285,24 +299,38 @@ fn dialog(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, form: &FormSt
     }
 }
 
+/// What will be sent, every field of it: the confirm step is the last look before it leaves.
 fn summary(s: &Submission) -> Vec<Line<'static>> {
     match s {
         Submission::TopUp { request, preview, .. } => {
             let mut out = vec![Line::from(preview.clone())];
-            out.push(Line::from(format!("reason {}", request.transaction_reason)));
+            let mut sent = |label: &str, value: String| {
+                out.push(Line::from(format!("  {label:<16}{value}")));
+            };
+            if let Some(c) = request.credits_to_add {
+                sent("credits", format_credits(&c));
+            }
+            if let Some(a) = request.amount {
+                sent("amount", crate::money::wire_text(&a));
+            }
+            sent("reason", request.transaction_reason.to_string());
             if let Some(e) = request.expiry_date_utc {
-                out.push(Line::from(format!(
-                    "expires {}",
-                    e.format("%Y-%m-%d %H:%M:%S UTC")
-                )));
+                sent("expires", e.format("%Y-%m-%d %H:%M:%S UTC").to_string());
             }
             if let Some(p) = request.priority {
-                out.push(Line::from(format!("priority {p}")));
+                sent("priority", p.to_string());
             }
-            out.push(Line::from(format!(
-                "idempotency key {}",
-                request.idempotency_key.as_deref().unwrap_or("")
-            )));
+            if let Some(d) = &request.description {
+                sent("description", crate::api::text::clean(d).into_owned());
+            }
+            for (i, (k, v)) in request.metadata.iter().flat_map(|m| m.iter()).enumerate() {
+                let label = if i == 0 { "metadata" } else { "" };
+                sent(label, field::metadata_line(k, v));
+            }
+            sent(
+                "idempotency key",
+                request.idempotency_key.clone().unwrap_or_default(),
+            );
             out
         }
         Submission::Update { diff, .. } => diff.iter().map(|d| Line::from(format!("• {d}"))).collect(),

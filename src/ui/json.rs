@@ -7,7 +7,6 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::App;
 use crate::app::json::JsonView;
-use crate::app::json::json_rows;
 use crate::ui::Theme;
 use crate::ui::layout::centered;
 use crate::ui::list::spinner;
@@ -31,7 +30,8 @@ fn highlight<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
 
 pub fn render(app: &App, v: &JsonView, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rect = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
-    let page = json_rows(area.height).min(rect.height.saturating_sub(2) as usize);
+    // What the core pages by (`json_rows`), measured here on the box itself.
+    let page = rect.height.saturating_sub(2).max(1) as usize;
     let total = v.lines.len();
     let position = if total > page {
         format!(

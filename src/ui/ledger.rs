@@ -7,14 +7,15 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, Wrap};
 
-use crate::api::models::{AlertState, Transaction, TransactionReason, TransactionType};
+use crate::api::models::{AlertState, TransactionReason, TransactionType};
 use crate::app::App;
 use crate::app::ledger::{Ledger, LedgerEntry};
 use crate::keymap::{Command, Context};
-use crate::money::fit::{fit_amount, fit_credits, fit_scaled};
-use crate::money::{format_amount, format_credits};
+use crate::money::fit::{fit_credits, fit_scaled};
+use crate::money::{currency_precision, format_credits};
 use crate::ui::Theme;
-use crate::ui::layout::{centered, fit_columns};
+use crate::ui::fit;
+use crate::ui::layout::centered;
 use crate::ui::list::{spinner, truncate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,8 @@ enum Col {
     Credits,
     Amount,
     Balance,
+    /// The balance after only: what `Balance` becomes when `before → after` does not fit.
+    After,
     Available,
     Status,
     Expiry,
@@ -33,50 +36,27 @@ enum Col {
     Key,
 }
 
-/// Column, title, width, priority (1 = always shown), right-aligned.
-const COLUMNS: [(Col, &str, u16, u8, bool); 12] = [
-    (Col::Time, "Time (UTC)", 16, 1, false),
-    (Col::Type, "Type", 6, 3, false),
-    (Col::Reason, "Reason", 12, 1, false),
-    (Col::Credits, "Credits", 11, 1, true),
-    (Col::Amount, "Amount", 12, 3, true),
-    (Col::Balance, "Before → after", 21, 2, true),
-    (Col::Available, "Available", 10, 4, true),
-    (Col::Status, "Status", 9, 1, false),
-    (Col::Expiry, "Expires", 10, 3, false),
-    (Col::Priority, "Pri", 3, 5, true),
-    (Col::Reference, "Reference", 16, 6, false),
-    (Col::Key, "Idempotency key", 18, 6, false),
+/// Column, title, priority (1 = always shown), right-aligned. Each is as wide as its header and
+/// the cells on screen ([`crate::ui::fit`]), shown whole or left out.
+const COLUMNS: [(Col, &str, u8, bool); 13] = [
+    (Col::Time, "Time (UTC)", 1, false),
+    (Col::Type, "Type", 4, false),
+    (Col::Reason, "Reason", 1, false),
+    (Col::Credits, "Credits", 1, true),
+    (Col::Amount, "Amount", 3, true),
+    (Col::Balance, "Before → after", 2, true),
+    (Col::After, "Balance", 2, true),
+    (Col::Available, "Available", 4, true),
+    (Col::Status, "Status", 1, false),
+    (Col::Expiry, "Expires", 3, false),
+    (Col::Priority, "Priority", 5, true),
+    (Col::Reference, "Reference", 5, false),
+    (Col::Key, "Idempotency key", 6, false),
 ];
 
-/// The reason in an operator's words, short enough for the table.
+/// The reason as Flexprice names it, in words (`invoice payment`).
 pub fn reason_label(r: &TransactionReason) -> String {
-    match r {
-        TransactionReason::PurchasedCreditDirect => "purchased",
-        TransactionReason::PurchasedCreditInvoiced => "invoiced",
-        TransactionReason::FreeCreditGrant => "free grant",
-        TransactionReason::SubscriptionCreditGrant => "subscription",
-        TransactionReason::CreditNote => "credit note",
-        TransactionReason::CreditExpired => "expired",
-        TransactionReason::WalletTermination => "termination",
-        TransactionReason::ManualBalanceDebit => "manual debit",
-        TransactionReason::CreditAdjustment => "adjustment",
-        TransactionReason::InvoiceVoidRefund => "void refund",
-        TransactionReason::PurchasedCreditBonus => "bonus",
-        TransactionReason::InvoicePayment => "usage",
-        other => return other.to_string(),
-    }
-    .to_string()
-}
-
-/// Credits with their sign, in `width` columns: a debit takes credits away.
-fn signed_credits(tx: &Transaction, width: usize) -> String {
-    let signed = if tx.tx_type == TransactionType::Debit {
-        -tx.credit_amount
-    } else {
-        tx.credit_amount
-    };
-    fit_scaled(&signed, 2, width, true)
+    r.label()
 }
 
 /// `before → after` in `width` columns: exact when it fits, else each side compact on its own.
@@ -104,9 +84,12 @@ fn status_word(e: &LedgerEntry, app: &App) -> String {
     }
 }
 
-fn cell(e: &LedgerEntry, col: Col, width: u16, currency: &str, app: &App) -> String {
+/// A cell in at most `width` columns (`usize::MAX`: its whole text, which sizes the column).
+/// Figures are exact when they fit and compact (`≈`) when not; text is cut only when a
+/// column that must be shown has less room than it.
+fn cell(e: &LedgerEntry, col: Col, width: usize, currency: &str, app: &App) -> String {
     let tx = &e.tx;
-    let w = width as usize;
+    let w = width;
     match col {
         Col::Time => tx
             .created_at
@@ -114,9 +97,10 @@ fn cell(e: &LedgerEntry, col: Col, width: u16, currency: &str, app: &App) -> Str
             .unwrap_or_else(|| "—".into()),
         Col::Type => tx.tx_type.to_string(),
         Col::Reason => truncate(&reason_label(&tx.transaction_reason), w),
-        Col::Credits => signed_credits(tx, w),
-        Col::Amount => fit_amount(&tx.amount, currency, w),
+        Col::Credits => fit_scaled(&tx.signed_credits(), 2, w, true),
+        Col::Amount => fit_scaled(&tx.signed_amount(), currency_precision(currency), w, true),
         Col::Balance => before_after(&tx.credit_balance_before, &tx.credit_balance_after, w),
+        Col::After => fit_credits(&tx.credit_balance_after, w),
         Col::Available => fit_credits(&tx.credits_available, w),
         Col::Status => status_word(e, app),
         Col::Expiry => tx
@@ -137,6 +121,65 @@ fn cell(e: &LedgerEntry, col: Col, width: u16, currency: &str, app: &App) -> Str
     }
 }
 
+/// The columns for the rows on screen in `width`, with their cells. A column none of these
+/// rows fills (no expiry, no key) is left out; figures are padded so their points line up.
+struct LedgerTable {
+    cols: Vec<(Col, &'static str, u16, bool)>,
+    /// Per column shown, the cells of the rows on screen at their whole width.
+    cells: Vec<Vec<String>>,
+    spacing: u16,
+}
+
+fn columns(app: &App, l: &Ledger, rows: &[&LedgerEntry], width: u16) -> LedgerTable {
+    let mut candidates = Vec::new();
+    let mut kept: Vec<(Col, &'static str, bool)> = Vec::new();
+    let mut all_cells = Vec::new();
+    for (col, title, priority, right) in COLUMNS {
+        let mut cells: Vec<String> = rows
+            .iter()
+            .map(|e| cell(e, col, usize::MAX, &l.currency, app))
+            .collect();
+        if matches!(col, Col::Credits | Col::Amount | Col::After | Col::Available) {
+            fit::align_points(&mut cells);
+        }
+        let widest = cells.iter().map(|c| text_width(c)).max().unwrap_or(0);
+        let optional = matches!(col, Col::Expiry | Col::Priority | Col::Reference | Col::Key);
+        if optional && widest == 0 {
+            continue;
+        }
+        let instead_of = (col == Col::After)
+            .then(|| kept.iter().position(|(c, ..)| *c == Col::Balance))
+            .flatten();
+        candidates.push(fit::Candidate {
+            instead_of,
+            ..fit::Candidate::new(
+                u16::try_from(widest.max(text_width(title))).unwrap_or(u16::MAX),
+                priority,
+            )
+        });
+        kept.push((col, title, right));
+        all_cells.push(cells);
+    }
+    let f = fit::fit(&candidates, width);
+    let mut cols = Vec::new();
+    let mut cells = Vec::new();
+    for (((col, title, right), w), c) in kept.into_iter().zip(f.widths).zip(all_cells) {
+        if let Some(w) = w {
+            cols.push((col, title, w, right));
+            cells.push(c);
+        }
+    }
+    LedgerTable {
+        cols,
+        cells,
+        spacing: f.spacing,
+    }
+}
+
+fn text_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
 fn retry_hint(app: &App) -> String {
     app.keymap
         .key_label(Context::Ledger, Command::Refresh)
@@ -144,23 +187,48 @@ fn retry_hint(app: &App) -> String {
         .unwrap_or_default()
 }
 
-fn title(l: &Ledger, app: &App) -> String {
-    let mut s = format!(" Ledger · {} ", truncate(&l.wallet_name, 28));
+/// ` Ledger · NAME · 1 transaction · 1 new since opened · pending `, fitted to `width`: the
+/// wallet's name gives way first (down to a few letters), then whole pieces, least needed
+/// first (what is new, then the spinner, then the count); the filter is always said.
+fn title(l: &Ledger, app: &App, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
     let held = l.entries.len();
-    s.push_str(&match l.total {
-        Some(t) if l.exhausted || held as i64 >= t => format!("· {held} transactions "),
-        Some(t) => format!("· {held} of {t} loaded "),
-        None => String::new(),
-    });
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    // (text, dropped in this order when there is no room: higher first)
+    let mut pieces: Vec<(String, u8)> = Vec::new();
+    match l.total {
+        Some(t) if l.exhausted || held as i64 >= t => {
+            pieces.push((plural(held, "transaction", "transactions"), 2))
+        }
+        Some(t) => pieces.push((format!("{held} of {t} loaded"), 2)),
+        None => {}
+    }
     if l.arrived > 0 {
-        s.push_str(&format!("· {} new since opened ", l.arrived));
+        pieces.push((format!("{} new since opened", l.arrived), 4));
     }
     let f = l.filter.describe();
     if !f.is_empty() {
-        s.push_str(&format!("· {f} "));
+        pieces.push((f.to_string(), 0));
     }
     if l.loading {
-        s.push_str(&format!("{} loading ", spinner(app.spinner)));
+        pieces.push((format!("{} loading", spinner(app.spinner)), 3));
+    }
+    const NAME_MIN: usize = 12;
+    let room = width.saturating_sub(2);
+    let rest = |pieces: &[(String, u8)]| -> usize { pieces.iter().map(|(p, _)| p.width() + 3).sum() };
+    while " Ledger · ".width() + NAME_MIN.min(l.wallet_name.width()) + 1 + rest(&pieces) > room {
+        let Some(i) = (0..pieces.len())
+            .filter(|i| pieces[*i].1 > 0)
+            .max_by_key(|i| pieces[*i].1)
+        else {
+            break;
+        };
+        pieces.remove(i);
+    }
+    let name_room = room.saturating_sub(" Ledger · ".width() + 1 + rest(&pieces));
+    let mut s = format!(" Ledger · {} ", truncate(&l.wallet_name, name_room.max(NAME_MIN)));
+    for (p, _) in pieces {
+        s.push_str(&format!("· {p} "));
     }
     s
 }
@@ -168,7 +236,10 @@ fn title(l: &Ledger, app: &App) -> String {
 pub fn render(app: &App, l: &Ledger, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .border_style(theme.border(true))
-        .title(Line::styled(title(l, app), theme.header()));
+        .title(Line::styled(
+            title(l, app, usize::from(area.width)),
+            theme.header(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     if l.entries.is_empty() {
@@ -184,13 +255,10 @@ pub fn render(app: &App, l: &Ledger, theme: &Theme, frame: &mut Frame, area: Rec
         frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }).block(block), area);
         return;
     }
-    let specs: Vec<(u16, u8)> = COLUMNS.iter().map(|c| (c.2, c.3)).collect();
-    let reason = COLUMNS.iter().position(|c| c.0 == Col::Reason).unwrap_or(0);
-    let cols: Vec<(Col, &str, u16, bool)> = COLUMNS
-        .iter()
-        .zip(fit_columns(&specs, reason, inner.width))
-        .filter_map(|(c, w)| Some((c.0, c.1, w?, c.4)))
-        .collect();
+    // One row for the header, one for the footer line.
+    let height = inner.height.saturating_sub(2) as usize;
+    let on_screen: Vec<&LedgerEntry> = l.entries.iter().skip(l.offset).take(height).collect();
+    let table = columns(app, l, &on_screen, inner.width);
     let align = |text: String, right: bool| {
         if right {
             Line::from(text).right_aligned()
@@ -199,46 +267,53 @@ pub fn render(app: &App, l: &Ledger, theme: &Theme, frame: &mut Frame, area: Rec
         }
     };
     let header = Row::new(
-        cols.iter()
+        table
+            .cols
+            .iter()
             .map(|(_, name, _, right)| Cell::from(align(name.to_string(), *right))),
     )
     .style(theme.header());
-    // One row for the header, one for the footer line.
-    let height = inner.height.saturating_sub(2) as usize;
-    let rows = l
-        .entries
-        .iter()
-        .enumerate()
-        .skip(l.offset)
-        .take(height)
-        .map(|(i, e)| {
-            let style = if e.is_pending() {
-                theme.alert(&AlertState::Warning)
-            } else if e.is_expired(app.clock) {
-                theme.dim().add_modifier(Modifier::CROSSED_OUT)
-            } else {
-                Style::default()
-            };
-            let r = Row::new(cols.iter().map(|(col, _, w, right)| {
-                let mut c = Cell::from(align(cell(e, *col, *w, &l.currency, app), *right));
-                if *col == Col::Credits {
+    let rows = on_screen.iter().enumerate().map(|(n, e)| {
+        let style = if e.is_pending() {
+            theme.alert(&AlertState::Warning)
+        } else if e.is_expired(app.clock) {
+            theme.dim().add_modifier(Modifier::CROSSED_OUT)
+        } else {
+            Style::default()
+        };
+        let cells = table
+            .cols
+            .iter()
+            .zip(&table.cells)
+            .map(|((col, _, w, right), texts)| {
+                let whole = texts.get(n).cloned().unwrap_or_default();
+                // Whole when it fits; an essential column squeezed below its width: compact or cut.
+                let text = if text_width(&whole) <= usize::from(*w) {
+                    whole
+                } else {
+                    cell(e, *col, usize::from(*w), &l.currency, app)
+                };
+                let mut c = Cell::from(align(text, *right));
+                if matches!(col, Col::Credits | Col::Amount) {
                     c = c.style(theme.delta(e.tx.tx_type != TransactionType::Debit));
                 }
                 c
-            }))
-            .style(style);
-            if i == l.selected {
-                r.style(theme.selected(true))
-            } else {
-                r
-            }
-        });
-    let widths: Vec<Constraint> = cols.iter().map(|c| Constraint::Length(c.2)).collect();
+            });
+        let r = Row::new(cells).style(style);
+        if l.offset + n == l.selected {
+            r.style(theme.selected(true))
+        } else {
+            r
+        }
+    });
+    let widths: Vec<Constraint> = table.cols.iter().map(|c| Constraint::Length(c.2)).collect();
     let [table_area, footer] =
         ratatui::layout::Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(block, area);
     frame.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(table.spacing),
         table_area,
     );
     let foot = if let Some(e) = &l.error {
@@ -273,9 +348,27 @@ pub fn transaction_lines(e: &LedgerEntry, currency: &str, app: &App) -> Vec<(Str
         ("id".into(), tx.id.clone()),
         ("status".into(), status_word(e, app)),
         ("type".into(), tx.tx_type.to_string()),
-        ("reason".into(), tx.transaction_reason.to_string()),
-        ("credits".into(), signed_credits(tx, usize::MAX)),
-        ("amount".into(), format_amount(&tx.amount, currency)),
+        (
+            "reason".into(),
+            format!(
+                "{} ({})",
+                reason_label(&tx.transaction_reason),
+                tx.transaction_reason
+            ),
+        ),
+        (
+            "credits".into(),
+            fit_scaled(&tx.signed_credits(), 2, usize::MAX, true),
+        ),
+        (
+            "amount".into(),
+            fit_scaled(
+                &tx.signed_amount(),
+                currency_precision(currency),
+                usize::MAX,
+                true,
+            ),
+        ),
         (
             "balance".into(),
             format!(
@@ -301,6 +394,22 @@ pub fn transaction_lines(e: &LedgerEntry, currency: &str, app: &App) -> Vec<(Str
         ("created by".into(), opt(tx.created_by.clone())),
         ("parent".into(), opt(tx.parent_transaction_id.clone())),
     ];
+    // The API's transaction does not name its invoice; the answer to the top-up did, and the
+    // console keeps it for the top-ups it made. Next to the status: what it is pending on.
+    let invoice = match app.invoice_of(&tx.id) {
+        Some(inv) => Some(inv.to_string()),
+        None if tx.transaction_reason == TransactionReason::PurchasedCreditInvoiced => {
+            Some("not known here: only the answer to the top-up names it".into())
+        }
+        None => None,
+    };
+    if let Some(inv) = invoice {
+        let at = out
+            .iter()
+            .position(|(k, _)| k == "status")
+            .map_or(out.len(), |i| i + 1);
+        out.insert(at, ("invoice".into(), inv));
+    }
     if let Some(r) = &tx.topup_conversion_rate {
         out.push(("top-up rate".into(), r.to_string()));
     }

@@ -14,81 +14,10 @@ use crate::keymap::{Command, Context};
 use crate::money::fit::{fit_amount, fit_credits, fit_delta};
 use crate::money::{format_amount, format_credits, format_delta};
 use crate::ui::Theme;
+use crate::ui::columns::{Points, aligned};
 use crate::ui::theme::alert_label;
 
-/// A column on screen: what, how wide, how important (1 = always shown).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Col {
-    Marker,
-    /// `!` when the row is stale: freshness shows at every width (Updated says it in words).
-    Fresh,
-    Data(Column),
-    Delta,
-}
-
-struct Spec {
-    col: Col,
-    width: u16,
-    priority: u8,
-    right: bool,
-}
-
-const NAME_MIN: u16 = 14;
-
-fn specs() -> [Spec; 13] {
-    let s = |col, width, priority, right| Spec {
-        col,
-        width,
-        priority,
-        right,
-    };
-    [
-        s(Col::Marker, 1, 1, false),
-        s(Col::Fresh, 1, 1, false),
-        s(Col::Data(Column::Name), NAME_MIN, 1, false),
-        s(Col::Data(Column::Id), 11, 6, false),
-        s(Col::Data(Column::Customer), 14, 5, false),
-        s(Col::Data(Column::Currency), 3, 2, false),
-        s(Col::Data(Column::Balance), 13, 1, true),
-        s(Col::Delta, 9, 2, true),
-        s(Col::Data(Column::Credits), 12, 3, true),
-        s(Col::Data(Column::Status), 6, 3, false),
-        s(Col::Data(Column::Type), 9, 5, false),
-        s(Col::Data(Column::Alert), 10, 1, false),
-        s(Col::Data(Column::Updated), 8, 4, true),
-    ]
-}
-
-/// Columns that fit in `width`, in display order, with their widths; Name takes what is left.
-pub fn fit_columns(width: u16) -> Vec<(Col, u16, bool)> {
-    let all = specs();
-    let sizes: Vec<(u16, u8)> = all.iter().map(|s| (s.width, s.priority)).collect();
-    let name = all
-        .iter()
-        .position(|s| s.col == Col::Data(Column::Name))
-        .unwrap_or(0);
-    all.iter()
-        .zip(crate::ui::layout::fit_columns(&sizes, name, width))
-        .filter_map(|(s, w)| Some((s.col, w?, s.right)))
-        .collect()
-}
-
-/// `wallet_01JAB…XYZ` → `…7Q2KX9AB`: ULIDs share their time prefix, the tail tells them apart.
-pub fn short_id(id: &str) -> String {
-    let tail: String = id
-        .chars()
-        .rev()
-        .take(8)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    if id.chars().count() > 8 {
-        format!("…{tail}")
-    } else {
-        tail
-    }
-}
+pub use crate::ui::columns::Col;
 
 /// `s` in at most `width` characters, sanitised: names, ids and references come from the API,
 /// and an escape sequence is removed whole rather than left as `]0;…` text.
@@ -115,6 +44,16 @@ pub fn age(then: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// A figure in `width`, exact or compact, its point where the column's other points are.
+fn figure_cell(figure: String, reach: usize, width: usize) -> String {
+    let padded = aligned(figure.clone(), reach);
+    if padded.chars().count() <= width {
+        padded
+    } else {
+        figure
+    }
+}
+
 fn cell_for<'a>(
     app: &App,
     theme: &Theme,
@@ -122,29 +61,52 @@ fn cell_for<'a>(
     col: Col,
     width: u16,
     marked: bool,
+    points: &Points,
 ) -> Cell<'a> {
     let w = &row.wallet;
     let stale = app.is_stale(row);
+    let reach = points.of(col);
     match col {
         Col::Marker => Cell::from(if marked { "●" } else { " " }),
         Col::Fresh if stale => Cell::from("!").style(theme.error()),
         Col::Fresh => Cell::from(" "),
         Col::Delta => match shown_delta(app, row) {
             Some(d) => {
-                Cell::from(Line::from(delta_text(app, &d, &w.currency, width as usize)).right_aligned())
-                    .style(theme.delta(d.amount.is_sign_positive()))
+                let text = match delta_since(app, &d) {
+                    None => figure_cell(
+                        fit_delta(&d.amount, &w.currency, width as usize),
+                        reach,
+                        width as usize,
+                    ),
+                    Some(_) => delta_text(app, &d, &w.currency, width as usize),
+                };
+                Cell::from(Line::from(text).right_aligned()).style(theme.delta(d.amount.is_sign_positive()))
             }
             None => Cell::from(""),
         },
+        Col::External => Cell::from(truncate(
+            app.customer(&w.customer_id)
+                .map_or("", |c| c.external_id.as_str()),
+            width as usize,
+        )),
+        Col::CustomerId => Cell::from(truncate(&w.customer_id, width as usize)),
         Col::Data(c) => {
             let text = match c {
                 Column::Name => truncate(w.display_name(), width as usize),
-                Column::Id => short_id(&w.id),
-                Column::Customer => truncate(&w.customer_id, width as usize),
+                Column::Id => truncate(&w.id, width as usize),
+                Column::Customer => truncate(&app.customer_label(&w.customer_id), width as usize),
                 Column::Currency => w.currency.to_uppercase(),
                 // Never cut: a figure too wide is shown compact (`≈12.3M`), exact in the detail.
-                Column::Balance => fit_amount(&w.balance, &w.currency, width as usize),
-                Column::Credits => fit_credits(&w.credit_balance, width as usize),
+                Column::Balance => figure_cell(
+                    fit_amount(&w.balance, &w.currency, width as usize),
+                    reach,
+                    width as usize,
+                ),
+                Column::Credits => figure_cell(
+                    fit_credits(&w.credit_balance, width as usize),
+                    reach,
+                    width as usize,
+                ),
                 Column::Status => w.wallet_status.to_string(),
                 Column::Type => w.wallet_type.to_string(),
                 Column::Alert => alert_label(&w.alert_state()),
@@ -172,9 +134,12 @@ fn cell_for<'a>(
     }
 }
 
-pub fn title(app: &App) -> String {
+/// The list's title in at most `width` columns: the counts, filter, marks and sort always;
+/// the column set's name and the key that changes it when they fit (the filter is what the
+/// operator typed and is never cut for them).
+pub fn title(app: &App, width: usize) -> String {
     let t = &app.table;
-    let mut s = format!(" Wallets {}/{}", t.view.len(), t.len());
+    let mut s = format!(" Wallets {}/{}", t.view().len(), t.len());
     if let Some(f) = &t.filter {
         s.push_str(&format!(" · /{}", f.text));
     }
@@ -182,15 +147,29 @@ pub fn title(app: &App) -> String {
         s.push_str(&format!(" · {} marked", t.marks.len()));
     }
     let arrow = if t.sort.descending { "▼" } else { "▲" };
-    s.push_str(&format!(
-        " · by {} {arrow} ",
-        t.sort.column.title().to_lowercase()
-    ));
-    s
+    s.push_str(&format!(" · by {} {arrow}", t.sort.column.title().to_lowercase()));
+    let set = app.column_set.name();
+    let key = app.keymap.key_label(Context::List, Command::Columns);
+    let tails = [
+        key.as_ref().map(|k| format!(" · {set} columns ({k}: next) ")),
+        Some(format!(" · {set} columns ")),
+        Some(format!(" · {set} ")),
+        Some(" ".to_string()),
+    ];
+    let used = s.chars().count();
+    let tail = tails
+        .into_iter()
+        .flatten()
+        .find(|t| used + t.chars().count() <= width)
+        .unwrap_or_else(|| " ".into());
+    s + &tail
 }
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
-    let mut title = vec![Span::styled(title(app), theme.header())];
+    // Room for the title between the corners, and for the spinner when it shows.
+    let room =
+        usize::from(area.width.saturating_sub(2)).saturating_sub(if app.live.list_loading { 10 } else { 0 });
+    let mut title = vec![Span::styled(title(app, room), theme.header())];
     if app.live.list_loading {
         title.push(Span::raw(format!("{} loading ", spinner(app.spinner))));
     }
@@ -244,25 +223,21 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
     let height = inner.height.saturating_sub(1) as usize;
     let t = &app.table;
     let on_screen: Vec<&WalletRow> = t
-        .view
+        .view()
         .iter()
         .skip(t.offset)
         .take(height)
-        .filter_map(|&i| t.rows.get(i))
+        .filter_map(|&i| t.rows.get(i as usize))
         .collect();
-    let mut cols = fit_columns(inner.width);
-    widen_for_figures(app, &mut cols, &on_screen);
+    let fitted = crate::ui::columns::layout(app, &on_screen, inner.width);
+    let cols = &fitted.cols;
     let sort = app.table.sort;
-    let header = Row::new(cols.iter().map(|(col, _, right)| {
-        let mut name = match col {
-            Col::Marker | Col::Fresh => String::new(),
-            Col::Delta => "Change".into(),
-            Col::Data(c) => c.title().into(),
-        };
+    let header = Row::new(cols.iter().map(|(col, _)| {
+        let mut name = col.title().to_string();
         if *col == Col::Data(sort.column) {
             name.push(if sort.descending { '▼' } else { '▲' });
         }
-        let line = if *right {
+        let line = if col.right() {
             Line::from(name).right_aligned()
         } else {
             Line::from(name)
@@ -271,17 +246,17 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
     }))
     .style(theme.header());
     let rows = t
-        .view
+        .view()
         .iter()
         .enumerate()
         .skip(t.offset)
         .take(height)
         .filter_map(|(pos, &i)| {
-            let row = t.rows.get(i)?;
+            let row = t.rows.get(i as usize)?;
             let marked = t.marks.contains(&row.wallet.id);
             let cells = cols
                 .iter()
-                .map(|(col, w, _)| cell_for(app, theme, row, *col, *w, marked));
+                .map(|(col, w)| cell_for(app, theme, row, *col, *w, marked, &fitted.points));
             let r = Row::new(cells);
             Some(if pos == t.selected {
                 r.style(theme.selected(focused))
@@ -289,7 +264,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
                 r
             })
         });
-    let widths: Vec<Constraint> = cols.iter().map(|(_, w, _)| Constraint::Length(*w)).collect();
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
@@ -336,7 +311,7 @@ fn delta_text(app: &App, d: &Delta, currency: &str, width: usize) -> String {
 }
 
 /// The exact figure of a money column for a row, as it is shown when it fits.
-fn exact_figure(app: &App, row: &WalletRow, col: Col) -> Option<String> {
+pub fn exact_figure(app: &App, row: &WalletRow, col: Col) -> Option<String> {
     let w = &row.wallet;
     match col {
         Col::Data(Column::Balance) => Some(format_amount(&w.balance, &w.currency)),
@@ -346,34 +321,6 @@ fn exact_figure(app: &App, row: &WalletRow, col: Col) -> Option<String> {
             None => format_delta(&d.amount, &w.currency),
         }),
         _ => None,
-    }
-}
-
-/// Money columns grow to their widest figure on screen, taking the width from Name (down to
-/// its minimum), so figures are shown whole whenever the screen allows; only what still does
-/// not fit is shown compact.
-fn widen_for_figures(app: &App, cols: &mut [(Col, u16, bool)], rows: &[&WalletRow]) {
-    let Some(name) = cols.iter().position(|c| c.0 == Col::Data(Column::Name)) else {
-        return;
-    };
-    for money in [Col::Data(Column::Balance), Col::Data(Column::Credits), Col::Delta] {
-        let Some(i) = cols.iter().position(|c| c.0 == money) else {
-            continue;
-        };
-        // The widest figure that the spare room can make whole; wider ones stay compact
-        // without taking room they could not use.
-        let spare = cols[name].1.saturating_sub(NAME_MIN);
-        let reach = cols[i].1 + spare;
-        let need = rows
-            .iter()
-            .filter_map(|r| exact_figure(app, r, money))
-            .map(|s| s.chars().count() as u16)
-            .filter(|&n| n <= reach)
-            .max()
-            .unwrap_or(0);
-        let give = need.saturating_sub(cols[i].1);
-        cols[name].1 -= give;
-        cols[i].1 += give;
     }
 }
 
@@ -387,25 +334,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_fit_and_name_takes_the_rest() {
-        for width in [60u16, 78, 118, 198] {
-            let cols = fit_columns(width);
-            let total: u16 = cols.iter().map(|c| c.1).sum::<u16>() + cols.len() as u16 - 1;
-            assert_eq!(total, width, "width {width}: {cols:?}");
-            for must in [Column::Name, Column::Balance, Column::Alert] {
-                assert!(
-                    cols.iter().any(|c| c.0 == Col::Data(must)),
-                    "{must:?} missing at {width}"
-                );
-            }
-        }
-        assert_eq!(fit_columns(198).len(), 13);
-    }
-
-    #[test]
     fn ids_and_text_shorten() {
-        assert_eq!(short_id("wallet_01JABCDEFGHJKMNPQRSTVWXYZ"), "…RSTVWXYZ");
-        assert_eq!(short_id("w_1"), "w_1");
         assert_eq!(truncate("Acme Corporation", 6), "Acme …");
         assert_eq!(truncate("Acme", 6), "Acme");
     }

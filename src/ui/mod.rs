@@ -1,8 +1,10 @@
 //! Pure render functions: they read `&App` and draw; they never change state.
 
 pub mod bulk;
+pub mod columns;
 pub mod detail;
 pub mod filter;
+pub mod fit;
 pub mod form;
 pub mod json;
 pub mod layers;
@@ -12,9 +14,10 @@ pub mod list;
 pub mod palette;
 pub mod status;
 pub mod theme;
+pub mod widths;
 
 use ratatui::Frame;
-use ratatui::layout::Alignment;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -52,19 +55,27 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     }
     status::hints(app, theme, frame, areas.hints);
     status::status_bar(app, theme, frame, areas.status);
-    // The overlays, bottom to top: each draws over what is under it.
+    // The overlays, bottom to top: each draws over what is under it. Pop-ups keep off the
+    // hint line and the status bar (each leaves a row above and below inside `layer`): the
+    // flash line stays readable while a form or a log is open.
     let body = areas.detail.map_or(areas.main, |d| areas.main.union(d));
+    let layer = Rect {
+        height: areas.hints.bottom().saturating_sub(area.y),
+        ..area
+    };
     for overlay in app.overlays.iter() {
         match overlay {
             Overlay::Ledger(l) => ledger::render(app, l, theme, frame, body),
             Overlay::Filter(f) => filter::render(f, theme, frame, areas.main),
-            Overlay::Help { scroll } => layers::help(app, *scroll, theme, frame, area),
-            Overlay::Errors { scroll } => layers::errors(app, *scroll, theme, frame, area),
-            Overlay::Json(v) => json::render(app, v, theme, frame, area),
-            Overlay::Form(f) => form::render(app, f, theme, frame, area),
-            Overlay::Bulk(b) => bulk::render(app, b, theme, frame, area),
-            Overlay::QuitQuestion => bulk::quit_question(app, theme, frame, area),
-            Overlay::Palette(p) => palette::render(p, theme, frame, area),
+            Overlay::Help { scroll } => layers::help(app, *scroll, theme, frame, layer),
+            Overlay::Errors { scroll } => layers::errors(app, *scroll, theme, frame, layer),
+            Overlay::Messages { scroll } => layers::messages(app, *scroll, theme, frame, layer),
+            Overlay::Json(v) => json::render(app, v, theme, frame, layer),
+            Overlay::Form(f) => form::render(app, f, theme, frame, layer),
+            Overlay::Bulk(b) => bulk::render(app, b, theme, frame, layer),
+            Overlay::QuitQuestion => bulk::quit_question(app, theme, frame, layer),
+            Overlay::Overwrite(q) => layers::overwrite(app, q, theme, frame, layer),
+            Overlay::Palette(p) => palette::render(p, theme, frame, layer),
         }
     }
 }

@@ -4,6 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::api::models::AlertState;
 use crate::app::{App, FlashKind};
@@ -81,7 +82,8 @@ pub fn hint_commands(app: &App) -> Vec<(String, String)> {
             Command::CopyId,
             Command::Help,
         ],
-        Context::Form | Context::Confirm | Context::Bulk => &[],
+        // These layers draw their own key line.
+        Context::Form | Context::Confirm | Context::Preview | Context::Bulk => &[],
         Context::Filter => &[Command::Submit, Command::Back],
         Context::Ledger => &[
             Command::Open,
@@ -94,6 +96,13 @@ pub fn hint_commands(app: &App) -> Vec<(String, String)> {
         ],
         Context::Json => &[Command::Back, Command::PageDown, Command::Down, Command::Up],
         Context::Palette => &[Command::Submit, Command::Complete, Command::Down, Command::Back],
+        Context::Help | Context::Errors | Context::Messages => &[
+            Command::Back,
+            Command::Down,
+            Command::Up,
+            Command::PageDown,
+            Command::Bottom,
+        ],
         _ => &[Command::Back, Command::Down, Command::Up],
     };
     wanted
@@ -110,16 +119,32 @@ pub fn hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             FlashKind::Success => theme.success(),
             FlashKind::Info => ratatui::style::Style::default(),
         };
-        // A message too long for the line says so (`…`) rather than end mid-word.
-        let room = (area.width as usize).saturating_sub(1);
-        let text = if f.text.chars().count() > room {
-            let mut cut: String = f.text.chars().take(room.saturating_sub(1)).collect();
-            cut.push('…');
-            cut
-        } else {
-            f.text.clone()
-        };
-        frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), style)), area);
+        // A message too long for the line says so (`…`) and where it is whole: the log.
+        if app.fits_flash_line(&f.text) {
+            frame.render_widget(Paragraph::new(Line::styled(format!(" {}", f.text), style)), area);
+            return;
+        }
+        let key = app
+            .keymap
+            .key_label(Context::Global, Command::Messages)
+            .unwrap_or_else(|| ":messages".into());
+        let more = format!(" ({key}: read all)");
+        let room = (area.width as usize).saturating_sub(1 + more.width() + 1);
+        let mut cut = String::new();
+        for c in f.text.chars() {
+            if cut.width() + c.width().unwrap_or(0) > room {
+                break;
+            }
+            cut.push(c);
+        }
+        cut.push('…');
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(format!(" {cut}"), style),
+                Span::styled(more, theme.key()),
+            ])),
+            area,
+        );
         return;
     }
     let mut spans = Vec::new();
@@ -145,40 +170,71 @@ fn ago(secs: u64) -> String {
     }
 }
 
+/// Pieces of the status bar, in order, each shown whole or not at all: when they do not all
+/// fit, the least needed go first (a lower `keep` is dropped sooner), never the refresh state.
+struct Piece {
+    spans: Vec<Span<'static>>,
+    keep: u8,
+}
+
+impl Piece {
+    fn new(keep: u8, spans: Vec<Span<'static>>) -> Piece {
+        Piece { spans, keep }
+    }
+
+    fn width(&self) -> usize {
+        self.spans.iter().map(Span::width).sum()
+    }
+}
+
 pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let o = &app.origin;
-    let mut spans = vec![Span::styled(
-        format!(
-            " {}{} ",
-            o.profile,
-            o.environment
-                .as_deref()
-                .map(|e| format!("@{e}"))
-                .unwrap_or_default()
-        ),
-        theme.header(),
+    let mut pieces = vec![Piece::new(
+        9,
+        vec![Span::styled(
+            format!(
+                " {}{} ",
+                o.profile,
+                o.environment
+                    .as_deref()
+                    .map(|e| format!("@{e}"))
+                    .unwrap_or_default()
+            ),
+            theme.header(),
+        )],
     )];
-    spans.push(Span::raw(format!("{} ", o.host)));
+    pieces.push(Piece::new(2, vec![Span::raw(format!("{} ", o.host))]));
     if let Some(who) = &app.who {
-        spans.push(Span::styled(format!(" {who} "), theme.badge()));
-        spans.push(Span::raw(" "));
+        pieces.push(Piece::new(
+            6,
+            vec![Span::styled(format!(" {who} "), theme.badge()), Span::raw(" ")],
+        ));
     }
     if app.audit_unwritable().is_some() {
         // Writes refused for want of an audit log: the path and reason are in the flash, the
-        // error log and help; here, that it lasts.
-        spans.push(Span::styled(" READ-ONLY: audit log not writable ", theme.error()));
-        spans.push(Span::raw(" "));
+        // message log and help; here, that it lasts.
+        pieces.push(Piece::new(
+            9,
+            vec![
+                Span::styled(" READ-ONLY: audit log not writable ", theme.error()),
+                Span::raw(" "),
+            ],
+        ));
     } else if app.read_only() {
-        spans.push(Span::styled(" READ-ONLY ", theme.badge()));
-        spans.push(Span::raw(" "));
+        pieces.push(Piece::new(
+            9,
+            vec![Span::styled(" READ-ONLY ", theme.badge()), Span::raw(" ")],
+        ));
     }
     // A slow key command: the flash says it once, this for as long as it lasts.
     if let Some(to) = &app.switching_to {
-        spans.push(Span::styled(
-            format!(" switching to profile {to}… "),
-            theme.badge(),
+        pieces.push(Piece::new(
+            7,
+            vec![
+                Span::styled(format!(" switching to profile {to}… "), theme.badge()),
+                Span::raw(" "),
+            ],
         ));
-        spans.push(Span::raw(" "));
     }
     let failing = app
         .live
@@ -204,14 +260,14 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.success(),
         )
     };
-    spans.push(live);
+    pieces.push(Piece::new(8, vec![live]));
     // While failing, "failing for" says it; the last good answer's age would only be cut.
     if failing.is_none() {
         let age = match app.live.last_success {
             Some(t) => ago(app.now.saturating_duration_since(t).as_secs()),
             None => "never".into(),
         };
-        spans.push(Span::raw(format!(" · refreshed {age}")));
+        pieces.push(Piece::new(1, vec![Span::raw(format!(" · refreshed {age}"))]));
     }
     // The job keeps running while its layer is hidden: its progress stays in sight here.
     if let Some(job) = app.job.as_ref().filter(|j| {
@@ -222,28 +278,64 @@ pub fn status_bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         } else {
             theme.badge()
         };
-        spans.push(Span::raw(" · "));
-        spans.push(Span::styled(format!(" {} ", job.summary()), style));
-    }
-    let errors = app.recent_errors();
-    if errors > 0 {
-        let key = app
-            .keymap
-            .key_label(Context::Global, Command::ErrorLog)
-            .unwrap_or_default();
-        spans.push(Span::styled(
-            format!(" · {errors} error{} ({key})", if errors == 1 { "" } else { "s" }),
-            theme.error(),
+        pieces.push(Piece::new(
+            5,
+            vec![
+                Span::raw(" · "),
+                Span::styled(format!(" {} ", job.summary()), style),
+            ],
         ));
     }
-    // Whole pieces or none: a count cut at the edge would read as another number.
-    let mut used = 0;
-    let whole: Vec<Span> = spans
-        .into_iter()
-        .take_while(|s| {
-            used += s.width();
-            used <= area.width as usize
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(Line::from(whole)), area);
+    // Messages not read yet, at the right end.
+    let unread = app.unread_messages();
+    let unread = (unread > 0).then(|| {
+        let key = app
+            .keymap
+            .key_label(Context::Global, Command::Messages)
+            .unwrap_or_else(|| ":messages".into());
+        let errors = app.messages.iter().any(|m| !m.seen && m.kind == FlashKind::Error);
+        Piece::new(
+            4,
+            vec![Span::styled(
+                format!(" · {unread} unread ({key}) "),
+                if errors { theme.error() } else { theme.badge() },
+            )],
+        )
+    });
+    let width = usize::from(area.width);
+    let mut right = unread;
+    loop {
+        let used: usize =
+            pieces.iter().map(Piece::width).sum::<usize>() + right.as_ref().map_or(0, Piece::width);
+        if used <= width {
+            break;
+        }
+        let lowest = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.keep, i))
+            .chain(right.as_ref().map(|p| (p.keep, usize::MAX)))
+            .min();
+        match lowest {
+            Some((_, usize::MAX)) => right = None,
+            Some((_, i)) => {
+                pieces.remove(i);
+            }
+            None => break,
+        }
+    }
+    let right_w = right.as_ref().map_or(0, Piece::width) as u16;
+    let left = area.width.saturating_sub(right_w);
+    let spans: Vec<Span> = pieces.into_iter().flat_map(|p| p.spans).collect();
+    frame.render_widget(Paragraph::new(Line::from(spans)), Rect { width: left, ..area });
+    if let Some(u) = right {
+        frame.render_widget(
+            Paragraph::new(Line::from(u.spans)),
+            Rect {
+                x: area.x + left,
+                width: right_w.min(area.width),
+                ..area
+            },
+        );
+    }
 }

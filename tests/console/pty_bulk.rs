@@ -172,21 +172,24 @@ fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
     ten_credits_on_the_first_three(&mut c);
     c.send("\r");
     c.wait_for_text("this job already ran and every row is done (3 of 3)", WAIT);
+    // Esc: back to the form, then closed.
     c.send("\x1b");
-    c.wait_for("the preview closed", WAIT, |s| !s.contains("Bulk top-up ·"));
+    c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
+    c.send("\x1b");
+    c.wait_for("the form closed", WAIT, |s| !s.contains("Bulk top-up ·"));
 
     // The same credits again with another description: a new job with new keys, which the
     // server could not tell from the first. The console refuses it before anything is sent.
     c.send("B");
     c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
     c.type_keys("10");
-    for _ in 0..3 {
+    for _ in 0..4 {
         c.send("\t");
     }
     c.wait_for_text("▶ Description", WAIT);
     c.type_keys("again");
     c.send("\r");
-    let refused = c.wait_for_text("problem(s) with earlier jobs", WAIT);
+    let refused = c.wait_for_text("These repeat earlier jobs", WAIT);
     assert!(refused.contains("already credited"), "{refused}");
     // Marked wallets are not lines of a file: no "line N" that points nowhere.
     assert!(!refused.contains("line 1:"), "{refused}");
@@ -195,6 +198,54 @@ fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
         1,
         "no second job was started"
     );
+    c.send("q");
+    c.wait_exit(Duration::from_secs(10));
+}
+
+/// As seen: `Esc` on the bulk preview threw the whole form away. At 80x24: the form filled
+/// with every field (priority and metadata too), the preview scrolled with `j`, then `Esc`: the
+/// same form, every value as typed.
+#[test]
+fn esc_on_the_bulk_preview_returns_to_the_filled_form() {
+    let mut c = Console::start(&["--demo", "--burn", "0"], 80, 24);
+    wait_list(&c);
+    ten_credits_on_the_first_three(&mut c);
+    // Mode and credits are filled; Tab to the priority (reason, expiry, priority).
+    for _ in 0..3 {
+        c.send("\t");
+    }
+    c.wait_for_text("▶ Priority", WAIT);
+    c.type_keys("2");
+    c.send("\t");
+    c.type_keys("goodwill credit");
+    c.send("\t");
+    c.wait_for_text("▶ Metadata key", WAIT);
+    c.type_keys("ticket");
+    c.send("\t");
+    c.type_keys("INC-42");
+    let filled = c.wait_for_text("INC-42", WAIT);
+    c.send("\r");
+    let preview = c.wait_for_text("Type the total credits (30)", WAIT);
+    assert!(preview.contains("every row: no expiry · priority 2"), "{preview}");
+    // j moves through the rows; it types nothing into the total.
+    c.send("jj");
+    let moved = c.wait_for_text("row 3/3", WAIT);
+    assert!(!moved.contains("to send: j"), "{moved}");
+    c.send("\x1b");
+    let back = c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
+    for value in ["10", "goodwill credit", "ticket", "INC-42"] {
+        assert!(back.contains(value), "{value} kept:\n{back}");
+    }
+    let field = |s: &str, label: &str| {
+        s.lines()
+            .find(|l| l.contains(label))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    for label in ["Credits each", "Priority", "Description", "Metadata key", "value"] {
+        assert_eq!(field(&back, label), field(&filled, label), "{label}");
+    }
+    c.send("\x1b");
+    c.wait_for("the form closed", WAIT, |s| !s.contains("Bulk top-up ·"));
     c.send("q");
     c.wait_exit(Duration::from_secs(10));
 }

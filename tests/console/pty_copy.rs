@@ -46,7 +46,7 @@ fn y_and_shift_y_copy_wallet_and_customer_ids_through_osc52() {
         s.contains("Wallets ") && s.contains("customer")
     });
     let wallet_id = detail_value(&s, "id");
-    let customer_id = detail_value(&s, "customer");
+    let customer_id = detail_value(&s, "customer id");
     assert!(
         wallet_id.starts_with("wallet_") || wallet_id.starts_with("wal"),
         "{wallet_id}\n{s}"

@@ -31,13 +31,45 @@ fn ledger(w: u16, h: u16) -> App {
     a
 }
 
+/// As seen: `INVOICE_PAYMENT` debits labelled `usage`; at 200 columns a Reason column of ~60
+/// blank characters beside a key cut to `bulk-37a1cafb08c0…`; at 80 a `Pri` header over a
+/// column with nothing in it. Reasons are Flexprice's, in words; each column is as wide as what
+/// it shows, whole, and one with nothing to show is left out; debits are signed.
 #[test]
 fn ledger_and_one_transaction() {
-    for (w, h) in SIZES {
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
         let mut a = ledger(w, h);
         let s = snap(&a);
         assert!(s.contains("Ledger · Acme Corp"), "{s}");
         assert!(s.contains("pending"), "the invoiced top-up stands out: {s}");
+        assert!(s.contains("invoice payment"), "{s}");
+        assert!(s.contains("purchased credit invoiced"), "{s}");
+        assert!(
+            s.contains("-4,500.50") && s.contains("+10,000.00"),
+            "signed:\n{s}"
+        );
+        assert!(!s.contains("Pri"), "no priority in these rows, no column:\n{s}");
+        let body: Vec<&str> = s.lines().skip(2).take(usize::from(h) - 6).collect();
+        // The rows under the header.
+        for l in body.iter().skip(1) {
+            assert!(!l.contains(" usage "), "an invoice payment is not usage:\n{s}");
+            assert!(!l.contains('…') && !l.contains('≈'), "{w}x{h}: cut: {l:?}\n{s}");
+            // No column padded far past what it shows (the Reason column took ~60 blanks).
+            let inside = l.trim_start_matches('│').trim_end_matches('│').trim_end();
+            assert!(
+                !inside.contains(&" ".repeat(20)),
+                "{w}x{h}: a wide gap in {l:?}\n{s}"
+            );
+        }
+        if w >= 200 {
+            assert!(s.contains("Idempotency key"), "{s}");
+            let key = demo().ledger.items[3]
+                .0
+                .idempotency_key
+                .clone()
+                .unwrap_or_default();
+            assert!(key.len() > 20 && s.contains(&key), "the key whole: {key}\n{s}");
+        }
         insta::assert_snapshot!(format!("ledger_{w}x{h}"), s);
         a.update(key(KeyCode::Enter));
         let s = snap(&a);

@@ -16,6 +16,7 @@ mod report;
 mod secrets;
 mod server;
 mod wire;
+mod wording;
 
 use std::path::PathBuf;
 

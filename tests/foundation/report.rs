@@ -28,6 +28,8 @@ fn wallet_list_table_is_aligned_with_numbers_to_the_right() {
     assert_eq!(out, WALLET_TABLE);
 }
 
+/// As seen: the console signed a debit `-12.375` and `wallets transactions` printed `12.375`.
+/// Both sign it now, and the reason is Flexprice's own name.
 #[test]
 fn ledger_table_is_aligned() {
     let page: ListResponse<Transaction> = decode(200, &fixture("wire/transactions_page.json")).unwrap();
@@ -35,9 +37,9 @@ fn ledger_table_is_aligned() {
         table(&TX_HEADER, &tx_rows(&page.items), &[4]),
         "\
 TIME (UTC)           ID                               TYPE    REASON                     CREDITS  BALANCE            STATUS
-2026-08-22 10:11:12  wtxn_01K3BB2A4C6E8G0J2L4N6Q8S0U  credit  PURCHASED_CREDIT_DIRECT     250.00  375.25 → 625.25    completed
-2026-08-21 18:00:00  wtxn_01K3BB1Z3B5D7F9H1K3M5P7R9T  debit   MANUAL_BALANCE_DEBIT        12.375  387.625 → 375.25   completed
-2026-08-20 09:00:00  wtxn_01K3BB0Y2A4C6E8G0J2L4N6Q8S  credit  PURCHASED_CREDIT_INVOICED   100.00  387.625 → 387.625  pending
+2026-08-22 10:11:12  wtxn_01K3BB2A4C6E8G0J2L4N6Q8S0U  credit  PURCHASED_CREDIT_DIRECT    +250.00  375.25 → 625.25    completed
+2026-08-21 18:00:00  wtxn_01K3BB1Z3B5D7F9H1K3M5P7R9T  debit   MANUAL_BALANCE_DEBIT       -12.375  387.625 → 375.25   completed
+2026-08-20 09:00:00  wtxn_01K3BB0Y2A4C6E8G0J2L4N6Q8S  credit  PURCHASED_CREDIT_INVOICED  +100.00  387.625 → 387.625  pending
 "
     );
 }

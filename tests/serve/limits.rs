@@ -312,3 +312,50 @@ async fn running_out_of_file_descriptors_never_closes_the_port() {
         "the server did run out of descriptors and went on:\n{log}"
     );
 }
+
+/// Seen while benchmarking: a supervisor read the first stdout line and closed the pipe; the
+/// server's next startup line failed with EPIPE and the process exited 0, silently, with the
+/// port closed for every operator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_never_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("operators.toml");
+    std::fs::write(&file, authorized(&[("olga", "operator")])).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flexwallet"))
+        .args(["serve", "--demo", "--burn", "0", "--addr", &addr.to_string()])
+        .arg("--authorized")
+        .arg(&file)
+        .arg("--host-key")
+        .arg(dir.path().join("keys/host_key"))
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env_remove("FLEXPRICE_API_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Nobody reads what it prints.
+    drop(child.stdout.take());
+    let start = Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the server exited when its stdout closed"
+        );
+        assert!(start.elapsed() < WAIT, "the server never listened");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Past its startup lines, it still serves a console.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(child.try_wait().unwrap().is_none(), "the server exited");
+    let t = Term::open(addr, "olga", 80, 24).await;
+    t.wait_for("the wallets", |s| s.contains("Wallets ")).await;
+    let _ = child.kill();
+    let _ = child.wait();
+}

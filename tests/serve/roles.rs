@@ -95,7 +95,7 @@ async fn an_operator_tops_up_and_the_audit_names_them_but_bulk_is_for_admins() {
     .await;
     a.send(" ").await;
     a.send("B").await;
-    a.wait_for_text("Bulk top-up · 1 marked wallets").await;
+    a.wait_for_text("Bulk top-up · 1 marked wallet ").await;
     serve.stop().await;
 }
 

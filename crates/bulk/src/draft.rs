@@ -133,13 +133,22 @@ pub(crate) fn draft(
     let priority = raw
         .priority
         .as_deref()
-        .and_then(|text| match text.parse::<i64>() {
-            Ok(p) if p >= 0 && text.bytes().all(|b| b.is_ascii_digit()) => Some(p),
-            _ => {
+        .and_then(|text| match flexprice_wire::words::whole_number(text) {
+            // Digits only, as the CSV says (no `+`).
+            Ok(p) if text.bytes().all(|b| b.is_ascii_digit()) => Some(p),
+            Ok(_) => {
                 issues.push(Issue::field(
                     line,
                     bulk_csv::PRIORITY,
-                    format!("{text:?} is not a whole number ≥ 0 (lower is consumed first)"),
+                    format!("{text:?} is not a whole number (0, 1, 2…; lower is consumed first)"),
+                ));
+                None
+            }
+            Err(e) => {
+                issues.push(Issue::field(
+                    line,
+                    bulk_csv::PRIORITY,
+                    format!("{e} (lower is consumed first)"),
                 ));
                 None
             }

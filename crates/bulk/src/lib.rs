@@ -46,6 +46,9 @@ pub struct Issue {
     /// The column at fault, when there is one.
     pub column: Option<String>,
     pub message: String,
+    /// Not a problem of its own: what the problems above it mean and what to do (it is not
+    /// counted among them).
+    pub note: bool,
 }
 
 impl Issue {
@@ -54,6 +57,7 @@ impl Issue {
             line,
             column: None,
             message: message.into(),
+            note: false,
         }
     }
 
@@ -62,7 +66,21 @@ impl Issue {
             line,
             column: Some(column.to_string()),
             message: message.into(),
+            note: false,
         }
+    }
+
+    /// A note about the problems listed (see [`Issue::note`]).
+    pub fn note(message: impl Into<String>) -> Issue {
+        Issue {
+            note: true,
+            ..Issue::at(0, message)
+        }
+    }
+
+    /// How many of these are problems (notes are not).
+    pub fn problems(issues: &[Issue]) -> usize {
+        issues.iter().filter(|i| !i.note).count()
     }
 }
 

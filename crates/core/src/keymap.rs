@@ -41,8 +41,10 @@ names!(
         Detail = "detail",
         Help = "help",
         Errors = "errors",
+        Messages = "messages",
         Form = "form",
         Confirm = "confirm",
+        Preview = "preview",
         Bulk = "bulk",
         Filter = "filter",
         Ledger = "ledger",
@@ -60,6 +62,7 @@ names!(
         Refresh = "refresh",
         Pause = "pause",
         ErrorLog = "error_log",
+        Messages = "messages",
         Palette = "palette",
         Down = "down",
         Up = "up",
@@ -70,6 +73,7 @@ names!(
         Open = "open",
         SortNext = "sort_next",
         SortReverse = "sort_reverse",
+        Columns = "columns",
         Mark = "mark",
         MarkAll = "mark_all",
         TopUp = "top_up",
@@ -110,6 +114,7 @@ impl Command {
             Command::Edit => "edit",
             Command::Mark => "mark",
             Command::SortNext => "sort",
+            Command::Columns => "columns",
             Command::Filter => "filter",
             Command::Pause => "pause",
             Command::Help => "help",
@@ -120,15 +125,75 @@ impl Command {
             Command::CopyCustomerId => "copy customer",
             Command::Bulk => "bulk",
             Command::Palette => "commands",
+            Command::Messages => "messages",
             Command::RawJson => "json",
             Command::FilterType => "type",
             Command::FilterStatus => "status",
             Command::FilterReason => "reason",
             Command::Down => "down",
             Command::Up => "up",
+            Command::PageDown => "page down",
+            Command::PageUp => "page up",
+            Command::Top => "top",
+            Command::Bottom => "end",
             other => other.name(),
         }
     }
+}
+
+impl Context {
+    /// Where the keys of this context act, in the operator's words (help and README).
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::List => "Wallet list",
+            Context::Detail => "Wallet detail",
+            Context::Help => "Help",
+            Context::Errors => "Error log",
+            Context::Messages => "Message log",
+            Context::Form => "Top-up, edit and bulk forms",
+            Context::Confirm => "Confirm steps",
+            Context::Preview => "Bulk preview",
+            Context::Bulk => "Bulk job",
+            Context::Filter => "Filter line",
+            Context::Ledger => "Ledger",
+            Context::Json => "Raw JSON",
+            Context::Palette => "Command palette",
+        }
+    }
+}
+
+/// A binding's keys as the help and the README show them: `PgDn, ctrl-d, Space`.
+pub fn keys_label(keys: &[Key]) -> String {
+    keys.iter().map(Key::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// The README's key table, made from the keymap as the help screen is (`?`): every context's
+/// bound keys in keymap.toml's order. A test keeps the README's copy equal to this.
+pub fn reference_markdown(keymap: &Keymap) -> String {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let code = |k: &Key| {
+        let k = k.to_string();
+        if k.contains('`') {
+            format!("`` {k} ``")
+        } else {
+            format!("`{}`", cell(&k))
+        }
+    };
+    let mut out = String::from("| where | keys | what it does |\n|---|---|---|\n");
+    for ctx in Context::ALL {
+        let bound = keymap.bindings(*ctx).iter().filter(|b| !b.keys.is_empty());
+        for (i, b) in bound.enumerate() {
+            let place = if i == 0 {
+                format!("{} `[{ctx}]`", ctx.title())
+            } else {
+                String::new()
+            };
+            let keys = b.keys.iter().map(code).collect::<Vec<_>>().join(" ");
+            out.push_str(&format!("| {place} | {keys} | {} |\n", cell(&b.desc)));
+        }
+    }
+    out
 }
 
 /// A key with its modifiers, normalised so that `G` and `shift-g` are the same key.
@@ -441,7 +506,12 @@ impl Keymap {
             // commands (they bind what they need, e.g. ctrl-c to quit, themselves).
             if matches!(
                 ctx,
-                Context::Global | Context::Filter | Context::Form | Context::Confirm | Context::Palette
+                Context::Global
+                    | Context::Filter
+                    | Context::Form
+                    | Context::Confirm
+                    | Context::Preview
+                    | Context::Palette
             ) {
                 None
             } else {

@@ -96,6 +96,8 @@ pub struct Ending {
     pub outcome: AuditOutcome,
     pub http_status: Option<u16>,
     pub transaction_id: Option<String>,
+    /// The invoice an invoiced top-up created: its credits stay pending until it is paid.
+    pub invoice_id: Option<String>,
     pub error: Option<String>,
 }
 
@@ -106,6 +108,7 @@ impl Ending {
             outcome: AuditOutcome::Sending,
             http_status: None,
             transaction_id: None,
+            invoice_id: None,
             error: None,
         }
     }
@@ -120,6 +123,7 @@ impl Ending {
             },
             http_status: e.status(),
             transaction_id: None,
+            invoice_id: None,
             error: Some(e.to_string()),
         }
     }
@@ -131,12 +135,14 @@ impl Ending {
                 outcome: AuditOutcome::Ok,
                 http_status: Some(200),
                 transaction_id: r.wallet_transaction.as_ref().map(|t| t.id.clone()),
+                invoice_id: r.invoice_id.clone(),
                 error: None,
             },
             Ok(TopUpOutcome::AlreadyApplied(t)) => Ending {
                 outcome: AuditOutcome::AlreadyApplied,
                 http_status: Some(409),
                 transaction_id: Some(t.id.clone()),
+                invoice_id: None,
                 error: None,
             },
             Err(e) => Ending::failed(e),
@@ -150,6 +156,7 @@ impl Ending {
                 outcome: AuditOutcome::Ok,
                 http_status: Some(200),
                 transaction_id: None,
+                invoice_id: None,
                 error: None,
             },
             Err(e) => Ending::failed(e),
@@ -170,6 +177,9 @@ pub struct AuditRecord {
     pub http_status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
+    /// An invoiced top-up's invoice (`inv_…`): the credits are pending until it is paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Bulk jobs: the job id and the row's CSV line.
@@ -190,6 +200,7 @@ impl AuditRecord {
             outcome: end.outcome,
             http_status: end.http_status,
             transaction_id: end.transaction_id,
+            invoice_id: end.invoice_id,
             error: end.error,
             job: None,
             line: None,
@@ -203,6 +214,7 @@ impl AuditRecord {
             outcome: AuditOutcome::Failed,
             http_status: None,
             transaction_id: None,
+            invoice_id: None,
             error: Some(message.to_string()),
         };
         AuditRecord::new(AuditAction::ConsoleCrashed, "", serde_json::Value::Null, end)
@@ -488,6 +500,7 @@ mod tests {
             outcome: AuditOutcome::Ok,
             http_status: Some(200),
             transaction_id: Some(format!("wtxn_{i}")),
+            invoice_id: None,
             error: None,
             job: Some("job1".into()),
             line: Some(i as u64 + 2),

@@ -556,6 +556,8 @@ async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
                 outcome: audit_outcome,
                 http_status,
                 transaction_id,
+                // The row's receipt keeps only the transaction and balances.
+                invoice_id: None,
                 error,
             },
         );

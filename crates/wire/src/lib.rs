@@ -12,6 +12,7 @@ pub mod money;
 pub mod outcome;
 pub mod retry;
 pub mod text;
+pub mod words;
 
 pub use error::{ApiError, ErrorBody};
 pub use outcome::TopUpOutcome;

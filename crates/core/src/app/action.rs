@@ -31,6 +31,12 @@ pub enum Action {
         generation: u64,
         result: Result<Vec<Wallet>, ApiError>,
     },
+    /// Every customer (`GET /customers`, paged): their names and external ids by id, kept
+    /// page by page ([`super::customers::by_id`]) so 50,000 customers are never held whole.
+    CustomersLoaded {
+        generation: u64,
+        result: Result<super::customers::Customers, ApiError>,
+    },
     /// The wallets in view, refreshed (`POST /wallets/search` by ids).
     WalletsRefreshed {
         generation: u64,
@@ -88,6 +94,11 @@ pub enum Action {
     },
     /// `:export FILE` finished: the path and how many wallets were written.
     ViewExported(Result<(PathBuf, usize), String>),
+    /// An export's file is already there and was not to be replaced: ask first.
+    FileExists {
+        path: PathBuf,
+        write: super::overwrite::PendingWrite,
+    },
     /// A wallet's usual top-up (`None`: too few top-ups to have one).
     UsualLoaded {
         wallet_id: String,
@@ -112,7 +123,7 @@ pub enum Action {
         failed: Vec<String>,
     },
     /// `:profile NAME` finished: who we talk to now and whether that profile is read-only.
-    ProfileSwitched(Result<(super::Origin, bool), String>),
+    ProfileSwitched(Result<super::Switched, String>),
     /// Whether the audit log can be written (told at start, when a line fails, and after a
     /// profile switch). `Err` says which file and why; writes are refused while it lasts.
     AuditLog(Result<(), String>),
@@ -127,6 +138,11 @@ pub enum Effect {
     RefreshWallets {
         generation: u64,
         ids: Vec<String>,
+    },
+    /// List every customer (answers with `CustomersLoaded`): asked with each list of the
+    /// wallets, so a wallet's owner is named without a call per wallet.
+    LoadCustomers {
+        generation: u64,
     },
     LoadBalance {
         generation: u64,
@@ -181,6 +197,9 @@ pub enum Effect {
         report: Arc<JobReport>,
         /// Files the results must not replace, with what each is: the plan's CSV, the journal.
         protect: Vec<(PathBuf, String)>,
+        /// Replace a file already at `path` (the operator said so); otherwise answer
+        /// `FileExists`.
+        replace: bool,
     },
     /// One page of a wallet's ledger (answers with `LedgerLoaded`).
     LoadLedger {
@@ -206,6 +225,9 @@ pub enum Effect {
     ExportView {
         path: PathBuf,
         wallets: Vec<Wallet>,
+        /// Replace a file already at `path` (the operator said so); otherwise answer
+        /// `FileExists`.
+        replace: bool,
     },
     /// Following: hand what this console fetched to the leader (answers with its picture).
     Share {

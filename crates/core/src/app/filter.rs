@@ -4,6 +4,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use crate::app::customers::CustomerInfo;
 use flexprice_wire::models::{AlertState, Wallet, WalletStatus, WalletType};
 use flexprice_wire::money::{AmountError, parse_amount};
 
@@ -44,14 +45,14 @@ enum Op {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Test {
-    /// Lower-case text looked for in name, id and customer id.
+    /// Lower-case text looked for in name, id, customer id, customer name and external id.
     Text(String),
     Status(WalletStatus),
     Alert(AlertState),
     /// Lower-case currency code.
     Currency(String),
     Type(WalletType),
-    /// Exact customer id (case-insensitive).
+    /// Lower-case: the customer's id or external id exactly, or a part of its name.
     Customer(String),
     /// Lower-case text looked for in the name only.
     Name(String),
@@ -110,20 +111,40 @@ impl Filter {
         self.terms.is_empty()
     }
 
-    /// `hay` is the wallet's lower-case "name id customer" text, precomputed once per row.
+    /// `hay` is the wallet's lower-case search text ([`haystack_with`]), precomputed once per
+    /// row.
     pub fn matches(&self, w: &Wallet, hay: &str) -> bool {
         self.terms.iter().all(|t| t.test.matches(w, hay) != t.negate)
     }
 }
 
-/// The lower-case text free-text terms are searched in.
+/// The lower-case text free-text terms are searched in, for a wallet whose customer is not
+/// known (yet).
 pub fn haystack(w: &Wallet) -> String {
-    let mut s = String::with_capacity(w.id.len() + w.customer_id.len() + 32);
-    s.push_str(w.name.as_deref().unwrap_or_default());
-    s.push('\u{1}');
-    s.push_str(&w.id);
-    s.push('\u{1}');
-    s.push_str(&w.customer_id);
+    haystack_with(w, None)
+}
+
+/// The lower-case text free-text terms are searched in: the wallet's name, id and customer id,
+/// and its customer's name and external id, in that order, `\u{1}` between them (a character
+/// nobody types, so a term never matches across two fields).
+pub fn haystack_with(w: &Wallet, customer: Option<&CustomerInfo>) -> String {
+    let (name, external) = customer.map_or(("", ""), |c| (c.name.as_str(), c.external_id.as_str()));
+    let mut s = String::with_capacity(w.id.len() + w.customer_id.len() + name.len() + external.len() + 32);
+    for (i, part) in [
+        w.name.as_deref().unwrap_or_default(),
+        &w.id,
+        &w.customer_id,
+        name,
+        external,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            s.push('\u{1}');
+        }
+        s.push_str(part);
+    }
     s.to_lowercase()
 }
 
@@ -139,7 +160,13 @@ impl Test {
             Test::Alert(a) => w.alert_state.as_ref().unwrap_or(&AlertState::Ok) == a,
             Test::Currency(c) => w.currency.eq_ignore_ascii_case(c),
             Test::Type(t) => &w.wallet_type == t,
-            Test::Customer(c) => w.customer_id.eq_ignore_ascii_case(c),
+            Test::Customer(c) => {
+                let mut parts = hay.split('\u{1}').skip(2);
+                let (id, name, external) = (parts.next(), parts.next(), parts.next());
+                id == Some(c.as_str())
+                    || external == Some(c.as_str())
+                    || name.is_some_and(|n| n.contains(c.as_str()))
+            }
             Test::Name(n) => hay
                 .split('\u{1}')
                 .next()

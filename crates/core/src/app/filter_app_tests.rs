@@ -60,9 +60,9 @@ fn loaded() -> App {
 
 fn view_ids(app: &App) -> Vec<String> {
     app.table
-        .view
+        .view()
         .iter()
-        .map(|&i| app.table.rows[i].wallet.id.clone())
+        .map(|&i| app.table.rows[i as usize].wallet.id.clone())
         .collect()
 }
 
@@ -100,7 +100,7 @@ fn a_bad_term_keeps_the_previous_filter_and_says_why() {
     // Esc on the list clears the filter.
     key(&mut app, KeyCode::Esc);
     assert!(app.table.filter.is_none());
-    assert_eq!(app.table.view.len(), 10);
+    assert_eq!(app.table.view().len(), 10);
 }
 
 #[test]

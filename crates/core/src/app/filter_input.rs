@@ -73,7 +73,7 @@ impl App {
                 match self.apply_filter(&text) {
                     Ok(()) => {
                         self.overlays.close(OverlayKind::Filter);
-                        let shown = self.table.view.len();
+                        let shown = self.table.view().len();
                         let text = match &self.table.filter {
                             Some(f) => format!("Filter {}: {shown} of {} wallets", f.text, self.table.len()),
                             None => "Filter cleared: all wallets shown".to_string(),

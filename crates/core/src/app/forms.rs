@@ -10,6 +10,7 @@ use super::{App, Effect, FlashKind};
 use crate::keymap::Command;
 use flexprice_wire::models::Wallet;
 use flexprice_wire::money::{format_amount, format_credits};
+use flexprice_wire::text::clean;
 use flexprice_wire::{ApiError, TopUpOutcome};
 
 /// Above this many credits a top-up must be confirmed by typing the amount (profile
@@ -105,7 +106,10 @@ impl App {
                 },
                 Some(Command::Confirm),
             ) => {
-                if expected.as_deref().is_some_and(|e| typed.value().trim() != e) {
+                if expected
+                    .as_deref()
+                    .is_some_and(|e| !same_amount(e, typed.value()))
+                {
                     *mismatch = true;
                     return Vec::new();
                 }
@@ -251,6 +255,7 @@ impl App {
             form.stage = Stage::Unknown {
                 submission,
                 message: err.to_string(),
+                answered: err.status(),
             };
             return;
         }
@@ -307,6 +312,9 @@ impl App {
                 };
                 if let TopUpOutcome::Applied(r) = &outcome {
                     self.take_wallets(vec![r.wallet.clone()]);
+                    if let (Some(t), Some(inv)) = (&r.wallet_transaction, &r.invoice_id) {
+                        self.remember_invoice(&t.id, inv);
+                    }
                 }
                 self.overlays.close(OverlayKind::Form);
                 self.flash(FlashKind::Success, text);
@@ -318,6 +326,21 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    fn remember_invoice(&mut self, transaction_id: &str, invoice_id: &str) {
+        const KEPT: usize = 256;
+        self.invoices
+            .push_front((transaction_id.to_string(), clean(invoice_id).into_owned()));
+        self.invoices.truncate(KEPT);
+    }
+
+    /// The invoice of an invoiced top-up this console made (the ledger's transaction detail).
+    pub fn invoice_of(&self, transaction_id: &str) -> Option<&str> {
+        self.invoices
+            .iter()
+            .find(|(t, _)| t == transaction_id)
+            .map(|(_, inv)| inv.as_str())
     }
 
     pub(super) fn on_update_done(
@@ -339,5 +362,52 @@ impl App {
                 Vec::new()
             }
         }
+    }
+}
+
+/// Whether what was typed to confirm is the amount asked for, as a number: `100000.00` and
+/// `100,000` are `100000`. A currency, if typed, must be the one asked for (any case).
+pub(crate) fn same_amount(expected: &str, typed: &str) -> bool {
+    fn split(text: &str) -> (Option<Decimal>, Option<String>) {
+        let text = text.trim();
+        let (number, code) = match text.rsplit_once(char::is_whitespace) {
+            Some((n, c)) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                (n, Some(c.to_ascii_uppercase()))
+            }
+            _ => (text, None),
+        };
+        let digits: String = number
+            .chars()
+            .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}'))
+            .collect();
+        let ok = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        (ok.then(|| digits.parse::<Decimal>().ok()).flatten(), code)
+    }
+    let (want, want_code) = split(expected);
+    let (got, got_code) = split(typed);
+    let code_ok = match (&want_code, &got_code) {
+        (Some(w), Some(g)) => w == g,
+        (None, Some(_)) => false,
+        (_, None) => true,
+    };
+    want.is_some() && want == got && code_ok
+}
+
+#[cfg(test)]
+mod confirm_tests {
+    use super::same_amount;
+
+    #[test]
+    fn the_typed_amount_is_compared_as_a_number() {
+        assert!(same_amount("100000", "100000.00"));
+        assert!(same_amount("100000", "100,000"));
+        assert!(same_amount("100000", " 100000 "));
+        assert!(same_amount("100 EUR", "100.0 eur"));
+        assert!(same_amount("100 EUR", "100"));
+        assert!(!same_amount("100 EUR", "100 USD"));
+        assert!(!same_amount("100000", "10000"));
+        assert!(!same_amount("100000", "100000.01"));
+        assert!(!same_amount("100000", "1e5"));
+        assert!(!same_amount("100000", ""));
     }
 }

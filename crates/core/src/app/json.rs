@@ -39,9 +39,10 @@ pub fn pretty_value(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Rows of the JSON layer on screen (its borders take two).
+/// Rows of the JSON layer on screen in a terminal `height` rows tall: the layer keeps off the
+/// overview, the hint line and the status bar, and its borders take two.
 pub fn json_rows(height: u16) -> usize {
-    height.saturating_sub(4).max(1) as usize
+    height.saturating_sub(5).max(1) as usize
 }
 
 impl App {

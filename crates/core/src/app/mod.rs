@@ -2,6 +2,8 @@
 
 pub mod action;
 pub mod bulk;
+pub mod chunks;
+pub mod customers;
 pub mod env;
 #[cfg(test)]
 mod feed_tests;
@@ -14,16 +16,21 @@ mod forms;
 pub mod gate;
 pub mod json;
 pub mod ledger;
+pub mod messages;
 pub mod overlay;
+pub mod overwrite;
 pub mod palette;
 #[cfg(test)]
 mod palette_tests;
+pub mod scroll;
 pub mod share;
 #[cfg(test)]
 mod share_tests;
 pub mod table;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wording_tests;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
@@ -74,6 +81,8 @@ pub struct Flash {
     pub text: String,
     pub kind: FlashKind,
     pub until: Moment,
+    /// Its entry in the message log (`Message::id`).
+    pub message: u64,
 }
 
 /// One entry of the error log layer.
@@ -164,6 +173,17 @@ pub fn relist_period(wallets: usize) -> Duration {
     Duration::from_secs(60).max(Duration::from_millis(6).saturating_mul(wallets as u32))
 }
 
+/// What a `:profile` switched to: where, and that profile's own settings.
+#[derive(Debug, Clone)]
+pub struct Switched {
+    pub origin: Origin,
+    pub read_only: bool,
+    /// Its `refresh_secs` (or the `--refresh` given at start, which wins as it did then).
+    pub refresh: Duration,
+    /// Its `confirm_above` (`None`: the default).
+    pub confirm_above: Option<rust_decimal::Decimal>,
+}
+
 /// Who the operator is talking to, for the status bar.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
@@ -189,6 +209,13 @@ pub struct App {
     pub balances: HashMap<String, (Wallet, Moment)>,
     pub live: Live,
     pub errors: VecDeque<ErrorEntry>,
+    /// Every flash, warning and error, whole, with its time (`M`).
+    pub messages: messages::MessageLog,
+    /// How far help, the logs and the detail can scroll, as last drawn.
+    pub extents: scroll::Extents,
+    /// The invoices of the invoiced top-ups this console made, by transaction id (newest
+    /// first): the API's transaction does not name its invoice.
+    invoices: VecDeque<(String, String)>,
     pub flash: Option<Flash>,
     pub now: Moment,
     pub clock: DateTime<Utc>,
@@ -222,6 +249,10 @@ pub struct App {
     pub errors_logged: u64,
     /// Following: how many of the leader's errors this console has logged.
     leader_errors_seen: u64,
+    /// The customer list in flight, and its retries.
+    customer_fetch: customers::CustomerFetch,
+    /// Which named set of columns the list shows (`c` cycles them).
+    pub column_set: table::ColumnSet,
 }
 
 impl App {
@@ -269,6 +300,9 @@ impl App {
                 changed_loading: false,
             },
             errors: VecDeque::new(),
+            messages: messages::MessageLog::default(),
+            extents: scroll::Extents::default(),
+            invoices: VecDeque::new(),
             flash: None,
             now,
             clock,
@@ -288,6 +322,8 @@ impl App {
             show_when_followed: None,
             errors_logged: 0,
             leader_errors_seen: 0,
+            customer_fetch: customers::CustomerFetch::default(),
+            column_set: table::ColumnSet::default(),
         }
     }
 
@@ -296,7 +332,7 @@ impl App {
         match self.feed {
             // The leader's picture comes by itself.
             share::Feed::Follow => Vec::new(),
-            _ => vec![self.load_all()],
+            _ => self.load_all(),
         }
     }
 
@@ -322,13 +358,14 @@ impl App {
             },
             Some(Overlay::Help { .. }) => Context::Help,
             Some(Overlay::Errors { .. }) => Context::Errors,
+            Some(Overlay::Messages { .. }) => Context::Messages,
             Some(Overlay::Ledger(_)) => Context::Ledger,
             Some(Overlay::Json(_)) => Context::Json,
             Some(Overlay::Filter(_)) => Context::Filter,
             Some(Overlay::Palette(_)) => Context::Palette,
             Some(Overlay::Form(f)) => form::context_of(f),
             Some(Overlay::Bulk(b)) => bulk::context_of(b),
-            Some(Overlay::QuitQuestion) => Context::Confirm,
+            Some(Overlay::QuitQuestion | Overlay::Overwrite(_)) => Context::Confirm,
         }
     }
 
@@ -462,10 +499,14 @@ impl App {
     /// Flashes and the error log quote the API (names, ids, messages): both pass the one
     /// sanitiser, so what is drawn is what the operator reads, never a terminal command.
     pub(crate) fn flash(&mut self, kind: FlashKind, text: impl Into<String>) {
+        let text = clean_owned(text.into());
+        self.flash_leaves();
+        let message = self.log_flash(kind, &text);
         self.flash = Some(Flash {
-            text: clean_owned(text.into()),
+            text,
             kind,
             until: self.now + FLASH_FOR,
+            message,
         });
     }
 
@@ -479,15 +520,24 @@ impl App {
         });
         self.errors.truncate(ERROR_LOG_CAP);
         self.errors_logged += 1;
+        if let Some(e) = self.errors.front() {
+            let (call, message) = (e.call.clone(), e.message.clone());
+            self.log_message_of_error(&call, &message);
+        }
     }
 
-    fn load_all(&mut self) -> Effect {
+    /// The whole list of wallets, and of customers beside it (their names, asked once for
+    /// all wallets).
+    fn load_all(&mut self) -> Vec<Effect> {
         self.live.list_generation += 1;
         self.live.list_loading = true;
         self.live.list_asked = self.clock;
-        Effect::LoadWallets {
-            generation: self.live.list_generation,
-        }
+        vec![
+            Effect::LoadWallets {
+                generation: self.live.list_generation,
+            },
+            self.load_customers(),
+        ]
     }
 
     pub(crate) fn load_balance(&mut self) -> Option<Effect> {
@@ -527,6 +577,8 @@ impl App {
     }
 
     fn reduce(&mut self, action: Action) -> Vec<Effect> {
+        // A flash only takes the place of an error logged by the same action.
+        self.messages.error_just_logged = false;
         match action {
             Action::Key(key) => self.on_key(key),
             Action::Paste(text) => {
@@ -551,12 +603,14 @@ impl App {
                 self.clock = clock;
                 self.spinner = self.spinner.wrapping_add(1);
                 if self.flash.as_ref().is_some_and(|f| f.until <= now) {
+                    self.flash_leaves();
                     self.flash = None;
                 }
                 Vec::new()
             }
             Action::RefreshDue => self.on_refresh_due(),
             Action::WalletsLoaded { generation, result } => self.on_wallets_loaded(generation, result),
+            Action::CustomersLoaded { generation, result } => self.on_customers_loaded(generation, result),
             Action::WalletsRefreshed {
                 generation,
                 ids,
@@ -635,6 +689,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::FileExists { path, write } => self.on_file_exists(path, write),
             Action::ChangesLoaded { generation, result } => self.on_changes_loaded(generation, result),
             Action::UsualLoaded { wallet_id, result } => self.on_usual_loaded(wallet_id, result),
             Action::ChangedRefreshed {
@@ -659,8 +714,9 @@ impl App {
         // The whole list: again and again until the first load answers (backing off), then
         // every re-list period, so wallets off screen and the overview's counts stay fresh.
         if !follow && !self.live.list_loading && self.now >= self.live.relist_due {
-            effects.push(self.load_all());
+            effects.extend(self.load_all());
         }
+        effects.extend(self.customers_due());
         if !self.loaded_once {
             return effects;
         }
@@ -953,12 +1009,19 @@ impl App {
         }
         match top {
             Some(OverlayKind::QuitQuestion) => self.on_quit_question(cmd),
+            Some(OverlayKind::Overwrite) => self.on_overwrite_key(cmd),
             Some(OverlayKind::Bulk) => self.on_bulk_key(key, cmd),
             Some(OverlayKind::Form) => self.on_form_key(key, cmd),
             Some(OverlayKind::Filter) => self.on_filter_key(key, cmd),
             Some(OverlayKind::Palette) => self.on_palette_key(key, cmd),
             None
-            | Some(OverlayKind::Help | OverlayKind::Errors | OverlayKind::Ledger | OverlayKind::Json) => {
+            | Some(
+                OverlayKind::Help
+                | OverlayKind::Errors
+                | OverlayKind::Messages
+                | OverlayKind::Ledger
+                | OverlayKind::Json,
+            ) => {
                 let Some(cmd) = cmd else {
                     if key.code != KeyCode::Null {
                         self.flash(
@@ -1041,10 +1104,11 @@ impl App {
             Command::Quit => effects.extend(self.quit()),
             Command::Help => self.toggle_layer(OverlayKind::Help),
             Command::ErrorLog => self.toggle_layer(OverlayKind::Errors),
+            Command::Messages => self.toggle_layer(OverlayKind::Messages),
             Command::Back => {
                 if matches!(
                     self.overlays.top_kind(),
-                    Some(OverlayKind::Help | OverlayKind::Errors)
+                    Some(OverlayKind::Help | OverlayKind::Errors | OverlayKind::Messages)
                 ) {
                     self.overlays.pop();
                 } else if self.focus == Focus::Detail {
@@ -1066,7 +1130,7 @@ impl App {
                 self.flash(FlashKind::Info, text);
             }
             Command::Refresh => {
-                effects.push(self.load_all());
+                effects.extend(self.load_all());
                 effects.extend(self.load_balance());
                 self.flash(FlashKind::Info, "Refreshing…");
             }
@@ -1088,20 +1152,32 @@ impl App {
                     self.flash(FlashKind::Info, text);
                 }
             }
-            Command::Down | Command::Up
+            Command::Down
+            | Command::Up
+            | Command::PageDown
+            | Command::PageUp
+            | Command::Top
+            | Command::Bottom
                 if matches!(
                     self.overlays.top_kind(),
-                    Some(OverlayKind::Help | OverlayKind::Errors)
+                    Some(OverlayKind::Help | OverlayKind::Errors | OverlayKind::Messages)
                 ) =>
             {
-                if let Some(Overlay::Help { scroll: at } | Overlay::Errors { scroll: at }) =
-                    self.overlays.top_mut()
-                {
-                    *at = scroll(*at, cmd == Command::Down);
+                let extents = &self.extents;
+                let (at, extent) = match self.overlays.top_mut() {
+                    Some(Overlay::Help { scroll }) => (scroll, &extents.help),
+                    Some(Overlay::Errors { scroll }) => (scroll, &extents.errors),
+                    Some(Overlay::Messages { scroll }) => (scroll, &extents.messages),
+                    _ => return effects,
+                };
+                if let Some(to) = extent.step(*at, cmd) {
+                    *at = to;
                 }
             }
             Command::Down | Command::Up if self.focus == Focus::Detail => {
-                self.detail_scroll = scroll(self.detail_scroll, cmd == Command::Down);
+                if let Some(to) = self.extents.detail.step(self.detail_scroll, cmd) {
+                    self.detail_scroll = to;
+                }
             }
             Command::Down => self.table.move_by(1),
             Command::Up => self.table.move_by(-1),
@@ -1127,6 +1203,10 @@ impl App {
                     FlashKind::Info,
                     format!("Sorted by {}", self.table.sort.column.title()),
                 );
+            }
+            Command::Columns => {
+                self.column_set = self.column_set.next();
+                self.flash(FlashKind::Info, format!("Columns: {}", self.column_set.name()));
             }
             Command::SortReverse => {
                 let s = self.table.sort;
@@ -1190,10 +1270,15 @@ impl App {
         effects
     }
 
-    fn on_profile_switched(&mut self, result: Result<(Origin, bool), String>) -> Vec<Effect> {
+    fn on_profile_switched(&mut self, result: Result<Switched, String>) -> Vec<Effect> {
         self.switching_to = None;
         match result {
-            Ok((origin, read_only)) => {
+            Ok(Switched {
+                origin,
+                read_only,
+                refresh,
+                confirm_above,
+            }) => {
                 let name = origin.profile.clone();
                 self.origin = origin;
                 // Everything shown belonged to the other profile.
@@ -1207,8 +1292,24 @@ impl App {
                     self.permissions.read_only = true;
                     self.permissions.read_only_locked = true;
                 }
-                self.flash(FlashKind::Success, format!("Profile {name}: loading its wallets"));
-                vec![self.load_all()]
+                // That profile's own settings, as if it had been the one started with.
+                self.confirm_above = confirm_above.unwrap_or(forms::DEFAULT_CONFIRM_ABOVE);
+                let mut effects = Vec::new();
+                if refresh != self.live.interval {
+                    self.live.interval = refresh;
+                    effects.push(Effect::SetRefresh(refresh));
+                }
+                let every = if refresh.is_zero() {
+                    "live refresh off".to_string()
+                } else {
+                    format!("refresh every {}s", refresh.as_secs())
+                };
+                self.flash(
+                    FlashKind::Success,
+                    format!("Profile {name}: loading its wallets ({every})"),
+                );
+                effects.extend(self.load_all());
+                effects
             }
             Err(e) => {
                 self.flash(FlashKind::Error, e);
@@ -1217,16 +1318,26 @@ impl App {
         }
     }
 
-    /// `?` and `E`: open the layer on top, or close it when it is the top already; help and
-    /// the error log replace each other rather than stack.
+    /// `?`, `E` and `M`: open the layer on top, or close it when it is the top already; help
+    /// and the logs replace each other rather than stack.
     fn toggle_layer(&mut self, kind: OverlayKind) {
         let top = self.overlays.top_kind();
-        if matches!(top, Some(OverlayKind::Help | OverlayKind::Errors)) {
+        if matches!(
+            top,
+            Some(OverlayKind::Help | OverlayKind::Errors | OverlayKind::Messages)
+        ) {
             self.overlays.pop();
         }
         if top != Some(kind) {
             self.overlays.push(match kind {
                 OverlayKind::Errors => Overlay::Errors { scroll: 0 },
+                OverlayKind::Messages => {
+                    // Opened: everything in it is read (the newest is at the top, whole), and
+                    // the flash line is free for the layer's keys.
+                    self.messages.mark_all_seen();
+                    self.flash = None;
+                    Overlay::Messages { scroll: 0 }
+                }
                 _ => Overlay::Help { scroll: 0 },
             });
         }
@@ -1243,13 +1354,5 @@ pub fn follow(selected: usize, offset: usize, height: usize) -> usize {
         selected + 1 - height
     } else {
         offset
-    }
-}
-
-fn scroll(at: u16, down: bool) -> u16 {
-    if down {
-        at.saturating_add(1)
-    } else {
-        at.saturating_sub(1)
     }
 }

@@ -10,6 +10,7 @@ use super::filter_input::FilterInput;
 use super::form::FormState;
 use super::json::JsonView;
 use super::ledger::Ledger;
+use super::overwrite::Overwrite;
 use super::palette::Palette;
 
 // At most one of each kind is ever on the stack: boxing the large ones would save nothing.
@@ -20,6 +21,8 @@ pub enum Overlay {
     Help { scroll: u16 },
     /// The error log.
     Errors { scroll: u16 },
+    /// The message log: every flash, warning and error, whole.
+    Messages { scroll: u16 },
     /// A wallet's transactions (`L`), over the list and detail.
     Ledger(Ledger),
     /// The raw JSON of a wallet or transaction (`J`).
@@ -34,12 +37,15 @@ pub enum Overlay {
     Bulk(BulkLayer),
     /// Quit was asked while a bulk job runs: stop it and quit, or go back.
     QuitQuestion,
+    /// An export's file exists: replace it, or keep it.
+    Overwrite(Overwrite),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OverlayKind {
     Help,
     Errors,
+    Messages,
     Ledger,
     Json,
     Filter,
@@ -47,6 +53,7 @@ pub enum OverlayKind {
     Form,
     Bulk,
     QuitQuestion,
+    Overwrite,
 }
 
 impl Overlay {
@@ -54,6 +61,7 @@ impl Overlay {
         match self {
             Overlay::Help { .. } => OverlayKind::Help,
             Overlay::Errors { .. } => OverlayKind::Errors,
+            Overlay::Messages { .. } => OverlayKind::Messages,
             Overlay::Ledger(_) => OverlayKind::Ledger,
             Overlay::Json(_) => OverlayKind::Json,
             Overlay::Filter(_) => OverlayKind::Filter,
@@ -61,6 +69,7 @@ impl Overlay {
             Overlay::Form(_) => OverlayKind::Form,
             Overlay::Bulk(_) => OverlayKind::Bulk,
             Overlay::QuitQuestion => OverlayKind::QuitQuestion,
+            Overlay::Overwrite(_) => OverlayKind::Overwrite,
         }
     }
 }

@@ -334,7 +334,7 @@ impl App {
                 if let Err(e) = self.apply_filter(&filter) {
                     return refuse(self, e);
                 }
-                let shown = self.table.view.len();
+                let shown = self.table.view().len();
                 self.flash(FlashKind::Info, format!("Customer {arg}: {shown} wallets"));
                 self.load_balance().into_iter().collect()
             }
@@ -361,13 +361,8 @@ impl App {
                     Ok(p) => p,
                     Err(e) => return refuse(self, e.to_string()),
                 };
-                let wallets = self
-                    .table
-                    .view
-                    .iter()
-                    .filter_map(|&i| self.table.rows.get(i).map(|r| (*r.wallet).clone()))
-                    .collect();
-                vec![Effect::ExportView { path, wallets }]
+                // A file already there is not replaced without asking (`FileExists`).
+                self.export_view(path, false)
             }
             Verb::ExportResults => match self
                 .permissions

@@ -84,10 +84,10 @@ fn wallet_opens_a_loaded_wallet_or_asks_the_api() {
 fn customer_filters_and_export_writes_the_view_in_order() {
     let (mut app, _) = loaded(10);
     palette(&mut app, "customer cus_w003");
-    assert_eq!(app.table.view.len(), 1);
+    assert_eq!(app.table.view().len(), 1);
     assert_eq!(app.table.filter.as_ref().unwrap().text, "customer:cus_w003");
     let effects = palette(&mut app, "export /tmp/x.csv");
-    let [Effect::ExportView { path, wallets }] = effects.as_slice() else {
+    let [Effect::ExportView { path, wallets, .. }] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     assert_eq!(path, &PathBuf::from("/tmp/x.csv"));
@@ -313,9 +313,23 @@ fn a_profile_switch_is_shown_until_it_answers() {
         profile: "slow".into(),
         ..Origin::default()
     };
-    app.update(Action::ProfileSwitched(Ok((origin, false))));
+    let effects = app.update(Action::ProfileSwitched(Ok(Switched {
+        origin,
+        read_only: true,
+        refresh: Duration::from_secs(30),
+        confirm_above: Some(rust_decimal::Decimal::from(10)),
+    })));
     assert_eq!(app.switching_to, None);
     assert_eq!(app.origin.profile, "slow");
+    // That profile's own settings: its refresh_secs, confirm_above and read_only.
+    assert_eq!(app.live.interval, Duration::from_secs(30));
+    assert!(
+        effects.contains(&Effect::SetRefresh(Duration::from_secs(30))),
+        "{effects:?}"
+    );
+    assert_eq!(app.confirm_above, rust_decimal::Decimal::from(10));
+    assert!(app.read_only());
+    assert!(app.flash.as_ref().unwrap().text.contains("refresh every 30s"));
 
     for role in [Role::Viewer, Role::Operator] {
         let (mut app, _) = loaded(5);

@@ -124,6 +124,8 @@ impl App {
         for e in picture.errors.iter().take(new).rev() {
             self.errors.push_front(e.clone());
             self.errors_logged += 1;
+            // The message log too: the leader's errors are this console's as well.
+            self.log_message_of_error(&e.call, &e.message);
         }
         self.errors.truncate(super::ERROR_LOG_CAP);
         self.leader_errors_seen = picture.errors_logged;

@@ -12,7 +12,13 @@ use super::*;
 fn leader(n: usize) -> App {
     let (mut lead, _) = app(false);
     lead.feed = Feed::Lead;
-    assert_eq!(lead.start(), vec![Effect::LoadWallets { generation: 1 }]);
+    assert_eq!(
+        lead.start(),
+        vec![
+            Effect::LoadWallets { generation: 1 },
+            Effect::LoadCustomers { generation: 1 }
+        ]
+    );
     let after = lead.update(Action::WalletsLoaded {
         generation: 1,
         result: Ok(wallets(n)),
@@ -205,4 +211,40 @@ fn a_follower_tells_the_truth_about_the_leaders_refresh() {
     assert_eq!(f.errors.len(), 1, "and only once");
     assert_eq!(f.stale_count, 30, "every row past the contract is counted");
     let _: &Picture = &lead.picture();
+}
+
+/// Whatever a follower does with the picture (its balance loads, a failed one, its own sort and
+/// filter), it holds the leader's one copy: nothing on its side copies the data.
+#[test]
+fn a_follower_never_copies_the_picture() {
+    let lead = leader(300);
+    let mut f = follower();
+    let first = show(&mut f, &lead);
+    let Some(Effect::LoadBalance {
+        generation,
+        wallet_id,
+    }) = first.into_iter().next()
+    else {
+        panic!("the selected wallet's balance")
+    };
+    let data = lead.table.shared();
+    let effects = f.update(Action::BalanceLoaded {
+        generation,
+        wallet_id: wallet_id.clone(),
+        result: Ok(Box::new(wallet(&wallet_id, "Renamed", "12"))),
+    });
+    assert!(shared_of(&effects).is_some(), "the balance goes to the leader");
+    f.table.set_sort(Sort {
+        column: Column::Balance,
+        descending: true,
+    });
+    f.table
+        .set_filter(Some(crate::app::filter::Filter::parse("w01").unwrap()));
+    assert!(!f.table.view().is_empty());
+    f.table.set_filter(None);
+    assert_eq!(f.table.view().len(), 300);
+    assert!(
+        Arc::ptr_eq(&data, &f.table.shared()),
+        "the follower holds the leader's data, not a copy"
+    );
 }

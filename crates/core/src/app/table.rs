@@ -2,15 +2,55 @@
 
 use crate::moment::Moment;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use rust_decimal::Decimal;
 
-use crate::app::filter::{Filter, haystack};
+use crate::app::chunks::Chunks;
+use crate::app::customers::Customers;
+use crate::app::filter::{Filter, haystack_with};
 use flexprice_wire::models::{Wallet, WalletStatus};
+
+/// The named column sets of the list, k9s-style: one key cycles them, and each set's columns
+/// are fitted to the width (the UI decides which fit and how wide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColumnSet {
+    /// Whose wallet, its balance, change, credits and alert state: watching money.
+    #[default]
+    Balances,
+    /// Credits rather than the currency: alert levels and top-ups are in credits.
+    Credits,
+    /// Customer name, external id and id beside the wallet: finding whose wallet it is.
+    Customers,
+    /// Wallet and customer ids whole: copying and comparing ids.
+    Ids,
+}
+
+impl ColumnSet {
+    pub const ALL: [ColumnSet; 4] = [
+        ColumnSet::Balances,
+        ColumnSet::Credits,
+        ColumnSet::Customers,
+        ColumnSet::Ids,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnSet::Balances => "balances",
+            ColumnSet::Credits => "credits",
+            ColumnSet::Customers => "customers",
+            ColumnSet::Ids => "ids",
+        }
+    }
+
+    pub fn next(self) -> ColumnSet {
+        let i = ColumnSet::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        ColumnSet::ALL[(i + 1) % ColumnSet::ALL.len()]
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Column {
@@ -67,6 +107,8 @@ impl Column {
                 .to_lowercase()
                 .cmp(&b.display_name().to_lowercase()),
             Column::Id => a.id.cmp(&b.id),
+            // The rows' order by customer name is the table's (`customer_key`); this compares
+            // what a refresh can change of a wallet, and its customer is not that.
             Column::Customer => a.customer_id.cmp(&b.customer_id),
             Column::Currency => a.currency.cmp(&b.currency),
             Column::Balance => a.balance.cmp(&b.balance),
@@ -149,20 +191,27 @@ impl Counts {
 
 /// The wallets and what is derived from them alone: one copy, shared. A local console owns it;
 /// over `serve` one refresh (the leader's) writes it, and every session's [`WalletTable`] holds
-/// the same `Arc` with only its own order, filter, selection and marks beside it.
+/// the same `Arc` with only its own order, filter, selection and marks beside it. A write to
+/// data a follower holds copies it first; what a copy duplicates is kept small: the rows and
+/// their search texts are in shared chunks (a write copies the chunk it lands in), the id
+/// ranks and the index are replaced whole, never written in place.
 #[derive(Debug, Clone, Default)]
 pub struct TableData {
     /// Counts over every row (not only the view).
     pub counts: Counts,
-    pub rows: Vec<Row>,
-    /// Lower-case "name id customer" of each row, for the free-text filter; its first part is
-    /// also the Name sort's key (`name_key`). Shared, so a copy of the data copies no text.
-    hay: Vec<Arc<str>>,
+    pub rows: Chunks<Row>,
+    /// Lower-case "name id customer-id customer-name external-id" of each row, for the
+    /// free-text filter; its first part is also the Name sort's key (`name_key`), its fourth
+    /// the Customer sort's. Shared, so a copy of the data copies no text.
+    hay: Chunks<Arc<str>>,
+    /// Every customer the list named (names and external ids by customer id): one copy for
+    /// every console, as the rows are.
+    customers: Arc<Customers>,
     /// Each row's place among all ids in id order: every sort's tie-break, as a number.
-    id_rank: Vec<u32>,
+    id_rank: Arc<Vec<u32>>,
     /// Row by id. The table holds row numbers hashed by their wallet's id, not a copy of every
     /// id: 100,000 ids copied into a map cost 8 MB.
-    index: HashTable<u32>,
+    index: Arc<HashTable<u32>>,
     hasher: DefaultHashBuilder,
     /// How many rows were last fetched at each moment, and which rows' last refresh failed:
     /// the stale count of 100,000 wallets reads these, not every row (a walk over every row
@@ -171,14 +220,16 @@ pub struct TableData {
     pub failed_rows: HashSet<usize>,
     /// Counts writes.
     pub version: u64,
-    /// The version this data was copied at (the one a follower last saw), and the rows changed
-    /// in place since: a follower at `base` moves only those rows in its order. `None`: rows
-    /// were added or replaced, or too many changed; a follower sorts again.
+    /// The rows changed in place, each with the version its change made, every one since
+    /// `base`: a follower holding any version from `base` on moves only the rows changed
+    /// since its own in its order (a session that missed a few pictures does not sort 100,000
+    /// rows again). `None`: rows were added or replaced since; a follower sorts again.
     base: u64,
-    touched: Option<Vec<u32>>,
+    touched: Option<Vec<(u64, u32)>>,
 }
 
-/// Past this many rows changed since a copy, a follower re-sorts instead of moving each.
+/// The changes kept for followers; past this, the older half is forgotten (a follower further
+/// behind re-sorts).
 const TOUCHED_CAP: usize = 4096;
 
 impl TableData {
@@ -200,11 +251,25 @@ impl TableData {
         self.version += 1;
         if let Some(t) = &mut self.touched {
             if t.len() >= TOUCHED_CAP {
-                self.touched = None;
-            } else {
-                t.push(i as u32);
+                let older = t.len() / 2;
+                self.base = t[older - 1].0;
+                t.drain(..older);
             }
+            t.push((self.version, i as u32));
         }
+    }
+
+    /// The rows changed since version `since` (sorted, once each), if this data records every
+    /// change since then.
+    fn changed_since(&self, since: u64) -> Option<Vec<u32>> {
+        let t = self.touched.as_ref()?;
+        if since < self.base || since > self.version {
+            return None;
+        }
+        let mut rows: Vec<u32> = t.iter().filter(|(v, _)| *v > since).map(|&(_, i)| i).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        Some(rows)
     }
 
     /// Rows were added or replaced.
@@ -247,20 +312,23 @@ impl TableData {
             rows.get(*i as usize)
                 .map_or(0, |r| hasher.hash_one(r.wallet.id.as_str()))
         };
-        self.index = HashTable::with_capacity(rows.len());
+        let mut index = HashTable::with_capacity(rows.len());
         for i in 0..rows.len() as u32 {
-            self.index.insert_unique(hash(&i), i, hash);
+            index.insert_unique(hash(&i), i, hash);
         }
+        self.index = Arc::new(index);
     }
 
     /// Ranks every id (after a load, or a row added).
     fn rank_ids(&mut self) {
-        let mut by_id: Vec<usize> = (0..self.rows.len()).collect();
-        by_id.sort_unstable_by(|&a, &b| self.rows[a].wallet.id.cmp(&self.rows[b].wallet.id));
-        self.id_rank = vec![0; self.rows.len()];
-        for (rank, i) in by_id.into_iter().enumerate() {
-            self.id_rank[i] = rank as u32;
+        let mut by_id: Vec<u32> = (0..self.rows.len() as u32).collect();
+        let id = |i: u32| self.rows[i as usize].wallet.id.as_str();
+        by_id.sort_unstable_by(|&a, &b| id(a).cmp(id(b)));
+        let mut rank = vec![0; self.rows.len()];
+        for (r, i) in by_id.into_iter().enumerate() {
+            rank[i as usize] = r as u32;
         }
+        self.id_rank = Arc::new(rank);
     }
 
     /// The Name sort's key of row `i`: its lower-case display name, the first part of its hay.
@@ -269,6 +337,35 @@ impl TableData {
             Some(name) if !name.is_empty() => name,
             _ => "(unnamed)",
         }
+    }
+
+    /// The Customer sort's key of row `i`: its customer's lower-case name; customers with no
+    /// name known come after the named ones, by id.
+    fn customer_key(&self, i: usize) -> (bool, &str) {
+        let Some(hay) = self.hay.get(i) else {
+            return (true, "");
+        };
+        let mut parts = hay.split('\u{1}');
+        let id = parts.nth(2).unwrap_or_default();
+        match parts.next() {
+            Some(name) if !name.is_empty() => (false, name),
+            _ => (true, id),
+        }
+    }
+
+    /// The customers the list knows, by id.
+    pub fn customers(&self) -> &Customers {
+        &self.customers
+    }
+
+    /// The search text of a wallet, with its customer's name and external id when known.
+    fn hay_of(&self, w: &Wallet) -> Arc<str> {
+        Arc::from(haystack_with(w, self.customers.get(&w.customer_id)))
+    }
+
+    /// The search texts of every row, from scratch.
+    fn rehay(&mut self) {
+        self.hay = self.rows.iter().map(|r| self.hay_of(&r.wallet)).collect();
     }
 
     /// Whether row `i` passes `filter`.
@@ -285,6 +382,7 @@ impl TableData {
         let Sort { column, descending } = sort;
         let key = match column {
             Column::Name => self.name_key(a).cmp(self.name_key(b)),
+            Column::Customer => self.customer_key(a).cmp(&self.customer_key(b)),
             _ => match (self.rows.get(a), self.rows.get(b)) {
                 (Some(x), Some(y)) => column.compare(&x.wallet, &y.wallet),
                 _ => Ordering::Equal,
@@ -296,21 +394,21 @@ impl TableData {
 
     /// Where row `i` sits in a list sorted by `sort` (binary search; a linear scan if the list
     /// is out of order, which would be a bug, but must not duplicate a row).
-    fn locate(&self, sort: Sort, list: &[usize], i: usize) -> Option<usize> {
-        match list.binary_search_by(|&r| self.cmp_rows(sort, r, i)) {
-            Ok(p) if list.get(p) == Some(&i) => Some(p),
-            _ => list.iter().position(|&r| r == i),
+    fn locate(&self, sort: Sort, list: &[u32], i: usize) -> Option<usize> {
+        match list.binary_search_by(|&r| self.cmp_rows(sort, r as usize, i)) {
+            Ok(p) if list.get(p).is_some_and(|&r| r as usize == i) => Some(p),
+            _ => list.iter().position(|&r| r as usize == i),
         }
     }
 
-    fn insertion_point(&self, sort: Sort, list: &[usize], i: usize) -> usize {
-        list.binary_search_by(|&r| self.cmp_rows(sort, r, i))
+    fn insertion_point(&self, sort: Sort, list: &[u32], i: usize) -> usize {
+        list.binary_search_by(|&r| self.cmp_rows(sort, r as usize, i))
             .unwrap_or_else(|p| p)
     }
 
     /// Every row in `sort` order. The keys are laid out side by side before sorting: comparing
     /// rows where they live (a wallet is hundreds of bytes) is mostly cache misses.
-    fn sorted(&self, sort: Sort) -> Vec<usize> {
+    fn sorted(&self, sort: Sort) -> Vec<u32> {
         let Sort { column, descending } = sort;
         let rows = &self.rows;
         let rank = &self.id_rank;
@@ -318,7 +416,7 @@ impl TableData {
         match column {
             Column::Name => keyed_order(rank, descending, |i| self.name_key(i)),
             Column::Id => keyed_order(rank, descending, |_| ()),
-            Column::Customer => keyed_order(rank, descending, |i| wallet(i).customer_id.as_str()),
+            Column::Customer => keyed_order(rank, descending, |i| self.customer_key(i)),
             Column::Currency => keyed_order(rank, descending, |i| wallet(i).currency.as_str()),
             Column::Balance => keyed_order(rank, descending, |i| money_key(wallet(i).balance)),
             Column::Credits => keyed_order(rank, descending, |i| money_key(wallet(i).credit_balance)),
@@ -338,10 +436,12 @@ impl TableData {
 pub struct WalletTable {
     data: Arc<TableData>,
     /// Every row in sort order. The view is this, filtered: a new filter never re-sorts, and a
-    /// refresh moves only the rows whose sort key changed.
-    order: Vec<usize>,
-    /// Row indices in display order (sorted, then filtered).
-    pub view: Vec<usize>,
+    /// refresh moves only the rows whose sort key changed. Row numbers are `u32`: this and the
+    /// view are what each `serve` session holds per wallet.
+    order: Vec<u32>,
+    /// The view while a filter is set: the rows of `order` it matches. Without one the view is
+    /// `order` itself, not a copy of it.
+    filtered: Option<Vec<u32>>,
     /// Position in `view` of the selected row.
     pub selected: usize,
     /// Position in `view` of the first row on screen.
@@ -357,7 +457,7 @@ impl Default for WalletTable {
         WalletTable {
             data: Arc::new(TableData::default()),
             order: Vec::new(),
-            view: Vec::new(),
+            filtered: None,
             selected: 0,
             offset: 0,
             marks: HashSet::new(),
@@ -383,14 +483,26 @@ impl WalletTable {
         self.data.clone()
     }
 
-    /// The data to write. Shared (a follower holds the last copy), it is copied first: a
-    /// copy of 100,000 rows is flat arrays and reference counts, and it starts a new list of
-    /// the rows changed since what the followers hold.
+    /// The rows in display order (sorted, then filtered), by row number.
+    pub fn view(&self) -> &[u32] {
+        self.filtered.as_deref().unwrap_or(&self.order)
+    }
+
+    /// The row at position `pos` of the view.
+    pub fn view_row(&self, pos: usize) -> Option<&Row> {
+        self.view().get(pos).and_then(|&i| self.rows.get(i as usize))
+    }
+
+    /// The data to write. Shared (a follower holds the last copy), it is copied first: chunk
+    /// pointers and a few small maps (see [`TableData`]). A copy of data whose changes are
+    /// recorded goes on recording them; otherwise it starts a record from here.
     fn data_mut(&mut self) -> &mut TableData {
         if Arc::get_mut(&mut self.data).is_none() {
             let mut copy = (*self.data).clone();
-            copy.base = copy.version;
-            copy.touched = Some(Vec::new());
+            if copy.touched.is_none() {
+                copy.base = copy.version;
+                copy.touched = Some(Vec::new());
+            }
             self.data = Arc::new(copy);
         }
         Arc::make_mut(&mut self.data)
@@ -404,15 +516,9 @@ impl WalletTable {
             return;
         }
         let keep = self.selected_id().map(str::to_string);
-        let touched = match &data.touched {
-            Some(t) if data.base == self.data.version && data.rows.len() == self.data.rows.len() => {
-                let mut t = t.clone();
-                t.sort_unstable();
-                t.dedup();
-                Some(t)
-            }
-            _ => None,
-        };
+        let touched = data
+            .changed_since(self.data.version)
+            .filter(|_| data.rows.len() == self.data.rows.len());
         let Some(touched) = touched else {
             self.data = data;
             let marks = std::mem::take(&mut self.marks);
@@ -427,27 +533,29 @@ impl WalletTable {
             if let Some(p) = old.locate(sort, &self.order, i) {
                 self.order.remove(p);
             }
-            if old.shows(self.filter.as_ref(), i)
-                && let Some(p) = old.locate(sort, &self.view, i)
+            if let Some(view) = &mut self.filtered
+                && old.shows(self.filter.as_ref(), i)
+                && let Some(p) = old.locate(sort, view, i)
             {
-                self.view.remove(p);
+                view.remove(p);
             }
         }
         self.data = data;
         for &i in &touched {
-            let i = i as usize;
-            let p = self.data.insertion_point(sort, &self.order, i);
+            let p = self.data.insertion_point(sort, &self.order, i as usize);
             self.order.insert(p, i);
-            if self.data.shows(self.filter.as_ref(), i) {
-                let p = self.data.insertion_point(sort, &self.view, i);
-                self.view.insert(p, i);
+            if let Some(view) = &mut self.filtered
+                && self.data.shows(self.filter.as_ref(), i as usize)
+            {
+                let p = self.data.insertion_point(sort, view, i as usize);
+                view.insert(p, i);
             }
         }
         self.select_id_or_clamp(keep.as_deref());
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
-        self.view.get(self.selected).and_then(|&i| self.rows.get(i))
+        self.view_row(self.selected)
     }
 
     pub fn selected_id(&self) -> Option<&str> {
@@ -461,18 +569,15 @@ impl WalletTable {
         data.rows.get_mut(i)
     }
 
-    /// Replaces every row (a full reload), keeping selection, marks and per-row deltas.
+    /// Replaces every row (a full reload), keeping selection, marks and per-row deltas. The new
+    /// data is built beside the old (which followers may still hold), not copied from it.
     pub fn replace_all(&mut self, wallets: Vec<Wallet>, now: Moment, cycle: u64) {
         let keep = self.selected_id().map(str::to_string);
-        let data = self.data_mut();
-        let mut old: HashMap<String, Row> = std::mem::take(&mut data.rows)
-            .into_iter()
-            .map(|r| (r.wallet.id.clone(), r))
-            .collect();
-        data.rows = wallets
+        let old = self.data.clone();
+        let rows: Chunks<Row> = wallets
             .into_iter()
             .map(|w| {
-                let delta = match old.remove(&w.id) {
+                let delta = match old.get(&w.id) {
                     // A change too large to compute is not shown as one.
                     Some(prev) if prev.wallet.balance != w.balance => {
                         w.balance.checked_sub(prev.wallet.balance).map(|amount| Delta {
@@ -494,19 +599,24 @@ impl WalletTable {
                 }
             })
             .collect();
-        data.hay = data.rows.iter().map(|r| Arc::from(haystack(&r.wallet))).collect();
+        let mut data = TableData {
+            rows,
+            customers: old.customers.clone(),
+            version: old.version,
+            ..TableData::default()
+        };
+        drop(old);
+        data.rehay();
         data.rank_ids();
-        data.counts = Counts::default();
         for r in &data.rows {
             data.counts.add(&r.wallet);
         }
-        data.fetched_at = BTreeMap::new();
         if !data.rows.is_empty() {
             data.fetched_at.insert(now, data.rows.len());
         }
-        data.failed_rows.clear();
         data.reindex();
         data.reshaped();
+        self.data = Arc::new(data);
         let marks = std::mem::take(&mut self.marks);
         self.marks = marks.into_iter().filter(|m| self.row_of(m).is_some()).collect();
         self.rebuild_view(keep.as_deref());
@@ -531,10 +641,9 @@ impl WalletTable {
             } else {
                 None
             };
-            let at_view = if was_shown {
-                self.data.locate(sort, &self.view, i)
-            } else {
-                None
+            let at_view = match &self.filtered {
+                Some(view) if was_shown => self.data.locate(sort, view, i),
+                _ => None,
             };
             let data = self.data_mut();
             data.touch(i);
@@ -553,7 +662,8 @@ impl WalletTable {
             let before = row.meta.refreshed_at;
             row.meta.refreshed_at = now;
             row.meta.failed = false;
-            let hay = Arc::from(haystack(&row.wallet));
+            let fresh = row.wallet.clone();
+            let hay = data.hay_of(&fresh);
             if let Some(h) = data.hay.get_mut(i) {
                 *h = hay;
             }
@@ -565,15 +675,17 @@ impl WalletTable {
                     self.order.remove(p);
                 }
                 let p = self.data.insertion_point(sort, &self.order, i);
-                self.order.insert(p, i);
+                self.order.insert(p, i as u32);
             }
             if key_changed || was_shown != shown {
-                if let Some(p) = at_view {
-                    self.view.remove(p);
-                }
-                if shown {
-                    let p = self.data.insertion_point(sort, &self.view, i);
-                    self.view.insert(p, i);
+                if let Some(view) = &mut self.filtered {
+                    if let Some(p) = at_view {
+                        view.remove(p);
+                    }
+                    if shown {
+                        let p = self.data.insertion_point(sort, view, i);
+                        view.insert(p, i as u32);
+                    }
                 }
                 moved = true;
             }
@@ -606,29 +718,33 @@ impl WalletTable {
 
     /// The view: the order, filtered (no sort).
     fn refilter(&mut self, keep: Option<&str>) {
-        self.view = match &self.filter {
-            Some(f) => {
-                // Rows are tested in memory order (the order is a random walk over 100,000
-                // wallets: mostly cache misses), then the order keeps the ones that passed.
-                let pass: Vec<bool> = (0..self.rows.len())
-                    .map(|i| self.data.shows(Some(f), i))
-                    .collect();
-                self.order.iter().copied().filter(|&i| pass[i]).collect()
-            }
-            None => self.order.clone(),
-        };
+        self.filtered = self.filter.as_ref().map(|f| {
+            // Rows are tested in memory order (the order is a random walk over 100,000
+            // wallets: mostly cache misses), then the order keeps the ones that passed.
+            let pass: Vec<bool> = (0..self.rows.len())
+                .map(|i| self.data.shows(Some(f), i))
+                .collect();
+            let mut view: Vec<u32> = self
+                .order
+                .iter()
+                .copied()
+                .filter(|&i| pass.get(i as usize).copied().unwrap_or(false))
+                .collect();
+            view.shrink_to_fit();
+            view
+        });
         self.select_id_or_clamp(keep);
     }
 
     fn select_id_or_clamp(&mut self, keep: Option<&str>) {
         if let Some(id) = keep
             && let Some(row) = self.row_of(id)
-            && let Some(pos) = self.view.iter().position(|&r| r == row)
+            && let Some(pos) = self.view().iter().position(|&r| r as usize == row)
         {
             self.selected = pos;
             return;
         }
-        self.selected = self.selected.min(self.view.len().saturating_sub(1));
+        self.selected = self.selected.min(self.view().len().saturating_sub(1));
     }
 
     /// Selects the wallet if it is in the view; false when it is not (filtered out, unknown).
@@ -636,7 +752,7 @@ impl WalletTable {
         let Some(row) = self.row_of(id) else {
             return false;
         };
-        match self.view.iter().position(|&r| r == row) {
+        match self.view().iter().position(|&r| r as usize == row) {
             Some(pos) => {
                 self.selected = pos;
                 true
@@ -654,7 +770,8 @@ impl WalletTable {
         }
         let keep = self.selected_id().map(str::to_string);
         let data = self.data_mut();
-        data.hay.push(Arc::from(haystack(&wallet)));
+        let hay = data.hay_of(&wallet);
+        data.hay.push(hay);
         data.counts.add(&wallet);
         data.rows.push(Row {
             wallet: Arc::new(wallet),
@@ -667,6 +784,20 @@ impl WalletTable {
         data.note_fetch(None, now);
         data.reindex();
         data.rank_ids();
+        data.reshaped();
+        self.rebuild_view(keep.as_deref());
+    }
+
+    /// Takes a new customer list: the search texts (a filter finds wallets by customer name)
+    /// and the Customer order follow it. Nothing moves when it is the one held.
+    pub fn set_customers(&mut self, customers: Customers) {
+        if *self.data.customers == customers {
+            return;
+        }
+        let keep = self.selected_id().map(str::to_string);
+        let data = self.data_mut();
+        data.customers = Arc::new(customers);
+        data.rehay();
         data.reshaped();
         self.rebuild_view(keep.as_deref());
     }
@@ -686,10 +817,10 @@ impl WalletTable {
 
     /// Moves the selection by `delta` rows, clamped to the view.
     pub fn move_by(&mut self, delta: isize) {
-        if self.view.is_empty() {
+        if self.view().is_empty() {
             return;
         }
-        let last = self.view.len() - 1;
+        let last = self.view().len() - 1;
         self.selected = (self.selected as isize + delta).clamp(0, last as isize) as usize;
     }
 
@@ -698,24 +829,24 @@ impl WalletTable {
     }
 
     pub fn select_last(&mut self) {
-        self.selected = self.view.len().saturating_sub(1);
+        self.selected = self.view().len().saturating_sub(1);
     }
 
     /// Keeps the selection inside a window of `height` rows.
     pub fn scroll_into_view(&mut self, height: usize) {
         let height = height.max(1);
         self.offset = super::follow(self.selected, self.offset, height);
-        let max_offset = self.view.len().saturating_sub(height);
+        let max_offset = self.view().len().saturating_sub(height);
         self.offset = self.offset.min(max_offset);
     }
 
     /// Ids of the rows on screen.
     pub fn visible_ids(&self, height: usize) -> Vec<String> {
-        self.view
+        self.view()
             .iter()
             .skip(self.offset)
             .take(height)
-            .filter_map(|&i| self.rows.get(i).map(|r| r.wallet.id.clone()))
+            .filter_map(|&i| self.rows.get(i as usize).map(|r| r.wallet.id.clone()))
             .collect()
     }
 
@@ -730,9 +861,9 @@ impl WalletTable {
     /// Marks every row in the view; if they all are marked already, clears the marks.
     pub fn mark_all_visible(&mut self) {
         let ids: Vec<String> = self
-            .view
+            .view()
             .iter()
-            .filter_map(|&i| self.rows.get(i).map(|r| r.wallet.id.clone()))
+            .filter_map(|&i| self.rows.get(i as usize).map(|r| r.wallet.id.clone()))
             .collect();
         if !ids.is_empty() && ids.iter().all(|id| self.marks.contains(id)) {
             self.marks.clear();
@@ -746,25 +877,21 @@ impl WalletTable {
     /// filter asks for them (`status:closed`).
     pub fn jump_to_alarm(&mut self, forward: bool) -> bool {
         let closed_too = self.filter.as_ref().is_some_and(Filter::asks_for_closed);
-        let n = self.view.len();
+        let n = self.view().len();
         for step in 1..=n {
             let pos = if forward {
                 (self.selected + step) % n
             } else {
                 (self.selected + n - step % n) % n
             };
-            let in_alarm = self
-                .view
-                .get(pos)
-                .and_then(|&i| self.rows.get(i))
-                .is_some_and(|r| {
-                    r.wallet.alert_state() == flexprice_wire::models::AlertState::InAlarm
-                        && (closed_too
-                            || matches!(
-                                r.wallet.wallet_status,
-                                WalletStatus::Active | WalletStatus::Frozen
-                            ))
-                });
+            let in_alarm = self.view_row(pos).is_some_and(|r| {
+                r.wallet.alert_state() == flexprice_wire::models::AlertState::InAlarm
+                    && (closed_too
+                        || matches!(
+                            r.wallet.wallet_status,
+                            WalletStatus::Active | WalletStatus::Frozen
+                        ))
+            });
             if in_alarm {
                 self.selected = pos;
                 return true;
@@ -790,8 +917,10 @@ fn money_key(d: Decimal) -> (i128, Decimal) {
 }
 
 /// Row indices sorted by `key`, ties broken by id rank; keys are computed once per row and
-/// sorted side by side.
-fn keyed_order<K: Ord>(rank: &[u32], descending: bool, key: impl Fn(usize) -> K) -> Vec<usize> {
+/// sorted side by side. The order is a fresh vector of exactly one `u32` a row: collected in
+/// place from the keyed one, it kept that one's whole allocation (three to six times its size,
+/// for every session of `serve`).
+fn keyed_order<K: Ord>(rank: &[u32], descending: bool, key: impl Fn(usize) -> K) -> Vec<u32> {
     let mut keyed: Vec<(K, u32, u32)> = rank
         .iter()
         .enumerate()
@@ -802,7 +931,9 @@ fn keyed_order<K: Ord>(rank: &[u32], descending: bool, key: impl Fn(usize) -> K)
     } else {
         keyed.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     }
-    keyed.into_iter().map(|(_, _, i)| i as usize).collect()
+    let mut order = Vec::with_capacity(keyed.len());
+    order.extend(keyed.iter().map(|&(_, _, i)| i));
+    order
 }
 
 /// A refreshed wallet replaces the old copy, but a list reply lacks the real-time extras the

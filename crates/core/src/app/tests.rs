@@ -56,7 +56,13 @@ pub(super) fn app(read_only: bool) -> (App, Moment) {
 pub(super) fn loaded(n: usize) -> (App, Moment) {
     let (mut app, now) = app(false);
     let effects = app.start();
-    assert_eq!(effects, vec![Effect::LoadWallets { generation: 1 }]);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::LoadWallets { generation: 1 },
+            Effect::LoadCustomers { generation: 1 }
+        ]
+    );
     let after = app.update(Action::WalletsLoaded {
         generation: 1,
         result: Ok(wallets(n)),
@@ -142,16 +148,16 @@ fn sorting_by_balance_keeps_the_selection() {
     assert_eq!(app.table.sort.column, Column::Balance);
     let balances: Vec<Decimal> = app
         .table
-        .view
+        .view()
         .iter()
-        .map(|&i| app.table.rows[i].wallet.balance)
+        .map(|&i| app.table.rows[i as usize].wallet.balance)
         .collect();
     assert!(balances.windows(2).all(|w| w[0] <= w[1]), "{balances:?}");
     assert_eq!(app.table.selected_id(), Some("w002"));
     key(&mut app, 'S');
     assert!(app.table.sort.descending);
-    let first = app.table.view[0];
-    assert_eq!(app.table.rows[first].wallet.id, "w000");
+    let first = app.table.view()[0];
+    assert_eq!(app.table.rows[first as usize].wallet.id, "w000");
     assert_eq!(app.table.selected_id(), Some("w002"));
 }
 
@@ -484,7 +490,13 @@ fn failing_refreshes_degrade_the_picture_until_an_answer() {
 #[test]
 fn the_list_is_retried_after_a_failed_start_and_relisted_on_a_schedule() {
     let (mut app, now) = app(false);
-    assert_eq!(app.start(), vec![Effect::LoadWallets { generation: 1 }]);
+    assert_eq!(
+        app.start(),
+        vec![
+            Effect::LoadWallets { generation: 1 },
+            Effect::LoadCustomers { generation: 1 }
+        ]
+    );
     let err = ApiError::from_reply(401, "/wallets", r#"{"error":"unauthorized"}"#);
     app.update(Action::WalletsLoaded {
         generation: 1,
@@ -499,7 +511,13 @@ fn the_list_is_retried_after_a_failed_start_and_relisted_on_a_schedule() {
         app.update(Action::RefreshDue)
     };
     assert!(at(&mut app, 1).is_empty(), "not before its backoff");
-    assert_eq!(at(&mut app, 2), vec![Effect::LoadWallets { generation: 2 }]);
+    assert_eq!(
+        at(&mut app, 2),
+        vec![
+            Effect::LoadWallets { generation: 2 },
+            Effect::LoadCustomers { generation: 2 }
+        ]
+    );
     app.update(Action::WalletsLoaded {
         generation: 2,
         result: Ok(wallets(3)),

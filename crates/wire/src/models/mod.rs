@@ -139,6 +139,13 @@ impl TransactionReason {
         Self::TOP_UP.contains(self)
     }
 
+    /// Flexprice's name in words (`INVOICE_PAYMENT` → `invoice payment`): the console's ledger
+    /// and bulk preview say it so, the CLI's tables print [`Self::as_str`]; both name the same
+    /// value, never a gloss of it (an invoice payment is not "usage").
+    pub fn label(&self) -> String {
+        self.as_str().to_ascii_lowercase().replace('_', " ")
+    }
+
     /// One line an operator can decide with.
     pub fn meaning(&self) -> &'static str {
         match self {

@@ -76,6 +76,27 @@ pub struct Transaction {
     pub wallet: Option<Box<Wallet>>,
 }
 
+impl Transaction {
+    /// The credits as the wallet saw them: a debit takes them away (`-150.00`), a credit adds
+    /// them (`+2,000.00`). The console's ledger and `wallets transactions` both print this.
+    pub fn signed_credits(&self) -> Decimal {
+        self.signed(self.credit_amount)
+    }
+
+    /// The amount in the wallet's currency, signed as [`Self::signed_credits`].
+    pub fn signed_amount(&self) -> Decimal {
+        self.signed(self.amount)
+    }
+
+    fn signed(&self, d: Decimal) -> Decimal {
+        if self.tx_type == TransactionType::Debit {
+            -d.abs()
+        } else {
+            d
+        }
+    }
+}
+
 fn default_reason() -> TransactionReason {
     TransactionReason::Other(String::new())
 }

@@ -1,10 +1,11 @@
-//! The bulk form: one top-up (credits or amount, reason, expiry, description) for every marked wallet.
+//! The bulk form: one top-up (credits or amount, reason, expiry, priority, description, metadata)
+//! for every marked wallet.
 
 use chrono::{DateTime, Utc};
 
-use crate::app::form::field::Field;
+use crate::app::form::field::{self, Field, metadata_error_id, parse_metadata};
 use flexprice_wire::dates;
-use flexprice_wire::models::{Metadata, TransactionReason};
+use flexprice_wire::models::TransactionReason;
 use flexprice_wire::money::{STORED_SCALE, parse_amount};
 use flexwallet_bulk::plan::{DraftRow, Quantity};
 
@@ -12,6 +13,7 @@ pub const MODE: &str = "mode";
 pub const VALUE: &str = "value";
 pub const REASON: &str = "transaction_reason";
 pub const EXPIRY: &str = "expiry_date_utc";
+pub const PRIORITY: &str = "priority";
 pub const DESCRIPTION: &str = "description";
 
 #[derive(Debug, Clone)]
@@ -30,15 +32,22 @@ impl BulkForm {
             .iter()
             .map(|r| r.as_str().to_string())
             .collect();
+        let mut expiry = Field::text(EXPIRY, "Expires", "");
+        expiry.hint = Some("empty: never · RFC3339, YYYY-MM-DD or +30d".into());
+        let mut priority = Field::text(PRIORITY, "Priority", "");
+        priority.hint = Some("lower is consumed first (empty: none)".into());
+        let mut fields = vec![
+            Field::choice(MODE, "Top up by", vec!["credits".into(), "amount".into()], 0),
+            Field::text(VALUE, "Credits each", ""),
+            Field::choice(REASON, "Reason", reasons, 0),
+            expiry,
+            priority,
+            Field::text(DESCRIPTION, "Description", ""),
+        ];
+        fields.extend(field::metadata_fields(0, "", ""));
         BulkForm {
             wallet_ids,
-            fields: vec![
-                Field::choice(MODE, "Top up by", vec!["credits".into(), "amount".into()], 0),
-                Field::text(VALUE, "Credits each", ""),
-                Field::choice(REASON, "Reason", reasons, 0),
-                Field::text(EXPIRY, "Expires", ""),
-                Field::text(DESCRIPTION, "Description", ""),
-            ],
+            fields,
             focus: 1,
             banner: None,
         }
@@ -71,8 +80,30 @@ impl BulkForm {
         };
     }
 
-    /// Keeps the value's label in step with the mode.
+    /// `ctrl-n` on a metadata row: a row after the last one, its key focused.
+    pub fn add_row(&mut self) {
+        if self.fields.get(self.focus).is_some_and(field::is_metadata) {
+            self.focus = field::add_metadata_row(&mut self.fields);
+        }
+    }
+
+    /// `ctrl-x` on a metadata row: removed (the last one is emptied).
+    pub fn remove_row(&mut self) {
+        if let Some(at) = field::remove_metadata_row(&mut self.fields, self.focus) {
+            self.focus = at;
+        }
+    }
+
+    /// Keeps the value's label in step with the mode, and says what the reason means.
     pub fn refresh_labels(&mut self) {
+        let i = self.field(REASON).map(Field::selected).unwrap_or(0);
+        let meaning = TransactionReason::TOP_UP
+            .get(i)
+            .map(TransactionReason::meaning)
+            .unwrap_or_default();
+        if let Some(f) = self.field_mut(REASON) {
+            f.hint = Some(meaning.into());
+        }
         let label = if self.by_amount() {
             "Amount each"
         } else {
@@ -119,6 +150,20 @@ impl BulkForm {
                 return None;
             }
         };
+        let priority = match field::parse_priority(&self.text(PRIORITY)) {
+            Ok(p) => p,
+            Err(e) => {
+                self.set_error(PRIORITY, e);
+                return None;
+            }
+        };
+        let metadata = match parse_metadata(&field::metadata_pairs(&self.fields)) {
+            Ok(m) => m.unwrap_or_default(),
+            Err((row, half, e)) => {
+                self.set_error(&metadata_error_id(row, half), e);
+                return None;
+            }
+        };
         let description = Some(self.text(DESCRIPTION)).filter(|d| !d.is_empty());
         // The CSV's limit (flexwallet_bulk::limits), so the plan cannot refuse it row by row.
         if let Some(Err(e)) = description
@@ -134,9 +179,9 @@ impl BulkForm {
             quantity: quantity?,
             reason,
             expiry,
-            priority: None,
+            priority,
             description,
-            metadata: Metadata::default(),
+            metadata,
             idempotency_key: None,
             currency: None,
         })
@@ -146,7 +191,8 @@ impl BulkForm {
         if let Some(f) = self.field_mut(id) {
             f.error = Some(text);
         }
-        if let Some(i) = self.fields.iter().position(|f| f.id == id) {
+        // The focus goes to the first field at fault, wherever the checks found them.
+        if let Some(i) = self.fields.iter().position(|f| f.error.is_some()) {
             self.focus = i;
         }
     }

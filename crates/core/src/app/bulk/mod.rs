@@ -1,6 +1,7 @@
 //! The console's bulk top-up: form over the marks (or an imported CSV), preview, typed-total confirm, progress.
 
 pub mod form;
+pub mod preview;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -8,15 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::key::KeyEvent;
-use tui_input::Input;
 
-use super::form::confirm_input;
 use super::{App, Effect, FlashKind, Overlay, OverlayKind};
 use crate::keymap::{Command, Context};
 use flexwallet_bulk::plan::{ImportOptions, Plan, drafts_for_wallets};
 use flexwallet_bulk::{Counts, Event, Issue, JobReport, Progress, RowStatus};
 
 pub use form::BulkForm;
+pub use preview::{Preview, PreviewAnswer, PreviewFocus};
 
 /// Latest errors kept for the progress layer.
 const ERRORS_SHOWN: usize = 50;
@@ -30,21 +30,23 @@ pub enum BulkLayer {
         source: String,
         /// The rows are marked wallets, not lines of a file: problems are shown without lines.
         from_marks: bool,
+        /// The form the plan comes from, kept for `Esc` on what comes next.
+        form: Option<Box<BulkForm>>,
     },
     /// The plan's problems: nothing can be sent.
     Refused {
         source: String,
+        /// The problems, each counted.
         issues: Vec<String>,
+        /// What they mean and what to do: shown above them, not counted.
+        notes: Vec<String>,
         /// The first issue shown (the list scrolls when it is longer than the screen).
         scroll: usize,
+        /// The form the plan came from: `Esc` goes back to it to fix what was refused.
+        form: Option<Box<BulkForm>>,
     },
-    /// Totals and warnings; `typed` must equal the total credits.
-    Preview {
-        plan: Arc<Plan>,
-        typed: Input,
-        mismatch: bool,
-        from_marks: bool,
-    },
+    /// Totals, warnings and every row; the total typed must equal the plan's credits.
+    Preview(Box<Preview>),
     Progress,
 }
 
@@ -117,7 +119,7 @@ pub fn expected_total(plan: &Plan) -> String {
 pub fn context_of(layer: &BulkLayer) -> Context {
     match layer {
         BulkLayer::Form(_) => Context::Form,
-        BulkLayer::Preview { .. } => Context::Confirm,
+        BulkLayer::Preview(_) => Context::Preview,
         BulkLayer::Planning { .. } | BulkLayer::Refused { .. } | BulkLayer::Progress => Context::Bulk,
     }
 }
@@ -184,12 +186,19 @@ impl App {
         self.overlays.push(Overlay::Bulk(BulkLayer::Planning {
             source: path.display().to_string(),
             from_marks: false,
+            form: None,
         }));
         vec![Effect::ImportPlan { path, options }]
     }
 
     /// `:export-results FILE`: writes the last job's results CSV.
     pub fn export_results(&mut self, path: impl Into<PathBuf>) -> Vec<Effect> {
+        self.export_results_to(path.into(), false)
+    }
+
+    /// The results to `path`, replacing a file there only when `replace` (the operator was
+    /// asked: see `overwrite`).
+    pub(crate) fn export_results_to(&mut self, path: PathBuf, replace: bool) -> Vec<Effect> {
         match self.job.as_ref().and_then(|j| j.report.clone().map(|r| (j, r))) {
             Some((job, report)) => {
                 let mut protect = vec![(job.journal.clone(), "the job's journal".to_string())];
@@ -198,9 +207,10 @@ impl App {
                     protect.push((PathBuf::from(csv), "the plan's CSV".to_string()));
                 }
                 vec![Effect::ExportResults {
-                    path: path.into(),
+                    path,
                     report,
                     protect,
+                    replace,
                 }]
             }
             None => {
@@ -225,6 +235,8 @@ impl App {
         match (layer, cmd) {
             (BulkLayer::Form(f), Some(Command::NextField)) => f.move_focus(true),
             (BulkLayer::Form(f), Some(Command::PrevField)) => f.move_focus(false),
+            (BulkLayer::Form(f), Some(Command::AddRow)) => f.add_row(),
+            (BulkLayer::Form(f), Some(Command::RemoveRow)) => f.remove_row(),
             (BulkLayer::Form(_), Some(Command::Back)) => {
                 self.overlays.close(OverlayKind::Bulk);
             }
@@ -233,10 +245,13 @@ impl App {
                     return Vec::new();
                 };
                 let drafts = drafts_for_wallets(&f.wallet_ids, &template);
-                let source = format!("{} marked wallets", f.wallet_ids.len());
+                let source =
+                    flexprice_wire::words::count(f.wallet_ids.len(), "marked wallet", "marked wallets");
+                let form = Some(Box::new(f.clone()));
                 self.overlays.set(Overlay::Bulk(BulkLayer::Planning {
                     source: source.clone(),
                     from_marks: true,
+                    form,
                 }));
                 return vec![Effect::PlanBulk { drafts, source }];
             }
@@ -258,28 +273,20 @@ impl App {
                     }
                 }
             }
-            (BulkLayer::Preview { .. }, Some(Command::Back)) => {
-                self.overlays.close(OverlayKind::Bulk);
-            }
-            (
-                BulkLayer::Preview {
-                    plan,
-                    typed,
-                    mismatch,
-                    ..
-                },
-                Some(Command::Confirm),
-            ) => {
-                if !plan.confirms(typed.value()) {
-                    *mismatch = true;
-                    return Vec::new();
+            (BulkLayer::Preview(p), cmd) => match p.on_key(key, cmd) {
+                PreviewAnswer::Stay => {}
+                PreviewAnswer::Back => {
+                    let form = p.form.take();
+                    self.back_to_form(form);
                 }
-                let plan = plan.clone();
-                return self.start_job(plan);
-            }
-            (BulkLayer::Preview { typed, mismatch, .. }, _) => {
-                confirm_input(typed, key);
-                *mismatch = false;
+                PreviewAnswer::Send => {
+                    let plan = p.plan.clone();
+                    return self.start_job(plan);
+                }
+            },
+            (BulkLayer::Refused { form, .. } | BulkLayer::Planning { form, .. }, Some(Command::Back)) => {
+                let form = form.take();
+                self.back_to_form(form);
             }
             (_, Some(Command::Back)) => {
                 self.overlays.close(OverlayKind::Bulk);
@@ -315,6 +322,17 @@ impl App {
         Vec::new()
     }
 
+    /// `Esc` on a plan made from the form: the form again, every value as it was; a plan read
+    /// from a file has no form, and closes.
+    fn back_to_form(&mut self, form: Option<Box<BulkForm>>) {
+        match form {
+            Some(f) => self.overlays.set(Overlay::Bulk(BulkLayer::Form(*f))),
+            None => {
+                self.overlays.close(OverlayKind::Bulk);
+            }
+        }
+    }
+
     fn start_job(&mut self, plan: Arc<Plan>) -> Vec<Effect> {
         if !self.check(super::Capability::Bulk) {
             return Vec::new();
@@ -348,25 +366,29 @@ impl App {
         result: Result<Plan, Vec<Issue>>,
     ) -> Vec<Effect> {
         // The operator closed the layer while the engine worked: drop the answer.
-        let Some(&BulkLayer::Planning { from_marks, .. }) = self.overlays.bulk() else {
+        let Some(BulkLayer::Planning { from_marks, form, .. }) = self.overlays.bulk() else {
             return Vec::new();
         };
+        let (from_marks, form) = (*from_marks, form.clone());
         self.overlays.set(Overlay::Bulk(match result {
             Ok(plan) if plan.rows.is_empty() => BulkLayer::Refused {
                 source,
                 issues: vec!["the plan has no rows".into()],
+                notes: Vec::new(),
                 scroll: 0,
+                form,
             },
-            Ok(plan) => BulkLayer::Preview {
-                plan: Arc::new(plan),
-                typed: Input::default(),
-                mismatch: false,
-                from_marks,
-            },
+            Ok(plan) => BulkLayer::Preview(Box::new(Preview::new(Arc::new(plan), from_marks, form))),
             Err(issues) => BulkLayer::Refused {
                 source,
+                notes: issues
+                    .iter()
+                    .filter(|i| i.note)
+                    .map(|i| i.message.clone())
+                    .collect(),
                 issues: issues
                     .iter()
+                    .filter(|i| !i.note)
                     .map(|i| {
                         if from_marks {
                             i.without_line()
@@ -376,6 +398,7 @@ impl App {
                     })
                     .collect(),
                 scroll: 0,
+                form,
             },
         }));
         Vec::new()

@@ -162,7 +162,7 @@ fn confirm_requires_the_exact_total() {
     assert!(press(&mut app, KeyCode::Enter).is_empty());
     assert!(matches!(
         app.overlays.bulk(),
-        Some(BulkLayer::Preview { mismatch: true, .. })
+        Some(BulkLayer::Preview(p)) if p.mismatch
     ));
     typ(&mut app, "1");
     assert!(press(&mut app, KeyCode::Enter).is_empty(), "31 is not the total");
@@ -528,5 +528,261 @@ fn a_description_beyond_the_plan_limit_stays_in_the_form() {
     assert_eq!(
         f.field(super::form::DESCRIPTION).and_then(|x| x.error.as_deref()),
         Some("is 1,001 characters long: at most 1,000")
+    );
+}
+
+/// An app over `n` wallets, all marked, with the bulk form open at 80x24.
+fn many(n: usize) -> App {
+    let clock = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
+    let mut app = App::new(
+        Keymap::builtin().unwrap(),
+        Origin::default(),
+        false,
+        Duration::from_secs(5),
+        Moment::from_secs(1_000),
+        clock,
+        crate::app::Env::sequential("/state/flexwallet/jobs"),
+    );
+    app.update(Action::Resize(80, 24));
+    app.start();
+    let wallets: Vec<Wallet> = (0..n).map(|i| wallet(&format!("w{i:03}"), "usd", "1")).collect();
+    app.update(Action::WalletsLoaded {
+        generation: 1,
+        result: Ok(wallets),
+    });
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.table.marks.len(), n);
+    press(&mut app, KeyCode::Char('B'));
+    app
+}
+
+/// What the runtime does with `PlanBulk`, for any wallets the app lists.
+fn plan_listed(app: &mut App, effects: Vec<Effect>) -> Plan {
+    let [Effect::PlanBulk { drafts, source }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let by_id: HashMap<String, Wallet> = app
+        .table
+        .rows
+        .iter()
+        .map(|r| (r.wallet.id.clone(), r.wallet.as_ref().clone()))
+        .collect();
+    let opts = PlanOptions {
+        allow_duplicates: false,
+        target: "http://127.0.0.1:1#env".into(),
+        now: app.clock,
+        source: None,
+        usual: Default::default(),
+    };
+    let result = Plan::build(drafts.clone(), &by_id, &opts);
+    app.update(Action::BulkPlanned {
+        source: source.clone(),
+        result: result.clone(),
+    });
+    result.unwrap()
+}
+
+fn preview_of(app: &App) -> &super::Preview {
+    match app.overlays.bulk() {
+        Some(BulkLayer::Preview(p)) => p,
+        other => panic!("not the preview: {other:?}"),
+    }
+}
+
+fn form_of(app: &App) -> &super::BulkForm {
+    match app.overlays.bulk() {
+        Some(BulkLayer::Form(f)) => f,
+        other => panic!("not the form: {other:?}"),
+    }
+}
+
+fn form_text(app: &App, id: &str) -> String {
+    form_of(app)
+        .field(id)
+        .unwrap_or_else(|| panic!("no field {id}"))
+        .text_value()
+        .to_string()
+}
+
+fn tab_to(app: &mut App, id: &str) {
+    for _ in 0..30 {
+        let f = form_of(app);
+        if f.fields[f.focus].id == id {
+            return;
+        }
+        press(app, KeyCode::Tab);
+    }
+    panic!("Tab never reached {id}");
+}
+
+/// As seen: with 107 rows the preview said `… and 96 more rows` with no way to see them, and
+/// `j` typed into the confirm field. The rows move with the list's keys; the total field takes
+/// digits only, so `j` and `k` move the rows wherever the focus is.
+#[test]
+fn the_preview_scrolls_with_the_list_keys_and_j_never_types() {
+    let mut app = many(107);
+    typ(&mut app, "5");
+    let effects = press(&mut app, KeyCode::Enter);
+    let plan = plan_listed(&mut app, effects);
+    assert_eq!(plan.rows.len(), 107);
+    assert_eq!(preview_of(&app).focus, super::PreviewFocus::Rows);
+    typ(&mut app, "jjj");
+    assert_eq!(preview_of(&app).selected, 3);
+    assert_eq!(
+        preview_of(&app).typed.value(),
+        "",
+        "j moved the rows, typed nothing"
+    );
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(preview_of(&app).selected, 2);
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(preview_of(&app).selected, 106, "G: the last row");
+    let p = preview_of(&app);
+    assert!(
+        p.offset > 0 && p.offset <= 106,
+        "the rows on screen follow: {}",
+        p.offset
+    );
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(preview_of(&app).selected, 0);
+    assert_eq!(preview_of(&app).offset, 0);
+    press(&mut app, KeyCode::PageDown);
+    assert!(preview_of(&app).selected > 1, "a page down");
+    // A digit goes to the total and takes the focus there; j still moves the rows.
+    typ(&mut app, "53");
+    assert_eq!(preview_of(&app).focus, super::PreviewFocus::Total);
+    let at = preview_of(&app).selected;
+    typ(&mut app, "j");
+    assert_eq!(preview_of(&app).typed.value(), "53");
+    assert_eq!(preview_of(&app).selected, at + 1);
+    // Tab goes back to the rows; Home there is the first row, not the field's start.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(preview_of(&app).focus, super::PreviewFocus::Rows);
+    press(&mut app, KeyCode::Home);
+    assert_eq!(preview_of(&app).selected, 0);
+    typ(&mut app, "5");
+    assert_eq!(preview_of(&app).typed.value(), "535");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "535");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartBulk { .. }]),
+        "5 × 107 = 535: {effects:?}"
+    );
+}
+
+/// As seen: `Esc` on the preview threw the whole form away. It goes back to the form with
+/// every value as typed; `Esc` there closes it.
+#[test]
+fn esc_on_the_preview_goes_back_to_the_filled_form() {
+    let mut app = app(false);
+    form_on_three(&mut app);
+    typ(&mut app, "10");
+    tab_to(&mut app, super::form::REASON);
+    press(&mut app, KeyCode::Right);
+    tab_to(&mut app, super::form::EXPIRY);
+    typ(&mut app, "+30d");
+    tab_to(&mut app, super::form::PRIORITY);
+    typ(&mut app, "2");
+    tab_to(&mut app, super::form::DESCRIPTION);
+    typ(&mut app, "goodwill");
+    tab_to(&mut app, "metadata.0.key");
+    typ(&mut app, "ticket");
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "INC-42");
+    let before: Vec<(String, String)> = form_of(&app)
+        .fields
+        .iter()
+        .map(|f| (f.id.clone(), f.text_value().to_string()))
+        .collect();
+    let effects = press(&mut app, KeyCode::Enter);
+    plan_for(&mut app, effects);
+    typ(&mut app, "3j");
+    press(&mut app, KeyCode::Esc);
+    let after: Vec<(String, String)> = form_of(&app)
+        .fields
+        .iter()
+        .map(|f| (f.id.clone(), f.text_value().to_string()))
+        .collect();
+    assert_eq!(after, before, "every value kept");
+    assert_eq!(form_text(&app, "metadata.0.value"), "INC-42");
+    // The same form previews the same job again.
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::PlanBulk { .. }]));
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        matches!(app.overlays.bulk(), Some(BulkLayer::Form(_))),
+        "Esc while planning: the form"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.overlays.has(OverlayKind::Bulk));
+}
+
+/// As seen: the bulk form had no priority and no metadata. Both are sent in every row's request.
+#[test]
+fn priority_and_metadata_from_the_bulk_form_are_in_every_row() {
+    let mut app = app(false);
+    form_on_three(&mut app);
+    typ(&mut app, "10");
+    tab_to(&mut app, super::form::PRIORITY);
+    typ(&mut app, "3");
+    tab_to(&mut app, "metadata.0.key");
+    typ(&mut app, "ticket");
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "INC-42");
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('n'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(form_of(&app).fields[form_of(&app).focus].id, "metadata.1.key");
+    typ(&mut app, "po");
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "7");
+    let effects = press(&mut app, KeyCode::Enter);
+    let plan = plan_for(&mut app, effects);
+    for row in &plan.rows {
+        assert_eq!(row.request.priority, Some(3));
+        let m = row.request.metadata.as_ref().expect("metadata");
+        assert_eq!((m.get("ticket"), m.get("po")), (Some("INC-42"), Some("7")));
+    }
+    let p = preview_of(&app);
+    assert_eq!(p.priority, super::preview::Shared::Same(Some(3)));
+    assert!(
+        matches!(&p.metadata, super::preview::Shared::Same(Some(m)) if m.get("po") == Some("7")),
+        "every row's metadata is the form's: {:?}",
+        p.metadata
+    );
+}
+
+/// Metadata is held to the plan's limits (flexwallet_bulk::limits) in the form, before a plan.
+#[test]
+fn bulk_metadata_beyond_the_limits_stays_in_the_form() {
+    let mut app = app(false);
+    form_on_three(&mut app);
+    typ(&mut app, "10");
+    tab_to(&mut app, "metadata.0.key");
+    typ(
+        &mut app,
+        &"k".repeat(flexwallet_bulk::limits::MAX_METADATA_KEY_CHARS + 1),
+    );
+    assert!(press(&mut app, KeyCode::Enter).is_empty(), "nothing planned");
+    let f = form_of(&app);
+    assert_eq!(f.fields[f.focus].id, "metadata.0.key");
+    assert_eq!(
+        f.fields[f.focus].error.as_deref(),
+        Some("the key is 41 characters long: at most 40")
+    );
+    tab_to(&mut app, super::form::PRIORITY);
+    typ(&mut app, "99999999999999999999");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    let f = form_of(&app);
+    assert!(
+        f.field(super::form::PRIORITY)
+            .and_then(|x| x.error.as_deref())
+            .is_some_and(|e| e.contains("too large")),
+        "{:?}",
+        f.field(super::form::PRIORITY)
     );
 }

@@ -48,10 +48,13 @@ pub enum Stage {
     Sending {
         submission: Submission,
     },
-    /// Sent, no answer: the operator may retry with the same key (never credits twice).
+    /// Sent, and the outcome is not known (no answer, or a 5xx, which does not say whether
+    /// it was applied): the operator may retry with the same key (never credits twice).
     Unknown {
         submission: Submission,
         message: String,
+        /// The status the server answered with, if it answered at all.
+        answered: Option<u16>,
     },
 }
 
@@ -148,10 +151,9 @@ impl FormState {
         }
     }
 
-    /// Adds a metadata row (when a metadata row has the focus) and focuses it.
+    /// Adds a metadata row (when a metadata row has the focus) and focuses its key.
     pub fn add_row(&mut self) -> bool {
-        let on_metadata = self.focused().is_some_and(|f| f.id.starts_with("metadata"));
-        if !on_metadata {
+        if !self.focused().is_some_and(field::is_metadata) {
             return false;
         }
         self.focus = match &mut self.kind {
@@ -161,40 +163,17 @@ impl FormState {
         true
     }
 
-    /// Removes the focused metadata row (the last one left is cleared instead).
+    /// Removes the focused metadata row (the last one left is emptied instead).
     pub fn remove_row(&mut self) -> bool {
         let focus = self.focus;
-        let rows = self
-            .fields()
-            .iter()
-            .filter(|f| f.id.starts_with("metadata"))
-            .count();
-        let Some(f) = self.fields().get(focus) else {
-            return false;
-        };
-        if !f.id.starts_with("metadata") {
-            return false;
-        }
-        if rows > 1 {
-            self.fields_mut().remove(focus);
-            // Keep ids dense so that a later "metadata.N" error finds its row.
-            for (i, f) in self
-                .fields_mut()
-                .iter_mut()
-                .filter(|f| f.id.starts_with("metadata"))
-                .enumerate()
-            {
-                f.id = format!("metadata.{i}");
+        match field::remove_metadata_row(self.fields_mut(), focus) {
+            Some(at) => {
+                self.focus = at;
+                self.dirty = true;
+                true
             }
-            if let Some(first) = self.fields_mut().iter_mut().find(|f| f.id == "metadata.0") {
-                first.label = "Metadata".into();
-            }
-            self.focus = focus.min(self.fields().len().saturating_sub(1));
-        } else if let Some(f) = self.fields_mut().get_mut(focus) {
-            f.set_text("");
+            None => false,
         }
-        self.dirty = true;
-        true
     }
 
     /// Moves the focus to the first field with an error.
@@ -226,3 +205,6 @@ pub fn context_of(form: &FormState) -> crate::keymap::Context {
         _ => crate::keymap::Context::Confirm,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::field::{self, Field, METADATA, metadata_rows, parse_metadata};
-use flexprice_wire::models::{Metadata, TopUpRequest, TransactionReason, Wallet};
+use super::field::{self, Field, metadata_error_id, parse_metadata};
+use flexprice_wire::models::{TopUpRequest, TransactionReason, Wallet};
 use flexprice_wire::money::{OUT_OF_RANGE, STORED_SCALE, format_amount, format_credits, parse_amount};
 use flexwallet_bulk::limits;
 
@@ -70,9 +70,10 @@ impl TopUpForm {
             Field::text(EXPIRY, "Expires", ""),
             Field::text(PRIORITY, "Priority", ""),
             Field::text(DESCRIPTION, "Description", ""),
-            Field::text(&format!("{METADATA}.0"), "Metadata", ""),
-            Field::text(KEY, "Idempotency key", &key),
         ];
+        let mut fields = fields;
+        fields.extend(field::metadata_fields(0, "", ""));
+        fields.push(Field::text(KEY, "Idempotency key", &key));
         let mut form = TopUpForm {
             wallet,
             fields,
@@ -103,26 +104,13 @@ impl TopUpForm {
         self.field(id).map(Field::text_value).unwrap_or("")
     }
 
-    pub fn metadata_texts(&self) -> Vec<&str> {
-        field::metadata_texts(&self.fields)
+    pub fn metadata_pairs(&self) -> Vec<(&str, &str)> {
+        field::metadata_pairs(&self.fields)
     }
 
     /// Adds a metadata row after the last one; returns its field index.
     pub fn add_metadata_row(&mut self) -> usize {
         field::add_metadata_row(&mut self.fields)
-    }
-
-    /// Loads the metadata rows with `rows` (used when a form is re-opened with values).
-    pub fn set_metadata(&mut self, rows: &[String]) {
-        self.fields
-            .retain(|f| !f.id.starts_with(METADATA) || f.id == format!("{METADATA}.0"));
-        if let Some(first) = self.field_mut(&format!("{METADATA}.0")) {
-            first.set_text(rows.first().map(String::as_str).unwrap_or(""));
-        }
-        for r in rows.iter().skip(1) {
-            let at = self.add_metadata_row();
-            self.fields[at].set_text(r);
-        }
     }
 
     /// Updates the live hints: the other unit, the reason's meaning, the resolved expiry.
@@ -198,19 +186,14 @@ impl TopUpForm {
         };
         let priority = match self.text(PRIORITY).trim() {
             "" => None,
-            t => match t.parse::<i64>() {
-                Ok(p) if p >= 0 => Some(p),
-                _ => {
-                    errors.push((PRIORITY.into(), format!("{t:?} is not a whole number ≥ 0")));
-                    None
-                }
-            },
+            t => flexprice_wire::words::whole_number(t)
+                .map_err(|e| errors.push((PRIORITY.into(), e)))
+                .ok(),
         };
-        let rows = self.metadata_texts();
-        let metadata = match parse_metadata(&rows).and_then(|m| within_limits(&rows, m)) {
+        let metadata = match parse_metadata(&self.metadata_pairs()) {
             Ok(m) => m,
-            Err((row, msg)) => {
-                errors.push((format!("{METADATA}.{row}"), msg));
+            Err((row, half, msg)) => {
+                errors.push((metadata_error_id(row, half), msg));
                 None
             }
         };
@@ -298,7 +281,7 @@ impl TopUpForm {
     pub fn place_server_error(&mut self, field: Option<&str>, message: &str) -> bool {
         let id = match field {
             Some("credits_to_add") | Some("amount") | Some("credits") => VALUE.to_string(),
-            Some("metadata") => format!("{METADATA}.0"),
+            Some("metadata") => field::metadata_key_id(0),
             Some(f) => f.to_string(),
             None => return false,
         };
@@ -346,32 +329,6 @@ impl TopUpForm {
             cur.to_uppercase()
         )
     }
-
-    pub fn metadata_from_wallet(w: &Wallet) -> Vec<String> {
-        metadata_rows(w.metadata.as_ref())
-    }
-}
-
-/// The metadata rows within the limits every top-up is held to (the bulk plan's, from
-/// `flexwallet_bulk::limits`); an error names the row at fault.
-fn within_limits(rows: &[&str], metadata: Option<Metadata>) -> Result<Option<Metadata>, (usize, String)> {
-    let Some(m) = metadata else {
-        return Ok(None);
-    };
-    let row_of = |key: &str| {
-        rows.iter()
-            .position(|r| r.split_once('=').is_some_and(|(k, _)| k.trim() == key))
-            .unwrap_or(0)
-    };
-    if let Err(e) = limits::check_metadata_count(m.len()) {
-        let last = rows.iter().rposition(|r| !r.trim().is_empty()).unwrap_or(0);
-        return Err((last, e));
-    }
-    for (key, value) in m.iter() {
-        limits::check_metadata_key(key).map_err(|e| (row_of(key), e))?;
-        limits::check_metadata_value(value).map_err(|e| (row_of(key), format!("the value {e}")))?;
-    }
-    Ok(Some(m))
 }
 
 #[cfg(test)]
@@ -438,9 +395,9 @@ mod tests {
         set(&mut f, VALUE, "1e3");
         set(&mut f, EXPIRY, "2020-01-01");
         set(&mut f, PRIORITY, "-1");
-        set(&mut f, "metadata.0", "no equals");
+        set(&mut f, "metadata.0.value", "a value without its key");
         assert!(f.validate(now()).is_none());
-        for id in [VALUE, EXPIRY, PRIORITY, "metadata.0", KEY] {
+        for id in [VALUE, EXPIRY, PRIORITY, "metadata.0.key", KEY] {
             assert!(f.field(id).unwrap().error.is_some(), "{id} has no error");
         }
     }
@@ -454,23 +411,26 @@ mod tests {
         assert!(f.validate(now()).is_some(), "at the limit is fine");
         set(&mut f, DESCRIPTION, &"d".repeat(max + 1));
         f.add_metadata_row();
-        set(&mut f, "metadata.0", "ticket = INC-1");
-        set(&mut f, "metadata.1", &format!("note = {}", "v".repeat(501)));
+        set(&mut f, "metadata.0.key", "ticket");
+        set(&mut f, "metadata.0.value", "INC-1");
+        set(&mut f, "metadata.1.key", "note");
+        set(&mut f, "metadata.1.value", &"v".repeat(501));
         assert!(f.validate(now()).is_none());
         assert_eq!(
             f.field(DESCRIPTION).unwrap().error.as_deref(),
             Some("is 1,001 characters long: at most 1,000")
         );
         assert_eq!(
-            f.field("metadata.1").unwrap().error.as_deref(),
+            f.field("metadata.1.value").unwrap().error.as_deref(),
             Some("the value is 501 characters long: at most 500")
         );
-        assert!(f.field("metadata.0").unwrap().error.is_none());
+        assert!(f.field("metadata.0.key").unwrap().error.is_none());
         set(&mut f, DESCRIPTION, "");
-        set(&mut f, "metadata.1", &format!("{} = x", "k".repeat(41)));
+        set(&mut f, "metadata.1.key", &"k".repeat(41));
+        set(&mut f, "metadata.1.value", "x");
         assert!(f.validate(now()).is_none());
         assert_eq!(
-            f.field("metadata.1").unwrap().error.as_deref(),
+            f.field("metadata.1.key").unwrap().error.as_deref(),
             Some("the key is 41 characters long: at most 40")
         );
     }

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::field::{self, Field, METADATA, metadata_rows, parse_metadata};
+use super::field::{self, Field, metadata_error_id, metadata_line, metadata_rows, parse_metadata};
 use flexprice_wire::models::{
     AlertCondition, AlertSettings, AlertThreshold, AutoTopup, Cooldown, DurationUnit, PriceType,
     UpdateWalletRequest, Wallet, WalletConfig,
@@ -76,15 +76,11 @@ impl UpdateForm {
             ),
         ];
         let rows = metadata_rows(wallet.metadata.as_ref());
-        for (i, r) in rows.iter().enumerate() {
-            fields.push(Field::text(
-                &format!("{METADATA}.{i}"),
-                if i == 0 { "Metadata" } else { "" },
-                r,
-            ));
+        for (i, (k, v)) in rows.iter().enumerate() {
+            fields.extend(field::metadata_fields(i, k, v));
         }
         if rows.is_empty() {
-            fields.push(Field::text(&format!("{METADATA}.0"), "Metadata", ""));
+            fields.extend(field::metadata_fields(0, "", ""));
         }
         fields.push(Field::toggle(
             ALERT_ENABLED,
@@ -186,16 +182,24 @@ impl UpdateForm {
         self.text(id) != self.initial(id)
     }
 
-    fn metadata_texts(&self) -> Vec<&str> {
-        field::metadata_texts(&self.fields)
+    /// The metadata rows as they stand, trimmed, empty rows left out.
+    fn metadata_now(&self) -> Vec<(String, String)> {
+        filled(field::metadata_pairs(&self.fields))
     }
 
-    fn initial_metadata(&self) -> Vec<&str> {
-        self.initial
-            .iter()
-            .filter(|(i, _)| i.starts_with(METADATA))
-            .map(|(_, v)| v.as_str())
-            .collect()
+    /// The metadata rows the form opened with.
+    fn initial_metadata(&self) -> Vec<(String, String)> {
+        let half = |suffix: &'static str| {
+            self.initial
+                .iter()
+                .filter(move |(id, _)| id.starts_with(field::METADATA) && id.ends_with(suffix))
+                .map(|(_, v)| v.as_str())
+        };
+        filled(half(".key").zip(half(".value")).collect())
+    }
+
+    fn metadata_changed(&self) -> bool {
+        self.metadata_now() != self.initial_metadata()
     }
 
     pub fn add_metadata_row(&mut self) -> usize {
@@ -203,7 +207,10 @@ impl UpdateForm {
     }
 
     pub fn is_dirty(&self) -> bool {
-        self.fields.iter().any(|f| self.changed(&f.id)) || self.metadata_texts() != self.initial_metadata()
+        self.fields
+            .iter()
+            .any(|f| !field::is_metadata(f) && self.changed(&f.id))
+            || self.metadata_changed()
     }
 
     pub fn refresh_hints(&mut self) {
@@ -265,10 +272,10 @@ impl UpdateForm {
                 }
             }
         }
-        if self.metadata_texts() != self.initial_metadata() {
-            match parse_metadata(&self.metadata_texts()) {
+        if self.metadata_changed() {
+            match parse_metadata(&field::metadata_pairs(&self.fields)) {
                 Ok(m) => req.metadata = Some(m.unwrap_or_default()),
-                Err((row, msg)) => errors.push((format!("{METADATA}.{row}"), msg)),
+                Err((row, half, msg)) => errors.push((metadata_error_id(row, half), msg)),
             }
         }
         if self.alert_changed() {
@@ -345,9 +352,9 @@ impl UpdateForm {
                     at.cooldown = Some(Cooldown { value: 0, unit })
                 }
                 "" => {}
-                t => match t.parse::<i64>() {
-                    Ok(v) if v >= 0 => at.cooldown = Some(Cooldown { value: v, unit }),
-                    _ => errors.push((AT_COOLDOWN.into(), format!("{t:?} is not a whole number ≥ 0"))),
+                t => match flexprice_wire::words::whole_number(t) {
+                    Ok(v) => at.cooldown = Some(Cooldown { value: v, unit }),
+                    Err(e) => errors.push((AT_COOLDOWN.into(), e)),
                 },
             }
             req.auto_topup = Some(at);
@@ -388,7 +395,7 @@ impl UpdateForm {
             }
         };
         for f in &self.fields {
-            if f.id.starts_with(METADATA) || !self.changed(&f.id) {
+            if field::is_metadata(f) || !self.changed(&f.id) {
                 continue;
             }
             let label = f.label.trim().trim_start_matches("when balance is").trim();
@@ -400,21 +407,17 @@ impl UpdateForm {
                 show(f.text_value())
             ));
         }
-        if self.metadata_texts() != self.initial_metadata() {
-            out.push(format!(
-                "metadata {{{}}} → {{{}}}",
-                self.initial_metadata()
-                    .iter()
-                    .filter(|r| !r.trim().is_empty())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                self.metadata_texts()
-                    .iter()
-                    .filter(|r| !r.trim().is_empty())
-                    .cloned()
+        if self.metadata_changed() {
+            let show = |rows: Vec<(String, String)>| {
+                rows.iter()
+                    .map(|(k, v)| metadata_line(k, v))
                     .collect::<Vec<_>>()
                     .join(", ")
+            };
+            out.push(format!(
+                "metadata {{{}}} → {{{}}}",
+                show(self.initial_metadata()),
+                show(self.metadata_now())
             ));
         }
         out
@@ -423,7 +426,7 @@ impl UpdateForm {
     pub fn place_server_error(&mut self, field: Option<&str>, message: &str) -> bool {
         let Some(field) = field else { return false };
         let id = match field {
-            "metadata" => format!("{METADATA}.0"),
+            "metadata" => field::metadata_key_id(0),
             "alert_settings" => ALERT_ENABLED.to_string(),
             "auto_topup" => AT_ENABLED.to_string(),
             "config" => PRICE_TYPES[0].0.to_string(),
@@ -441,6 +444,15 @@ impl UpdateForm {
             None => false,
         }
     }
+}
+
+/// Rows trimmed, the empty ones left out: what the metadata would be.
+fn filled(pairs: Vec<(&str, &str)>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .filter(|(k, v)| !(k.is_empty() && v.is_empty()))
+        .collect()
 }
 
 #[cfg(test)]
