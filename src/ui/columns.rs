@@ -162,15 +162,18 @@ fn chars(s: &str) -> u16 {
 }
 
 /// The columns of the current set that fit in `width`, each sized from the rows on screen: a
-/// name is cut only when the columns beside it need their room.
-pub fn layout(app: &App, rows: &[&WalletRow], width: u16) -> Layout {
+/// name is cut only when the columns beside it need their room. `exact` is a money column's
+/// figure for a row as it is shown when it fits (the list's formatting).
+pub fn layout_by(
+    app: &App,
+    rows: &[&WalletRow],
+    width: u16,
+    exact: impl Fn(&WalletRow, Col) -> Option<String>,
+) -> Layout {
     let set = set_columns(app.column_set);
     let widest = |f: &dyn Fn(&WalletRow) -> u16| rows.iter().map(|r| f(r)).max().unwrap_or(0);
     let figures = |col: Col| -> (u16, usize, Vec<u16>) {
-        let exact: Vec<String> = rows
-            .iter()
-            .filter_map(|r| crate::ui::list::exact_figure(app, r, col))
-            .collect();
+        let exact: Vec<String> = rows.iter().filter_map(|r| exact(r, col)).collect();
         // A change with its time (`+5.00 since 14:02`) is not lined up: its point is not last.
         let reach = exact
             .iter()

@@ -229,7 +229,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
         .take(height)
         .filter_map(|&i| t.rows.get(i as usize))
         .collect();
-    let fitted = crate::ui::columns::layout(app, &on_screen, inner.width);
+    let fitted = layout(app, &on_screen, inner.width);
     let cols = &fitted.cols;
     let sort = app.table.sort;
     let header = Row::new(cols.iter().map(|(col, _)| {
@@ -308,6 +308,12 @@ fn delta_text(app: &App, d: &Delta, currency: &str, width: usize) -> String {
             }
         }
     }
+}
+
+/// The list's columns for `rows` in `width`: [`columns::layout_by`](crate::ui::columns::layout_by)
+/// with the list's figures.
+pub fn layout(app: &App, rows: &[&WalletRow], width: u16) -> crate::ui::columns::Layout {
+    crate::ui::columns::layout_by(app, rows, width, |r, col| exact_figure(app, r, col))
 }
 
 /// The exact figure of a money column for a row, as it is shown when it fits.

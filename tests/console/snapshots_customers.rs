@@ -5,7 +5,8 @@
 use flexwallet::app::App;
 use flexwallet::app::table::ColumnSet;
 use flexwallet::key::KeyCode;
-use flexwallet::ui::columns::{Col, layout};
+use flexwallet::ui::columns::Col;
+use flexwallet::ui::list::layout;
 
 use super::{app, key, select, snap};
 

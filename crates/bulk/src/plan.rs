@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 pub use super::draft::{
     DraftRow, Quantity, drafts_and_issues, drafts_for_wallets, drafts_from_csv, parse_reason,
 };
+pub use super::unique::row_key;
 
 use super::Issue;
 use super::csv as bulk_csv;
@@ -264,21 +265,6 @@ pub fn usual_not_checked() -> Issue {
         "amounts not checked against each wallet's usual top-ups (more than 500 wallets: one \
          ledger read each would take too long)",
     )
-}
-
-pub fn row_key(job: &str, index: usize) -> String {
-    // At its exact length: a plan keeps a million of these (twice: the row's and the request's).
-    use std::fmt::Write;
-    let n = index + 1;
-    let digits = n.checked_ilog10().map_or(1, |l| l as usize + 1);
-    let mut key = String::with_capacity("bulk--".len() + job.len() + digits);
-    let _ = write!(key, "bulk-{job}-{n}");
-    key
-}
-
-/// What every derived key of `job` starts with.
-pub(crate) fn key_prefix(job: &str) -> String {
-    format!("bulk-{job}-")
 }
 
 impl Plan {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::unique::key_prefix;
 use crate::test_support::*;
 
 fn lines(issues: &[Issue]) -> Vec<u64> {

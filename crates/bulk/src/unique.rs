@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::Issue;
 use super::csv as bulk_csv;
-use super::plan::{DraftRow, key_prefix, row_key};
+use super::draft::DraftRow;
 
 /// Rows whose wallet is on an earlier row, allowed, that get a warning of their own; the rest
 /// are counted in one more. A million-row plan over a few thousand wallets would otherwise
@@ -107,6 +107,22 @@ fn derived_index(key: &str, prefix: &str) -> Option<usize> {
         return None;
     }
     n.parse::<usize>().ok()?.checked_sub(1)
+}
+
+/// The idempotency key of the plan's row `index` (0-based) when its CSV names none.
+pub fn row_key(job: &str, index: usize) -> String {
+    // At its exact length: a plan keeps a million of these (twice: the row's and the request's).
+    use std::fmt::Write;
+    let n = index + 1;
+    let digits = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let mut key = String::with_capacity("bulk--".len() + job.len() + digits);
+    let _ = write!(key, "bulk-{job}-{n}");
+    key
+}
+
+/// What every derived key of `job` starts with.
+pub(crate) fn key_prefix(job: &str) -> String {
+    format!("bulk-{job}-")
 }
 
 #[cfg(test)]
