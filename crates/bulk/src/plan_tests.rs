@@ -1,6 +1,6 @@
 use super::*;
-use crate::unique::key_prefix;
 use crate::test_support::*;
+use crate::unique::key_prefix;
 
 fn lines(issues: &[Issue]) -> Vec<u64> {
     issues.iter().map(|i| i.line).collect()
