@@ -196,6 +196,10 @@ fn title(l: &Ledger, app: &App, width: usize) -> String {
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     // (text, dropped in this order when there is no room: higher first)
     let mut pieces: Vec<(String, u8)> = Vec::new();
+    // Whose wallet: the name alone does not tell (`Postpaid Wallet - EUR` ×9).
+    if let Some(row) = app.table.get(&l.wallet_id) {
+        pieces.push((app.customer_label(&row.wallet.customer_id), 1));
+    }
     match l.total {
         Some(t) if l.exhausted || held as i64 >= t => {
             pieces.push((plural(held, "transaction", "transactions"), 2))
