@@ -327,6 +327,14 @@ async fn a_closed_stdout_never_stops_the_server() {
         .unwrap()
         .port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    /// Killed however the test ends: a failed assertion leaves no server running.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flexwallet"))
         .args(["serve", "--demo", "--burn", "0", "--addr", &addr.to_string()])
         .arg("--authorized")
@@ -342,10 +350,11 @@ async fn a_closed_stdout_never_stops_the_server() {
         .unwrap();
     // Nobody reads what it prints.
     drop(child.stdout.take());
+    let mut child = Killed(child);
     let start = Instant::now();
     while tokio::net::TcpStream::connect(addr).await.is_err() {
         assert!(
-            child.try_wait().unwrap().is_none(),
+            child.0.try_wait().unwrap().is_none(),
             "the server exited when its stdout closed"
         );
         assert!(start.elapsed() < WAIT, "the server never listened");
@@ -353,9 +362,7 @@ async fn a_closed_stdout_never_stops_the_server() {
     }
     // Past its startup lines, it still serves a console.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(child.try_wait().unwrap().is_none(), "the server exited");
+    assert!(child.0.try_wait().unwrap().is_none(), "the server exited");
     let t = Term::open(addr, "olga", 80, 24).await;
     t.wait_for("the wallets", |s| s.contains("Wallets ")).await;
-    let _ = child.kill();
-    let _ = child.wait();
 }
