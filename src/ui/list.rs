@@ -165,6 +165,77 @@ pub fn title(app: &App, width: usize) -> String {
     s + &tail
 }
 
+/// The view's totals for the list's bottom edge, in at most `width` columns: balance and
+/// credits per currency, most wallets first, as many currencies as fit whole; the rest are
+/// counted (`+2 more · :totals`), never cut. A sum too large for a decimal says so.
+pub fn totals_line(app: &App, width: usize) -> String {
+    let t = &app.totals;
+    let figure = |d: &Option<rust_decimal::Decimal>, f: &dyn Fn(&rust_decimal::Decimal) -> String| {
+        d.as_ref().map_or_else(|| "out of range".to_string(), f)
+    };
+    let parts: Vec<String> = t
+        .currencies
+        .iter()
+        .map(|c| {
+            let cur = crate::api::text::clean(&c.currency).to_uppercase();
+            let mut s = format!(
+                "{cur} {} · {} cr",
+                figure(&c.balance, &|d| format_amount(d, &c.currency)),
+                figure(&c.credits, &format_credits)
+            );
+            if c.failed > 0 {
+                s.push_str(&format!(" ({} not refreshed)", c.failed));
+            }
+            s
+        })
+        .collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    let mut out = " Σ".to_string();
+    for (i, part) in parts.iter().enumerate() {
+        let left = parts.len() - i - 1;
+        let tail = if left > 0 {
+            format!(" │ +{left} more · :totals")
+        } else {
+            String::new()
+        };
+        let sep = if i == 0 { " " } else { " │ " };
+        if out.chars().count() + sep.chars().count() + part.chars().count() + tail.chars().count() > width {
+            let more = parts.len() - i;
+            let tail = format!("{sep}+{more} more · :totals");
+            if i == 0 {
+                out = format!(" Σ {} currencies · :totals", parts.len());
+            } else {
+                out.push_str(&tail);
+            }
+            return if out.chars().count() <= width {
+                out
+            } else {
+                String::new()
+            };
+        }
+        out.push_str(sep);
+        out.push_str(part);
+    }
+    out
+}
+
+/// The totals on the bottom edge, with one stroke of the border after them so they do not
+/// touch the corner. Not while a layer is open: a layer drawn over part of the edge would
+/// leave half a figure showing beside it.
+fn totals_edge<'a>(app: &App, theme: &Theme, focused: bool, room: usize) -> Line<'a> {
+    let text = totals_line(app, room.saturating_sub(2));
+    if text.is_empty() || !app.overlays.is_empty() {
+        return Line::default();
+    }
+    Line::from(vec![
+        Span::styled(text, theme.dim()),
+        Span::styled(" ─", theme.border(focused)),
+    ])
+    .right_aligned()
+}
+
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
     // Room for the title between the corners, and for the spinner when it shows.
     let room =
@@ -175,7 +246,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
     }
     let block = Block::bordered()
         .border_style(theme.border(focused))
-        .title(Line::from(title));
+        .title(Line::from(title))
+        .title_bottom(totals_edge(app, theme, focused, room));
     let inner = block.inner(area);
     if app.table.is_empty() {
         let failed = (!app.loaded_once && !app.live.list_loading)

@@ -134,6 +134,8 @@ fn decimal_points_line_up() {
     // The Balance column's figures: the last `.` at or before the header's end, per row.
     let points: std::collections::HashSet<usize> = s
         .lines()
+        // Rows only: the bottom edge's totals have currencies and points too.
+        .filter(|l| l.starts_with('│'))
         .filter(|l| l.contains(" EUR ") || l.contains(" USD ") || l.contains(" CRD "))
         .map(|l| {
             let cells: Vec<char> = l.chars().collect();

@@ -29,6 +29,7 @@ mod share_tests;
 pub mod table;
 #[cfg(test)]
 mod tests;
+pub mod totals;
 #[cfg(test)]
 mod wording_tests;
 
@@ -235,6 +236,9 @@ pub struct App {
     /// Loaded wallets past the freshness contract: counted when time passes or answers
     /// arrive, not on every frame (at 100,000 wallets a count is a walk over all of them).
     pub stale_count: usize,
+    /// Balance and credits per currency over the wallets in view, summed again when the view
+    /// changes (after each action), not per frame.
+    pub totals: totals::ViewTotals,
     /// Paths and key source from outside (the core reads no environment itself).
     pub env: Env,
     /// Whether this console lists the wallets itself, leads others, or follows a leader.
@@ -316,6 +320,7 @@ impl App {
             who: None,
             env,
             stale_count: 0,
+            totals: totals::ViewTotals::default(),
             feed: share::Feed::Own,
             outbox: (Vec::new(), Vec::new()),
             held: None,
@@ -572,6 +577,7 @@ impl App {
         if recount {
             self.stale_count = self.stale_wallets();
         }
+        self.totals.refresh(&self.table);
         effects.retain(|e| e.capability().is_none_or(|c| self.check(c)));
         effects
     }

@@ -25,10 +25,11 @@ pub enum Verb {
     Refresh,
     Profile,
     ReadOnly,
+    Totals,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 8] = [
+    pub const ALL: &[Verb] = &[
         Verb::Wallet,
         Verb::Customer,
         Verb::Import,
@@ -37,6 +38,7 @@ impl Verb {
         Verb::Refresh,
         Verb::Profile,
         Verb::ReadOnly,
+        Verb::Totals,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Verb {
             Verb::Refresh => "refresh",
             Verb::Profile => "profile",
             Verb::ReadOnly => "readonly",
+            Verb::Totals => "totals",
         }
     }
 
@@ -62,6 +65,7 @@ impl Verb {
             Verb::Refresh => "refresh SECS",
             Verb::Profile => "profile NAME",
             Verb::ReadOnly => "readonly [on|off]",
+            Verb::Totals => "totals",
         }
     }
 
@@ -75,15 +79,16 @@ impl Verb {
             Verb::Refresh => "Live refresh every SECS seconds (0: off)",
             Verb::Profile => "Switch to another profile of the config file",
             Verb::ReadOnly => "Read-only mode on (or off, unless started read-only)",
+            Verb::Totals => "Balance and credits per currency over the wallets in view",
         }
     }
 
     fn needs_argument(self) -> bool {
-        self != Verb::ReadOnly
+        !matches!(self, Verb::ReadOnly | Verb::Totals)
     }
 
     fn from_name(s: &str) -> Option<Verb> {
-        Verb::ALL.into_iter().find(|v| v.name() == s)
+        Verb::ALL.iter().copied().find(|v| v.name() == s)
     }
 }
 
@@ -196,7 +201,7 @@ impl App {
                 });
             }
         }
-        for v in Verb::ALL {
+        for &v in Verb::ALL {
             let hidden = match v {
                 Verb::Import => self.may(Capability::Import).is_err(),
                 Verb::Export => self.may(Capability::Export).is_err(),
@@ -417,6 +422,10 @@ impl App {
                 }
                 other => return refuse(self, format!("readonly takes on or off, not \"{other}\"")),
             },
+            Verb::Totals => {
+                self.show_totals();
+                Vec::new()
+            }
         };
         self.overlays.close(OverlayKind::Palette);
         effects
