@@ -172,7 +172,9 @@ fn stamp(file: &Path) -> Option<(SystemTime, u64, u32)> {
 }
 
 /// Loads the file (an error here stops the server) and then polls it every `every`: a changed
-/// file is read again; a bad one is reported and the last good operators stay in force.
+/// file is read again once it has held still for a poll (a file caught halfway through being
+/// written, empty or cut short, never becomes the operators); a bad one is reported and the
+/// last good operators stay in force.
 pub fn watch(file: PathBuf, every: Duration) -> Result<watch::Receiver<Arc<Authorized>>, AuthorizedError> {
     let first = Authorized::load(&file)?;
     if first.is_empty() {
@@ -180,6 +182,7 @@ pub fn watch(file: PathBuf, every: Duration) -> Result<watch::Receiver<Arc<Autho
     }
     let (tx, rx) = watch::channel(Arc::new(first));
     let mut seen = stamp(&file);
+    let mut settling = seen;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -190,6 +193,11 @@ pub fn watch(file: PathBuf, every: Duration) -> Result<watch::Receiver<Arc<Autho
             }
             let now = stamp(&file);
             if now == seen {
+                continue;
+            }
+            if now != settling {
+                // Changed since the last poll: read it when it stops changing.
+                settling = now;
                 continue;
             }
             seen = now;
