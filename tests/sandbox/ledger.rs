@@ -384,3 +384,28 @@ async fn the_change_feed_names_the_wallets_with_new_transactions() {
         .unwrap();
     assert!(later.wallet_ids.is_empty(), "{later:?}");
 }
+
+/// `POST /wallets/{id}/debit` takes `idempotency_key` as a required string: an empty one is
+/// refused at binding, as a missing one is, and nothing is debited (seen: the sandbox debited
+/// with an empty key).
+#[tokio::test]
+async fn a_debit_with_an_empty_idempotency_key_fails_binding() {
+    let sb = sandbox().await;
+    let w = sb.wallet(json!({"initial_credits_to_load": "10"})).await;
+    let id = w["id"].as_str().unwrap().to_string();
+    for body in [
+        json!({"credits": "1", "transaction_reason": "MANUAL_BALANCE_DEBIT", "idempotency_key": ""}),
+        json!({"credits": "1", "transaction_reason": "MANUAL_BALANCE_DEBIT"}),
+    ] {
+        let r = sb
+            .call(Method::POST, &format!("/wallets/{id}/debit"), Some(body.clone()))
+            .await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+        assert_eq!(
+            r.json(),
+            json!({"code": "validation_error", "message": "Invalid request format", "http_status_code": 400}),
+            "{body}"
+        );
+    }
+    assert_eq!(sb.get(&format!("/wallets/{id}")).await["credit_balance"], "10");
+}

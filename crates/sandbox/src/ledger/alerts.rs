@@ -1,6 +1,7 @@
 //! Evaluation after a balance change: the alert state and the auto top-up trigger.
 
 use crate::error::ApiErr;
+use crate::records::WalletRec;
 use flexprice_wire::models::{Metadata, TransactionReason, TransactionStatus};
 
 use super::ongoing_credit_balance;
@@ -25,6 +26,15 @@ pub fn after_change<S: LedgerStore>(
     }
 }
 
+/// Whether a change may set off anything for `w`: its alerts are enabled (without wallet
+/// settings the tenant default applies, and it has alerts off) or its auto top-up is.
+pub fn watched(w: &WalletRec) -> bool {
+    w.alert_settings
+        .as_ref()
+        .is_some_and(|a| a.alert_enabled == Some(true))
+        || w.auto_topup.as_ref().is_some_and(|a| a.is_enabled())
+}
+
 fn evaluate<S: LedgerStore>(
     s: &mut S,
     ids: &mut dyn Ids,
@@ -32,15 +42,18 @@ fn evaluate<S: LedgerStore>(
     wallet_id: &str,
     chain: u32,
 ) -> Result<(), ApiErr> {
+    if !s.may_need_evaluation(wallet_id)? {
+        return Ok(());
+    }
     let Some(mut w) = s.wallet(wallet_id)? else {
         return Ok(());
     };
+    if !watched(&w) {
+        return Ok(());
+    }
     // Without wallet settings the tenant default applies, and it has alerts off.
     let settings = w.alert_settings.clone().filter(|a| a.alert_enabled == Some(true));
     let auto = w.auto_topup.clone().filter(|a| a.is_enabled());
-    if settings.is_none() && auto.is_none() {
-        return Ok(());
-    }
     let ongoing = ongoing_credit_balance(&w);
     if let Some(state) = settings.and_then(|st| super::alert_state(&st, ongoing))
         && w.alert_state != state

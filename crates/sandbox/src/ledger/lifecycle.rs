@@ -294,16 +294,14 @@ pub fn new_wallet(
 
 /// The 409 of a second active wallet for the same customer, currency and type.
 pub fn ensure_no_active_twin<S: LedgerStore>(s: &mut S, w: &WalletRec) -> Result<(), ApiErr> {
-    for existing in s.active_wallets_of(&w.customer_id)? {
-        if existing.currency == w.currency && existing.wallet_type == w.wallet_type {
-            return Err(ApiErr::already_exists(
-                "A customer can only have one active wallet per currency and wallet type",
-            )
-            .detail("customer_id", w.customer_id.as_str())
-            .detail("wallet_id", existing.id.as_str())
-            .detail("currency", w.currency.as_str())
-            .detail("wallet_type", json!(w.wallet_type.as_str())));
-        }
+    if let Some(existing) = s.active_twin(&w.customer_id, &w.currency, &w.wallet_type)? {
+        return Err(ApiErr::already_exists(
+            "A customer can only have one active wallet per currency and wallet type",
+        )
+        .detail("customer_id", w.customer_id.as_str())
+        .detail("wallet_id", existing.as_str())
+        .detail("currency", w.currency.as_str())
+        .detail("wallet_type", json!(w.wallet_type.as_str())));
     }
     Ok(())
 }

@@ -72,6 +72,28 @@ pub fn debit_order(a: &TxRec, b: &TxRec) -> Ordering {
         .then_with(|| a.id.cmp(&b.id))
 }
 
+/// [`debit_order`] over [`ports::Lot`]s (the same fields, the same order).
+pub fn lot_order(a: &ports::Lot, b: &ports::Lot) -> Ordering {
+    fn nulls_last<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
+        match (a, b) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+    }
+    nulls_last(&a.priority, &b.priority)
+        .then_with(|| nulls_last(&a.expiry_date, &b.expiry_date))
+        .then_with(|| b.credit_amount.cmp(&a.credit_amount))
+        .then_with(|| a.created_at.cmp(&b.created_at))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// [`is_eligible`] for an open credit (completed credit already): credits left, not expired.
+pub fn lot_is_eligible(lot: &ports::Lot, now: DateTime<Utc>) -> bool {
+    lot.credits_available > Decimal::ZERO && lot.expiry_date.is_none_or(|e| e >= now)
+}
+
 /// A credit a debit may draw from at `now`.
 pub fn is_eligible(tx: &TxRec, now: DateTime<Utc>) -> bool {
     tx.tx_type == TransactionType::Credit

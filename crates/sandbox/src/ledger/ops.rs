@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::{credits_available, debit_order, fits_storage, is_eligible, round9};
+use super::{credits_available, fits_storage, lot_is_eligible, lot_order, round9};
 use crate::error::ApiErr;
 use crate::records::{TxRec, WalletRec};
 use flexprice_wire::models::{Metadata, TransactionReason, TransactionStatus, TransactionType};
@@ -338,12 +338,9 @@ pub fn debit<S: LedgerStore>(
         require_positive(d.credits)?;
         let now = ids.now();
         let credits = round9(d.credits);
-        let mut lots: Vec<TxRec> = s
-            .open_credits(wallet_id)?
-            .into_iter()
-            .filter(|t| is_eligible(t, now))
-            .collect();
-        lots.sort_by(debit_order);
+        let mut lots = s.open_lots(wallet_id)?;
+        lots.retain(|l| lot_is_eligible(l, now));
+        lots.sort_by(lot_order);
         let available: Decimal = lots.iter().map(|l| l.credits_available).sum();
         if available < credits && d.reason != TransactionReason::ManualBalanceDebit {
             return Err(
@@ -360,9 +357,7 @@ pub fn debit<S: LedgerStore>(
             }
             let take = remaining.min(lot.credits_available);
             lot.credits_available = (lot.credits_available - take).normalize();
-            lot.updated_at = now;
-            lot.updated_by = actor.user_id.clone();
-            s.update_tx(&lot)?;
+            s.draw_credit(&lot.id, lot.credits_available, now, &actor.user_id)?;
             remaining -= take;
             consumed.push(lot.id);
         }

@@ -106,7 +106,8 @@ pub async fn debit(st: St, id: Id, body: Bytes) -> Response {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    if req.transaction_reason.is_empty() {
+    // Both are `binding:"required"` strings: gin refuses "" as it refuses a missing one.
+    if req.transaction_reason.is_empty() || req.idempotency_key.is_empty() {
         return ApiErr::bad_body().into_response();
     }
     let credits = req.credits.unwrap_or_default();

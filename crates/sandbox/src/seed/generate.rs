@@ -114,21 +114,30 @@ const AHEAD_PER_THREAD: usize = 2;
 /// Builds `n` wallets into `store` (for the demo's filler and for tests; the sandbox's own
 /// seeding streams them with [`each_chunk`]).
 pub fn apply(store: &mut MemStore, actor: &Actor, n: usize, seed: u64) -> Result<(), ApiErr> {
-    each_chunk(actor, n, seed, Ok, |mem| {
-        store.append(mem);
-        Ok(())
-    })
+    each_chunk(
+        actor,
+        n,
+        seed,
+        |mem| Ok(std::mem::take(mem)),
+        |mem| {
+            store.append(mem);
+            Ok(())
+        },
+    )
 }
 
 /// Builds `n` wallets chunk by chunk on worker threads, turns each chunk into what `sink`
 /// takes with `prepare` (still on the worker), and hands them to `sink` in order, on the
 /// calling thread. At most a few chunks exist at a time, so memory does not grow with `n`; an
-/// error from a chunk, `prepare` or `sink` stops the builders and is returned.
+/// error from a chunk, `prepare` or `sink` stops the builders and is returned. Each worker
+/// builds its chunks in one store, emptied between chunks (what `prepare` leaves in it is
+/// dropped there): its tables keep their room, and the allocator is not asked for (and then
+/// made to give back) a few MB per chunk.
 pub fn each_chunk<T: Send>(
     actor: &Actor,
     n: usize,
     seed: u64,
-    prepare: impl Fn(MemStore) -> Result<T, ApiErr> + Sync,
+    prepare: impl Fn(&mut MemStore) -> Result<T, ApiErr> + Sync,
     mut sink: impl FnMut(T) -> Result<(), ApiErr>,
 ) -> Result<(), ApiErr> {
     let chunks = n.div_ceil(CHUNK);
@@ -140,10 +149,13 @@ pub fn each_chunk<T: Send>(
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
+                let mut store = MemStore::with_capacity(CHUNK);
                 while let Some(k) = window.claim(chunks) {
                     let size = CHUNK.min(n - k * CHUNK);
+                    store.clear();
                     let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        chunk(actor, size, seed, k).and_then(&prepare)
+                        chunk(&mut store, actor, size, seed, k)?;
+                        prepare(&mut store)
                     }))
                     .unwrap_or_else(|_| Err(ApiErr::internal("a seeding thread panicked")));
                     window.deliver(k, built);
@@ -250,8 +262,8 @@ impl<T> Window<T> {
     }
 }
 
-fn chunk(actor: &Actor, n: usize, seed: u64, k: usize) -> Result<MemStore, ApiErr> {
-    let mut store = MemStore::with_capacity(n);
+/// Builds chunk `k` (of `n` wallets) into `store`, which is empty.
+fn chunk(store: &mut MemStore, actor: &Actor, n: usize, seed: u64, k: usize) -> Result<(), ApiErr> {
     let mut ids = SeedIds::new(seed ^ 0x5eed_0000_0000_0001 ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let base = base_time();
     let mut made = 0usize;
@@ -276,7 +288,7 @@ fn chunk(actor: &Actor, n: usize, seed: u64, k: usize) -> Result<MemStore, ApiEr
             kinds.swap(j, pick);
             let (currency, wallet_type) = KINDS[kinds[j]].clone();
             one_wallet(
-                &mut store,
+                store,
                 &mut ids,
                 actor,
                 &customer_id,
@@ -287,7 +299,7 @@ fn chunk(actor: &Actor, n: usize, seed: u64, k: usize) -> Result<MemStore, ApiEr
             made += 1;
         }
     }
-    Ok(store)
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

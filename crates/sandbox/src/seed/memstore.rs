@@ -5,8 +5,12 @@ use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::ApiErr;
-use crate::ledger::ports::LedgerStore;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::ledger::ports::{LedgerStore, Lot};
 use crate::records::{CustomerRec, TxRec, WalletRec};
+use flexprice_wire::models::WalletType;
 
 /// FNV-1a: the seeder hashes millions of short ids; SipHash's DoS resistance buys nothing here.
 #[derive(Default)]
@@ -79,6 +83,23 @@ impl MemStore {
         }
     }
 
+    /// Empty, as [`MemStore::default`], keeping the room its tables and lookups have.
+    pub fn clear(&mut self) {
+        self.customers.clear();
+        self.wallets.clear();
+        self.txs.clear();
+        self.invoices.clear();
+        self.wallet_index.clear();
+        self.wallets_of_customer.clear();
+        self.tx_index.clear();
+        self.txs_of_wallet.clear();
+        // The sets themselves stay: freeing a table that size makes the allocator merge every
+        // small block freed before it (a tenth of the building, measured).
+        for keys in self.keys.values_mut() {
+            keys.clear();
+        }
+    }
+
     pub fn add_customer(&mut self, c: CustomerRec) {
         self.customers.push(c);
     }
@@ -114,6 +135,66 @@ impl MemStore {
     }
 }
 
+/// What [`LedgerStore::open_credits`] hands out: completed credits with credits left.
+fn is_open_credit(t: &TxRec) -> bool {
+    t.tx_type == flexprice_wire::models::TransactionType::Credit
+        && t.transaction_status == flexprice_wire::models::TransactionStatus::Completed
+        && !t.credits_available.is_zero()
+}
+
+/// `dst = src.clone()`, reusing `dst`'s strings (the seeder rewrites a wallet at every balance
+/// change: no allocation for it). Every field is named, so a new one cannot be forgotten.
+fn assign_wallet(dst: &mut WalletRec, src: &WalletRec) {
+    let WalletRec {
+        id,
+        customer_id,
+        currency,
+        balance,
+        credit_balance,
+        wallet_status,
+        name,
+        description,
+        metadata,
+        auto_topup,
+        wallet_type,
+        config,
+        conversion_rate,
+        topup_conversion_rate,
+        environment_id,
+        alert_settings,
+        alert_state,
+        tenant_id,
+        status,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+    } = src;
+    dst.id.clone_from(id);
+    dst.customer_id.clone_from(customer_id);
+    dst.currency.clone_from(currency);
+    dst.balance = *balance;
+    dst.credit_balance = *credit_balance;
+    dst.wallet_status.clone_from(wallet_status);
+    dst.name.clone_from(name);
+    dst.description.clone_from(description);
+    dst.metadata.clone_from(metadata);
+    dst.auto_topup.clone_from(auto_topup);
+    dst.wallet_type.clone_from(wallet_type);
+    dst.config.clone_from(config);
+    dst.conversion_rate = *conversion_rate;
+    dst.topup_conversion_rate = *topup_conversion_rate;
+    dst.environment_id.clone_from(environment_id);
+    dst.alert_settings.clone_from(alert_settings);
+    dst.alert_state.clone_from(alert_state);
+    dst.tenant_id.clone_from(tenant_id);
+    dst.status.clone_from(status);
+    dst.created_at = *created_at;
+    dst.updated_at = *updated_at;
+    dst.created_by.clone_from(created_by);
+    dst.updated_by.clone_from(updated_by);
+}
+
 impl LedgerStore for MemStore {
     fn atomically<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ApiErr>) -> Result<T, ApiErr> {
         // The seeder never hits a failure it could recover from: any error aborts the seed.
@@ -133,7 +214,7 @@ impl LedgerStore for MemStore {
 
     fn update_wallet(&mut self, w: &WalletRec) -> Result<(), ApiErr> {
         if let Some(&i) = self.wallet_index.get(&w.id) {
-            self.wallets[i] = w.clone();
+            assign_wallet(&mut self.wallets[i], w);
         }
         Ok(())
     }
@@ -167,6 +248,37 @@ impl LedgerStore for MemStore {
         Ok(())
     }
 
+    fn draw_credit(
+        &mut self,
+        id: &str,
+        credits_available: Decimal,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<(), ApiErr> {
+        if let Some(&i) = self.tx_index.get(id) {
+            let t = &mut self.txs[i];
+            t.credits_available = credits_available;
+            t.updated_at = at;
+            t.updated_by.clear();
+            t.updated_by.push_str(by);
+        }
+        Ok(())
+    }
+
+    fn open_lots(&mut self, wallet_id: &str) -> Result<Vec<Lot>, ApiErr> {
+        let Some(ix) = self.txs_of_wallet.get(wallet_id) else {
+            return Ok(Vec::new());
+        };
+        let mut lots = Vec::with_capacity(ix.len());
+        lots.extend(
+            ix.iter()
+                .map(|&i| &self.txs[i])
+                .filter(|t| is_open_credit(t))
+                .map(Lot::from),
+        );
+        Ok(lots)
+    }
+
     fn tx(&mut self, id: &str) -> Result<Option<TxRec>, ApiErr> {
         Ok(self.tx_index.get(id).map(|&i| self.txs[i].clone()))
     }
@@ -178,11 +290,7 @@ impl LedgerStore for MemStore {
             .map(|ix| {
                 ix.iter()
                     .map(|&i| &self.txs[i])
-                    .filter(|t| {
-                        t.tx_type == flexprice_wire::models::TransactionType::Credit
-                            && t.transaction_status == flexprice_wire::models::TransactionStatus::Completed
-                            && !t.credits_available.is_zero()
-                    })
+                    .filter(|t| is_open_credit(t))
                     .cloned()
                     .collect()
             })
@@ -234,6 +342,27 @@ impl LedgerStore for MemStore {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    fn active_twin(
+        &mut self,
+        customer_id: &str,
+        currency: &str,
+        wallet_type: &WalletType,
+    ) -> Result<Option<String>, ApiErr> {
+        Ok(self.wallets_of_customer.get(customer_id).and_then(|ix| {
+            ix.iter()
+                .map(|&i| &self.wallets[i])
+                .find(|w| w.is_active() && w.currency == currency && w.wallet_type == *wallet_type)
+                .map(|w| w.id.clone())
+        }))
+    }
+
+    fn may_need_evaluation(&mut self, id: &str) -> Result<bool, ApiErr> {
+        Ok(self
+            .wallet_index
+            .get(id)
+            .is_some_and(|&i| crate::ledger::alerts::watched(&self.wallets[i])))
     }
 
     fn customer_by_external_id(&mut self, external_id: &str) -> Result<Option<CustomerRec>, ApiErr> {

@@ -111,20 +111,35 @@ pub fn seed(db: &mut Db, plan: &SeedPlan, actor: &Actor) -> Result<Option<SeedRe
     let started = std::time::Instant::now();
     let mut report = SeedReport::default();
     let mut load = db.bulk_load()?;
+    // Rendered batches go round: the loader hands each one back once written, and the next
+    // chunk is rendered into it (a few MB each, never allocated and freed again).
+    let spare: std::sync::Mutex<Vec<Rendered>> = std::sync::Mutex::new(Vec::new());
+    let spare_one = || {
+        spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default()
+    };
     let mut write = |(rows, counts): (Rendered, [usize; 3])| -> Result<(), ApiErr> {
         load.write(&rows)?;
         report.customers += counts[0];
         report.wallets += counts[1];
         report.transactions += counts[2];
+        spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(rows);
         Ok(())
     };
     if plan.demo {
         let mut mem = MemStore::default();
         demo::apply(&mut mem, actor)?;
-        write(render(mem)?)?;
+        write(render(&mem, spare_one())?)?;
     }
     if plan.wallets > 0 {
-        generate::each_chunk(actor, plan.wallets, plan.seed, render, &mut write)?;
+        let prepare = |mem: &mut MemStore| render(mem, spare_one());
+        generate::each_chunk(actor, plan.wallets, plan.seed, prepare, &mut write)?;
     }
     let (writing, indexing) = load.finish()?;
     report.loaded_in = writing + indexing;
@@ -139,9 +154,9 @@ pub fn seed(db: &mut Db, plan: &SeedPlan, actor: &Actor) -> Result<Option<SeedRe
     Ok(Some(report))
 }
 
-/// A chunk's rows as the load binds them, and how many of each there are.
-fn render(mem: MemStore) -> Result<(Rendered, [usize; 3]), ApiErr> {
-    let rows = Rendered::new(Batch {
+/// A chunk's rows as the load binds them (rendered into `rows`), and how many of each there are.
+fn render(mem: &MemStore, mut rows: Rendered) -> Result<(Rendered, [usize; 3]), ApiErr> {
+    rows.fill(Batch {
         customers: &mem.customers,
         wallets: &mem.wallets,
         txs: &mem.txs,
@@ -267,6 +282,152 @@ mod tests {
         assert_eq!(report.wallets, 300);
         assert_eq!(db.wallet_count().unwrap(), 300);
         assert!(!db.seed_unfinished().unwrap());
+    }
+
+    /// A database file in the system's temporary directory, removed with its companions (log,
+    /// shared memory, side file) when dropped.
+    struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        fn new(name: &str) -> TempFile {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos();
+            TempFile(std::env::temp_dir().join(format!(
+                "flexprice-sandbox-{name}-{}-{nanos}.db",
+                std::process::id()
+            )))
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm", ".seeding"] {
+                let mut p = self.0.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+
+    fn index_names(db: &Db) -> Vec<String> {
+        let mut st = db
+            .conn()
+            .prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' \
+                 ORDER BY name",
+            )
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// An empty database file is seeded through a file beside it, without a journal, which then
+    /// takes its place: the same rows as building in memory, every index, WAL again, nothing
+    /// left beside it; reopened, it is served as seeded and not seeded again.
+    #[test]
+    fn seeding_an_empty_file_goes_through_a_side_file() {
+        use crate::store::bulk::side_path;
+        use crate::store::rows::{self, CUSTOMER_COLUMNS, TX_COLUMNS, WALLET_COLUMNS};
+        let plan = SeedPlan {
+            demo: true,
+            wallets: 2500,
+            seed: 3,
+        };
+        let mem = build(&plan, &actor()).unwrap();
+        let file = TempFile::new("side");
+        let mut db = Db::open(Some(&file.0)).unwrap();
+        let report = seed(&mut db, &plan, &actor()).unwrap().unwrap();
+        assert_eq!(
+            (report.customers, report.wallets, report.transactions),
+            (mem.customers.len(), mem.wallets.len(), mem.txs.len())
+        );
+        assert!(all(&db, "customers", CUSTOMER_COLUMNS, rows::customer) == mem.customers);
+        assert!(all(&db, "wallets", WALLET_COLUMNS, rows::wallet) == mem.wallets);
+        assert!(all(&db, "wallet_transactions", TX_COLUMNS, rows::tx) == mem.txs);
+        assert!(!side_path(&file.0).exists());
+        let mode: String = db
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(index_names(&db), index_names(&Db::open(None).unwrap()));
+        assert!(!db.seed_unfinished().unwrap());
+        drop(db);
+        let mut again = Db::open(Some(&file.0)).unwrap();
+        assert_eq!(again.wallet_count().unwrap() as usize, mem.wallets.len());
+        assert!(seed(&mut again, &plan, &actor()).unwrap().is_none());
+    }
+
+    /// What a seed that died left beside the file is deleted at the next open, and the file
+    /// (still empty) is seeded again.
+    #[test]
+    fn a_side_file_left_behind_is_deleted() {
+        use crate::store::bulk::side_path;
+        let file = TempFile::new("left");
+        drop(Db::open(Some(&file.0)).unwrap());
+        std::fs::write(side_path(&file.0), b"half a seed").unwrap();
+        let mut db = Db::open(Some(&file.0)).unwrap();
+        assert!(!side_path(&file.0).exists());
+        let plan = SeedPlan {
+            demo: false,
+            wallets: 300,
+            seed: 1,
+        };
+        assert_eq!(seed(&mut db, &plan, &actor()).unwrap().unwrap().wallets, 300);
+        assert_eq!(db.wallet_count().unwrap(), 300);
+    }
+
+    /// A load into a file that stops before it finishes (an error mid-seed) removes its side
+    /// file and leaves the database file as it was: empty, not marked.
+    #[test]
+    fn an_unfinished_load_into_a_file_leaves_it_empty() {
+        use crate::store::bulk::side_path;
+        let plan = SeedPlan {
+            demo: false,
+            wallets: 100,
+            seed: 1,
+        };
+        let mem = build(&plan, &actor()).unwrap();
+        let file = TempFile::new("unfinished");
+        let mut db = Db::open(Some(&file.0)).unwrap();
+        {
+            let mut load = db.bulk_load().unwrap();
+            let rows = Rendered::new(Batch {
+                customers: &mem.customers,
+                wallets: &mem.wallets,
+                txs: &mem.txs,
+                invoices: &mem.invoices,
+            })
+            .unwrap();
+            load.write(&rows).unwrap();
+            assert!(side_path(&file.0).exists());
+        }
+        assert!(!side_path(&file.0).exists());
+        assert_eq!(db.wallet_count().unwrap(), 0);
+        assert!(!db.seed_unfinished().unwrap());
+    }
+
+    /// A file that already holds rows (a customer, no wallet) is seeded in place: its rows stay.
+    #[test]
+    fn a_file_with_rows_is_seeded_in_place() {
+        let file = TempFile::new("inplace");
+        let mut db = Db::open(Some(&file.0)).unwrap();
+        let mut ids = SeedIds::new(5);
+        let mut kept = customer(&mut ids, &actor(), "kept-1", "Kept Corp", "billing@kept.example");
+        kept.id = "cust_kept".into();
+        db.insert_customer(&kept).unwrap();
+        let plan = SeedPlan {
+            demo: false,
+            wallets: 200,
+            seed: 2,
+        };
+        assert_eq!(seed(&mut db, &plan, &actor()).unwrap().unwrap().wallets, 200);
+        assert_eq!(db.wallet_count().unwrap(), 200);
+        assert_eq!(db.customer("cust_kept").unwrap(), Some(kept));
     }
 
     #[test]

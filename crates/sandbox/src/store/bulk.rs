@@ -7,13 +7,14 @@
 //! allocation a value) and many rows a statement.
 
 use std::ffi::{CStr, CString, c_int};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{ToSql, ffi, params};
+use rusqlite::{Connection, ToSql, ffi, params};
 
 use super::rows::{self, CUSTOMER_COLUMNS, TX_COLUMNS, WALLET_COLUMNS};
-use super::{DROP_INDEXES, Db, INDEXES};
+use super::{DROP_INDEXES, Db, INDEXES, KEPT_WHILE_LOADING, SCHEMA};
 use crate::records::{CustomerRec, TxRec, WalletRec};
 
 /// Present from the first batch until the indexes are built: a database that still has it was
@@ -51,12 +52,13 @@ enum Cell {
 }
 
 /// A table's rows rendered as SQLite stores them (decimals as text, times as microseconds, JSON
-/// as text): every value of every row one after another, the texts in one buffer.
+/// as text): every value of every row one after another, the texts in one buffer (UTF-8: every
+/// text comes from a Rust string).
 #[derive(Default)]
 struct Rows {
     width: usize,
     cells: Vec<Cell>,
-    texts: String,
+    texts: Vec<u8>,
 }
 
 impl Rows {
@@ -78,11 +80,12 @@ impl Rows {
             ValueRef::Null => Cell::Null,
             ValueRef::Integer(i) => Cell::Int(i),
             ValueRef::Real(f) => Cell::Real(f),
-            ValueRef::Text(t) => {
-                let text =
-                    std::str::from_utf8(t).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+            ValueRef::Text(text) => {
+                // A `String`'s or `&str`'s bytes (the only texts a record has): no need to check
+                // them again (that was 3 % of seeding).
+                debug_assert!(std::str::from_utf8(text).is_ok());
                 let at = u32::try_from(self.texts.len()).map_err(|_| unsupported("a batch over 4 GiB"))?;
-                self.texts.push_str(text);
+                self.texts.extend_from_slice(text);
                 Cell::Text(at, text.len() as u32)
             }
             ValueRef::Blob(_) => return Err(unsupported("a blob")),
@@ -92,6 +95,12 @@ impl Rows {
     fn rows(&self) -> usize {
         self.cells.len().checked_div(self.width).unwrap_or(0)
     }
+
+    /// Empty, keeping the room it has.
+    fn clear(&mut self) {
+        self.cells.clear();
+        self.texts.clear();
+    }
 }
 
 fn unsupported(what: &str) -> rusqlite::Error {
@@ -99,7 +108,10 @@ fn unsupported(what: &str) -> rusqlite::Error {
 }
 
 /// A batch rendered for the load ([`Rows`] for each table), so that the thread that loads only
-/// binds and steps, and the records it was made from are freed where they were made.
+/// binds and steps, and the records it was made from are freed where they were made. One can
+/// be filled again ([`Rendered::fill`]): the seeder passes them round instead of allocating
+/// (and growing) a few MB for every batch.
+#[derive(Default)]
 pub struct Rendered {
     customers: Rows,
     wallets: Rows,
@@ -109,12 +121,17 @@ pub struct Rendered {
 
 impl Rendered {
     pub fn new(b: Batch<'_>) -> rusqlite::Result<Rendered> {
-        let mut r = Rendered {
-            customers: Rows::default(),
-            wallets: Rows::default(),
-            txs: Rows::default(),
-            invoices: Rows::default(),
-        };
+        let mut r = Rendered::default();
+        r.fill(b)?;
+        Ok(r)
+    }
+
+    /// Renders `b` into this one, in place of what it held.
+    pub fn fill(&mut self, b: Batch<'_>) -> rusqlite::Result<()> {
+        let r = self;
+        for rows in [&mut r.customers, &mut r.wallets, &mut r.txs, &mut r.invoices] {
+            rows.clear();
+        }
         for c in b.customers {
             r.customers.push(params![
                 c.id,
@@ -135,7 +152,7 @@ impl Rendered {
         for (id, txid, cust, auto, paid) in b.invoices {
             r.invoices.push(params![id, txid, cust, auto, paid])?;
         }
-        Ok(r)
+        Ok(())
     }
 }
 
@@ -147,11 +164,12 @@ struct RawStatement {
 }
 
 impl RawStatement {
-    fn prepare(db: &Db, sql: &str) -> rusqlite::Result<RawStatement> {
+    fn prepare(conn: &Connection, sql: &str) -> rusqlite::Result<RawStatement> {
         let sql = CString::new(sql).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
         // SAFETY: the handle is the open connection's, which outlives the statement (the load
-        // finalizes it before it gives the database back); `stmt` is written by the call.
-        let db = unsafe { db.conn.handle() };
+        // finalizes it before it closes or gives back the connection); `stmt` is written by the
+        // call.
+        let db = unsafe { conn.handle() };
         let mut stmt = std::ptr::null_mut();
         // SAFETY: as above; `sql` is NUL-terminated and lives across the call.
         let rc = unsafe { ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()) };
@@ -223,7 +241,7 @@ struct TableInsert {
 }
 
 impl TableInsert {
-    fn prepare(db: &Db, table: &str, columns: &str) -> rusqlite::Result<TableInsert> {
+    fn prepare(db: &Connection, table: &str, columns: &str) -> rusqlite::Result<TableInsert> {
         let width = columns.split(',').count();
         let row = format!("({})", vec!["?"; width].join(","));
         let sql = |n: usize| {
@@ -255,11 +273,15 @@ impl TableInsert {
     }
 }
 
-/// An open bulk load. Dropping it without [`BulkLoad::finish`] leaves the marker, so the next
-/// start discards the partial data ([`Db::discard_unfinished_seed`]).
+/// An open bulk load. Dropping it without [`BulkLoad::finish`] leaves the marker (in place) or
+/// an unfinished side file, so the next start discards the partial data
+/// ([`Db::discard_unfinished_seed`], [`side_path`]).
 pub struct BulkLoad<'a> {
-    /// Declared first: finalized before the connection is handed back.
+    /// Declared first: finalized before any connection is closed or handed back.
     inserts: Option<[TableInsert; 4]>,
+    /// Loading an empty database file: the file the rows go into instead, which replaces the
+    /// database's own once it is complete.
+    side: Option<Side>,
     db: &'a mut Db,
     restore: Vec<(&'static str, String)>,
     /// Time spent writing batches and building the indexes.
@@ -267,9 +289,55 @@ pub struct BulkLoad<'a> {
     pub indexing: Duration,
 }
 
+/// The file a load into an empty database file fills, beside it.
+struct Side {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Where the load of an empty database file at `path` goes until it is complete. One left by a
+/// load that never finished is deleted at the next open.
+pub fn side_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".seeding");
+    PathBuf::from(name)
+}
+
+/// A file error, as SQLite's own I/O errors read.
+fn io_err(what: &str, path: &Path, e: std::io::Error) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        ffi::Error::new(ffi::SQLITE_IOERR),
+        Some(format!("{what} {}: {e}", path.display())),
+    )
+}
+
+/// Deletes `path` if it is there.
+pub(super) fn remove_if_there(path: &Path) -> rusqlite::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err("removing", path, e)),
+        _ => Ok(()),
+    }
+}
+
+fn prepare_inserts(conn: &Connection) -> rusqlite::Result<[TableInsert; 4]> {
+    Ok([
+        TableInsert::prepare(conn, "customers", CUSTOMER_COLUMNS)?,
+        TableInsert::prepare(conn, "wallets", WALLET_COLUMNS)?,
+        TableInsert::prepare(conn, "wallet_transactions", TX_COLUMNS)?,
+        TableInsert::prepare(conn, "invoices", INVOICE_COLUMNS)?,
+    ])
+}
+
 impl Db {
-    /// Starts a bulk load into this (empty) database: indexes dropped, load pragmas set.
+    /// Starts a bulk load into this database (which holds no wallet): indexes dropped, load
+    /// pragmas set. An empty database file is loaded through a side file instead (see
+    /// [`BulkLoad::finish`]).
     pub fn bulk_load(&mut self) -> rusqlite::Result<BulkLoad<'_>> {
+        if let Some(path) = self.path.clone()
+            && self.is_empty()?
+        {
+            return self.bulk_load_beside(&path);
+        }
         let conn = self.conn();
         let mut restore = Vec::new();
         // Durability buys nothing mid-load: a load that dies is discarded and redone. A file
@@ -283,21 +351,94 @@ impl Db {
             restore.push((name, old.to_string()));
         }
         conn.execute_batch(&format!(
-            "CREATE TABLE IF NOT EXISTS {UNFINISHED} (since INTEGER); {DROP_INDEXES}"
+            "CREATE TABLE IF NOT EXISTS {UNFINISHED} (since INTEGER); {DROP_INDEXES} {KEPT_WHILE_LOADING}"
         ))?;
-        let inserts = [
-            TableInsert::prepare(self, "customers", CUSTOMER_COLUMNS)?,
-            TableInsert::prepare(self, "wallets", WALLET_COLUMNS)?,
-            TableInsert::prepare(self, "wallet_transactions", TX_COLUMNS)?,
-            TableInsert::prepare(self, "invoices", INVOICE_COLUMNS)?,
-        ];
+        let inserts = prepare_inserts(conn)?;
         Ok(BulkLoad {
             inserts: Some(inserts),
+            side: None,
             db: self,
             restore,
             writing: Duration::ZERO,
             indexing: Duration::ZERO,
         })
+    }
+
+    /// The load of an empty database file: into a new file beside it, with no journal (the WAL
+    /// wrote every page twice, once into the log and once more at each checkpoint, and its index
+    /// lookups grew with a load's one big transaction) and no syncing. A load that dies leaves
+    /// only the side file; the database file is replaced only by a complete one.
+    fn bulk_load_beside(&mut self, path: &Path) -> rusqlite::Result<BulkLoad<'_>> {
+        let side = side_path(path);
+        remove_if_there(&side)?;
+        let conn = Connection::open(&side)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = OFF", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("off") {
+            return Err(rusqlite::Error::SqliteFailure(
+                ffi::Error::new(ffi::SQLITE_ERROR),
+                Some(format!("the seeding file kept journal mode {mode}")),
+            ));
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = OFF; PRAGMA cache_size = {}; {SCHEMA} {KEPT_WHILE_LOADING} \
+             CREATE TABLE {UNFINISHED} (since INTEGER);",
+            -LOAD_CACHE_KIB
+        ))?;
+        let inserts = prepare_inserts(&conn)?;
+        Ok(BulkLoad {
+            inserts: Some(inserts),
+            side: Some(Side { conn, path: side }),
+            db: self,
+            restore: Vec::new(),
+            writing: Duration::ZERO,
+            indexing: Duration::ZERO,
+        })
+    }
+
+    /// Whether the database holds no row at all (a file just created, or one a previous start
+    /// made without seeding).
+    fn is_empty(&self) -> rusqlite::Result<bool> {
+        self.conn().query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM customers) AND NOT EXISTS (SELECT 1 FROM wallets) \
+             AND NOT EXISTS (SELECT 1 FROM wallet_transactions) AND NOT EXISTS (SELECT 1 FROM invoices)",
+            [],
+            |r| r.get(0),
+        )
+    }
+
+    /// Puts the loaded side file in place of this database's (empty) file and opens it.
+    fn take_side(&mut self, side: Side) -> rusqlite::Result<()> {
+        let Some(path) = self.path.clone() else {
+            return Err(unsupported("a side file for an in-memory database"));
+        };
+        let mode: String = side
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(rusqlite::Error::SqliteFailure(
+                ffi::Error::new(ffi::SQLITE_ERROR),
+                Some(format!("the seeded file kept journal mode {mode}")),
+            ));
+        }
+        side.conn.close().map_err(|(_, e)| e)?;
+        // Closed, the empty database leaves no log behind; were one left, it would be replayed
+        // onto the new file.
+        self.checkpointer = None;
+        if let Some(scan) = self.scan.take() {
+            scan.close().map_err(|(_, e)| e)?;
+        }
+        let empty = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        empty.close().map_err(|(_, e)| e)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut log = path.as_os_str().to_owned();
+            log.push(suffix);
+            remove_if_there(Path::new(&log))?;
+        }
+        std::fs::rename(&side.path, &path).map_err(|e| io_err("renaming", &side.path, e))?;
+        self.conn = super::open_file(&path)?;
+        self.checkpointer = Some(super::Checkpointer::start(&path)?);
+        self.conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
     }
 
     /// Whether a seed started and never finished (see [`BulkLoad`]).
@@ -322,19 +463,23 @@ impl BulkLoad<'_> {
     /// Appends one batch in one transaction.
     pub fn write(&mut self, b: &Rendered) -> rusqlite::Result<()> {
         let started = Instant::now();
+        let conn = match &self.side {
+            Some(side) => &side.conn,
+            None => &self.db.conn,
+        };
         let Some([customers, wallets, txs, invoices]) = self.inserts.as_mut() else {
             return Err(unsupported("a batch after the load finished"));
         };
-        self.db.conn.execute_batch("BEGIN")?;
+        conn.execute_batch("BEGIN")?;
         let written = customers
             .insert(&b.customers)
             .and_then(|()| wallets.insert(&b.wallets))
             .and_then(|()| txs.insert(&b.txs))
             .and_then(|()| invoices.insert(&b.invoices));
         match written {
-            Ok(()) => self.db.conn.execute_batch("COMMIT")?,
+            Ok(()) => conn.execute_batch("COMMIT")?,
             Err(e) => {
-                let _ = self.db.conn.execute_batch("ROLLBACK");
+                let _ = conn.execute_batch("ROLLBACK");
                 return Err(e);
             }
         }
@@ -343,13 +488,25 @@ impl BulkLoad<'_> {
     }
 
     /// Builds the indexes (sorting each column once beats keeping them through millions of
-    /// inserts), drops the marker and puts the pragmas back.
+    /// inserts), drops the marker and puts the pragmas back; a side file then takes the
+    /// database file's place.
     pub fn finish(mut self) -> rusqlite::Result<(Duration, Duration)> {
         self.inserts = None;
         let started = Instant::now();
-        self.db
-            .conn()
-            .execute_batch(&format!("BEGIN; {INDEXES} DROP TABLE {UNFINISHED}; COMMIT;"))?;
+        let conn = match &self.side {
+            Some(side) => &side.conn,
+            None => &self.db.conn,
+        };
+        // The builders are done by now: the index sorts may use every core (SQLite sorts the
+        // runs on worker threads while its own thread reads the next).
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        conn.execute_batch(&format!(
+            "PRAGMA threads = {threads}; BEGIN; {INDEXES} DROP TABLE {UNFINISHED}; COMMIT; \
+             PRAGMA threads = 0;"
+        ))?;
+        if let Some(side) = self.side.take() {
+            self.db.take_side(side)?;
+        }
         self.indexing = started.elapsed();
         for (name, old) in std::mem::take(&mut self.restore) {
             self.db.conn().execute_batch(&format!("PRAGMA {name} = {old}"))?;
@@ -361,6 +518,12 @@ impl BulkLoad<'_> {
 impl Drop for BulkLoad<'_> {
     fn drop(&mut self) {
         self.inserts = None;
+        if let Some(side) = self.side.take() {
+            drop(side.conn);
+            if let Err(e) = remove_if_there(&side.path) {
+                tracing::warn!(error = %e, "sandbox: cannot remove an unfinished seeding file");
+            }
+        }
         for (name, old) in std::mem::take(&mut self.restore) {
             if let Err(e) = self.db.conn().execute_batch(&format!("PRAGMA {name} = {old}")) {
                 tracing::warn!(error = %e, "sandbox: cannot restore PRAGMA {name} after a bulk load");

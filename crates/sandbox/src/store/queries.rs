@@ -73,6 +73,7 @@ impl Db {
     /// One page of [`Db::wallets`]: at most `limit` wallets after the one at `after_seq`, in
     /// `seq` order, and the last one's `seq` to ask for the next page from. Each page is a range
     /// of the table's own key, so a page costs the same at the end of a million as at the start.
+    /// Read through [`Db::scan_conn`]: a list of every wallet leaves the main page cache alone.
     pub fn wallets_page(
         &self,
         status: Option<&str>,
@@ -99,7 +100,7 @@ impl Db {
         }
         sql.push_str(&format!(" ORDER BY seq LIMIT {limit}"));
         let seq_column = WALLET_COLUMNS.split(',').count();
-        let mut st = self.conn().prepare_cached(&sql)?;
+        let mut st = self.scan_conn()?.prepare_cached(&sql)?;
         let mut last = after_seq;
         let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
             Ok((rows::wallet(r)?, r.get::<_, i64>(seq_column)?))
