@@ -129,12 +129,32 @@ pub fn write_wallets_csv(wallets: &[Wallet], out: impl Write) -> csv::Result<usi
 /// The file is 0600. Without `replace` (a `serve` operator's files) an existing name is
 /// refused, never overwritten, and no symlink is followed.
 pub fn export_wallets(path: &std::path::Path, wallets: &[Wallet], replace: bool) -> Result<usize, String> {
+    export_csv(path, replace, |out| write_wallets_csv(wallets, out))
+}
+
+/// Rows of text under a header as CSV (the timeline's `:export`).
+pub fn write_rows_csv(header: &[&str], rows: &[Vec<String>], out: impl Write) -> csv::Result<usize> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    w.flush()?;
+    Ok(rows.len())
+}
+
+/// Writes a CSV export as [`export_wallets`] does (beside, then into place; 0600; without
+/// `replace` an existing name is refused): `write` fills it and says how many rows.
+pub fn export_csv(
+    path: &std::path::Path,
+    replace: bool,
+    write: impl FnOnce(std::io::BufWriter<std::fs::File>) -> csv::Result<usize>,
+) -> Result<usize, String> {
     let tmp = path.with_extension("csv.partial");
     let _ = std::fs::remove_file(&tmp);
     let file = crate::bulk::paths::create_private(&tmp, false)
         .map_err(|e| format!("creating {}: {e}", tmp.display()))?;
-    let n = write_wallets_csv(wallets, std::io::BufWriter::new(file))
-        .map_err(|e| format!("writing {}: {e}", tmp.display()));
+    let n = write(std::io::BufWriter::new(file)).map_err(|e| format!("writing {}: {e}", tmp.display()));
     let placed = n.and_then(|n| {
         if replace {
             std::fs::rename(&tmp, path).map_err(|e| format!("renaming {} into place: {e}", tmp.display()))

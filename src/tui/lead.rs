@@ -157,6 +157,14 @@ impl Runner {
                     ids,
                 }
             }),
+            // One pass for every session: its figures go out in the picture.
+            Effect::LoadRunway { generation, window } => {
+                let tx = self.tx.clone();
+                self.spawn(
+                    "runway",
+                    super::runway::run(reads.client().clone(), generation, window, tx),
+                );
+            }
             // A leader has no screen, no keys and writes nothing.
             other => tracing::debug!(effect = ?other, "the leader ignores an effect"),
         }

@@ -4,7 +4,9 @@
 mod bulk;
 pub mod keys;
 pub mod lead;
+mod lifecycle;
 pub(crate) mod memory;
+pub mod runway;
 pub mod screen;
 pub mod terminal;
 
@@ -110,19 +112,28 @@ enum Slot {
     Usual,
     TopUp,
     Update,
+    Create,
+    Terminate,
+    Debit,
     BulkPlan,
     Ledger,
     LedgerHead,
     RawWallet,
     FindWallet,
     Export,
+    Timeline,
+    TimelineHead,
+    Runway,
 }
 
 impl Slot {
     /// A write already sent is left to finish and be audited when the console ends or switches
     /// profile: its outcome must not be lost (an SSH link dropped mid-request).
     fn survives_quit(self) -> bool {
-        matches!(self, Slot::TopUp | Slot::Update)
+        matches!(
+            self,
+            Slot::TopUp | Slot::Update | Slot::Create | Slot::Terminate | Slot::Debit
+        )
     }
 }
 
@@ -286,6 +297,9 @@ impl Runner {
                     Action::UpdateDone { wallet_id, result }
                 })
             }
+            Effect::CreateWallet { request, follow_up } => self.create_wallet(request, follow_up),
+            Effect::Terminate { wallet_id } => self.terminate(wallet_id),
+            Effect::Debit { wallet_id, request } => self.debit(wallet_id, request),
             Effect::Copy(text) => {
                 let _ = out.write_all(terminal::osc52(&text).as_bytes());
                 let _ = out.flush();
@@ -383,6 +397,43 @@ impl Runner {
                 .unwrap_or_else(|e| Err(format!("the export task failed: {e}")));
                 Action::ViewExported(result)
             }),
+            Effect::LoadTimeline {
+                generation,
+                head,
+                search,
+            } => {
+                let slot = if head { Slot::TimelineHead } else { Slot::Timeline };
+                self.spawn(slot, async move {
+                    let result = client.search_transactions_page(&search).await;
+                    Action::TimelineLoaded {
+                        generation,
+                        head,
+                        result,
+                    }
+                })
+            }
+            Effect::ExportTimeline {
+                path,
+                header,
+                rows,
+                replace,
+            } => self.spawn(Slot::Export, async move {
+                if !replace && !contained && path.symlink_metadata().is_ok() {
+                    return crate::app::overwrite::exists(
+                        path,
+                        crate::app::overwrite::PendingWrite::Timeline,
+                    );
+                }
+                let result = tokio::task::spawn_blocking(move || {
+                    crate::report::export_csv(&path, replace && !contained, |out| {
+                        crate::report::write_rows_csv(&header, &rows, out)
+                    })
+                    .map(|n| (path, n))
+                })
+                .await
+                .unwrap_or_else(|e| Err(format!("the export task failed: {e}")));
+                Action::TimelineExported(result)
+            }),
             Effect::SwitchProfile(name) => match self.profiles.clone() {
                 None => {
                     let _ = self.tx.send(Action::ProfileSwitched(Err(
@@ -403,6 +454,10 @@ impl Runner {
                 }
             },
             // The event loop owns the timer and handles it before effects reach the runner.
+            Effect::LoadRunway { generation, window } => {
+                let tx = self.tx.clone();
+                self.spawn(Slot::Runway, runway::run(client, generation, window, tx));
+            }
             Effect::SetRefresh(_) => {}
             // The event loop hands it to the leader.
             Effect::Share { .. } => {}

@@ -37,7 +37,7 @@ impl Col {
     pub fn right(self) -> bool {
         matches!(
             self,
-            Col::Delta | Col::Data(Column::Balance | Column::Credits | Column::Updated)
+            Col::Delta | Col::Data(Column::Balance | Column::Credits | Column::Updated | Column::Runway)
         )
     }
 }
@@ -55,6 +55,9 @@ pub fn set_columns(set: ColumnSet) -> &'static [(Col, u8)] {
             (Col::Data(C::Currency), 1),
             (Col::Data(C::Balance), 1),
             (Col::Delta, 2),
+            // Optional: shown whole once the figures are (a balance is never made compact
+            // for it), first of the optional ones.
+            (Col::Data(C::Runway), 3),
             (Col::Data(C::Credits), 3),
             (Col::Data(C::Status), 3),
             (Col::Data(C::Type), 5),
@@ -72,6 +75,7 @@ pub fn set_columns(set: ColumnSet) -> &'static [(Col, u8)] {
             (Col::Data(C::Status), 2),
             (Col::Data(C::Type), 4),
             (Col::Data(C::Alert), 1),
+            (Col::Data(C::Runway), 2),
             (Col::Data(C::Updated), 5),
         ],
         ColumnSet::Customers => &[
@@ -221,6 +225,11 @@ pub fn layout_by(
                 Col::Data(Column::Type) => Spec::whole(TYPE_WIDTH.max(header), priority),
                 Col::Data(Column::Alert) => Spec::whole(ALERT_WIDTH.max(header), priority),
                 Col::Data(Column::Updated) => Spec::whole(UPDATED_WIDTH.max(header), priority),
+                // Whole or not at all: a time left cut is a wrong time.
+                Col::Data(Column::Runway) => Spec::whole(
+                    widest(&|r| chars(&crate::ui::runway::cell_text(app, &r.wallet))).max(header),
+                    priority,
+                ),
                 Col::Delta => {
                     let (want, reach, steps) = figures(col);
                     points.delta = reach;

@@ -282,6 +282,18 @@ pub fn lines<'a>(app: &App, theme: &Theme, w: &'a Wallet, width: u16) -> Vec<Lin
         .unwrap_or_else(|| "—".into());
     out.push(kv(theme, "allowed price types", types));
 
+    // Next to the chart at the pane's bottom, after what the screens above it showed first.
+    let (note, runway) = crate::ui::runway::figures(app, w);
+    out.push(section(theme, "Runway", vec![Span::styled(note, theme.dim())]));
+    for (label, value) in runway {
+        out.push(kv(theme, &label, value));
+    }
+    // Room for the chart, drawn over these rows when they are on screen (`render`).
+    if app.table.runway.figures.is_some() && width >= CHART_MIN_WIDTH {
+        out.push(section(theme, crate::ui::runway::CHART_TITLE, vec![]));
+        out.extend((1..crate::ui::runway::CHART_HEIGHT).map(|_| Line::from("")));
+    }
+
     out.push(section(theme, "Metadata", vec![]));
     match w.metadata.as_ref().filter(|m| !m.is_empty()) {
         Some(m) => out.extend(m.iter().map(|(k, v)| kv(theme, k, v))),
@@ -325,15 +337,33 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, focused: 
     let inner = block.inner(area);
     let inner_width = inner.width;
     let text = hang(lines(app, theme, w, inner_width), inner_width);
+    // The runway's chart goes over the blank rows kept for it under its title, when they are
+    // all on screen: it scrolls with the text, and pushes nothing out of the first screen.
+    let chart_at = text.iter().position(|l| {
+        l.to_string()
+            .starts_with(&format!("── {}", crate::ui::runway::CHART_TITLE))
+    });
     // Every line fits the width after `hang`: the rows are the lines. The scroll stops where
     // the last line reaches the bottom.
     app.extents.detail.measure(text.len(), inner.height);
+    let scroll = app.extents.detail.clamp(app.detail_scroll);
     let para = Paragraph::new(text)
         .block(block)
         .wrap(Wrap { trim: false })
-        .scroll((app.extents.detail.clamp(app.detail_scroll), 0));
+        .scroll((scroll, 0));
     frame.render_widget(para.style(Style::default()), area);
+    let rows = crate::ui::runway::CHART_HEIGHT - 1;
+    if let Some(at) = chart_at.and_then(|i| u16::try_from(i + 1).ok())
+        && at >= scroll
+        && at - scroll + rows <= inner.height
+    {
+        let c = Rect::new(inner.x, inner.y + (at - scroll), inner.width, rows);
+        crate::ui::runway::chart(app, theme, frame, c, w);
+    }
 }
+
+/// Narrower than this, the chart is left out (its axis labels take a dozen columns).
+const CHART_MIN_WIDTH: u16 = 30;
 
 /// Where a labelled value starts (two spaces, then the label column).
 const VALUE_AT: usize = LABEL_WIDTH + 2;

@@ -31,13 +31,17 @@ fn key_hint(app: &App, ctx: Context, cmds: &[(Command, &str)]) -> Line<'static> 
 }
 
 /// Two lines about the wallet the form acts on.
-fn wallet_lines(form: &FormState) -> [String; 2] {
+fn wallet_lines(app: &App, form: &FormState) -> Vec<String> {
+    if let Some(lines) = crate::ui::lifecycle::head(app, form) {
+        return lines;
+    }
     let w = match &form.kind {
         FormKind::TopUp(f) => &f.wallet,
         FormKind::Update(f) => &f.wallet,
+        FormKind::Create(_) | FormKind::Terminate(_) | FormKind::Debit(_) => return Vec::new(),
     };
     let cur = &w.currency;
-    [
+    vec![
         format!(
             "{} · balance {} {} · {} credits",
             w.id,
@@ -108,6 +112,30 @@ fn field_lines(theme: &Theme, form: &FormState, width: u16) -> (Vec<Line<'static
     (out, focus_line, cursor)
 }
 
+/// Lines wider than `room` cut into several at word boundaries, each in its line's first
+/// style (summaries and messages are one style a line).
+fn wrapped(lines: Vec<Line<'static>>, room: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for line in lines {
+        if line.width() <= room {
+            out.push(line);
+            continue;
+        }
+        let style = line
+            .spans
+            .first()
+            .map_or(line.style, |s| line.style.patch(s.style));
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        out.extend(wrap(&text, room).into_iter().map(|t| Line::styled(t, style)));
+    }
+    out
+}
+
+/// The width inside a bordered block drawn over `rect`.
+fn inner_width(rect: Rect) -> u16 {
+    rect.width.saturating_sub(2)
+}
+
 /// Greedy word wrap: messages under a field never run off the form.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
@@ -128,6 +156,11 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 pub fn render(app: &App, form: &FormState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    // Terminate is its confirm step alone: there is nothing to fill in behind it.
+    if matches!(form.kind, FormKind::Terminate(_)) {
+        dialog(app, theme, frame, area, form);
+        return;
+    }
     // Between the overview line and the status bar, as wide as useful.
     let body = Rect {
         y: area.y + 1,
@@ -142,12 +175,17 @@ pub fn render(app: &App, form: &FormState, theme: &Theme, frame: &mut Frame, are
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
 
-    let mut head: Vec<Line> = wallet_lines(form)
+    let mut head: Vec<Line> = wallet_lines(app, form)
         .into_iter()
         .map(|l| Line::styled(l, theme.dim()))
         .collect();
     if let Some(b) = &form.banner {
-        head.push(Line::styled(format!("✖ {b}"), theme.error()));
+        // Wrapped here: the head's height is its line count, and a refusal explained in full
+        // (the one-active-wallet rule) is longer than one line.
+        let width = (inner_width(rect) as usize).max(20);
+        for part in wrap(&format!("✖ {b}"), width) {
+            head.push(Line::styled(part, theme.error()));
+        }
     }
     let mut tail = Vec::new();
     if let FormKind::TopUp(f) = &form.kind {
@@ -158,6 +196,7 @@ pub fn render(app: &App, form: &FormState, theme: &Theme, frame: &mut Frame, are
             None => Line::styled("→ fill in the fields to see the result", theme.dim()),
         });
     }
+    tail.extend(crate::ui::lifecycle::preview(theme, form));
     tail.push(key_hint(
         app,
         Context::Form,
@@ -181,7 +220,26 @@ pub fn render(app: &App, form: &FormState, theme: &Theme, frame: &mut Frame, are
     let (lines, focus_line, cursor) = field_lines(theme, form, body_area.width);
     let height = body_area.height as usize;
     let scroll = (focus_line + 2).saturating_sub(height);
+    // A form taller than the screen says so on its bottom edge: what is above and below.
+    let below = lines.len().saturating_sub(scroll + height);
     frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body_area);
+    if scroll > 0 || below > 0 {
+        let mut parts = Vec::new();
+        if scroll > 0 {
+            parts.push(format!("↑ {scroll} lines above"));
+        }
+        if below > 0 {
+            parts.push(format!("↓ {below} below"));
+        }
+        let text = format!(" {} · Tab moves ", parts.join(" · "));
+        let edge = Rect {
+            x: rect.x + 2,
+            y: rect.bottom().saturating_sub(1),
+            width: (text.chars().count() as u16).min(rect.width.saturating_sub(4)),
+            height: 1,
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.dim())), edge);
+    }
     if let Some(col) = cursor
         && matches!(form.stage, Stage::Editing)
     {
@@ -195,6 +253,10 @@ pub fn render(app: &App, form: &FormState, theme: &Theme, frame: &mut Frame, are
 }
 
 fn dialog(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, form: &FormState) {
+    let width = area.width.saturating_sub(8).min(90);
+    // Lines are wrapped here, not by the paragraph: the dialog is as tall as what it shows,
+    // and the typed line's cursor is where the line is (at 80 columns a summary wraps).
+    let room = (width as usize).saturating_sub(2).max(20);
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor_at: Option<(usize, u16)> = None;
     let title;
@@ -216,32 +278,51 @@ fn dialog(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, form: &FormSt
             mismatch,
         } => {
             title = " Confirm ";
-            lines.extend(summary(submission));
+            lines.extend(wrapped(summary(submission), room));
             if let Some(e) = expected {
                 lines.push(Line::default());
                 let prompt = format!("Type {e} to confirm: ");
-                cursor_at = Some((
-                    lines.len(),
-                    (prompt.chars().count() + typed.visual_cursor()) as u16,
-                ));
-                lines.push(Line::from(vec![
-                    Span::styled(prompt, theme.header()),
-                    Span::raw(typed.value().to_string()),
-                ]));
+                if prompt.chars().count() + typed.value().chars().count() < room {
+                    cursor_at = Some((
+                        lines.len(),
+                        (prompt.chars().count() + typed.visual_cursor()) as u16,
+                    ));
+                    lines.push(Line::from(vec![
+                        Span::styled(prompt, theme.header()),
+                        Span::raw(typed.value().to_string()),
+                    ]));
+                } else {
+                    // A long name: the question on its lines, the answer on its own.
+                    for part in wrap(prompt.trim_end(), room) {
+                        lines.push(Line::styled(part, theme.header()));
+                    }
+                    cursor_at = Some((lines.len(), (2 + typed.visual_cursor()) as u16));
+                    lines.push(Line::from(format!("> {}", typed.value())));
+                }
                 if *mismatch {
-                    lines.push(Line::styled(format!("✖ that is not {e}"), theme.error()));
+                    lines.extend(wrapped(
+                        vec![Line::styled(format!("✖ that is not {e}"), theme.error())],
+                        room,
+                    ));
                 }
             }
             lines.push(Line::default());
+            let terminate = matches!(form.kind, FormKind::Terminate(_));
             lines.push(key_hint(
                 app,
                 Context::Confirm,
-                &[(Command::Confirm, "send"), (Command::Back, "back to the form")],
+                &[
+                    (Command::Confirm, if terminate { "terminate" } else { "send" }),
+                    (
+                        Command::Back,
+                        if terminate { "cancel" } else { "back to the form" },
+                    ),
+                ],
             ));
         }
         Stage::Sending { submission } => {
             title = " Sending ";
-            lines.extend(summary(submission));
+            lines.extend(wrapped(summary(submission), room));
             lines.push(Line::default());
             lines.push(Line::from(format!("{} sending…", spinner(app.spinner))));
         }
@@ -251,10 +332,10 @@ fn dialog(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, form: &FormSt
             answered,
         } => {
             title = " Outcome unknown ";
-            lines.extend(summary(submission));
+            lines.extend(wrapped(summary(submission), room));
             lines.push(Line::default());
-            lines.push(Line::styled(message.clone(), theme.error()));
-            lines.push(Line::from(match answered {
+            let mut said = vec![Line::styled(message.clone(), theme.error())];
+            said.push(Line::from(match answered {
                 // A 5xx is an answer, but not about the top-up: it may have been applied first.
                 Some(status) => format!(
                     "The server answered {status}, which does not say whether it was applied: it \
@@ -264,11 +345,10 @@ fn dialog(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, form: &FormSt
                          applied."
                     .to_string(),
             }));
-            if matches!(submission, Submission::TopUp { .. }) {
-                lines.push(Line::from(
-                    "Retrying with the same idempotency key can never credit twice.",
-                ));
+            if let Some(note) = crate::ui::lifecycle::retry_note(submission) {
+                said.push(Line::from(note));
             }
+            lines.extend(wrapped(said, room));
             lines.push(key_hint(
                 app,
                 Context::Confirm,
@@ -279,7 +359,6 @@ fn dialog(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, form: &FormSt
             ));
         }
     }
-    let width = area.width.saturating_sub(8).min(90);
     let height = (lines.len() as u16 + 4).min(area.height);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
@@ -301,6 +380,9 @@ fn dialog(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, form: &FormSt
 
 /// What will be sent, every field of it: the confirm step is the last look before it leaves.
 fn summary(s: &Submission) -> Vec<Line<'static>> {
+    if let Some(lines) = crate::ui::lifecycle::summary(s) {
+        return lines;
+    }
     match s {
         Submission::TopUp { request, preview, .. } => {
             let mut out = vec![Line::from(preview.clone())];
@@ -334,5 +416,6 @@ fn summary(s: &Submission) -> Vec<Line<'static>> {
             out
         }
         Submission::Update { diff, .. } => diff.iter().map(|d| Line::from(format!("• {d}"))).collect(),
+        Submission::Create { .. } | Submission::Terminate { .. } | Submission::Debit { .. } => Vec::new(),
     }
 }

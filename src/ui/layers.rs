@@ -370,6 +370,10 @@ pub fn overwrite(app: &App, q: &Overwrite, theme: &Theme, frame: &mut Frame, are
             format!("the {n} wallet{} in view", if n == 1 { "" } else { "s" })
         }
         PendingWrite::Results => "the last bulk job's results".to_string(),
+        PendingWrite::Timeline => {
+            let n = app.overlays.timeline().map_or(0, |t| t.view.len());
+            format!("the {n} transaction{} shown", if n == 1 { "" } else { "s" })
+        }
     };
     let key = |c: Command| {
         app.keymap

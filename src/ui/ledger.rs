@@ -3,42 +3,25 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::api::models::{AlertState, TransactionReason, TransactionType};
+use crate::api::models::{AlertState, TransactionReason};
 use crate::app::App;
 use crate::app::ledger::{Ledger, LedgerEntry};
 use crate::keymap::{Command, Context};
-use crate::money::fit::{fit_credits, fit_scaled};
+use crate::money::fit::fit_scaled;
 use crate::money::{currency_precision, format_credits};
 use crate::ui::Theme;
-use crate::ui::fit;
 use crate::ui::layout::centered;
 use crate::ui::list::{spinner, truncate};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    Time,
-    Type,
-    Reason,
-    Credits,
-    Amount,
-    Balance,
-    /// The balance after only: what `Balance` becomes when `before → after` does not fit.
-    After,
-    Available,
-    Status,
-    Expiry,
-    Priority,
-    Reference,
-    Key,
-}
+pub use crate::ui::tx_table::reason_label;
+use crate::ui::tx_table::{self, Col, Spec, status_word};
 
 /// Column, title, priority (1 = always shown), right-aligned. Each is as wide as its header and
 /// the cells on screen ([`crate::ui::fit`]), shown whole or left out.
-const COLUMNS: [(Col, &str, u8, bool); 13] = [
+const COLUMNS: [Spec; 13] = [
     (Col::Time, "Time (UTC)", 1, false),
     (Col::Type, "Type", 4, false),
     (Col::Reason, "Reason", 1, false),
@@ -53,132 +36,6 @@ const COLUMNS: [(Col, &str, u8, bool); 13] = [
     (Col::Reference, "Reference", 5, false),
     (Col::Key, "Idempotency key", 6, false),
 ];
-
-/// The reason as Flexprice names it, in words (`invoice payment`).
-pub fn reason_label(r: &TransactionReason) -> String {
-    r.label()
-}
-
-/// `before → after` in `width` columns: exact when it fits, else each side compact on its own.
-fn before_after(before: &rust_decimal::Decimal, after: &rust_decimal::Decimal, width: usize) -> String {
-    let exact = format!("{} → {}", format_credits(before), format_credits(after));
-    if exact.chars().count() <= width {
-        return exact;
-    }
-    let sides = width.saturating_sub(3);
-    let left = sides / 2;
-    format!(
-        "{} → {}",
-        fit_credits(before, left),
-        fit_credits(after, sides - left)
-    )
-}
-
-fn status_word(e: &LedgerEntry, app: &App) -> String {
-    if e.is_pending() {
-        "pending".into()
-    } else if e.is_expired(app.clock) {
-        "expired".into()
-    } else {
-        e.tx.transaction_status.to_string()
-    }
-}
-
-/// A cell in at most `width` columns (`usize::MAX`: its whole text, which sizes the column).
-/// Figures are exact when they fit and compact (`≈`) when not; text is cut only when a
-/// column that must be shown has less room than it.
-fn cell(e: &LedgerEntry, col: Col, width: usize, currency: &str, app: &App) -> String {
-    let tx = &e.tx;
-    let w = width;
-    match col {
-        Col::Time => tx
-            .created_at
-            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_else(|| "—".into()),
-        Col::Type => tx.tx_type.to_string(),
-        Col::Reason => truncate(&reason_label(&tx.transaction_reason), w),
-        Col::Credits => fit_scaled(&tx.signed_credits(), 2, w, true),
-        Col::Amount => fit_scaled(&tx.signed_amount(), currency_precision(currency), w, true),
-        Col::Balance => before_after(&tx.credit_balance_before, &tx.credit_balance_after, w),
-        Col::After => fit_credits(&tx.credit_balance_after, w),
-        Col::Available => fit_credits(&tx.credits_available, w),
-        Col::Status => status_word(e, app),
-        Col::Expiry => tx
-            .expiry_date
-            .map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-        Col::Priority => tx.priority.map(|p| p.to_string()).unwrap_or_default(),
-        Col::Reference => truncate(
-            &match (&tx.reference_type, &tx.reference_id) {
-                (Some(t), Some(id)) => format!("{t} {id}"),
-                (None, Some(id)) => id.clone(),
-                (Some(t), None) => t.to_string(),
-                (None, None) => String::new(),
-            },
-            w,
-        ),
-        Col::Key => truncate(tx.idempotency_key.as_deref().unwrap_or(""), w),
-    }
-}
-
-/// The columns for the rows on screen in `width`, with their cells. A column none of these
-/// rows fills (no expiry, no key) is left out; figures are padded so their points line up.
-struct LedgerTable {
-    cols: Vec<(Col, &'static str, u16, bool)>,
-    /// Per column shown, the cells of the rows on screen at their whole width.
-    cells: Vec<Vec<String>>,
-    spacing: u16,
-}
-
-fn columns(app: &App, l: &Ledger, rows: &[&LedgerEntry], width: u16) -> LedgerTable {
-    let mut candidates = Vec::new();
-    let mut kept: Vec<(Col, &'static str, bool)> = Vec::new();
-    let mut all_cells = Vec::new();
-    for (col, title, priority, right) in COLUMNS {
-        let mut cells: Vec<String> = rows
-            .iter()
-            .map(|e| cell(e, col, usize::MAX, &l.currency, app))
-            .collect();
-        if matches!(col, Col::Credits | Col::Amount | Col::After | Col::Available) {
-            fit::align_points(&mut cells);
-        }
-        let widest = cells.iter().map(|c| text_width(c)).max().unwrap_or(0);
-        let optional = matches!(col, Col::Expiry | Col::Priority | Col::Reference | Col::Key);
-        if optional && widest == 0 {
-            continue;
-        }
-        let instead_of = (col == Col::After)
-            .then(|| kept.iter().position(|(c, ..)| *c == Col::Balance))
-            .flatten();
-        candidates.push(fit::Candidate {
-            instead_of,
-            ..fit::Candidate::new(
-                u16::try_from(widest.max(text_width(title))).unwrap_or(u16::MAX),
-                priority,
-            )
-        });
-        kept.push((col, title, right));
-        all_cells.push(cells);
-    }
-    let f = fit::fit(&candidates, width);
-    let mut cols = Vec::new();
-    let mut cells = Vec::new();
-    for (((col, title, right), w), c) in kept.into_iter().zip(f.widths).zip(all_cells) {
-        if let Some(w) = w {
-            cols.push((col, title, w, right));
-            cells.push(c);
-        }
-    }
-    LedgerTable {
-        cols,
-        cells,
-        spacing: f.spacing,
-    }
-}
-
-fn text_width(s: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(s)
-}
 
 fn retry_hint(app: &App) -> String {
     app.keymap
@@ -262,62 +119,14 @@ pub fn render(app: &App, l: &Ledger, theme: &Theme, frame: &mut Frame, area: Rec
     // One row for the header, one for the footer line.
     let height = inner.height.saturating_sub(2) as usize;
     let on_screen: Vec<&LedgerEntry> = l.entries.iter().skip(l.offset).take(height).collect();
-    let table = columns(app, l, &on_screen, inner.width);
-    let align = |text: String, right: bool| {
-        if right {
-            Line::from(text).right_aligned()
-        } else {
-            Line::from(text)
-        }
-    };
-    let header = Row::new(
-        table
-            .cols
-            .iter()
-            .map(|(_, name, _, right)| Cell::from(align(name.to_string(), *right))),
-    )
-    .style(theme.header());
-    let rows = on_screen.iter().enumerate().map(|(n, e)| {
-        let style = if e.is_pending() {
-            theme.alert(&AlertState::Warning)
-        } else if e.is_expired(app.clock) {
-            theme.dim().add_modifier(Modifier::CROSSED_OUT)
-        } else {
-            Style::default()
-        };
-        let cells = table
-            .cols
-            .iter()
-            .zip(&table.cells)
-            .map(|((col, _, w, right), texts)| {
-                let whole = texts.get(n).cloned().unwrap_or_default();
-                // Whole when it fits; an essential column squeezed below its width: compact or cut.
-                let text = if text_width(&whole) <= usize::from(*w) {
-                    whole
-                } else {
-                    cell(e, *col, usize::from(*w), &l.currency, app)
-                };
-                let mut c = Cell::from(align(text, *right));
-                if matches!(col, Col::Credits | Col::Amount) {
-                    c = c.style(theme.delta(e.tx.tx_type != TransactionType::Debit));
-                }
-                c
-            });
-        let r = Row::new(cells).style(style);
-        if l.offset + n == l.selected {
-            r.style(theme.selected(true))
-        } else {
-            r
-        }
-    });
-    let widths: Vec<Constraint> = table.cols.iter().map(|c| Constraint::Length(c.2)).collect();
+    let currency = |_: &LedgerEntry| l.currency.as_str();
+    let table = tx_table::columns(app, &COLUMNS, &on_screen, inner.width, &currency);
+    let selected = l.selected.checked_sub(l.offset);
     let [table_area, footer] =
         ratatui::layout::Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(block, area);
     frame.render_widget(
-        Table::new(rows, widths)
-            .header(header)
-            .column_spacing(table.spacing),
+        table.widget(app, theme, &on_screen, selected, &currency),
         table_area,
     );
     let foot = if let Some(e) = &l.error {

@@ -117,14 +117,19 @@ fn cell_for<'a>(
                         age(w.updated_at, app.clock)
                     }
                 }
+                Column::Runway => crate::ui::runway::cell_text(app, w),
             };
             let style = match c {
                 Column::Alert => theme.alert(&w.alert_state()),
                 Column::Updated if stale => theme.error(),
                 Column::Status if w.wallet_status != crate::api::models::WalletStatus::Active => theme.dim(),
+                Column::Runway => crate::ui::runway::cell_style(app, theme, w),
                 _ => Style::default(),
             };
-            let line = if matches!(c, Column::Balance | Column::Credits | Column::Updated) {
+            let line = if matches!(
+                c,
+                Column::Balance | Column::Credits | Column::Updated | Column::Runway
+            ) {
                 Line::from(text).right_aligned()
             } else {
                 Line::from(text)
@@ -150,10 +155,14 @@ pub fn title(app: &App, width: usize) -> String {
     s.push_str(&format!(" · by {} {arrow}", t.sort.column.title().to_lowercase()));
     let set = app.column_set.name();
     let key = app.keymap.key_label(Context::List, Command::Columns);
+    // How fresh the runway is goes before the column set's name, and is the last to go.
+    let runway = format!(" · {}", app.table.runway.freshness(app.clock));
     let tails = [
-        key.as_ref().map(|k| format!(" · {set} columns ({k}: next) ")),
-        Some(format!(" · {set} columns ")),
-        Some(format!(" · {set} ")),
+        key.as_ref()
+            .map(|k| format!("{runway} · {set} columns ({k}: next) ")),
+        Some(format!("{runway} · {set} columns ")),
+        Some(format!("{runway} · {set} ")),
+        Some(format!("{runway} ")),
         Some(" ".to_string()),
     ];
     let used = s.chars().count();

@@ -10,10 +10,14 @@ pub mod json;
 pub mod layers;
 pub mod layout;
 pub mod ledger;
+pub mod lifecycle;
 pub mod list;
 pub mod palette;
+pub mod runway;
 pub mod status;
 pub mod theme;
+pub mod timeline;
+pub mod tx_table;
 pub mod widths;
 
 use ratatui::Frame;
@@ -66,6 +70,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     for overlay in app.overlays.iter() {
         match overlay {
             Overlay::Ledger(l) => ledger::render(app, l, theme, frame, body),
+            Overlay::Timeline(t) => timeline::render(app, t, theme, frame, body),
             Overlay::Filter(f) => filter::render(f, theme, frame, areas.main),
             Overlay::Help { scroll } => layers::help(app, *scroll, theme, frame, layer),
             Overlay::Errors { scroll } => layers::errors(app, *scroll, theme, frame, layer),

@@ -94,6 +94,13 @@ pub fn hint_commands(app: &App) -> Vec<(String, String)> {
             Command::CopyId,
             Command::Back,
         ],
+        Context::Timeline => &[
+            Command::Open,
+            Command::Filter,
+            Command::RawJson,
+            Command::Refresh,
+            Command::Back,
+        ],
         Context::Json => &[Command::Back, Command::PageDown, Command::Down, Command::Up],
         Context::Palette => &[Command::Submit, Command::Complete, Command::Down, Command::Back],
         Context::Help | Context::Errors | Context::Messages => &[
@@ -162,7 +169,7 @@ pub fn hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 /// "3s ago" for the status bar.
-fn ago(secs: u64) -> String {
+pub(crate) fn ago(secs: u64) -> String {
     match secs {
         0..60 => format!("{secs}s ago"),
         60..3600 => format!("{}m ago", secs / 60),

@@ -17,19 +17,19 @@ use serde_json::{Value, json};
 
 use crate::pty::Console;
 
-const WAIT: Duration = Duration::from_secs(60);
+pub(crate) const WAIT: Duration = Duration::from_secs(60);
 const KEY: &str = "sk_truth";
 const ENV: &str = "env_truth";
 
 /// `flexwallet sandbox --demo-data` as a child process (this build, burn off); killed on drop.
-struct Sandbox {
+pub(crate) struct Sandbox {
     child: Child,
     url: String,
     _stdout: BufReader<ChildStdout>,
 }
 
 impl Sandbox {
-    fn start() -> Sandbox {
+    pub(crate) fn start() -> Sandbox {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flexwallet"))
             .args([
                 "sandbox",
@@ -70,7 +70,7 @@ impl Sandbox {
     }
 
     /// One plain HTTP/1.1 request with the sandbox's key: (status, body).
-    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+    pub(crate) fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
         let body = body.map(Value::to_string).unwrap_or_default();
         let req = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nx-api-key: {KEY}\r\n\
@@ -92,7 +92,7 @@ impl Sandbox {
     }
 
     /// A call that must answer 200, as JSON.
-    fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    pub(crate) fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let (status, text) = self.call(method, path, body.as_ref());
         assert_eq!(status, 200, "{method} {path}: {text}");
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
@@ -102,7 +102,7 @@ impl Sandbox {
         self.ok("GET", &format!("/v1/wallets/{id}"), None)
     }
 
-    fn all_wallets(&self) -> Vec<Value> {
+    pub(crate) fn all_wallets(&self) -> Vec<Value> {
         let list = self.ok("GET", "/v1/wallets?limit=1000", None);
         list["items"].as_array().expect("items").clone()
     }
@@ -118,7 +118,7 @@ impl Sandbox {
             .collect()
     }
 
-    fn faults(&self, settings: Value) {
+    pub(crate) fn faults(&self, settings: Value) {
         let (status, text) = self.call("POST", "/_sandbox/faults", Some(&settings));
         assert_eq!(status, 200, "fault settings {settings}: {text}");
     }
@@ -137,14 +137,14 @@ impl Drop for Sandbox {
     }
 }
 
-fn dec(v: &Value) -> Decimal {
+pub(crate) fn dec(v: &Value) -> Decimal {
     Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}")))
         .unwrap_or_else(|e| panic!("{v}: {e}"))
 }
 
 /// The figure as an operator expects to read it, written here independently of the product:
 /// thousands grouped, at least two decimals, never rounded, the sign in front.
-fn grouped(d: Decimal) -> String {
+pub(crate) fn grouped(d: Decimal) -> String {
     let mut n = d.normalize();
     if n.scale() < 2 {
         n.rescale(2);
@@ -166,7 +166,7 @@ fn grouped(d: Decimal) -> String {
 }
 
 /// The console on the sandbox at `cols`x`rows`, its list loaded.
-fn console_on(sb: &Sandbox, refresh: u64, cols: u16, rows: u16) -> Console {
+pub(crate) fn console_on(sb: &Sandbox, refresh: u64, cols: u16, rows: u16) -> Console {
     let c = Console::start_with_env(
         &[
             "--api-url",

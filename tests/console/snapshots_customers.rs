@@ -282,6 +282,7 @@ fn cell_need(a: &App, r: &flexwallet::app::table::Row, col: Col) -> u16 {
         Col::Data(C::Type) => 9,
         Col::Data(C::Alert) => 10,
         Col::Data(C::Updated) => 7,
+        Col::Data(C::Runway) => n(&flexwallet::ui::runway::cell_text(a, w)),
     }
 }
 

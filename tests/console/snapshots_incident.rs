@@ -124,3 +124,65 @@ fn raw_json_of_a_wallet_and_a_transaction() {
         insta::assert_snapshot!(format!("json_transaction_{w}x{h}"), s);
     }
 }
+
+/// The incident timeline over the demo's transactions (one wallet's, enough for a screen):
+/// time, customer by name, reason in words, signed amount with its currency, status; the
+/// totals strip per currency and per reason; how fresh it is. Then a refresh that fails: what
+/// was shown stays, marked STALE with the failure, never a quiet empty list.
+#[test]
+fn timeline_with_totals_then_stale() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut a = app(w, h, false);
+        a.update(key(KeyCode::Char(':')));
+        chars(&mut a, "timeline 2026-05-01..");
+        let effects = a.update(key(KeyCode::Enter));
+        let Some(Effect::LoadTimeline {
+            generation,
+            head: false,
+            search,
+        }) = effects.into_iter().next()
+        else {
+            panic!(":timeline asks for the window's first page");
+        };
+        assert_eq!(search.wallet_id, None);
+        assert_eq!((search.filter.offset, search.filter.limit), (Some(0), Some(1000)));
+        a.update(Action::TimelineLoaded {
+            generation,
+            head: false,
+            result: Ok(demo().ledger.clone()),
+        });
+        let s = snap(&a);
+        assert!(s.contains("Timeline · since 2026-05-01 00:00"), "{s}");
+        assert!(s.contains("Acme Corp"), "customers by name: {s}");
+        assert!(s.contains("Σ USD"), "the totals strip: {s}");
+        assert!(s.contains("live"), "{s}");
+        assert!(!s.contains('≈'), "{w}x{h}: no figure cut:\n{s}");
+        insta::assert_snapshot!(format!("timeline_{w}x{h}"), s);
+
+        let effects = a.update(Action::RefreshDue);
+        let head = effects
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::LoadTimeline {
+                    generation,
+                    head: true,
+                    ..
+                } => Some(generation),
+                _ => None,
+            })
+            .expect("the refresh asks what is new");
+        a.update(Action::TimelineLoaded {
+            generation: head,
+            head: true,
+            result: Err(flexwallet::api::ApiError::from_reply(
+                503,
+                "/wallets/transactions/search",
+                r#"{"code":"service_unavailable","message":"try later","http_status_code":503}"#,
+            )),
+        });
+        let s = snap(&a);
+        assert!(s.contains("STALE") && s.contains("503"), "{s}");
+        assert!(s.contains("Acme Corp"), "the rows stay: {s}");
+        insta::assert_snapshot!(format!("timeline_stale_{w}x{h}"), s);
+    }
+}

@@ -4,6 +4,7 @@
 mod audit;
 mod bulk;
 mod harness;
+mod lifecycle;
 mod limits;
 mod login;
 mod roles;

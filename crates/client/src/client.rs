@@ -525,6 +525,30 @@ impl Client {
         .await
     }
 
+    /// One page of the search over every wallet's transactions, each also kept exactly as the
+    /// API sent it (the timeline's raw JSON view). Same offset rule as [`Client::transactions`].
+    pub async fn search_transactions_page(
+        &self,
+        search: &TransactionSearch,
+    ) -> Result<TransactionPage, ApiError> {
+        let (reply, _) = self
+            .send::<_, ()>(
+                Method::POST,
+                "/wallets/transactions/search",
+                None,
+                Some(search),
+                Repeat::Safe,
+            )
+            .await;
+        let reply = reply?;
+        let typed: ListResponse<Transaction> = reply.decode()?;
+        let raw: ListResponse<serde_json::Value> = reply.decode()?;
+        Ok(TransactionPage {
+            total: typed.pagination.as_ref().map(|p| p.total),
+            items: typed.items.into_iter().zip(raw.items).collect(),
+        })
+    }
+
     /// The change feed: which wallets have a transaction created since `since`, across all
     /// wallets (`POST /wallets/transactions/search` with `start_time`, newest first, up to
     /// [`CHANGE_FEED_PAGES`] pages of 1,000). A few hundred bytes when little happens, where a

@@ -50,6 +50,7 @@ names!(
         Ledger = "ledger",
         Json = "json",
         Palette = "palette",
+        Timeline = "timeline",
     }
 );
 
@@ -102,6 +103,10 @@ names!(
         FilterStatus = "filter_status",
         FilterReason = "filter_reason",
         Complete = "complete",
+        Timeline = "timeline",
+        Create = "create",
+        Terminate = "terminate",
+        Debit = "debit",
     }
 );
 
@@ -121,6 +126,10 @@ impl Command {
             Command::Quit => "quit",
             Command::Back => "back",
             Command::Ledger => "ledger",
+            Command::Timeline => "timeline",
+            Command::Create => "new wallet",
+            Command::Terminate => "terminate",
+            Command::Debit => "debit",
             Command::CopyId => "copy id",
             Command::CopyCustomerId => "copy customer",
             Command::Bulk => "bulk",
@@ -151,7 +160,7 @@ impl Context {
             Context::Help => "Help",
             Context::Errors => "Error log",
             Context::Messages => "Message log",
-            Context::Form => "Top-up, edit and bulk forms",
+            Context::Form => "Top-up, edit, new wallet, debit and bulk forms",
             Context::Confirm => "Confirm steps",
             Context::Preview => "Bulk preview",
             Context::Bulk => "Bulk job",
@@ -159,6 +168,7 @@ impl Context {
             Context::Ledger => "Ledger",
             Context::Json => "Raw JSON",
             Context::Palette => "Command palette",
+            Context::Timeline => "Incident timeline",
         }
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use flexprice_wire::models::{TopUpRequest, UpdateWalletRequest};
+use flexprice_wire::models::{CreateWalletRequest, DebitRequest, TopUpRequest, UpdateWalletRequest};
 use flexprice_wire::{ApiError, TopUpOutcome};
 
 /// Where mutations go and who sends them: fixed for one process.
@@ -86,6 +86,12 @@ pub enum AuditOutcome {
 pub enum AuditAction {
     TopUp,
     UpdateWallet,
+    /// `POST /wallets`: the line before it has no wallet id yet; the outcome's names the new one.
+    CreateWallet,
+    /// `POST /wallets/{id}/terminate`: the remaining credits debited, the wallet closed.
+    TerminateWallet,
+    /// `POST /wallets/{id}/debit` (`MANUAL_BALANCE_DEBIT`).
+    Debit,
     /// A console of `flexwallet serve` ended by a bug (a panic): what it was doing may be cut.
     ConsoleCrashed,
 }
@@ -240,6 +246,26 @@ impl AuditRecord {
             attempts: Some(attempts),
             ..AuditRecord::new(AuditAction::TopUp, wallet_id, to_json(request), end)
         }
+    }
+
+    /// A new wallet (`wallet_id` empty until the answer names it).
+    pub fn create_wallet(wallet_id: &str, request: &CreateWalletRequest, end: Ending) -> AuditRecord {
+        AuditRecord::new(AuditAction::CreateWallet, wallet_id, to_json(request), end)
+    }
+
+    /// A wallet terminated (the request has no body).
+    pub fn terminate_wallet(wallet_id: &str, end: Ending) -> AuditRecord {
+        AuditRecord::new(
+            AuditAction::TerminateWallet,
+            wallet_id,
+            serde_json::Value::Null,
+            end,
+        )
+    }
+
+    /// A manual debit.
+    pub fn debit(wallet_id: &str, request: &DebitRequest, end: Ending) -> AuditRecord {
+        AuditRecord::new(AuditAction::Debit, wallet_id, to_json(request), end)
     }
 
     /// An update of one wallet's settings.

@@ -54,6 +54,20 @@ pub enum Action {
         wallet_id: String,
         result: Result<TopUpOutcome, ApiError>,
     },
+    /// The answer to `POST /wallets` (and the update after it, if one was needed).
+    WalletCreated {
+        result: Result<super::lifecycle::Created, ApiError>,
+    },
+    /// The answer to a terminate: the wallet read back after it (`None`: it could not be read).
+    Terminated {
+        wallet_id: String,
+        result: Result<Option<Box<Wallet>>, ApiError>,
+    },
+    /// The answer to a manual debit.
+    Debited {
+        wallet_id: String,
+        result: Result<super::lifecycle::Debited, ApiError>,
+    },
     /// The answer to an update sent from the form.
     UpdateDone {
         wallet_id: String,
@@ -82,6 +96,14 @@ pub enum Action {
         wallet_id: String,
         result: Result<TransactionPage, ApiError>,
     },
+    /// A page of the timeline's window, or of what is new (`head`).
+    TimelineLoaded {
+        generation: u64,
+        head: bool,
+        result: Result<TransactionPage, ApiError>,
+    },
+    /// The timeline's `:export FILE` finished: the path and how many transactions were written.
+    TimelineExported(Result<(PathBuf, usize), String>),
     /// A wallet's body exactly as the API returned it (`J`).
     RawWalletLoaded {
         wallet_id: String,
@@ -127,6 +149,17 @@ pub enum Action {
     /// Whether the audit log can be written (told at start, when a line fails, and after a
     /// profile switch). `Err` says which file and why; writes are refused while it lasts.
     AuditLog(Result<(), String>),
+    /// A runway pass read `read` of the window's `total` transactions so far.
+    RunwayProgress {
+        generation: u64,
+        read: u64,
+        total: Option<u64>,
+    },
+    /// A runway pass finished: every wallet's burn over the window.
+    RunwayLoaded {
+        generation: u64,
+        result: Result<Arc<super::runway::Runways>, ApiError>,
+    },
 }
 
 /// Side effects the runtime performs; results come back as actions.
@@ -173,6 +206,23 @@ pub enum Effect {
         wallet_id: String,
         request: UpdateWalletRequest,
     },
+    /// `POST /wallets`, then `PUT /wallets/{id}` with `follow_up` unless it is empty (what the
+    /// create does not take: name, price types). Audited like a top-up: a line before each
+    /// request, one after its answer.
+    CreateWallet {
+        request: Box<flexprice_wire::models::CreateWalletRequest>,
+        follow_up: UpdateWalletRequest,
+    },
+    /// `POST /wallets/{id}/terminate` (audited).
+    Terminate {
+        wallet_id: String,
+    },
+    /// `POST /wallets/{id}/debit`, `MANUAL_BALANCE_DEBIT` (audited); the request's key is kept
+    /// across retries of the same confirm.
+    Debit {
+        wallet_id: String,
+        request: flexprice_wire::models::DebitRequest,
+    },
     /// Put text on the clipboard of the operator's terminal (OSC 52: works over SSH).
     Copy(String),
     /// Look up the drafts' wallets and build the plan (answers with `BulkPlanned`).
@@ -213,6 +263,20 @@ pub enum Effect {
         wallet_id: String,
         query: TransactionQuery,
     },
+    /// A page of every wallet's transactions (answers with `TimelineLoaded`): the timeline's
+    /// window, or (`head`) what is new since its newest.
+    LoadTimeline {
+        generation: u64,
+        head: bool,
+        search: flexprice_wire::models::TransactionSearch,
+    },
+    /// Write the timeline's rows as CSV (answers with `TimelineExported`, or `FileExists`).
+    ExportTimeline {
+        path: PathBuf,
+        header: Vec<&'static str>,
+        rows: Vec<Vec<String>>,
+        replace: bool,
+    },
     /// `GET /wallets/{id}` kept as text (answers with `RawWalletLoaded`).
     LoadRawWallet {
         wallet_id: String,
@@ -234,6 +298,12 @@ pub enum Effect {
         wallets: Vec<Wallet>,
         failed: Vec<String>,
     },
+    /// Read every wallet's transactions in the window, one paged search for them all, into
+    /// a runway pass (answers with `RunwayProgress`, then `RunwayLoaded`).
+    LoadRunway {
+        generation: u64,
+        window: super::runway::Window,
+    },
     /// The live refresh interval changed (zero: off).
     SetRefresh(Duration),
     /// Talk to another profile of the config file (answers with `ProfileSwitched`).
@@ -248,9 +318,12 @@ impl Effect {
         match self {
             Effect::TopUp { .. } => Some(Capability::TopUp),
             Effect::UpdateWallet { .. } => Some(Capability::Update),
+            Effect::CreateWallet { .. } => Some(Capability::Create),
+            Effect::Terminate { .. } => Some(Capability::Terminate),
+            Effect::Debit { .. } => Some(Capability::Debit),
             Effect::PlanBulk { .. } | Effect::StartBulk { .. } => Some(Capability::Bulk),
             Effect::ImportPlan { .. } => Some(Capability::Import),
-            Effect::ExportView { .. } => Some(Capability::Export),
+            Effect::ExportView { .. } | Effect::ExportTimeline { .. } => Some(Capability::Export),
             Effect::ExportResults { .. } => Some(Capability::ExportResults),
             Effect::SwitchProfile(_) => Some(Capability::SwitchProfile),
             _ => None,

@@ -60,7 +60,7 @@ fn filtered(app: &mut App, text: &str) -> Vec<String> {
 /// Started and answered: the wallets, then the customers (as their answers may come).
 fn named() -> App {
     let (mut app, _) = app(false);
-    let start = app.start();
+    let start = super::super::tests::without_runway(app.start());
     assert_eq!(
         start,
         vec![

@@ -5,6 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use crate::app::customers::CustomerInfo;
+use crate::app::runway::{Left, Runway};
 use flexprice_wire::models::{AlertState, Wallet, WalletStatus, WalletType};
 use flexprice_wire::money::{AmountError, parse_amount};
 
@@ -12,7 +13,7 @@ use flexprice_wire::money::{AmountError, parse_amount};
 const MAX_SCALE: u32 = 9;
 
 pub const KEYS_HELP: &str =
-    "status: alert: currency: type: customer: name: id:, balance<N credits>=N, ! inverts";
+    "status: alert: currency: type: customer: name: id:, balance<N credits>=N runway<24h, ! inverts";
 
 /// A parsed filter: every term must match (AND).
 #[derive(Debug, Clone, PartialEq)]
@@ -34,13 +35,27 @@ enum Amount {
     Credits,
 }
 
+/// A comparison of the filter language (`<`, `<=`, `>`, `>=`, `=`); the timeline's filter
+/// (`app::timeline::filter`) compares with the same words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
+pub(crate) enum Op {
     Lt,
     Le,
     Gt,
     Ge,
     Eq,
+}
+
+impl Op {
+    pub(crate) fn holds(self, have: &Decimal, want: &Decimal) -> bool {
+        match self {
+            Op::Lt => have < want,
+            Op::Le => have <= want,
+            Op::Gt => have > want,
+            Op::Ge => have >= want,
+            Op::Eq => have == want,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +74,9 @@ enum Test {
     /// Exact wallet id (case-insensitive).
     Id(String),
     Compare(Amount, Op, Decimal),
+    /// Time to zero credits against this many seconds (`runway<24h`): a wallet that does not
+    /// burn never runs out (more than any span), one without figures matches nothing.
+    Runway(Op, i64),
 }
 
 /// Why a term was refused: the term as typed and what would have been allowed.
@@ -76,14 +94,14 @@ impl fmt::Display for FilterError {
 
 impl std::error::Error for FilterError {}
 
-fn err(term: &str, message: impl Into<String>) -> FilterError {
+pub(crate) fn err(term: &str, message: impl Into<String>) -> FilterError {
     FilterError {
         term: term.to_string(),
         message: message.into(),
     }
 }
 
-fn allowed<T>(known: &[T], show: impl Fn(&T) -> &str) -> String {
+pub(crate) fn allowed<T>(known: &[T], show: impl Fn(&T) -> &str) -> String {
     known.iter().map(show).collect::<Vec<_>>().join(", ")
 }
 
@@ -114,7 +132,23 @@ impl Filter {
     /// `hay` is the wallet's lower-case search text ([`haystack_with`]), precomputed once per
     /// row.
     pub fn matches(&self, w: &Wallet, hay: &str) -> bool {
-        self.terms.iter().all(|t| t.test.matches(w, hay) != t.negate)
+        self.matches_with(w, hay, None)
+    }
+
+    /// Whether a term compares the runway: then the table looks each row's up.
+    pub fn asks_runway(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t.test, Test::Runway(..)))
+    }
+
+    /// [`Filter::matches`] with the wallet's runway (`None`: not known).
+    pub fn matches_with(&self, w: &Wallet, hay: &str, runway: Option<Runway>) -> bool {
+        self.terms.iter().all(|t| {
+            let hit = match &t.test {
+                Test::Runway(op, seconds) => runway_holds(runway, *op, *seconds),
+                test => test.matches(w, hay),
+            };
+            hit != t.negate
+        })
     }
 }
 
@@ -163,9 +197,7 @@ impl Test {
             Test::Customer(c) => {
                 let mut parts = hay.split('\u{1}').skip(2);
                 let (id, name, external) = (parts.next(), parts.next(), parts.next());
-                id == Some(c.as_str())
-                    || external == Some(c.as_str())
-                    || name.is_some_and(|n| n.contains(c.as_str()))
+                customer_matches(c, id, name, external)
             }
             Test::Name(n) => hay
                 .split('\u{1}')
@@ -177,19 +209,37 @@ impl Test {
                     Amount::Balance => &w.balance,
                     Amount::Credits => &w.credit_balance,
                 };
-                match op {
-                    Op::Lt => have < value,
-                    Op::Le => have <= value,
-                    Op::Gt => have > value,
-                    Op::Ge => have >= value,
-                    Op::Eq => have == value,
-                }
+                op.holds(have, value)
             }
+            Test::Runway(..) => false,
         }
     }
 }
 
-fn parse_term(raw: &str) -> Result<Term, FilterError> {
+fn runway_holds(runway: Option<Runway>, op: Op, seconds: i64) -> bool {
+    match runway {
+        Some(Runway::Left(Left::NoBurn)) => matches!(op, Op::Gt | Op::Ge),
+        Some(Runway::Left(left)) => {
+            let have = Decimal::from(left.seconds().unwrap_or(i64::MAX));
+            op.holds(&have, &Decimal::from(seconds))
+        }
+        Some(Runway::Closed | Runway::Unknown) | None => false,
+    }
+}
+
+/// `customer:` (lower-case `c`): the customer's id or external id exactly, or a part of its
+/// name (each lower-case, `None` when not known).
+pub(crate) fn customer_matches(
+    c: &str,
+    id: Option<&str>,
+    name: Option<&str>,
+    external: Option<&str>,
+) -> bool {
+    id == Some(c) || external == Some(c) || name.is_some_and(|n| n.contains(c))
+}
+
+/// A term's `!` (inverts) and what follows it.
+pub(crate) fn negation(raw: &str) -> Result<(bool, &str), FilterError> {
     let (negate, body) = match raw.strip_prefix('!') {
         Some(rest) => (true, rest),
         None => (false, raw),
@@ -197,6 +247,11 @@ fn parse_term(raw: &str) -> Result<Term, FilterError> {
     if body.is_empty() {
         return Err(err(raw, "`!` needs a term after it, e.g. !status:frozen"));
     }
+    Ok((negate, body))
+}
+
+fn parse_term(raw: &str) -> Result<Term, FilterError> {
+    let (negate, body) = negation(raw)?;
     let test = if let Some(at) = body.find(['<', '>', '=']) {
         parse_compare(raw, &body[..at], &body[at..])?
     } else if let Some((key, value)) = body.split_once(':') {
@@ -259,7 +314,7 @@ fn parse_key(raw: &str, key: &str, value: &str) -> Result<Test, FilterError> {
         "customer" => Test::Customer(lower),
         "name" => Test::Name(lower),
         "id" => Test::Id(lower),
-        "balance" | "credits" => {
+        "balance" | "credits" | "runway" => {
             return Err(err(
                 raw,
                 format!(
@@ -283,6 +338,7 @@ fn parse_key(raw: &str, key: &str, value: &str) -> Result<Test, FilterError> {
 fn parse_compare(raw: &str, field: &str, rest: &str) -> Result<Test, FilterError> {
     let field_lc = field.to_ascii_lowercase();
     let amount = match field_lc.as_str() {
+        "runway" => return parse_runway(raw, rest),
         "balance" => Amount::Balance,
         "credits" => Amount::Credits,
         "" => {
@@ -294,10 +350,37 @@ fn parse_compare(raw: &str, field: &str, rest: &str) -> Result<Test, FilterError
         _ => {
             return Err(err(
                 raw,
-                format!("only balance and credits can be compared, not `{field}`"),
+                format!("only balance, credits and runway can be compared, not `{field}`"),
             ));
         }
     };
+    let (op, n) = parse_op_value(raw, &field_lc, rest)?;
+    Ok(Test::Compare(amount, op, n))
+}
+
+/// `runway<24h`: a comparison and a span (`90m`, `24h`, `2d`, `1w`).
+fn parse_runway(raw: &str, rest: &str) -> Result<Test, FilterError> {
+    let (op, span) = [
+        ("<=", Op::Le),
+        (">=", Op::Ge),
+        ("<", Op::Lt),
+        (">", Op::Gt),
+        ("=", Op::Eq),
+    ]
+    .into_iter()
+    .find_map(|(sign, op)| rest.strip_prefix(sign).map(|v| (op, v)))
+    .unwrap_or((Op::Eq, rest));
+    match crate::app::runway::parse_span(span) {
+        Some(seconds) => Ok(Test::Runway(op, seconds)),
+        None => Err(err(
+            raw,
+            "runway compares with a span: runway<24h, runway<=90m, runway>2d, runway>=1w",
+        )),
+    }
+}
+
+/// What follows a compared field: the comparison (`=` when none) and the number.
+pub(crate) fn parse_op_value(raw: &str, field_lc: &str, rest: &str) -> Result<(Op, Decimal), FilterError> {
     let (op, value) = if let Some(v) = rest.strip_prefix("<=") {
         (Op::Le, v)
     } else if let Some(v) = rest.strip_prefix(">=") {
@@ -334,7 +417,7 @@ fn parse_compare(raw: &str, field: &str, rest: &str) -> Result<Test, FilterError
             ));
         }
     };
-    Ok(Test::Compare(amount, op, if negative { -n } else { n }))
+    Ok((op, if negative { -n } else { n }))
 }
 
 #[cfg(test)]

@@ -14,6 +14,17 @@ pub struct FilterInput {
     pub input: Input,
     /// Why the last Enter was refused; the previous filter stays active meanwhile.
     pub error: Option<String>,
+    /// What the filter applies to: the wallets, or the timeline's transactions.
+    pub target: FilterTarget,
+}
+
+/// What a filter line filters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FilterTarget {
+    #[default]
+    Wallets,
+    /// The timeline's transactions (`app::timeline::filter`).
+    Timeline,
 }
 
 impl FilterInput {
@@ -41,9 +52,14 @@ impl App {
             .as_ref()
             .map(|f| f.text.clone())
             .unwrap_or_default();
+        self.open_filter_for(FilterTarget::Wallets, current);
+    }
+
+    pub(super) fn open_filter_for(&mut self, target: FilterTarget, current: String) {
         self.overlays.push(Overlay::Filter(FilterInput {
             input: Input::new(current),
             error: None,
+            target,
         }));
     }
 
@@ -56,11 +72,45 @@ impl App {
         Ok(())
     }
 
+    fn submit_timeline_filter(&mut self) {
+        let text = self
+            .overlays
+            .filter()
+            .map(|f| f.input.value().to_string())
+            .unwrap_or_default();
+        match self.apply_timeline_filter(&text) {
+            Ok(shown) => {
+                self.overlays.close(OverlayKind::Filter);
+                let held = self.overlays.timeline().map_or(0, |t| t.entries.len());
+                let text = if text.trim().is_empty() {
+                    "Timeline filter cleared".to_string()
+                } else {
+                    format!("Timeline filter {}: {shown} of {held} transactions", text.trim())
+                };
+                self.flash(FlashKind::Info, text);
+            }
+            Err(e) => {
+                if let Some(f) = self.overlays.filter_mut() {
+                    f.error = Some(e);
+                }
+            }
+        }
+    }
+
     /// A key for the filter line on top.
     pub(super) fn on_filter_key(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
         match cmd {
             Some(Command::Back) => {
                 self.overlays.close(OverlayKind::Filter);
+                Vec::new()
+            }
+            Some(Command::Submit)
+                if self
+                    .overlays
+                    .filter()
+                    .is_some_and(|f| f.target == FilterTarget::Timeline) =>
+            {
+                self.submit_timeline_filter();
                 Vec::new()
             }
             Some(Command::Submit) => {

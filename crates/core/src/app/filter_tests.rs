@@ -138,7 +138,7 @@ fn every_bad_term_is_explained() {
         (
             "size>5",
             "size>5",
-            "only balance and credits can be compared, not `size`",
+            "only balance, credits and runway can be compared, not `size`",
         ),
         (
             "balance<",

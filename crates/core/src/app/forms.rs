@@ -64,6 +64,12 @@ impl App {
 
     /// A key for the form on top (`cmd` is what the keymap made of it in the form's context).
     pub(super) fn on_form_key(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
+        let effects = self.on_form_key_inner(key, cmd);
+        self.resolve_create_customer();
+        effects
+    }
+
+    fn on_form_key_inner(&mut self, key: KeyEvent, cmd: Option<Command>) -> Vec<Effect> {
         let clock = self.clock;
         let Some(form) = self.overlays.form_mut() else {
             return Vec::new();
@@ -96,6 +102,10 @@ impl App {
                 self.overlays.close(OverlayKind::Form);
             }
             (Stage::ConfirmDiscard, Some(Command::Back)) => form.stage = Stage::Editing,
+            // Terminate has no form behind its confirm step: Esc closes it.
+            (Stage::Confirm { .. }, Some(Command::Back)) if matches!(form.kind, FormKind::Terminate(_)) => {
+                self.overlays.close(OverlayKind::Form);
+            }
             (Stage::Confirm { .. }, Some(Command::Back)) => form.stage = Stage::Editing,
             (
                 Stage::Confirm {
@@ -106,10 +116,7 @@ impl App {
                 },
                 Some(Command::Confirm),
             ) => {
-                if expected
-                    .as_deref()
-                    .is_some_and(|e| !same_amount(e, typed.value()))
-                {
+                if !super::lifecycle::typed_confirms(&form.kind, expected.as_deref(), typed.value()) {
                     *mismatch = true;
                     return Vec::new();
                 }
@@ -127,10 +134,14 @@ impl App {
             (Stage::Unknown { submission, .. }, Some(Command::Back)) => {
                 let key = match submission {
                     Submission::TopUp { request, .. } => request.idempotency_key.clone().unwrap_or_default(),
-                    Submission::Update { .. } => String::new(),
+                    Submission::Debit { request, .. } => request.idempotency_key.clone(),
+                    _ => String::new(),
                 };
+                let debit = matches!(submission, Submission::Debit { .. });
                 self.overlays.close(OverlayKind::Form);
-                let text = if key.is_empty() {
+                let text = if debit {
+                    format!("Outcome unknown for key {key}: check the ledger before debiting again")
+                } else if key.is_empty() {
                     "Outcome unknown: reload the wallet to see whether the change landed".to_string()
                 } else {
                     format!("Outcome unknown for key {key}: check the ledger before topping up again")
@@ -150,42 +161,46 @@ impl App {
             return;
         };
         form.banner = None;
-        let submission = match &mut form.kind {
-            FormKind::TopUp(f) => f.validate(clock).map(|plan| {
-                let mut preview = f.preview(&plan);
-                // What bulk asks about is asked the same way here (flexwallet_bulk::mistakes):
-                // the warning first, and the amount typed to go ahead.
-                let (mistakes, note) = f.mistakes(&plan);
-                if let Some(n) = note {
-                    preview = format!("{preview} · {n}");
-                }
-                for m in mistakes.iter().rev() {
-                    preview = format!("⚠ {m} · {preview}");
-                }
-                let expected =
-                    (plan.credits > confirm_above || !mistakes.is_empty()).then(|| plan.typed.clone());
-                (
-                    Submission::TopUp {
-                        request: plan.request,
-                        preview,
-                        typed: plan.typed,
-                    },
-                    expected,
-                )
-            }),
-            FormKind::Update(f) => match f.validate() {
-                Some(req) if req.is_empty() => {
-                    form.banner = Some("Nothing changed.".into());
-                    return;
-                }
-                Some(request) => Some((
-                    Submission::Update {
-                        request,
-                        diff: f.diff(),
-                    },
-                    None,
-                )),
-                None => None,
+        let submission = match super::lifecycle::review(&mut form.kind, clock, confirm_above) {
+            Some(reviewed) => reviewed,
+            None => match &mut form.kind {
+                FormKind::TopUp(f) => f.validate(clock).map(|plan| {
+                    let mut preview = f.preview(&plan);
+                    // What bulk asks about is asked the same way here (flexwallet_bulk::mistakes):
+                    // the warning first, and the amount typed to go ahead.
+                    let (mistakes, note) = f.mistakes(&plan);
+                    if let Some(n) = note {
+                        preview = format!("{preview} · {n}");
+                    }
+                    for m in mistakes.iter().rev() {
+                        preview = format!("⚠ {m} · {preview}");
+                    }
+                    let expected =
+                        (plan.credits > confirm_above || !mistakes.is_empty()).then(|| plan.typed.clone());
+                    (
+                        Submission::TopUp {
+                            request: plan.request,
+                            preview,
+                            typed: plan.typed,
+                        },
+                        expected,
+                    )
+                }),
+                FormKind::Update(f) => match f.validate() {
+                    Some(req) if req.is_empty() => {
+                        form.banner = Some("Nothing changed.".into());
+                        return;
+                    }
+                    Some(request) => Some((
+                        Submission::Update {
+                            request,
+                            diff: f.diff(),
+                        },
+                        None,
+                    )),
+                    None => None,
+                },
+                _ => None,
             },
         };
         match submission {
@@ -207,6 +222,7 @@ impl App {
         let cap = match &submission {
             Submission::TopUp { .. } => super::Capability::TopUp,
             Submission::Update { .. } => super::Capability::Update,
+            other => super::lifecycle::capability(other).unwrap_or(super::Capability::Create),
         };
         if let Err(refusal) = self.may(cap) {
             if let Some(form) = self.overlays.form_mut() {
@@ -223,14 +239,16 @@ impl App {
         form.stage = Stage::Sending {
             submission: submission.clone(),
         };
+        form.attempts += 1;
         match submission {
             Submission::TopUp { request, .. } => vec![Effect::TopUp { wallet_id, request }],
             Submission::Update { request, .. } => vec![Effect::UpdateWallet { wallet_id, request }],
+            other => super::lifecycle::effect(wallet_id, other).into_iter().collect(),
         }
     }
 
     /// After a change: fresh copies of the wallet for the list and the detail.
-    fn refresh_wallet(&mut self, wallet_id: &str) -> Vec<Effect> {
+    pub(super) fn refresh_wallet(&mut self, wallet_id: &str) -> Vec<Effect> {
         self.live.rows_generation += 1;
         let mut effects = vec![Effect::RefreshWallets {
             generation: self.live.rows_generation,
@@ -243,7 +261,7 @@ impl App {
     }
 
     /// Puts an error back on the form: under its field if the server named one.
-    fn form_error(&mut self, err: &ApiError) {
+    pub(super) fn form_error(&mut self, err: &ApiError) {
         let Some(form) = self.overlays.form_mut() else {
             return;
         };
@@ -264,6 +282,9 @@ impl App {
         let placed = match &mut form.kind {
             FormKind::TopUp(f) => f.place_server_error(err.field(), &message),
             FormKind::Update(f) => f.place_server_error(err.field(), &message),
+            FormKind::Create(f) => f.place_server_error(err.field(), &message),
+            FormKind::Debit(f) => f.place_server_error(err.field(), &message),
+            FormKind::Terminate(_) => false,
         };
         if placed {
             form.focus_first_error();

@@ -55,10 +55,16 @@ pub enum Capability {
     SwitchProfile,
     /// Turn read-only mode off (`:readonly off`).
     ReadOnlyOff,
+    /// Create a wallet (`C`, `:create`).
+    Create,
+    /// Terminate a wallet: its credits debited, closed for good (`X`, `:terminate`).
+    Terminate,
+    /// Debit a wallet by hand (`D`, `:debit`).
+    Debit,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 11] = [
         Capability::TopUp,
         Capability::Update,
         Capability::Bulk,
@@ -67,14 +73,24 @@ impl Capability {
         Capability::ExportResults,
         Capability::SwitchProfile,
         Capability::ReadOnlyOff,
+        Capability::Create,
+        Capability::Terminate,
+        Capability::Debit,
     ];
 
     /// The least role that may do this.
     pub fn least_role(self) -> Role {
         match self {
             Capability::Export | Capability::ExportResults => Role::Viewer,
-            Capability::TopUp | Capability::Update | Capability::ReadOnlyOff => Role::Operator,
-            Capability::Bulk | Capability::Import | Capability::SwitchProfile => Role::Admin,
+            Capability::TopUp
+            | Capability::Update
+            | Capability::ReadOnlyOff
+            | Capability::Create
+            | Capability::Debit
+            // Irreversible (the credits are debited, the wallet never opens again), so its
+            // confirm asks for the wallet's name or id typed out; the role is a top-up's.
+            | Capability::Terminate => Role::Operator,
+            Capability::Bulk | Capability::Import | Capability::SwitchProfile => Role::Admin
         }
     }
 
@@ -82,7 +98,13 @@ impl Capability {
     pub fn writes_to_the_api(self) -> bool {
         matches!(
             self,
-            Capability::TopUp | Capability::Update | Capability::Bulk | Capability::Import
+            Capability::TopUp
+                | Capability::Update
+                | Capability::Bulk
+                | Capability::Import
+                | Capability::Create
+                | Capability::Terminate
+                | Capability::Debit
         )
     }
 
@@ -105,6 +127,9 @@ impl Capability {
             Capability::ExportResults => "result exports",
             Capability::SwitchProfile => "profile switches",
             Capability::ReadOnlyOff => "leaving read-only mode",
+            Capability::Create => "new wallets",
+            Capability::Terminate => "wallet terminations",
+            Capability::Debit => "manual debits",
         }
     }
 
@@ -113,6 +138,9 @@ impl Capability {
         match cmd {
             Command::TopUp => Some(Capability::TopUp),
             Command::Edit => Some(Capability::Update),
+            Command::Create => Some(Capability::Create),
+            Command::Terminate => Some(Capability::Terminate),
+            Command::Debit => Some(Capability::Debit),
             Command::Bulk | Command::RetryJob => Some(Capability::Bulk),
             _ => None,
         }
@@ -275,7 +303,7 @@ impl App {
                     call: "audit log".into(),
                     status: None,
                     code: None,
-                    message: format!("{refusal}: top-ups, updates and bulk are refused; reads go on"),
+                    message: format!("{refusal}: top-ups, updates, bulk, new wallets, terminations and debits are refused; reads go on"),
                 });
                 self.errors.truncate(super::ERROR_LOG_CAP);
                 self.flash(super::FlashKind::Error, refusal.to_string());
@@ -300,7 +328,7 @@ mod tests {
     fn capability_by_role() {
         use Capability::*;
         #[rustfmt::skip]
-        let table: [(Capability, [bool; 3]); 8] = [
+        let table: [(Capability, [bool; 3]); 11] = [
             //               viewer operator admin
             (TopUp,         [false, true,  true]),
             (Update,        [false, true,  true]),
@@ -310,6 +338,9 @@ mod tests {
             (ExportResults, [true,  true,  true]),
             (SwitchProfile, [false, false, true]),
             (ReadOnlyOff,   [false, true,  true]),
+            (Create,        [false, true,  true]),
+            (Terminate,     [false, true, true]),
+            (Debit,         [false, true,  true]),
         ];
         assert_eq!(
             table.len(),

@@ -16,12 +16,17 @@ mod forms;
 pub mod gate;
 pub mod json;
 pub mod ledger;
+pub mod lifecycle;
+#[cfg(test)]
+mod lifecycle_tests;
 pub mod messages;
 pub mod overlay;
 pub mod overwrite;
 pub mod palette;
 #[cfg(test)]
 mod palette_tests;
+pub mod runway;
+mod runway_pass;
 pub mod scroll;
 pub mod share;
 #[cfg(test)]
@@ -29,6 +34,7 @@ mod share_tests;
 pub mod table;
 #[cfg(test)]
 mod tests;
+pub mod timeline;
 pub mod totals;
 #[cfg(test)]
 mod wording_tests;
@@ -257,6 +263,8 @@ pub struct App {
     customer_fetch: customers::CustomerFetch,
     /// Which named set of columns the list shows (`c` cycles them).
     pub column_set: table::ColumnSet,
+    /// The runway pass in flight and when the next is due (its figures are the table's).
+    runway_pass: runway_pass::Pass,
 }
 
 impl App {
@@ -329,6 +337,7 @@ impl App {
             leader_errors_seen: 0,
             customer_fetch: customers::CustomerFetch::default(),
             column_set: table::ColumnSet::default(),
+            runway_pass: runway_pass::Pass::default(),
         }
     }
 
@@ -337,7 +346,11 @@ impl App {
         match self.feed {
             // The leader's picture comes by itself.
             share::Feed::Follow => Vec::new(),
-            _ => self.load_all(),
+            _ => {
+                let mut effects = self.load_all();
+                effects.extend(self.runway_due(true));
+                effects
+            }
         }
     }
 
@@ -368,6 +381,7 @@ impl App {
             Some(Overlay::Json(_)) => Context::Json,
             Some(Overlay::Filter(_)) => Context::Filter,
             Some(Overlay::Palette(_)) => Context::Palette,
+            Some(Overlay::Timeline(_)) => Context::Timeline,
             Some(Overlay::Form(f)) => form::context_of(f),
             Some(Overlay::Bulk(b)) => bulk::context_of(b),
             Some(Overlay::QuitQuestion | Overlay::Overwrite(_)) => Context::Confirm,
@@ -594,6 +608,17 @@ impl App {
                 match self.overlays.top_mut() {
                     Some(Overlay::Filter(f)) => f.paste(&text),
                     Some(Overlay::Palette(_)) => self.palette_paste(&text),
+                    Some(Overlay::Form(f)) => {
+                        f.paste(&text, self.clock);
+                        self.resolve_create_customer();
+                    }
+                    Some(Overlay::Bulk(bulk::BulkLayer::Form(f))) => {
+                        if let Some(x) = f.fields.get_mut(f.focus)
+                            && x.paste(&text)
+                        {
+                            x.error = None;
+                        }
+                    }
                     _ => {}
                 }
                 Vec::new()
@@ -629,6 +654,9 @@ impl App {
             } => self.on_balance_loaded(generation, wallet_id, result),
             Action::TopUpDone { wallet_id, result } => self.on_top_up_done(wallet_id, result),
             Action::UpdateDone { wallet_id, result } => self.on_update_done(wallet_id, result),
+            Action::WalletCreated { result } => self.on_created(result),
+            Action::Terminated { wallet_id, result } => self.on_terminated(wallet_id, result),
+            Action::Debited { wallet_id, result } => self.on_debited(wallet_id, result),
             Action::BulkPlanned { source, result } => self.on_bulk_planned(source, result),
             Action::BulkProgress(p) => self.on_bulk_progress(p),
             Action::BulkFailed(message) => self.on_bulk_failed(message),
@@ -655,6 +683,21 @@ impl App {
                         self.log_error("wallet transactions", &e);
                     }
                     _ => {}
+                }
+                Vec::new()
+            }
+            Action::TimelineLoaded {
+                generation,
+                head,
+                result,
+            } => self.on_timeline_loaded(generation, head, result),
+            Action::TimelineExported(result) => {
+                match result {
+                    Ok((path, n)) => self.flash(
+                        FlashKind::Success,
+                        format!("Wrote {n} transactions to {}", path.display()),
+                    ),
+                    Err(e) => self.flash(FlashKind::Error, format!("Export failed: {e}")),
                 }
                 Vec::new()
             }
@@ -707,6 +750,12 @@ impl App {
             Action::Followed(picture) => self.on_followed(picture),
             Action::Shared { wallets, failed } => self.on_shared(wallets, failed),
             Action::AuditLog(state) => self.on_audit_log(state),
+            Action::RunwayProgress {
+                generation,
+                read,
+                total,
+            } => self.on_runway_progress(generation, read, total),
+            Action::RunwayLoaded { generation, result } => self.on_runway_loaded(generation, result),
         }
     }
 
@@ -723,6 +772,8 @@ impl App {
             effects.extend(self.load_all());
         }
         effects.extend(self.customers_due());
+        effects.extend(self.timeline_due());
+        effects.extend(self.runway_due(false));
         if !self.loaded_once {
             return effects;
         }
@@ -1026,6 +1077,7 @@ impl App {
                 | OverlayKind::Errors
                 | OverlayKind::Messages
                 | OverlayKind::Ledger
+                | OverlayKind::Timeline
                 | OverlayKind::Json,
             ) => {
                 let Some(cmd) = cmd else {
@@ -1101,6 +1153,11 @@ impl App {
                     return effects;
                 }
             }
+            Some(OverlayKind::Timeline) => {
+                if let Some(effects) = self.run_timeline(cmd) {
+                    return effects;
+                }
+            }
             _ => {}
         }
         let height = self.list_height();
@@ -1138,6 +1195,7 @@ impl App {
             Command::Refresh => {
                 effects.extend(self.load_all());
                 effects.extend(self.load_balance());
+                effects.extend(self.runway_due(true));
                 self.flash(FlashKind::Info, "Refreshing…");
             }
             Command::Pause => {
@@ -1248,6 +1306,9 @@ impl App {
             }
             Command::TopUp => effects.extend(self.open_top_up()),
             Command::Edit => self.open_update(),
+            Command::Create => self.open_create(),
+            Command::Terminate => self.open_terminate(),
+            Command::Debit => self.open_debit(),
             Command::NextField
             | Command::PrevField
             | Command::Submit
@@ -1261,6 +1322,10 @@ impl App {
             Command::Bulk => self.open_bulk(),
             Command::Filter => self.open_filter(),
             Command::Ledger => effects.extend(self.open_ledger()),
+            Command::Timeline => match self.open_timeline("") {
+                Ok(e) => effects.extend(e),
+                Err(e) => self.flash(FlashKind::Error, e),
+            },
             Command::Palette => self.open_palette(),
             Command::RawJson => effects.extend(self.open_wallet_json()),
             Command::FilterType | Command::FilterStatus | Command::FilterReason | Command::Complete => {}
@@ -1291,6 +1356,7 @@ impl App {
                 self.table = WalletTable::default();
                 self.balances.clear();
                 self.overlays.close(OverlayKind::Ledger);
+                self.overlays.close(OverlayKind::Timeline);
                 self.overlays.close(OverlayKind::Json);
                 self.loaded_once = false;
                 self.focus = Focus::List;

@@ -12,6 +12,7 @@ use super::json::JsonView;
 use super::ledger::Ledger;
 use super::overwrite::Overwrite;
 use super::palette::Palette;
+use super::timeline::Timeline;
 
 // At most one of each kind is ever on the stack: boxing the large ones would save nothing.
 #[allow(clippy::large_enum_variant)]
@@ -39,6 +40,8 @@ pub enum Overlay {
     QuitQuestion,
     /// An export's file exists: replace it, or keep it.
     Overwrite(Overwrite),
+    /// Every wallet's transactions in a window (`T`, `:timeline`).
+    Timeline(Box<Timeline>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +57,7 @@ pub enum OverlayKind {
     Bulk,
     QuitQuestion,
     Overwrite,
+    Timeline,
 }
 
 impl Overlay {
@@ -70,6 +74,7 @@ impl Overlay {
             Overlay::Bulk(_) => OverlayKind::Bulk,
             Overlay::QuitQuestion => OverlayKind::QuitQuestion,
             Overlay::Overwrite(_) => OverlayKind::Overwrite,
+            Overlay::Timeline(_) => OverlayKind::Timeline,
         }
     }
 }
@@ -158,6 +163,7 @@ impl Overlays {
     accessors!(palette, palette_mut, Palette, Palette);
     accessors!(form, form_mut, Form, FormState);
     accessors!(bulk, bulk_mut, Bulk, BulkLayer);
+    accessors!(timeline, timeline_mut, Timeline, Box<Timeline>);
 }
 
 #[cfg(test)]

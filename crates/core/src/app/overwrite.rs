@@ -14,6 +14,8 @@ pub enum PendingWrite {
     View,
     /// `:export-results FILE`: the last bulk job's results.
     Results,
+    /// `:export FILE` over the timeline: the transactions shown.
+    Timeline,
 }
 
 /// The question on screen.
@@ -56,6 +58,7 @@ impl App {
                 match q.write {
                     PendingWrite::View => self.export_view(q.path, true),
                     PendingWrite::Results => self.export_results_to(q.path, true),
+                    PendingWrite::Timeline => self.export_timeline(q.path, true),
                 }
             }
             Some(Command::Back) => {

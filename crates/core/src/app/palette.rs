@@ -26,6 +26,7 @@ pub enum Verb {
     Profile,
     ReadOnly,
     Totals,
+    Timeline,
 }
 
 impl Verb {
@@ -39,6 +40,7 @@ impl Verb {
         Verb::Profile,
         Verb::ReadOnly,
         Verb::Totals,
+        Verb::Timeline,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +54,7 @@ impl Verb {
             Verb::Profile => "profile",
             Verb::ReadOnly => "readonly",
             Verb::Totals => "totals",
+            Verb::Timeline => "timeline",
         }
     }
 
@@ -66,6 +69,7 @@ impl Verb {
             Verb::Profile => "profile NAME",
             Verb::ReadOnly => "readonly [on|off]",
             Verb::Totals => "totals",
+            Verb::Timeline => "timeline [15m|1h|24h|7d|FROM..TO]",
         }
     }
 
@@ -80,11 +84,12 @@ impl Verb {
             Verb::Profile => "Switch to another profile of the config file",
             Verb::ReadOnly => "Read-only mode on (or off, unless started read-only)",
             Verb::Totals => "Balance and credits per currency over the wallets in view",
+            Verb::Timeline => "Incident timeline: every wallet's transactions in a window (default 1h)",
         }
     }
 
     fn needs_argument(self) -> bool {
-        !matches!(self, Verb::ReadOnly | Verb::Totals)
+        !matches!(self, Verb::ReadOnly | Verb::Totals | Verb::Timeline)
     }
 
     fn from_name(s: &str) -> Option<Verb> {
@@ -367,7 +372,11 @@ impl App {
                     Err(e) => return refuse(self, e.to_string()),
                 };
                 // A file already there is not replaced without asking (`FileExists`).
-                self.export_view(path, false)
+                if self.timeline_on_top() {
+                    self.export_timeline(path, false)
+                } else {
+                    self.export_view(path, false)
+                }
             }
             Verb::ExportResults => match self
                 .permissions
@@ -426,6 +435,13 @@ impl App {
                 self.show_totals();
                 Vec::new()
             }
+            Verb::Timeline => match self.open_timeline(arg) {
+                Ok(effects) => {
+                    self.overlays.close(OverlayKind::Palette);
+                    return effects;
+                }
+                Err(e) => return refuse(self, e),
+            },
         };
         self.overlays.close(OverlayKind::Palette);
         effects

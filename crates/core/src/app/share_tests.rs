@@ -13,7 +13,7 @@ fn leader(n: usize) -> App {
     let (mut lead, _) = app(false);
     lead.feed = Feed::Lead;
     assert_eq!(
-        lead.start(),
+        super::tests::without_runway(lead.start()),
         vec![
             Effect::LoadWallets { generation: 1 },
             Effect::LoadCustomers { generation: 1 }

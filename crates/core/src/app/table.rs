@@ -64,10 +64,12 @@ pub enum Column {
     Type,
     Alert,
     Updated,
+    /// Time until the credits reach zero at the wallet's burn (`app::runway`).
+    Runway,
 }
 
 impl Column {
-    pub const ALL: [Column; 10] = [
+    pub const ALL: [Column; 11] = [
         Column::Name,
         Column::Id,
         Column::Customer,
@@ -78,6 +80,7 @@ impl Column {
         Column::Type,
         Column::Alert,
         Column::Updated,
+        Column::Runway,
     ];
 
     pub fn title(self) -> &'static str {
@@ -92,6 +95,7 @@ impl Column {
             Column::Type => "Type",
             Column::Alert => "Alert",
             Column::Updated => "Updated",
+            Column::Runway => "Runway",
         }
     }
 
@@ -117,6 +121,9 @@ impl Column {
             Column::Type => a.wallet_type.as_str().cmp(b.wallet_type.as_str()),
             Column::Alert => a.alert_state().severity().cmp(&b.alert_state().severity()),
             Column::Updated => a.updated_at.cmp(&b.updated_at),
+            // The burn is the table's (`TableData::runway`), fixed between passes: what a
+            // refresh changes of a wallet's runway is its credits.
+            Column::Runway => a.credit_balance.cmp(&b.credit_balance),
         }
     }
 }
@@ -226,6 +233,8 @@ pub struct TableData {
     /// rows again). `None`: rows were added or replaced since; a follower sorts again.
     base: u64,
     touched: Option<Vec<(u64, u32)>>,
+    /// The last runway pass and the one under way: one for every console, as the rows are.
+    pub runway: crate::app::runway::Board,
 }
 
 /// The changes kept for followers; past this, the older half is forgotten (a follower further
@@ -372,7 +381,14 @@ impl TableData {
     fn shows(&self, filter: Option<&Filter>, i: usize) -> bool {
         match (filter, self.rows.get(i)) {
             (None, Some(_)) => true,
-            (Some(f), Some(r)) => f.matches(&r.wallet, self.hay.get(i).map(|h| &**h).unwrap_or_default()),
+            (Some(f), Some(r)) => {
+                let runway = f.asks_runway().then(|| self.runway.runway(&r.wallet));
+                f.matches_with(
+                    &r.wallet,
+                    self.hay.get(i).map(|h| &**h).unwrap_or_default(),
+                    runway,
+                )
+            }
             (_, None) => false,
         }
     }
@@ -383,6 +399,14 @@ impl TableData {
         let key = match column {
             Column::Name => self.name_key(a).cmp(self.name_key(b)),
             Column::Customer => self.customer_key(a).cmp(&self.customer_key(b)),
+            Column::Runway => match (self.rows.get(a), self.rows.get(b)) {
+                (Some(x), Some(y)) => self
+                    .runway
+                    .runway(&x.wallet)
+                    .key()
+                    .cmp(&self.runway.runway(&y.wallet).key()),
+                _ => Ordering::Equal,
+            },
             _ => match (self.rows.get(a), self.rows.get(b)) {
                 (Some(x), Some(y)) => column.compare(&x.wallet, &y.wallet),
                 _ => Ordering::Equal,
@@ -426,6 +450,7 @@ impl TableData {
                 wallet(i).alert_state.as_ref().map_or(0, |a| a.severity())
             }),
             Column::Updated => keyed_order(rank, descending, |i| wallet(i).updated_at),
+            Column::Runway => keyed_order(rank, descending, |i| self.runway.runway(wallet(i)).key()),
         }
     }
 }
@@ -516,9 +541,11 @@ impl WalletTable {
             return;
         }
         let keep = self.selected_id().map(str::to_string);
+        // New runway figures reorder everything for an order or view that reads them.
+        let runway_moved = data.runway.moved_from(&self.data.runway) && self.reads_runway();
         let touched = data
             .changed_since(self.data.version)
-            .filter(|_| data.rows.len() == self.data.rows.len());
+            .filter(|_| data.rows.len() == self.data.rows.len() && !runway_moved);
         let Some(touched) = touched else {
             self.data = data;
             let marks = std::mem::take(&mut self.marks);
@@ -602,6 +629,7 @@ impl WalletTable {
         let mut data = TableData {
             rows,
             customers: old.customers.clone(),
+            runway: old.runway.clone(),
             version: old.version,
             ..TableData::default()
         };
@@ -800,6 +828,25 @@ impl WalletTable {
         data.rehay();
         data.reshaped();
         self.rebuild_view(keep.as_deref());
+    }
+
+    /// Takes the runway's state. New figures re-sort and re-filter (the Runway column and
+    /// `runway<24h` read them); progress alone moves nothing.
+    pub fn set_runway(&mut self, board: crate::app::runway::Board) {
+        let moved = self.data.runway.moved_from(&board);
+        self.data_mut().runway = board;
+        // Only an order or a view that reads the runway moves (100,000 rows sorted again on
+        // the loop's thread would be a frame of a third of a second for nothing). Followers
+        // check the same when they follow (`follow`).
+        if moved && self.reads_runway() {
+            let keep = self.selected_id().map(str::to_string);
+            self.rebuild_view(keep.as_deref());
+        }
+    }
+
+    /// This console's order or filter depends on the runway's figures.
+    fn reads_runway(&self) -> bool {
+        self.sort.column == Column::Runway || self.filter.as_ref().is_some_and(Filter::asks_runway)
     }
 
     /// Applies a filter (`None` or an empty one shows every row), keeping the selection by id.

@@ -111,6 +111,9 @@ pub struct TransactionQuery {
     /// Transactions created at or after this time (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<DateTime<Utc>>,
+    /// Transactions created at or before this time (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime<Utc>>,
 }
 
 /// Body of `POST /wallets/search`. `limit` is always sent: a body without any of

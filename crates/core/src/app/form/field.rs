@@ -115,6 +115,15 @@ impl Field {
         }
     }
 
+    /// Inserts pasted text at the cursor of a text field (cleaned: a field is one line, and
+    /// nothing pasted can put an escape sequence on screen). Returns true when it changed.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let Value::Text(input) = &mut self.value else {
+            return false;
+        };
+        paste_into(input, text)
+    }
+
     pub fn set_text(&mut self, text: &str) {
         if let Value::Text(input) = &mut self.value {
             *input = Input::new(text.to_string());
@@ -289,6 +298,25 @@ pub fn metadata_rows(m: Option<&Metadata>) -> Vec<(String, String)> {
 /// `ticket = INC-42`: one metadata entry as the confirm and the diff show it.
 pub fn metadata_line(key: &str, value: &str) -> String {
     format!("{key} = {value}")
+}
+
+/// Puts `text`, cleaned, at the cursor of `input`. Returns true when anything was inserted.
+pub fn paste_into(input: &mut Input, text: &str) -> bool {
+    let clean = flexprice_wire::text::clean(text);
+    let clean = clean.trim_matches(|c: char| c.is_whitespace());
+    if clean.is_empty() {
+        return false;
+    }
+    let mut value = input.value().to_string();
+    let at = value
+        .char_indices()
+        .nth(input.cursor())
+        .map(|(i, _)| i)
+        .unwrap_or(value.len());
+    value.insert_str(at, clean);
+    let cursor = input.cursor() + clean.chars().count();
+    *input = Input::new(value).with_cursor(cursor);
+    true
 }
 
 #[cfg(test)]

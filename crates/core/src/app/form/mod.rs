@@ -1,6 +1,9 @@
 //! The form layer: top-up and update forms, their confirm step, sending, and unknown outcomes.
 
+pub mod create;
+pub mod debit;
 pub mod field;
+pub mod terminate;
 pub mod topup;
 pub mod update;
 
@@ -8,8 +11,11 @@ use crate::key::KeyEvent;
 use crate::key::to_input_request;
 use tui_input::Input;
 
-use flexprice_wire::models::{TopUpRequest, UpdateWalletRequest};
+use flexprice_wire::models::{CreateWalletRequest, DebitRequest, TopUpRequest, UpdateWalletRequest};
 
+pub use create::CreateForm;
+pub use debit::DebitForm;
+pub use terminate::TerminateForm;
 pub use topup::{TopUpForm, TopUpPlan, UsualTopUp};
 pub use update::UpdateForm;
 
@@ -17,6 +23,9 @@ pub use update::UpdateForm;
 pub enum FormKind {
     TopUp(TopUpForm),
     Update(UpdateForm),
+    Create(CreateForm),
+    Terminate(TerminateForm),
+    Debit(DebitForm),
 }
 
 /// What will be sent once confirmed.
@@ -30,6 +39,20 @@ pub enum Submission {
     Update {
         request: UpdateWalletRequest,
         diff: Vec<String>,
+    },
+    /// `POST /wallets`, then (when set) the update of what the create cannot take.
+    Create {
+        request: Box<CreateWalletRequest>,
+        follow_up: UpdateWalletRequest,
+        summary: Vec<String>,
+    },
+    /// `POST /wallets/{id}/terminate`; `summary` is what it does, said before.
+    Terminate { summary: Vec<String> },
+    /// `POST /wallets/{id}/debit`: its key stays the same across a retry of this submission.
+    Debit {
+        request: DebitRequest,
+        preview: String,
+        warning: Option<String>,
     },
 }
 
@@ -66,13 +89,15 @@ pub struct FormState {
     /// A message for the whole form (a server error that names no field).
     pub banner: Option<String>,
     pub dirty: bool,
+    /// Times the submission was sent (a retry after an unknown outcome is the second).
+    pub attempts: u32,
 }
 
 impl FormState {
     pub fn new(kind: FormKind) -> FormState {
         let focus = match &kind {
             FormKind::TopUp(_) => 1,
-            FormKind::Update(_) => 0,
+            _ => 0,
         };
         FormState {
             kind,
@@ -80,6 +105,7 @@ impl FormState {
             stage: Stage::Editing,
             banner: None,
             dirty: false,
+            attempts: 0,
         }
     }
 
@@ -87,6 +113,9 @@ impl FormState {
         match &self.kind {
             FormKind::TopUp(f) => &f.wallet.id,
             FormKind::Update(f) => &f.wallet.id,
+            FormKind::Terminate(f) => &f.wallet.id,
+            FormKind::Debit(f) => &f.wallet.id,
+            FormKind::Create(_) => "",
         }
     }
 
@@ -94,6 +123,9 @@ impl FormState {
         match &self.kind {
             FormKind::TopUp(f) => &f.fields,
             FormKind::Update(f) => &f.fields,
+            FormKind::Create(f) => &f.fields,
+            FormKind::Terminate(f) => &f.fields,
+            FormKind::Debit(f) => &f.fields,
         }
     }
 
@@ -101,6 +133,9 @@ impl FormState {
         match &mut self.kind {
             FormKind::TopUp(f) => &mut f.fields,
             FormKind::Update(f) => &mut f.fields,
+            FormKind::Create(f) => &mut f.fields,
+            FormKind::Terminate(f) => &mut f.fields,
+            FormKind::Debit(f) => &mut f.fields,
         }
     }
 
@@ -141,6 +176,28 @@ impl FormState {
         self.after_edit(now);
     }
 
+    /// Pasted text (a terminal's bracketed paste): into the focused text field while editing,
+    /// into the typed confirmation on the confirm step; dropped elsewhere.
+    pub fn paste(&mut self, text: &str, now: chrono::DateTime<chrono::Utc>) {
+        match &mut self.stage {
+            Stage::Editing => {
+                let focus = self.focus;
+                if let Some(f) = self.fields_mut().get_mut(focus)
+                    && f.paste(text)
+                {
+                    f.error = None;
+                    self.dirty = true;
+                }
+                self.after_edit(now);
+            }
+            Stage::Confirm { typed, mismatch, .. } => {
+                let pasted = field::paste_into(typed, text);
+                *mismatch &= !pasted;
+            }
+            _ => {}
+        }
+    }
+
     fn after_edit(&mut self, now: chrono::DateTime<chrono::Utc>) {
         match &mut self.kind {
             FormKind::TopUp(f) => f.refresh_hints(now),
@@ -148,6 +205,13 @@ impl FormState {
                 f.refresh_hints();
                 self.dirty = f.is_dirty();
             }
+            FormKind::Create(f) => {
+                f.clock = Some(now);
+                f.refresh_hints();
+                self.dirty = f.is_dirty();
+            }
+            FormKind::Debit(f) => f.refresh_hints(),
+            FormKind::Terminate(_) => {}
         }
     }
 
@@ -159,6 +223,9 @@ impl FormState {
         self.focus = match &mut self.kind {
             FormKind::TopUp(f) => f.add_metadata_row(),
             FormKind::Update(f) => f.add_metadata_row(),
+            FormKind::Create(f) => f.add_metadata_row(),
+            FormKind::Debit(f) => f.add_metadata_row(),
+            FormKind::Terminate(_) => return false,
         };
         true
     }
@@ -187,6 +254,9 @@ impl FormState {
         match &self.kind {
             FormKind::TopUp(f) => format!(" Top up · {} ", f.wallet.display_name()),
             FormKind::Update(f) => format!(" Edit wallet · {} ", f.wallet.display_name()),
+            FormKind::Create(_) => " New wallet ".to_string(),
+            FormKind::Terminate(f) => format!(" Terminate wallet · {} ", f.wallet.display_name()),
+            FormKind::Debit(f) => format!(" Manual debit · {} ", f.wallet.display_name()),
         }
     }
 }

@@ -46,7 +46,7 @@ pub struct UpdateForm {
 }
 
 /// A threshold: a plain decimal, may be zero or negative (balances can go below zero).
-fn parse_threshold(text: &str) -> Result<Decimal, String> {
+pub(super) fn parse_threshold(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
