@@ -98,16 +98,30 @@ pub const EXPORT_HEADER: [&str; 12] = [
     "updated_at",
 ];
 
+/// A text cell as it is written to an exported CSV: control characters and escape sequences
+/// from the API removed, and a text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`
+/// first: an operator opens these files in one) led by `'`. Numbers are left as they are, so
+/// `-5.00` stays a number.
+pub fn csv_cell(text: &str) -> String {
+    let clean = crate::api::text::clean(text);
+    let formula = clean.starts_with(['=', '+', '-', '@']);
+    if formula && rust_decimal::Decimal::from_str_exact(&clean).is_err() {
+        format!("'{clean}")
+    } else {
+        clean.into_owned()
+    }
+}
+
 /// Writes wallets as CSV to `out`; returns how many rows were written.
 pub fn write_wallets_csv(wallets: &[Wallet], out: impl Write) -> csv::Result<usize> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(EXPORT_HEADER)?;
     for x in wallets {
         w.write_record([
-            x.id.clone(),
-            x.name.clone().unwrap_or_default(),
-            x.customer_id.clone(),
-            x.currency.clone(),
+            csv_cell(&x.id),
+            csv_cell(x.name.as_deref().unwrap_or_default()),
+            csv_cell(&x.customer_id),
+            csv_cell(&x.currency),
             wire_text(&x.balance),
             wire_text(&x.credit_balance),
             x.wallet_status.to_string(),
@@ -137,7 +151,7 @@ pub fn write_rows_csv(header: &[&str], rows: &[Vec<String>], out: impl Write) ->
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header)?;
     for r in rows {
-        w.write_record(r)?;
+        w.write_record(r.iter().map(|c| csv_cell(c)))?;
     }
     w.flush()?;
     Ok(rows.len())
@@ -375,4 +389,31 @@ pub async fn run(client: &Client, cmd: WalletsCommand, out: &mut dyn Write) -> R
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    /// Found by the attack pass: an exported CSV carried the API's escape bytes and a name a
+    /// spreadsheet runs as a formula, as they came.
+    #[test]
+    fn exported_cells_carry_no_formula_and_no_escape() {
+        let rows = vec![vec![
+            "=HYPERLINK(\"http://x\")".to_string(),
+            "-5.00".to_string(),
+            "+1 555".to_string(),
+            "@SUM(A1)".to_string(),
+            "Acme\u{1b}[2J Corp".to_string(),
+            "plain".to_string(),
+        ]];
+        let mut out = Vec::new();
+        write_rows_csv(&["a", "b", "c", "d", "e", "f"], &rows, &mut out).expect("written");
+        let text = String::from_utf8(out).expect("utf-8");
+        let line = text.lines().nth(1).expect("a row");
+        assert_eq!(
+            line,
+            "\"'=HYPERLINK(\"\"http://x\"\")\",-5.00,'+1 555,'@SUM(A1),Acme Corp,plain"
+        );
+    }
 }

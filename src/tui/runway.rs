@@ -15,6 +15,9 @@ use crate::app::Action;
 use crate::app::runway::{Runways, Tally, Window};
 use flexprice_wire::models::{TransactionQuery, TransactionSearch};
 
+/// Transactions read past twice the total the first page stated before a pass gives up (what
+/// is created during the pass is read too, so the total is not a hard bound).
+const MAX_EXTRA: u64 = 1_000_000;
 /// The largest page the search gives.
 const PAGE: u32 = 1000;
 /// Progress is told at most this often (each one is an action and maybe a frame).
@@ -44,6 +47,7 @@ pub async fn pass(
     let mut told = Instant::now();
     // The first page spans the window (its total sizes the slices).
     let mut slice: Option<TimeDelta> = None;
+    let mut last_first: Option<String> = None;
     loop {
         let end = match slice {
             None => window.end,
@@ -70,6 +74,21 @@ pub async fn pass(
             slice = Some(TimeDelta::milliseconds(ms.max(1000)));
         }
         let n = page.items.len();
+        // A server that pages past what it said it holds (the same page again and again, or
+        // pages without end) would be read forever and counted twice: the pass stops and says
+        // so, and the last figures stay.
+        let first = page.items.first().map(|t| t.id.clone());
+        let read = tally.transactions.saturating_add(n as u64);
+        if (n > 0 && first == last_first)
+            || read > total.unwrap_or(0).saturating_mul(2).saturating_add(MAX_EXTRA)
+        {
+            return Err(ApiError::Invalid(format!(
+                "the transactions search kept paging past the {} transactions it stated \
+                 (after {requests} requests): runway figures not updated",
+                total.unwrap_or(0)
+            )));
+        }
+        last_first = first;
         let newest = page.items.last().and_then(|t| t.created_at);
         let at_newest = newest.map_or(0, |last| {
             page.items

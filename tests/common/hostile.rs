@@ -53,6 +53,9 @@ pub enum Scenario {
     DecimalMax,
     /// A wallet whose balance is [`DECIMAL_BEYOND`].
     DecimalBeyond,
+    /// The transactions search answers the same full page of debits (all of one instant)
+    /// whatever it is asked, stating a total of one page.
+    RepeatedPage,
 }
 
 #[derive(Default)]
@@ -262,6 +265,23 @@ async fn hostile(State(ctx): State<Ctx>, method: Method, uri: Uri) -> Response {
             StatusCode::OK,
             wallet("wallet_big", "big", DECIMAL_BEYOND).to_string(),
         ),
+        Scenario::RepeatedPage => {
+            let at = (chrono::Utc::now() - chrono::TimeDelta::hours(1)).to_rfc3339();
+            let items: Vec<serde_json::Value> = (0..1000)
+                .map(|i| {
+                    serde_json::json!({
+                        "id": format!("wtxn_{i}"), "wallet_id": "wallet_a", "type": "debit",
+                        "credit_amount": "1", "amount": "1", "transaction_status": "completed",
+                        "transaction_reason": "MANUAL_BALANCE_DEBIT", "created_at": at,
+                    })
+                })
+                .collect();
+            json(
+                StatusCode::OK,
+                serde_json::json!({"items": items, "pagination": {"total": 1000, "limit": 1000, "offset": 0}})
+                    .to_string(),
+            )
+        }
     }
 }
 

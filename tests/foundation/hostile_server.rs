@@ -410,3 +410,22 @@ fn userinfo_in_the_api_url_never_reaches_the_log_or_the_screen() {
         "{stderr}"
     );
 }
+
+/// Found by the attack pass: a server that answers the same full page whatever it is asked was
+/// paged for ever by the runway's pass (30 searches a second, the same debits counted again
+/// each time). The pass stops, says why, and sends a bounded number of requests.
+#[tokio::test]
+async fn the_runway_pass_stops_on_a_server_that_repeats_its_page() {
+    let h = Hostile::start(Scenario::RepeatedPage).await;
+    let c = client(&h, 1, Duration::from_secs(5), 16 * MB);
+    let window = flexwallet::app::runway::Window::ending(chrono::Utc::now(), 24);
+    let pass = tokio::time::timeout(
+        Duration::from_secs(30),
+        flexwallet::tui::runway::pass(&c, window, |_, _| {}),
+    )
+    .await
+    .expect("the pass ends");
+    let err = pass.expect_err("a repeated page is not figures");
+    assert!(err.to_string().contains("kept paging"), "{err}");
+    assert!(h.requests() <= 3, "{} requests", h.requests());
+}
