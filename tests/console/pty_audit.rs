@@ -14,19 +14,20 @@ use serde_json::Value;
 use crate::pty::Console;
 
 const WAIT: Duration = Duration::from_secs(30);
-const KEY: &str = "sk_audit";
-const ENV: &str = "env_audit";
+pub(crate) const KEY: &str = "sk_audit";
+pub(crate) const ENV: &str = "env_audit";
 
-/// `flexwallet sandbox --demo-data` as a child process; killed on drop.
-struct Sandbox {
+/// `flexwallet sandbox --demo-data` as a child process; killed on drop. The lifecycle tests
+/// (`pty_lifecycle`) use it too.
+pub(crate) struct Sandbox {
     child: Child,
     host: String,
-    url: String,
+    pub(crate) url: String,
     _stdout: BufReader<ChildStdout>,
 }
 
 impl Sandbox {
-    fn start() -> Sandbox {
+    pub(crate) fn start() -> Sandbox {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flexwallet"))
             .args(["sandbox", "--addr", "127.0.0.1:0", "--api-key", KEY])
             .args(["--environment-id", ENV, "--demo-data"])
@@ -57,7 +58,7 @@ impl Sandbox {
     }
 
     /// `GET path` with the sandbox's key, as JSON (must answer 200).
-    fn get(&self, path: &str) -> Value {
+    pub(crate) fn get(&self, path: &str) -> Value {
         let mut s = TcpStream::connect(&self.host).expect("connect to the sandbox");
         let req = format!(
             "GET {path} HTTP/1.1\r\nHost: {}\r\nx-api-key: {KEY}\r\nConnection: close\r\n\r\n",
@@ -72,7 +73,7 @@ impl Sandbox {
     }
 
     /// Every wallet's transactions: the demo's ledgers are short.
-    fn transactions(&self) -> usize {
+    pub(crate) fn transactions(&self) -> usize {
         let wallets = self.get("/v1/wallets?limit=1000");
         wallets["items"]
             .as_array()

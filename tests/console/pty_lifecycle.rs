@@ -3,74 +3,18 @@
 //! Each round-trips through the API (the test reads the sandbox), writes its audit lines
 //! (sending, then the outcome), and is refused in read-only mode with nothing sent.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::pty::Console;
+use crate::pty_audit::{ENV, KEY, Sandbox};
 
 const WAIT: Duration = Duration::from_secs(30);
-const KEY: &str = "sk_lifecycle";
-const ENV: &str = "env_lifecycle";
 
-/// `flexwallet sandbox --demo-data` as a child process; killed on drop.
-struct Sandbox {
-    child: Child,
-    host: String,
-    url: String,
-    _stdout: BufReader<ChildStdout>,
-}
-
+/// The audit tests' sandbox child, with what these tests read besides.
 impl Sandbox {
-    fn start() -> Sandbox {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_flexwallet"))
-            .args(["sandbox", "--addr", "127.0.0.1:0", "--api-key", KEY])
-            .args(["--environment-id", ENV, "--demo-data"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the sandbox");
-        let mut out = BufReader::new(child.stdout.take().expect("sandbox stdout"));
-        let mut line = String::new();
-        out.read_line(&mut line).expect("the sandbox's first line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        let host = url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .expect("host")
-            .to_string();
-        Sandbox {
-            child,
-            host,
-            url,
-            _stdout: out,
-        }
-    }
-
-    /// `GET path` with the sandbox's key, as JSON (must answer 200).
-    fn get(&self, path: &str) -> Value {
-        let mut s = TcpStream::connect(&self.host).expect("connect to the sandbox");
-        let req = format!(
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nx-api-key: {KEY}\r\nConnection: close\r\n\r\n",
-            self.host
-        );
-        s.write_all(req.as_bytes()).expect("send");
-        let mut reply = String::new();
-        s.read_to_string(&mut reply).expect("read");
-        let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
-        assert!(head.starts_with("HTTP/1.1 200"), "GET {path}: {reply}");
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
-    }
-
     fn wallets(&self) -> Vec<Value> {
         self.get("/v1/wallets?limit=1000")["items"]
             .as_array()
@@ -82,26 +26,11 @@ impl Sandbox {
         self.get(&format!("/v1/wallets/{id}"))
     }
 
-    fn transactions(&self, id: &str) -> Vec<Value> {
+    fn wallet_transactions(&self, id: &str) -> Vec<Value> {
         self.get(&format!("/v1/wallets/{id}/transactions?limit=1000"))["items"]
             .as_array()
             .expect("items")
             .clone()
-    }
-
-    /// Every wallet's transactions, counted.
-    fn all_transactions(&self) -> usize {
-        self.wallets()
-            .iter()
-            .map(|w| self.transactions(w["id"].as_str().expect("id")).len())
-            .sum()
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -186,7 +115,7 @@ fn create_debit_and_terminate_round_trip_through_the_api_with_their_audit_lines(
     c.wait_for_text("Debited 30.00 credits", WAIT);
     assert_eq!(sb.wallet(&id)["credit_balance"], "70");
     let debit = sb
-        .transactions(&id)
+        .wallet_transactions(&id)
         .into_iter()
         .find(|t| t["transaction_reason"] == "MANUAL_BALANCE_DEBIT")
         .expect("the debit in the ledger");
@@ -218,7 +147,7 @@ fn create_debit_and_terminate_round_trip_through_the_api_with_their_audit_lines(
     assert_eq!(w["wallet_status"], "closed");
     assert_eq!(w["credit_balance"], "0");
     let ended = sb
-        .transactions(&id)
+        .wallet_transactions(&id)
         .into_iter()
         .find(|t| t["transaction_reason"] == "WALLET_TERMINATION")
         .expect("the termination's debit");
@@ -237,7 +166,7 @@ fn create_debit_and_terminate_round_trip_through_the_api_with_their_audit_lines(
 fn read_only_refuses_create_debit_and_terminate_and_sends_nothing() {
     let sb = Sandbox::start();
     let mut c = console(&sb, &["--read-only"]);
-    let (wallets, txs) = (sb.wallets().len(), sb.all_transactions());
+    let (wallets, txs) = (sb.wallets().len(), sb.transactions());
     for (key, form) in [
         ("C", "New wallet"),
         ("D", "Manual debit"),
@@ -255,7 +184,7 @@ fn read_only_refuses_create_debit_and_terminate_and_sends_nothing() {
     // A refused key has nothing to wait for: give a request that might be sent time to land.
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(sb.wallets().len(), wallets);
-    assert_eq!(sb.all_transactions(), txs);
+    assert_eq!(sb.transactions(), txs);
     assert_eq!(crate::pty::read_or_empty(&c.state_path().join("audit.jsonl")), "");
     c.send("q");
     assert_eq!(c.wait_exit(Duration::from_secs(10)), 0);
