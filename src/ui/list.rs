@@ -192,8 +192,8 @@ pub fn totals_line(app: &App, width: usize) -> String {
                 figure(&c.balance, &|d| format_amount(d, &c.currency)),
                 figure(&c.credits, &format_credits)
             );
-            if c.failed > 0 {
-                s.push_str(&format!(" ({} not refreshed)", c.failed));
+            if c.stale > 0 {
+                s.push_str(&format!(" ({} stale)", c.stale));
             }
             s
         })

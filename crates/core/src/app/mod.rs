@@ -591,7 +591,9 @@ impl App {
         if recount {
             self.stale_count = self.stale_wallets();
         }
-        self.totals.refresh(&self.table);
+        let mut totals = std::mem::take(&mut self.totals);
+        totals.refresh(self);
+        self.totals = totals;
         effects.retain(|e| e.capability().is_none_or(|c| self.check(c)));
         effects
     }

@@ -18,13 +18,15 @@ pub struct CurrencyTotal {
     pub wallets: usize,
     pub balance: Option<Decimal>,
     pub credits: Option<Decimal>,
-    /// Wallets whose last refresh failed: their figures are the last ones seen.
-    pub failed: usize,
+    /// Wallets past the freshness contract or whose refresh failed (what the list marks `!`):
+    /// their figures are the last ones seen.
+    pub stale: usize,
 }
 
 /// What the figures were summed over: the table's data (its address and version), the
-/// filter and the view's length. When none of these moved, the sums still hold.
-type Key = (usize, u64, Option<String>, usize);
+/// filter, the view's length and how many wallets are stale. When none of these moved, the
+/// sums still hold.
+type Key = (usize, u64, Option<String>, usize, usize);
 
 #[derive(Debug, Clone, Default)]
 pub struct ViewTotals {
@@ -36,20 +38,24 @@ pub struct ViewTotals {
 }
 
 impl ViewTotals {
-    /// Sums the view again if it changed since the last time.
-    pub fn refresh(&mut self, table: &WalletTable) {
+    /// Sums the view again if it changed since the last time. Stale rows are counted as the
+    /// list marks them (`App::is_stale`), so the edge never calls fresh what a row marks `!`.
+    pub fn refresh(&mut self, app: &App) {
+        let table: &WalletTable = &app.table;
         let data = table.shared();
         let key = (
             std::sync::Arc::as_ptr(&data) as usize,
             data.version,
             table.filter.as_ref().map(|f| f.text.clone()),
             table.view().len(),
+            app.stale_count,
         );
         if self.key.as_ref() == Some(&key) {
             return;
         }
         let rows = table.view().iter().filter_map(|&i| table.rows.get(i as usize));
-        self.currencies = sum(rows.map(|r| (&*r.wallet, r.meta.failed)));
+        let any_stale = app.stale_count > 0;
+        self.currencies = sum(rows.map(|r| (&*r.wallet, any_stale && app.is_stale(r))));
         self.wallets = table.view().len();
         self.key = Some(key);
     }
@@ -80,10 +86,10 @@ impl App {
                     .map_or_else(too_large, |d| format!("{} {cur}", format_amount(d, &c.currency))),
                 c.credits.as_ref().map_or_else(too_large, format_credits),
             );
-            if c.failed > 0 {
+            if c.stale > 0 {
                 line.push_str(&format!(
-                    " · {} of them failed to refresh (their last figures are counted)",
-                    c.failed
+                    " · {} of them stale (their last figures are counted)",
+                    c.stale
                 ));
             }
             lines.push(line);
@@ -101,7 +107,7 @@ impl App {
 /// Sums per currency (checked: an overflow makes that sum `None` for good).
 pub fn sum<'a>(wallets: impl Iterator<Item = (&'a Wallet, bool)>) -> Vec<CurrencyTotal> {
     let mut out: Vec<CurrencyTotal> = Vec::new();
-    for (w, failed) in wallets {
+    for (w, stale) in wallets {
         let i = match out.iter().position(|t| t.currency == w.currency) {
             Some(i) => i,
             None => {
@@ -110,14 +116,14 @@ pub fn sum<'a>(wallets: impl Iterator<Item = (&'a Wallet, bool)>) -> Vec<Currenc
                     wallets: 0,
                     balance: Some(Decimal::ZERO),
                     credits: Some(Decimal::ZERO),
-                    failed: 0,
+                    stale: 0,
                 });
                 out.len() - 1
             }
         };
         let t = &mut out[i];
         t.wallets += 1;
-        t.failed += usize::from(failed);
+        t.stale += usize::from(stale);
         t.balance = t.balance.and_then(|b| b.checked_add(w.balance));
         t.credits = t.credits.and_then(|c| c.checked_add(w.credit_balance));
     }
@@ -174,7 +180,7 @@ mod tests {
         let t = sum(ws.iter().map(|w| (w, true)));
         assert_eq!(t[0].balance, None);
         assert_eq!(t[0].credits, Some(dec("3")));
-        assert_eq!(t[0].failed, 3);
+        assert_eq!(t[0].stale, 3);
     }
 
     #[test]
@@ -216,5 +222,22 @@ mod tests {
             texts[1],
             "USD: 2 wallets · balance 1,999.00 USD · credits 1,999.00"
         );
+    }
+
+    /// As seen at 80x24 with the sandbox failing every call: the overview said `116 stale`
+    /// and every row had its `!`, while the totals said `11 not refreshed` (only the rows whose
+    /// own fetch had failed).
+    #[test]
+    fn the_totals_count_stale_wallets_as_the_list_marks_them() {
+        use crate::app::Action;
+        let (mut app, now) = crate::app::tests::loaded(3);
+        assert_eq!(app.totals.currencies[0].stale, 0);
+        let later = now + std::time::Duration::from_secs(3600);
+        app.update(Action::Tick {
+            now: later,
+            clock: app.clock + chrono::TimeDelta::hours(1),
+        });
+        assert_eq!(app.stale_count, 3);
+        assert_eq!(app.totals.currencies[0].stale, 3);
     }
 }
