@@ -23,4 +23,5 @@ mod pty_profile;
 mod pty_runway;
 mod pty_timeline;
 mod pty_truth;
+mod sandbox_child;
 mod snapshots;

@@ -2,100 +2,27 @@
 //! per balance change). Ignored by default; each prints one figure for BENCHMARKS.md:
 //! `cargo test --release --test console -- --ignored --nocapture perf_`
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::pty::Console;
+use crate::sandbox_child::Sandbox;
 
 const WALLETS: usize = 100_000;
 const KEY: &str = "sk_perf";
 const ENV: &str = "env_perf";
 
-/// `flexwallet sandbox` as a child process; killed on drop.
-struct Sandbox {
-    child: Child,
-    url: String,
+/// A sandbox of `WALLETS` wallets with `burn` credits a minute debited from random wallets, four
+/// debits a second.
+fn sandbox(burn: u64) -> Sandbox {
+    let (wallets, burn) = (WALLETS.to_string(), burn.to_string());
+    Sandbox::spawn(KEY, ENV, &["--wallets", &wallets, "--burn", &burn])
 }
 
-impl Sandbox {
-    fn start() -> Sandbox {
-        Sandbox::start_burning(0)
-    }
-
-    /// With `burn` credits a minute debited from random wallets, four debits a second.
-    fn start_burning(burn: u64) -> Sandbox {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_flexwallet"))
-            .args([
-                "sandbox",
-                "--addr",
-                "127.0.0.1:0",
-                "--api-key",
-                KEY,
-                "--environment-id",
-                ENV,
-            ])
-            .args(["--wallets", &WALLETS.to_string(), "--burn", &burn.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the sandbox");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("sandbox stdout"))
-            .read_line(&mut line)
-            .expect("read the sandbox's first line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        Sandbox { child, url }
-    }
-
-    /// Requests the sandbox has answered (`GET /_sandbox/stats`, which counts itself too).
-    fn requests(&self) -> u64 {
-        let req = format!(
-            "GET /_sandbox/stats HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.host()
-        );
-        let mut s = TcpStream::connect(self.host()).expect("connect to the sandbox");
-        s.write_all(req.as_bytes()).expect("ask for stats");
-        let mut reply = String::new();
-        s.read_to_string(&mut reply).expect("read the stats");
-        let body = reply.split("\r\n\r\n").nth(1).unwrap_or_default();
-        let v: serde_json::Value =
-            serde_json::from_str(body).unwrap_or_else(|e| panic!("stats {e}: {reply}"));
-        v["requests"].as_u64().expect("requests")
-    }
-
-    fn host(&self) -> &str {
-        let rest = self.url.trim_start_matches("http://");
-        rest.split('/').next().expect("host")
-    }
-
-    /// Tops `wallet_id` up by one credit through the API (plain HTTP/1.1: no client needed).
-    fn top_up(&self, wallet_id: &str) {
-        let body = r#"{"credits_to_add":"1","transaction_reason":"PURCHASED_CREDIT_DIRECT"}"#;
-        let req = format!(
-            "POST /v1/wallets/{wallet_id}/top-up HTTP/1.1\r\nHost: {}\r\nx-api-key: {KEY}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.host(),
-            body.len()
-        );
-        let mut s = TcpStream::connect(self.host()).expect("connect to the sandbox");
-        s.write_all(req.as_bytes()).expect("send the top-up");
-        let mut reply = String::new();
-        s.read_to_string(&mut reply).expect("read the top-up reply");
-        assert!(reply.starts_with("HTTP/1.1 200"), "top-up failed: {reply}");
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Tops `wallet_id` up by one credit through the API.
+fn top_up(sb: &Sandbox, wallet_id: &str) {
+    let body = serde_json::json!({"credits_to_add": "1", "transaction_reason": "PURCHASED_CREDIT_DIRECT"});
+    sb.ok("POST", &format!("/v1/wallets/{wallet_id}/top-up"), Some(body));
 }
 
 /// The console on the sandbox at 120x40 with live refresh every `refresh` seconds, list loaded.
@@ -171,7 +98,7 @@ fn selected_id(c: &Console) -> String {
 #[test]
 #[ignore = "perf figure: needs a release build and ~1 minute"]
 fn perf_memory_with_100k_wallets() {
-    let sb = Sandbox::start();
+    let sb = sandbox(0);
     let c = console(&sb, 5);
     std::thread::sleep(Duration::from_secs(3));
     let pid = c.pid().expect("console pid");
@@ -187,7 +114,7 @@ fn perf_memory_with_100k_wallets() {
 #[test]
 #[ignore = "perf figure: needs a release build and ~1.5 minutes"]
 fn perf_idle_cpu_with_refresh_5s() {
-    let sb = Sandbox::start();
+    let sb = sandbox(0);
     let c = console(&sb, 5);
     let pid = c.pid().expect("console pid");
     std::thread::sleep(Duration::from_secs(5));
@@ -204,7 +131,7 @@ fn perf_idle_cpu_with_refresh_5s() {
 #[test]
 #[ignore = "perf figure: needs a release build and ~1 minute"]
 fn perf_bytes_per_balance_change() {
-    let sb = Sandbox::start();
+    let sb = sandbox(0);
     let c = console(&sb, 1);
     let id = selected_id(&c);
     // Settle (the selected wallet's real-time balance, first refresh cycles).
@@ -213,7 +140,7 @@ fn perf_bytes_per_balance_change() {
     let b0 = c.raw_len();
     std::thread::sleep(window);
     let b1 = c.raw_len();
-    sb.top_up(&id);
+    top_up(&sb, &id);
     std::thread::sleep(window);
     let b2 = c.raw_len();
     let (idle, changed) = (b1 - b0, b2 - b1);
@@ -252,7 +179,7 @@ fn perf_freshness_over_ten_minutes() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
-    let sb = Sandbox::start_burning(burn);
+    let sb = sandbox(burn);
     let c = console(&sb, 5);
     let pid = c.pid().expect("console pid");
     std::thread::sleep(Duration::from_secs(5));

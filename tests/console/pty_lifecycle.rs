@@ -9,30 +9,10 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::pty::Console;
-use crate::pty_audit::{ENV, KEY, Sandbox};
+use crate::pty_audit::{ENV, KEY};
+use crate::sandbox_child::Sandbox;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// The audit tests' sandbox child, with what these tests read besides.
-impl Sandbox {
-    fn wallets(&self) -> Vec<Value> {
-        self.get("/v1/wallets?limit=1000")["items"]
-            .as_array()
-            .expect("items")
-            .clone()
-    }
-
-    fn wallet(&self, id: &str) -> Value {
-        self.get(&format!("/v1/wallets/{id}"))
-    }
-
-    fn wallet_transactions(&self, id: &str) -> Vec<Value> {
-        self.get(&format!("/v1/wallets/{id}/transactions?limit=1000"))["items"]
-            .as_array()
-            .expect("items")
-            .clone()
-    }
-}
 
 fn console(sb: &Sandbox, extra: &[&str]) -> Console {
     let mut args = vec!["--api-url", &sb.url, "--environment-id", ENV, "--refresh", "0"];
@@ -62,11 +42,11 @@ fn assert_sent_then_ok(lines: &[Value], wallet: &str, what: &str) {
 
 #[test]
 fn create_debit_and_terminate_round_trip_through_the_api_with_their_audit_lines() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let mut c = console(&sb, &[]);
     let state = c.state_path();
     let before: Vec<String> = sb
-        .wallets()
+        .all_wallets()
         .iter()
         .map(|w| w["id"].as_str().expect("id").to_string())
         .collect();
@@ -87,7 +67,7 @@ fn create_debit_and_terminate_round_trip_through_the_api_with_their_audit_lines(
     c.send("\r");
     let s = c.wait_for_text("Created ", WAIT);
     let new: Vec<Value> = sb
-        .wallets()
+        .all_wallets()
         .into_iter()
         .filter(|w| !before.iter().any(|id| w["id"] == id.as_str()))
         .collect();
@@ -164,9 +144,9 @@ fn create_debit_and_terminate_round_trip_through_the_api_with_their_audit_lines(
 
 #[test]
 fn read_only_refuses_create_debit_and_terminate_and_sends_nothing() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let mut c = console(&sb, &["--read-only"]);
-    let (wallets, txs) = (sb.wallets().len(), sb.transactions());
+    let (wallets, txs) = (sb.all_wallets().len(), sb.transactions());
     for (key, form) in [
         ("C", "New wallet"),
         ("D", "Manual debit"),
@@ -183,7 +163,7 @@ fn read_only_refuses_create_debit_and_terminate_and_sends_nothing() {
     c.send("M");
     // A refused key has nothing to wait for: give a request that might be sent time to land.
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(sb.wallets().len(), wallets);
+    assert_eq!(sb.all_wallets().len(), wallets);
     assert_eq!(sb.transactions(), txs);
     assert_eq!(crate::pty::read_or_empty(&c.state_path().join("audit.jsonl")), "");
     c.send("q");

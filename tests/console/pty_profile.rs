@@ -4,11 +4,10 @@
 //!
 //! Set `FLEXWALLET_BIN` to run another build of the console (the sandbox stays this build's).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::pty::Console;
+use crate::sandbox_child::Sandbox;
 
 const WAIT: Duration = Duration::from_secs(60);
 const KEY: &str = "sk_profile_test";
@@ -16,53 +15,6 @@ const ENV: &str = "env_profile_test";
 /// What the key commands write on stderr: a marker and a clear-screen sequence, as a password
 /// manager's prompt would draw.
 const STDERR_MARK: &str = "VAULT-PROMPT-7f3a";
-
-/// `flexwallet sandbox --demo-data` as a child process; killed on drop.
-struct Sandbox {
-    child: Child,
-    url: String,
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl Sandbox {
-    fn start() -> Sandbox {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_flexwallet"))
-            .args([
-                "sandbox",
-                "--addr",
-                "127.0.0.1:0",
-                "--api-key",
-                KEY,
-                "--environment-id",
-                ENV,
-                "--demo-data",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the sandbox");
-        let mut out = BufReader::new(child.stdout.take().expect("sandbox stdout"));
-        let mut line = String::new();
-        out.read_line(&mut line).expect("read the sandbox's first line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        Sandbox {
-            child,
-            url,
-            _stdout: out,
-        }
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Three profiles on one sandbox: `fast` (key from the environment), `slow` (a key command
 /// that prompts on stderr and takes 5 s) and `locked` (a key command that fails, saying why
@@ -104,7 +56,7 @@ fn run_palette(c: &mut Console, command: &str) {
 
 #[test]
 fn a_slow_key_command_leaves_the_console_answering_and_its_stderr_off_the_screen() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let dir = tempfile::tempdir().expect("temp dir");
     let cfg = config(&sb, dir.path());
     let mut c = Console::start_with_env(

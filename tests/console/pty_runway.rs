@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::pty::Console;
-use crate::pty_truth::{Sandbox, WAIT, console_on};
+use crate::pty_truth::{ENV, KEY, Sandbox, WAIT, console_on};
 
 fn dec(v: &serde_json::Value) -> Decimal {
     Decimal::from_str(v.as_str().unwrap_or("0")).unwrap_or_default()
@@ -89,7 +89,7 @@ fn wallet_ids(screen: &str) -> BTreeSet<String> {
 
 #[test]
 fn runway_under_24h_shows_exactly_the_wallets_the_ledger_says() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     // Usage on a dozen prepaid wallets: a big debit leaves some with less than a day of it,
     // a small one leaves others with days (either side of 24 h by a wide margin).
     let mut wallets: Vec<(String, Decimal)> = sb

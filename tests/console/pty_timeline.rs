@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::pty::Console;
-use crate::pty_truth::{Sandbox, WAIT, console_on, dec, grouped};
+use crate::pty_truth::{ENV, KEY, Sandbox, WAIT, console_on, dec, grouped};
 
 /// The timeline's rows under its header (the frame and the strip left out).
 fn timeline_rows(c: &Console) -> Vec<String> {
@@ -65,7 +65,7 @@ fn open_timeline(c: &mut Console, window: &str) -> String {
 
 #[test]
 fn a_top_up_made_elsewhere_appears_at_the_top_within_one_refresh() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let refresh = 2;
     let mut c = console_on(&sb, refresh, 80, 24);
     let usd = wallets_in(&sb, "usd");
@@ -93,7 +93,7 @@ fn a_top_up_made_elsewhere_appears_at_the_top_within_one_refresh() {
 
 #[test]
 fn timeline_totals_are_the_sums_of_the_api() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let mut c = console_on(&sb, 2, 80, 24);
     let usd = wallets_in(&sb, "usd");
     let tag = std::process::id();
@@ -153,7 +153,7 @@ fn timeline_totals_are_the_sums_of_the_api() {
 
 #[test]
 fn a_failing_api_shows_the_timeline_stale_at_80x24() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let mut c = console_on(&sb, 2, 80, 24);
     let usd = wallets_in(&sb, "usd");
     top_up(&sb, &usd[0], "77", &format!("tl-stale-{}", std::process::id()));

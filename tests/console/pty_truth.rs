@@ -5,10 +5,8 @@
 //! the test can move balances, break the API and read the ledger through the API itself. Set
 //! `FLEXWALLET_BIN` to run another build of the console (the sandbox stays this build's).
 
-use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -16,126 +14,11 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::pty::Console;
+pub(crate) use crate::sandbox_child::Sandbox;
 
 pub(crate) const WAIT: Duration = Duration::from_secs(60);
-const KEY: &str = "sk_truth";
-const ENV: &str = "env_truth";
-
-/// `flexwallet sandbox --demo-data` as a child process (this build, burn off); killed on drop.
-pub(crate) struct Sandbox {
-    child: Child,
-    url: String,
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl Sandbox {
-    pub(crate) fn start() -> Sandbox {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_flexwallet"))
-            .args([
-                "sandbox",
-                "--addr",
-                "127.0.0.1:0",
-                "--api-key",
-                KEY,
-                "--environment-id",
-                ENV,
-                "--demo-data",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the sandbox");
-        // Kept open: the sandbox's stdout stays a live pipe for as long as it runs.
-        let mut out = BufReader::new(child.stdout.take().expect("sandbox stdout"));
-        let mut line = String::new();
-        out.read_line(&mut line).expect("read the sandbox's first line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        Sandbox {
-            child,
-            url,
-            _stdout: out,
-        }
-    }
-
-    fn host(&self) -> &str {
-        self.url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .expect("host")
-    }
-
-    /// One plain HTTP/1.1 request with the sandbox's key: (status, body).
-    pub(crate) fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
-        let body = body.map(Value::to_string).unwrap_or_default();
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nx-api-key: {KEY}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.host(),
-            body.len()
-        );
-        let mut s = TcpStream::connect(self.host()).expect("connect to the sandbox");
-        s.write_all(req.as_bytes()).expect("send the request");
-        let mut reply = String::new();
-        s.read_to_string(&mut reply).expect("read the reply");
-        let status = reply
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
-        (status, body.to_string())
-    }
-
-    /// A call that must answer 200, as JSON.
-    pub(crate) fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let (status, text) = self.call(method, path, body.as_ref());
-        assert_eq!(status, 200, "{method} {path}: {text}");
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
-    }
-
-    fn wallet(&self, id: &str) -> Value {
-        self.ok("GET", &format!("/v1/wallets/{id}"), None)
-    }
-
-    pub(crate) fn all_wallets(&self) -> Vec<Value> {
-        let list = self.ok("GET", "/v1/wallets?limit=1000", None);
-        list["items"].as_array().expect("items").clone()
-    }
-
-    /// The ids of the wallet's transactions (its whole ledger: the demo's are short).
-    fn ledger(&self, id: &str) -> BTreeSet<String> {
-        let list = self.ok("GET", &format!("/v1/wallets/{id}/transactions?limit=1000"), None);
-        list["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|t| t["id"].as_str().expect("transaction id").to_string())
-            .collect()
-    }
-
-    pub(crate) fn faults(&self, settings: Value) {
-        let (status, text) = self.call("POST", "/_sandbox/faults", Some(&settings));
-        assert_eq!(status, 200, "fault settings {settings}: {text}");
-    }
-
-    /// `/v1` requests the sandbox has seen (`GET /_sandbox/stats` is not one of them).
-    fn requests(&self) -> u64 {
-        let v = self.ok("GET", "/_sandbox/stats", None);
-        v["requests"].as_u64().expect("requests")
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub(crate) const KEY: &str = "sk_truth";
+pub(crate) const ENV: &str = "env_truth";
 
 pub(crate) fn dec(v: &Value) -> Decimal {
     Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}")))
@@ -273,7 +156,7 @@ fn shows_whole(row: &str, figure: &str) -> bool {
 /// list shows both figures whole, the minus sign included, never the tail of a figure.
 #[test]
 fn big_and_negative_figures_show_whole_in_the_list() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let wallets = sb.all_wallets();
     let mut c = console_on(&sb, 1, 80, 24);
     // Two active wallets in the first rows, each with a name no other wallet starts with, so
@@ -381,7 +264,7 @@ fn big_and_negative_figures_show_whole_in_the_list() {
 /// answers again, LIVE comes back and the markers go.
 #[test]
 fn every_request_failing_marks_rows_and_status_within_three_intervals() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let interval = Duration::from_secs(1);
     let c = console_on(&sb, 1, 80, 24);
     c.wait_for("LIVE and no row marked", WAIT, |_| {
@@ -426,7 +309,7 @@ fn every_request_failing_marks_rows_and_status_within_three_intervals() {
 /// others: none is marked `!` or says `stale`, and the overview counts no stale wallet.
 #[test]
 fn after_a_resize_every_row_is_fresh_or_marked() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let mut c = console_on(&sb, 1, 80, 24);
     // Past the balance contract (three intervals) of every row off screen.
     std::thread::sleep(Duration::from_secs(6));
@@ -468,7 +351,7 @@ fn after_a_resize_every_row_is_fresh_or_marked() {
 /// nothing; back at 80x24 the screen tells the truth about it.
 #[test]
 fn enter_while_too_small_confirms_nothing() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let mut c = console_on(&sb, 1, 80, 24);
     c.send("g");
     let id = selected_id(&mut c);
@@ -538,7 +421,7 @@ fn wrong_key_message(url: &str) -> String {
 /// from, and when it tries again; and it does try again, with no key pressed.
 #[test]
 fn a_wrong_key_shows_the_whole_error_and_retries() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let c = Console::start_with_env(
         &["--api-url", &sb.url, "--environment-id", ENV, "--refresh", "1"],
         80,
@@ -609,7 +492,7 @@ fn a_wrong_key_shows_the_whole_error_and_retries() {
 /// the amount typed; Enter alone sends nothing, and Esc leaves the confirm step.
 #[test]
 fn a_closed_wallets_top_up_asks_first() {
-    let sb = Sandbox::start();
+    let sb = Sandbox::demo(KEY, ENV);
     let mut c = console_on(&sb, 1, 80, 24);
     c.send("/");
     c.wait_for_text("Filter (Enter applies", WAIT);
