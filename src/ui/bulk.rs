@@ -268,6 +268,30 @@ fn form(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, f: &BulkForm) {
         body,
     );
     frame.render_widget(Paragraph::new(k), foot);
+    if f.asking_discard {
+        // On top of the form, narrower than it, and no cursor in a field that takes no keys.
+        let lines = vec![Line::from(format!(
+            "The form has changes that were not sent ({}).",
+            flexprice_wire::words::count(f.wallet_ids.len(), "marked wallet", "marked wallets")
+        ))];
+        let width = area.width.saturating_sub(8).min(70);
+        let rows = lines
+            .iter()
+            .map(|l| {
+                l.width()
+                    .max(1)
+                    .div_ceil(usize::from(width.saturating_sub(2).max(1)))
+            })
+            .sum::<usize>();
+        let inner = frame_box_width(theme, frame, area, "Discard changes?", width, rows as u16 + 3);
+        let k = keys(
+            app,
+            Context::Confirm,
+            &[(Command::Confirm, "discard"), (Command::Back, "keep editing")],
+        );
+        render_with_keys(app, frame, inner, lines, k);
+        return;
+    }
     if let Some(col) = cursor {
         let y = body.y + u16::try_from(focus_line - scroll).unwrap_or(0);
         let x = (inner.x + u16::try_from(col).unwrap_or(0)).min(inner.right().saturating_sub(1));

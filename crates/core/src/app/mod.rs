@@ -614,13 +614,7 @@ impl App {
                         f.paste(&text, self.clock);
                         self.resolve_create_customer();
                     }
-                    Some(Overlay::Bulk(bulk::BulkLayer::Form(f))) => {
-                        if let Some(x) = f.fields.get_mut(f.focus)
-                            && x.paste(&text)
-                        {
-                            x.error = None;
-                        }
-                    }
+                    Some(Overlay::Bulk(bulk::BulkLayer::Form(f))) if !f.asking_discard => f.paste(&text),
                     _ => {}
                 }
                 Vec::new()

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::form::field::{self, Field, metadata_error_id, parse_metadata};
+use crate::key::KeyEvent;
 use flexprice_wire::dates;
 use flexprice_wire::models::TransactionReason;
 use flexprice_wire::money::{STORED_SCALE, parse_amount};
@@ -24,6 +25,10 @@ pub struct BulkForm {
     pub focus: usize,
     /// A problem with the whole selection (a plan error naming no field).
     pub banner: Option<String>,
+    /// Something was typed, chosen, added or removed since the form opened: `Esc` asks first.
+    pub dirty: bool,
+    /// `Esc` on a dirty form: "discard the changes?" is on screen, and only its keys count.
+    pub asking_discard: bool,
 }
 
 impl BulkForm {
@@ -50,6 +55,8 @@ impl BulkForm {
             fields,
             focus: 1,
             banner: None,
+            dirty: false,
+            asking_discard: false,
         }
     }
 
@@ -84,6 +91,7 @@ impl BulkForm {
     pub fn add_row(&mut self) {
         if self.fields.get(self.focus).is_some_and(field::is_metadata) {
             self.focus = field::add_metadata_row(&mut self.fields);
+            self.dirty = true;
         }
     }
 
@@ -91,6 +99,37 @@ impl BulkForm {
     pub fn remove_row(&mut self) {
         if let Some(at) = field::remove_metadata_row(&mut self.fields, self.focus) {
             self.focus = at;
+            self.dirty = true;
+        }
+    }
+
+    /// A key typed into the focused text field, or a choice stepped (`choice`: which way).
+    pub fn edit(&mut self, key: KeyEvent, choice: Option<bool>) {
+        let Some(x) = self.fields.get_mut(self.focus) else {
+            return;
+        };
+        match choice {
+            Some(forward) if !x.is_text() => {
+                x.step(forward);
+                self.dirty = true;
+                self.refresh_labels();
+            }
+            _ => {
+                if x.input(key) {
+                    x.error = None;
+                    self.dirty = true;
+                }
+            }
+        }
+    }
+
+    /// Pasted text into the focused text field.
+    pub fn paste(&mut self, text: &str) {
+        if let Some(x) = self.fields.get_mut(self.focus)
+            && x.paste(text)
+        {
+            x.error = None;
+            self.dirty = true;
         }
     }
 

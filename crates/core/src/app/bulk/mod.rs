@@ -118,6 +118,7 @@ pub fn expected_total(plan: &Plan) -> String {
 /// The keymap context of a bulk layer: its form types, its preview confirms.
 pub fn context_of(layer: &BulkLayer) -> Context {
     match layer {
+        BulkLayer::Form(f) if f.asking_discard => Context::Confirm,
         BulkLayer::Form(_) => Context::Form,
         BulkLayer::Preview(_) => Context::Preview,
         BulkLayer::Planning { .. } | BulkLayer::Refused { .. } | BulkLayer::Progress => Context::Bulk,
@@ -233,10 +234,18 @@ impl App {
             return Vec::new();
         };
         match (layer, cmd) {
+            // Asking whether to discard: only its answers count (the keys are the Confirm
+            // context's, so a letter typed here is not typed into a hidden field).
+            (BulkLayer::Form(f), Some(Command::Confirm)) if f.asking_discard => {
+                self.overlays.close(OverlayKind::Bulk);
+            }
+            (BulkLayer::Form(f), Some(Command::Back)) if f.asking_discard => f.asking_discard = false,
+            (BulkLayer::Form(f), _) if f.asking_discard => {}
             (BulkLayer::Form(f), Some(Command::NextField)) => f.move_focus(true),
             (BulkLayer::Form(f), Some(Command::PrevField)) => f.move_focus(false),
             (BulkLayer::Form(f), Some(Command::AddRow)) => f.add_row(),
             (BulkLayer::Form(f), Some(Command::RemoveRow)) => f.remove_row(),
+            (BulkLayer::Form(f), Some(Command::Back)) if f.dirty => f.asking_discard = true,
             (BulkLayer::Form(_), Some(Command::Back)) => {
                 self.overlays.close(OverlayKind::Bulk);
             }
@@ -256,22 +265,12 @@ impl App {
                 return vec![Effect::PlanBulk { drafts, source }];
             }
             (BulkLayer::Form(f), c) => {
-                let focused_text = f.fields.get(f.focus).is_some_and(|x| x.is_text());
-                match c {
-                    Some(Command::ChoiceNext | Command::ChoicePrev) if !focused_text => {
-                        if let Some(x) = f.fields.get_mut(f.focus) {
-                            x.step(c == Some(Command::ChoiceNext));
-                        }
-                        f.refresh_labels();
-                    }
-                    _ => {
-                        if let Some(x) = f.fields.get_mut(f.focus)
-                            && x.input(key)
-                        {
-                            x.error = None;
-                        }
-                    }
-                }
+                let choice = match c {
+                    Some(Command::ChoiceNext) => Some(true),
+                    Some(Command::ChoicePrev) => Some(false),
+                    _ => None,
+                };
+                f.edit(key, choice);
             }
             (BulkLayer::Preview(p), cmd) => match p.on_key(key, cmd) {
                 PreviewAnswer::Stay => {}

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use super::BulkLayer;
 use crate::app::overlay::OverlayKind;
 use crate::app::{Action, App, Effect, Origin};
-use crate::keymap::Keymap;
+use crate::keymap::{Context, Keymap};
 use flexprice_wire::models::Wallet;
 use flexwallet_bulk::plan::{Plan, PlanOptions};
 use flexwallet_bulk::{Counts, Event, JobReport, Progress, RowState, RowStatus};
@@ -717,7 +717,56 @@ fn esc_on_the_preview_goes_back_to_the_filled_form() {
         "Esc while planning: the form"
     );
     press(&mut app, KeyCode::Esc);
+    assert!(
+        form_of(&app).asking_discard,
+        "a filled form asks before it is thrown away"
+    );
+    press(&mut app, KeyCode::Enter);
     assert!(!app.overlays.has(OverlayKind::Bulk));
+}
+
+/// As seen: `Esc` on a filled bulk form closed it at once, every value typed lost (the single
+/// wallet's forms asked first). A filled form asks; while it asks, keys type nothing.
+#[test]
+fn esc_on_a_filled_bulk_form_asks_before_discarding() {
+    let mut app = app(false);
+    form_on_three(&mut app);
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        !app.overlays.has(OverlayKind::Bulk),
+        "an untouched form just closes"
+    );
+
+    press(&mut app, KeyCode::Char('B'));
+    typ(&mut app, "10");
+    press(&mut app, KeyCode::Esc);
+    assert!(form_of(&app).asking_discard);
+    assert_eq!(app.context(), Context::Confirm);
+    typ(&mut app, "7");
+    app.update(Action::Paste("99".into()));
+    assert_eq!(
+        form_text(&app, super::form::VALUE),
+        "10",
+        "nothing typed behind the question"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        !form_of(&app).asking_discard,
+        "Esc on the question: back to the form"
+    );
+    assert_eq!(app.context(), Context::Form);
+    typ(&mut app, "5");
+    assert_eq!(form_text(&app, super::form::VALUE), "105", "every value kept");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.overlays.has(OverlayKind::Bulk), "discarded");
+
+    // A choice stepped, or a metadata row added, is a change too.
+    press(&mut app, KeyCode::Char('B'));
+    tab_to(&mut app, super::form::REASON);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Esc);
+    assert!(form_of(&app).asking_discard);
 }
 
 /// As seen: the bulk form had no priority and no metadata. Both are sent in every row's request.
