@@ -1,7 +1,7 @@
 //! The runway on screen: the list's cell, the detail's figures (burn, time to zero and to each
 //! alert level) and its chart of the credits over the window with the alert levels as lines.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -38,12 +38,18 @@ pub fn cell_style(app: &App, theme: &Theme, w: &Wallet) -> Style {
     }
 }
 
-/// When `left` is up, as a wall-clock time.
+/// When `left` is up, as a wall-clock time; with its year when that is not this year's (in
+/// December, "Mar 4" would read as last March).
 fn at(now: DateTime<Utc>, left: Left) -> String {
     match left {
         Left::After(s) if s < 366 * 86_400 => {
             let t = now + chrono::TimeDelta::seconds(s);
-            format!("  (≈ {} UTC)", t.format("%b %-d %H:%M"))
+            let shape = if t.year() == now.year() {
+                "%b %-d %H:%M"
+            } else {
+                "%b %-d %Y %H:%M"
+            };
+            format!("  (≈ {} UTC)", t.format(shape))
         }
         _ => String::new(),
     }
@@ -193,4 +199,21 @@ pub fn chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, w: &Wallet
         )
         .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft));
     frame.render_widget(chart, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_time_in_another_year_names_its_year() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap();
+        assert_eq!(at(now, Left::After(3600)), "  (≈ Dec 3 13:00 UTC)");
+        let in_march = 91 * 86_400;
+        assert_eq!(at(now, Left::After(in_march)), "  (≈ Mar 4 2027 12:00 UTC)");
+        assert_eq!(at(now, Left::After(400 * 86_400)), "", "beyond a year: no date");
+        assert_eq!(at(now, Left::Reached), "");
+    }
 }
