@@ -123,6 +123,7 @@ enum Slot {
     Export,
     Timeline,
     TimelineHead,
+    TimelinePending,
     Runway,
 }
 
@@ -412,6 +413,10 @@ impl Runner {
                     }
                 })
             }
+            Effect::RecheckTimeline { generation, search } => self.spawn(Slot::TimelinePending, async move {
+                let result = client.search_transactions_page(&search).await;
+                Action::TimelineRechecked { generation, result }
+            }),
             Effect::ExportTimeline {
                 path,
                 header,

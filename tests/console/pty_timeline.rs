@@ -182,3 +182,48 @@ fn a_failing_api_shows_the_timeline_stale_at_80x24() {
         "{s}"
     );
 }
+
+/// As noticed: an invoiced top-up paid while the timeline was open still read "pending" until
+/// `r` (live refresh only asked for what was newer than the newest held). Now the row turns
+/// completed, and leaves the pending total, within a refresh or two.
+#[test]
+fn a_pending_top_up_paid_while_open_turns_completed_without_r() {
+    let sb = Sandbox::demo(KEY, ENV);
+    let mut c = console_on(&sb, 2, 120, 30);
+    let usd = wallets_in(&sb, "usd");
+    let reply = sb.ok(
+        "POST",
+        &format!("/v1/wallets/{}/top-up", usd[0]),
+        Some(json!({
+            "credits_to_add": "777",
+            "transaction_reason": "PURCHASED_CREDIT_INVOICED",
+            "idempotency_key": format!("tl-pending-{}", std::process::id()),
+        })),
+    );
+    let invoice = reply["invoice_id"]
+        .as_str()
+        .expect("an invoiced top-up's invoice")
+        .to_string();
+    // Something newer by more than the refresh's overlap (15 s), so that only asking for the
+    // pending ones again can see it paid.
+    std::thread::sleep(Duration::from_secs(16));
+    top_up(
+        &sb,
+        &usd[1],
+        "5",
+        &format!("tl-pending-later-{}", std::process::id()),
+    );
+    open_timeline(&mut c, "");
+    c.wait_for("the invoiced top-up, pending", WAIT, |_| {
+        timeline_rows(&c)
+            .iter()
+            .any(|r| r.contains("777.00") && r.contains("pending"))
+    });
+    let (status, body) = sb.call("POST", &format!("/_sandbox/invoices/{invoice}/pay"), None);
+    assert_eq!(status, 200, "{body}");
+    c.wait_for("the paid top-up, completed", WAIT, |_| {
+        timeline_rows(&c)
+            .iter()
+            .any(|r| r.contains("777.00") && r.contains("completed"))
+    });
+}

@@ -102,6 +102,11 @@ pub enum Action {
         head: bool,
         result: Result<TransactionPage, ApiError>,
     },
+    /// The timeline's pending transactions asked again (see `Timeline::recheck_pending`).
+    TimelineRechecked {
+        generation: u64,
+        result: Result<TransactionPage, ApiError>,
+    },
     /// The timeline's `:export FILE` finished: the path and how many transactions were written.
     TimelineExported(Result<(PathBuf, usize), String>),
     /// A wallet's body exactly as the API returned it (`J`).
@@ -268,6 +273,12 @@ pub enum Effect {
     LoadTimeline {
         generation: u64,
         head: bool,
+        search: flexprice_wire::models::TransactionSearch,
+    },
+    /// The span of the timeline's pending transactions, asked again (answers with
+    /// `TimelineRechecked`).
+    RecheckTimeline {
+        generation: u64,
         search: flexprice_wire::models::TransactionSearch,
     },
     /// Write the timeline's rows as CSV (answers with `TimelineExported`, or `FileExists`).

@@ -687,6 +687,9 @@ impl App {
                 head,
                 result,
             } => self.on_timeline_loaded(generation, head, result),
+            Action::TimelineRechecked { generation, result } => {
+                self.on_timeline_rechecked(generation, result)
+            }
             Action::TimelineExported(result) => {
                 match result {
                     Ok((path, n)) => self.flash(

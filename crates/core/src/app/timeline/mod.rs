@@ -8,6 +8,11 @@
 //! little behind this one), de-duplicated by id, and puts it on top. At most [`HELD`]
 //! transactions are held (the oldest go, and the title says so). A failed question never
 //! empties what is shown: it is marked stale with the failure.
+//!
+//! A held transaction can change after it is shown: a pending invoiced top-up turns completed
+//! when its invoice is paid (or failed). Live refresh replaces what it gets again in its overlap,
+//! and each refresh also asks again for the span of the pending ones held
+//! ([`Timeline::recheck_pending`]), so a paid top-up does not read "pending" until `r`.
 
 pub mod filter;
 #[cfg(test)]
@@ -15,7 +20,7 @@ mod tests;
 pub mod totals;
 pub mod window;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -26,7 +31,9 @@ use crate::keymap::Command;
 use crate::moment::Moment;
 use filter::{Subject, TxFilter};
 use flexprice_wire::ApiError;
-use flexprice_wire::models::{TransactionPage, TransactionQuery, TransactionSearch, TransactionStatus};
+use flexprice_wire::models::{
+    TransactionPage, TransactionQuery, TransactionReason, TransactionSearch, TransactionStatus,
+};
 use totals::Totals;
 use window::Window;
 
@@ -34,6 +41,8 @@ use window::Window;
 pub const PAGE: u32 = 1000;
 /// The most transactions held (about 2 KB each with the raw JSON: 20 MB).
 pub const HELD: usize = 10_000;
+/// The pending ones held are asked again at most this often (seconds).
+const RECHECK_EVERY: i64 = 15;
 /// A live refresh that finds more than this many new pages starts over instead.
 const HEAD_PAGES: u64 = 5;
 /// The most transactions the window's pages are read for: past it (a server that repeats or
@@ -80,6 +89,13 @@ pub struct Timeline {
     head_ids: HashSet<String>,
     /// Transactions that arrived by live refresh since it opened.
     pub arrived: usize,
+    /// The question again for the pending ones held (its own generation: a restart drops an
+    /// answer about what is no longer held).
+    pub recheck_generation: u64,
+    pub recheck_loading: bool,
+    /// Not asked again before this (an answer came): one more request every [`RECHECK_EVERY`]
+    /// at most, however fast the refresh, for as long as an invoice stays unpaid.
+    recheck_after: Option<DateTime<Utc>>,
     /// When an answer last said all is held (this console's monotonic clock).
     pub fresh_at: Option<Moment>,
     /// The last question failed: why, and since when every one has.
@@ -111,6 +127,9 @@ impl Timeline {
             head_fresh: Vec::new(),
             head_ids: HashSet::new(),
             arrived: 0,
+            recheck_generation: 0,
+            recheck_loading: false,
+            recheck_after: None,
             fresh_at: None,
             failure: None,
         }
@@ -143,6 +162,9 @@ impl Timeline {
         self.head_loading = false;
         self.head_fresh.clear();
         self.head_ids.clear();
+        self.recheck_generation += 1;
+        self.recheck_loading = false;
+        self.recheck_after = None;
         self.entries.clear();
         self.seen.clear();
         self.view.clear();
@@ -238,14 +260,19 @@ impl Timeline {
     }
 
     /// Takes a page of what is new: a full one asks for the next (up to [`HEAD_PAGES`], then
-    /// the window starts over rather than show a gap); the last puts them all on top.
+    /// the window starts over rather than show a gap); the last puts them all on top. One
+    /// already held (the overlap) replaces the held copy: it may have changed since.
     pub fn apply_head(&mut self, page: TransactionPage, now: DateTime<Utc>) -> Option<Effect> {
         let got = page.items.len();
+        let mut again = Vec::new();
         for (tx, raw) in page.items {
-            if !self.seen.contains(&tx.id) && self.head_ids.insert(tx.id.clone()) {
+            if self.seen.contains(&tx.id) {
+                again.push(LedgerEntry { tx, raw });
+            } else if self.head_ids.insert(tx.id.clone()) {
                 self.head_fresh.push(LedgerEntry { tx, raw });
             }
         }
+        self.replace_held(again, |_, _| true);
         if got >= PAGE as usize {
             self.head_offset += u64::from(PAGE);
             if self.head_offset >= HEAD_PAGES * u64::from(PAGE) {
@@ -268,6 +295,80 @@ impl Timeline {
             self.keep_within(now);
         }
         None
+    }
+
+    /// Puts each of `fresh` in place of the held transaction with its id, where `take(held,
+    /// fresh)` says so; one pass over what is held, whatever the size of the reply. Returns how
+    /// many were replaced.
+    fn replace_held(
+        &mut self,
+        fresh: Vec<LedgerEntry>,
+        take: impl Fn(&LedgerEntry, &LedgerEntry) -> bool,
+    ) -> usize {
+        if fresh.is_empty() {
+            return 0;
+        }
+        let mut by_id: HashMap<String, LedgerEntry> =
+            fresh.into_iter().map(|e| (e.tx.id.clone(), e)).collect();
+        let mut replaced = 0;
+        for held in &mut self.entries {
+            // A transaction's creation time does not change: an answer that says otherwise
+            // would also move it out of its place in the order.
+            if let Some(e) = by_id.remove(&held.tx.id)
+                && e.tx.created_at == held.tx.created_at
+                && take(held, &e)
+            {
+                *held = e;
+                replaced += 1;
+            }
+        }
+        replaced
+    }
+
+    /// The question again for the pending transactions held: the span from the oldest to the
+    /// newest of them, of their reason when they share one (an invoiced top-up, always, on
+    /// Flexprice), newest first, one page. None when none is pending, when the window's pages
+    /// are still coming, when the question before is still on its way, or when its answer
+    /// came less than [`RECHECK_EVERY`] ago.
+    pub fn recheck_pending(&mut self, now: DateTime<Utc>) -> Option<Effect> {
+        if self.recheck_loading || self.loading || self.recheck_after.is_some_and(|t| now < t) {
+            return None;
+        }
+        let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+        let mut reason: Option<Option<TransactionReason>> = None;
+        for e in self.entries.iter().filter(|e| e.is_pending()) {
+            let Some(at) = e.tx.created_at else { continue };
+            span = Some(span.map_or((at, at), |(lo, hi)| (lo.min(at), hi.max(at))));
+            let r = Some(e.tx.transaction_reason.clone());
+            reason = match reason {
+                None => Some(r),
+                Some(seen) if seen == r => Some(seen),
+                Some(_) => Some(None),
+            };
+        }
+        let (from, to) = span?;
+        self.recheck_generation += 1;
+        self.recheck_loading = true;
+        let mut s = search(from, Some(to), 0);
+        s.filter.transaction_reason = reason.flatten();
+        Some(Effect::RecheckTimeline {
+            generation: self.recheck_generation,
+            search: s,
+        })
+    }
+
+    /// The pending ones again: each held one the answer has, and no longer pending, takes the
+    /// answer's place (a pending one never takes a settled one's: an answer may be late).
+    /// Returns how many changed.
+    pub fn apply_recheck(&mut self, page: TransactionPage, now: DateTime<Utc>) -> usize {
+        self.recheck_loading = false;
+        self.recheck_after = Some(now + chrono::Duration::seconds(RECHECK_EVERY));
+        let fresh = page
+            .items
+            .into_iter()
+            .map(|(tx, raw)| LedgerEntry { tx, raw })
+            .collect();
+        self.replace_held(fresh, |held, e| held.is_pending() && !e.is_pending())
     }
 
     /// A relative window lets go of what slid out of it; at most [`HELD`] are kept.
@@ -419,10 +520,43 @@ impl App {
             .map(|e| e.tx.id.clone())
     }
 
-    /// The refresh tick: what is new, for an open timeline.
-    pub(super) fn timeline_due(&mut self) -> Option<Effect> {
+    /// The refresh tick: what is new, and the pending ones again, for an open timeline.
+    pub(super) fn timeline_due(&mut self) -> Vec<Effect> {
         let clock = self.clock;
-        self.overlays.timeline_mut()?.refresh_head(clock)
+        let Some(t) = self.overlays.timeline_mut() else {
+            return Vec::new();
+        };
+        let recheck = t.recheck_pending(clock);
+        t.refresh_head(clock).into_iter().chain(recheck).collect()
+    }
+
+    pub(super) fn on_timeline_rechecked(
+        &mut self,
+        generation: u64,
+        result: Result<TransactionPage, ApiError>,
+    ) -> Vec<Effect> {
+        let (now, clock) = (self.now, self.clock);
+        let keep = self.timeline_selected_id();
+        let Some(t) = self.overlays.timeline_mut() else {
+            return Vec::new();
+        };
+        if generation != t.recheck_generation {
+            return Vec::new();
+        }
+        match result {
+            Ok(page) => {
+                if t.apply_recheck(page, clock) > 0 {
+                    self.timeline_rebuild(keep);
+                }
+            }
+            Err(e) => {
+                t.recheck_loading = false;
+                let since = t.failure.as_ref().map_or(now, |(_, at)| *at);
+                t.failure = Some((e.to_string(), since));
+                self.log_error("timeline: search the pending transactions again", &e);
+            }
+        }
+        Vec::new()
     }
 
     pub(super) fn on_timeline_loaded(

@@ -500,3 +500,189 @@ fn a_huge_page_of_new_transactions_is_taken_in_linear_time() {
     );
     assert!(timeline(&app).entries.len() <= HELD);
 }
+
+fn recheck_of(effects: &[Effect]) -> Option<(u64, &TransactionSearch)> {
+    effects.iter().find_map(|e| match e {
+        Effect::RecheckTimeline { generation, search } => Some((*generation, search)),
+        _ => None,
+    })
+}
+
+/// `tx(i, at)` paid: what the API answers once the invoice of a pending top-up is paid.
+fn paid(i: usize, at: DateTime<Utc>) -> (Transaction, serde_json::Value) {
+    let (mut tx, _) = tx(i, at);
+    tx.transaction_status = TransactionStatus::Completed;
+    (
+        tx,
+        json!({ "id": format!("wtxn_{i:05}"), "transaction_status": "completed" }),
+    )
+}
+
+fn usd(app: &App) -> totals::CurrencyTotal {
+    timeline(app)
+        .totals
+        .currencies
+        .iter()
+        .find(|c| c.currency == "usd")
+        .cloned()
+        .expect("usd totals")
+}
+
+/// As noticed: a pending invoiced top-up that was paid read "pending" in the timeline (and was
+/// summed as pending) until `r`, since live refresh only asked for what was newer. Each refresh
+/// asks again for the span of the pending ones held, and a settled answer takes their place.
+#[test]
+fn a_pending_top_up_paid_later_turns_completed_on_the_next_refresh() {
+    let (mut app, _) = loaded(3);
+    let g = open(&mut app);
+    let at = app.clock;
+    // Ids 0..=12: 0, 5 and 10 are pending invoiced top-ups, 12 s, 7 s and 2 s old.
+    answer(&mut app, g, false, page((0..13).rev(), at, 12));
+    let pending_before = usd(&app).pending;
+    // 0 is a debit (pending credits only are summed apart).
+    assert_eq!(pending_before, Decimal::from(51 + 101));
+    let credited_before = usd(&app).credited;
+    code(&mut app, KeyCode::Down);
+    let selected = timeline(&app).selected_entry().unwrap().tx.id.clone();
+
+    app.clock = at + Duration::seconds(5);
+    let effects = app.update(Action::RefreshDue);
+    let (rg, s) = recheck_of(&effects).expect("the tick asks for the pending ones again");
+    assert_eq!(s.wallet_id, None);
+    assert_eq!(
+        s.filter.start_time,
+        Some(at - Duration::seconds(12)),
+        "the oldest pending"
+    );
+    assert_eq!(
+        s.filter.end_time,
+        Some(at - Duration::seconds(2)),
+        "the newest pending"
+    );
+    assert_eq!(
+        s.filter.transaction_reason,
+        Some(TransactionReason::PurchasedCreditInvoiced),
+        "their one reason"
+    );
+    let s = s.clone();
+
+    // Asked while one is on its way: not asked twice.
+    app.clock = at + Duration::seconds(10);
+    assert!(recheck_of(&app.update(Action::RefreshDue)).is_none());
+
+    // Top-up 5 was paid; 0 and 10 still wait (and an id not held is left alone).
+    let mut answer_page = TransactionPage::default();
+    answer_page.items.push(tx(10, at - Duration::seconds(2)));
+    answer_page.items.push(paid(5, at - Duration::seconds(7)));
+    answer_page.items.push(paid(777, at - Duration::seconds(8)));
+    answer_page.items.push(tx(0, at - Duration::seconds(12)));
+    assert_eq!(s.filter.limit, Some(PAGE));
+    app.update(Action::TimelineRechecked {
+        generation: rg,
+        result: Ok(answer_page),
+    });
+    let t = timeline(&app);
+    let five = t.entries.iter().find(|e| e.tx.id == "wtxn_00005").unwrap();
+    assert_eq!(five.tx.transaction_status, TransactionStatus::Completed);
+    assert_eq!(five.raw["transaction_status"], "completed", "its JSON (J) too");
+    assert_eq!(t.entries.len(), 13, "nothing added");
+    assert_eq!(usd(&app).pending, pending_before - Decimal::from(51));
+    assert_eq!(usd(&app).credited, credited_before + Decimal::from(51));
+    assert_eq!(timeline(&app).selected_entry().unwrap().tx.id, selected);
+
+    // Not asked again within 15 s of an answer, however fast the refresh.
+    app.clock = at + Duration::seconds(19);
+    assert!(recheck_of(&app.update(Action::RefreshDue)).is_none());
+    // A late answer saying "pending" never takes a settled one's place.
+    app.clock = at + Duration::seconds(26);
+    let effects = app.update(Action::RefreshDue);
+    let (rg, s) = recheck_of(&effects).expect("0 and 10 still wait");
+    assert_eq!(s.filter.start_time, Some(at - Duration::seconds(12)));
+    let mut late = TransactionPage::default();
+    late.items.push(tx(5, at - Duration::seconds(7)));
+    app.update(Action::TimelineRechecked {
+        generation: rg,
+        result: Ok(late),
+    });
+    let five = timeline(&app)
+        .entries
+        .iter()
+        .find(|e| e.tx.id == "wtxn_00005")
+        .unwrap();
+    assert_eq!(five.tx.transaction_status, TransactionStatus::Completed);
+}
+
+#[test]
+fn the_refresh_overlap_replaces_the_held_copy() {
+    let (mut app, _) = loaded(3);
+    let g = open(&mut app);
+    let at = app.clock;
+    answer(&mut app, g, false, page((0..11).rev(), at, 10));
+    let effects = app.update(Action::RefreshDue);
+    let head = effects
+        .iter()
+        .find(|e| matches!(e, Effect::LoadTimeline { head: true, .. }))
+        .unwrap();
+    let (hg, ..) = search_of(head);
+    let mut p = TransactionPage::default();
+    p.items.push(paid(10, at));
+    // A copy that says it was created at another time (a broken server) is not taken: it
+    // would move out of its place in the order.
+    p.items.push(paid(5, at - Duration::hours(3)));
+    answer(&mut app, hg, true, p);
+    let t = timeline(&app);
+    assert_eq!(t.entries.len(), 11);
+    assert_eq!(t.arrived, 0, "not counted as new");
+    assert_eq!(t.entries[0].tx.transaction_status, TransactionStatus::Completed);
+    assert_eq!(t.entries[5].tx.id, "wtxn_00005");
+    assert_eq!(t.entries[5].tx.transaction_status, TransactionStatus::Pending);
+}
+
+#[test]
+fn a_recheck_answer_after_a_restart_or_a_failure_changes_nothing_it_should_not() {
+    let (mut app, _) = loaded(3);
+    let g = open(&mut app);
+    let at = app.clock;
+    answer(&mut app, g, false, page((0..6).rev(), at, 5));
+    let effects = app.update(Action::RefreshDue);
+    let (rg, _) = recheck_of(&effects).unwrap();
+    let head = effects
+        .iter()
+        .find(|e| matches!(e, Effect::LoadTimeline { head: true, .. }))
+        .unwrap();
+    let (hg, ..) = search_of(head);
+    answer(&mut app, hg, true, TransactionPage::default());
+    // A failure: stale, logged, what is shown kept.
+    app.update(Action::TimelineRechecked {
+        generation: rg,
+        result: Err(flexprice_wire::ApiError::Timeout {
+            host: "h".into(),
+            secs: 20,
+        }),
+    });
+    assert!(timeline(&app).is_stale());
+    assert!(!timeline(&app).recheck_loading, "asked again at the next tick");
+    let effects = app.update(Action::RefreshDue);
+    let (rg, _) = recheck_of(&effects).expect("asked again");
+    // `r` starts over: the answer to the question before is dropped.
+    let effects = key(&mut app, 'r');
+    let (g, ..) = search_of(
+        effects
+            .iter()
+            .find(|e| matches!(e, Effect::LoadTimeline { .. }))
+            .unwrap(),
+    );
+    answer(&mut app, g, false, page((0..6).rev(), at, 5));
+    let mut p = TransactionPage::default();
+    p.items.push(paid(5, at));
+    app.update(Action::TimelineRechecked {
+        generation: rg,
+        result: Ok(p),
+    });
+    let five = timeline(&app)
+        .entries
+        .iter()
+        .find(|e| e.tx.id == "wtxn_00005")
+        .unwrap();
+    assert_eq!(five.tx.transaction_status, TransactionStatus::Pending);
+}
