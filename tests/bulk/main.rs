@@ -5,5 +5,6 @@ mod common;
 mod conflict;
 mod faults;
 mod fixtures;
+mod invoices;
 mod kill_resume;
 mod two_runs;

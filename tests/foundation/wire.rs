@@ -297,6 +297,33 @@ fn a_top_up_receipt_reads_the_same_transaction_and_balances_as_the_whole_reply()
     // A reply without the wallet is refused, with where.
     let e = decode::<TopUpReceipt>(200, r#"{"wallet_transaction":null}"#).unwrap_err();
     assert!(e.to_string().contains("wallet"), "{e}");
+    // The invoice of an invoiced top-up is kept (cleaned of escape bytes); one of another
+    // type does not turn the proof of a top-up into an error.
+    let invoiced: TopUpReceipt = wire("topup_invoiced_response.json");
+    assert!(
+        invoiced
+            .invoice_id
+            .as_deref()
+            .is_some_and(|i| i.starts_with("inv_")),
+        "{invoiced:?}"
+    );
+    let reply = |invoice: &str| {
+        format!(
+            r#"{{"wallet_transaction":{{"id":"wtxn_1"}},"wallet":{{"balance":"1"}},"invoice_id":{invoice}}}"#
+        )
+    };
+    for (invoice, kept) in [
+        (r#""inv_9""#, Some("inv_9")),
+        (r#""inv_\u001b[2Jx""#, Some("inv_x")),
+        ("42", None),
+        ("null", None),
+        (r#""""#, None),
+        (r#"{"id":"inv_1"}"#, None),
+    ] {
+        let r: TopUpReceipt = decode(200, &reply(invoice)).unwrap();
+        assert_eq!(r.invoice_id.as_deref(), kept, "{invoice}");
+        assert_eq!(r.transaction_id.as_deref(), Some("wtxn_1"), "{invoice}");
+    }
 }
 
 #[test]

@@ -48,6 +48,9 @@ pub enum Record {
         row: usize,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         transaction_id: Option<String>,
+        /// An invoiced top-up's invoice (absent in journals written before it was kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        invoice_id: Option<String>,
         #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]
         credit_balance: Option<Decimal>,
         #[serde(with = "money::opt_dec", default, skip_serializing_if = "Option::is_none")]

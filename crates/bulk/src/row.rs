@@ -52,6 +52,8 @@ pub struct RowState {
     /// Attempts over the job's whole life (journal included).
     pub attempts: u32,
     pub transaction_id: Option<String>,
+    /// An invoiced top-up's invoice (its credits are pending until it is paid).
+    pub invoice_id: Option<String>,
     pub credit_balance: Option<Decimal>,
     pub balance: Option<Decimal>,
     /// Confirmed through the ledger after a 409 on the row's key.
@@ -72,6 +74,7 @@ impl RowState {
             }
             Record::Done {
                 transaction_id,
+                invoice_id,
                 credit_balance,
                 balance,
                 already_applied,
@@ -82,6 +85,7 @@ impl RowState {
                     maybe_applied: true,
                     attempts: self.attempts,
                     transaction_id: transaction_id.clone(),
+                    invoice_id: invoice_id.clone(),
                     credit_balance: *credit_balance,
                     balance: *balance,
                     already_applied: *already_applied,
@@ -114,6 +118,7 @@ impl RowState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoneInfo {
     pub transaction_id: Option<String>,
+    pub invoice_id: Option<String>,
     pub credit_balance: Option<Decimal>,
     pub balance: Option<Decimal>,
     pub already_applied: bool,
@@ -175,6 +180,7 @@ impl RowMachine {
         match result {
             Ok(TopUpOutcome::Applied(receipt)) => Verdict::Done(DoneInfo {
                 transaction_id: receipt.transaction_id,
+                invoice_id: receipt.invoice_id,
                 credit_balance: receipt.credit_balance,
                 balance: receipt.balance,
                 already_applied: false,
@@ -212,6 +218,8 @@ impl RowMachine {
         let credit_balance = tx.credit_balance_after;
         Verdict::Done(DoneInfo {
             transaction_id: Some(tx.id.clone()),
+            // The ledger's transaction does not name its invoice.
+            invoice_id: None,
             credit_balance: Some(credit_balance),
             balance: credit_balance.checked_mul(row.conversion_rate),
             already_applied: true,

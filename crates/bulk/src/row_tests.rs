@@ -41,6 +41,7 @@ fn applied_is_done_with_the_new_balance() {
         v,
         Verdict::Done(DoneInfo {
             transaction_id: Some("wtxn_1".into()),
+            invoice_id: None,
             credit_balance: Some(d("110")),
             balance: Some(d("110")),
             already_applied: false,
@@ -213,6 +214,7 @@ fn replay_folds_records_into_state() {
     s.apply(&Record::Done {
         row: 0,
         transaction_id: Some("t".into()),
+        invoice_id: Some("inv_1".into()),
         credit_balance: None,
         balance: None,
         already_applied: true,
@@ -221,6 +223,11 @@ fn replay_folds_records_into_state() {
     assert_eq!(
         (s.status, s.attempts, s.error.clone()),
         (RowStatus::Done, 2, None)
+    );
+    assert_eq!(
+        s.invoice_id.as_deref(),
+        Some("inv_1"),
+        "replayed from the journal"
     );
     let mut f = RowState::default();
     f.apply(&Record::Sending {

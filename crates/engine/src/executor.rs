@@ -402,6 +402,7 @@ fn finish<S: TopUpSender>(
         Verdict::Done(d) => Record::Done {
             row: i,
             transaction_id: d.transaction_id.clone(),
+            invoice_id: d.invoice_id.clone(),
             credit_balance: d.credit_balance,
             balance: d.balance,
             already_applied: d.already_applied,
@@ -539,11 +540,11 @@ async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
         ));
     }
     if let Some(audit) = &shared.audit {
-        let (transaction_id, http_status, error) = match &verdict {
-            Verdict::Done(d) => (d.transaction_id.clone(), Some(200), None),
-            Verdict::Failed { error, http_status } => (None, *http_status, Some(error.clone())),
+        let (transaction_id, invoice_id, http_status, error) = match &verdict {
+            Verdict::Done(d) => (d.transaction_id.clone(), d.invoice_id.clone(), Some(200), None),
+            Verdict::Failed { error, http_status } => (None, None, *http_status, Some(error.clone())),
             Verdict::Unknown { error } | Verdict::Deferred { error } | Verdict::Retry { error, .. } => {
-                (None, None, Some(error.clone()))
+                (None, None, None, Some(error.clone()))
             }
         };
         let entry = AuditRecord::bulk_row(
@@ -556,8 +557,7 @@ async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
                 outcome: audit_outcome,
                 http_status,
                 transaction_id,
-                // The row's receipt keeps only the transaction and balances.
-                invoice_id: None,
+                invoice_id,
                 error,
             },
         );
@@ -571,6 +571,7 @@ async fn complete<S: TopUpSender>(shared: &Shared<S>, f: Finishing) {
         match verdict {
             Verdict::Done(d) => {
                 s.transaction_id = d.transaction_id;
+                s.invoice_id = d.invoice_id;
                 s.credit_balance = d.credit_balance;
                 s.balance = d.balance;
                 s.already_applied = d.already_applied;

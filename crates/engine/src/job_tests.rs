@@ -24,6 +24,7 @@ fn a_new_job_creates_its_journal_and_a_rerun_continues_it() {
             .append(&Record::Done {
                 row: 0,
                 transaction_id: Some("wtxn_1".into()),
+                invoice_id: None,
                 credit_balance: Some(d("110")),
                 balance: Some(d("110")),
                 already_applied: false,
@@ -122,6 +123,7 @@ fn credits_of_another_recent_job_are_flagged() {
         let done = |row| Record::Done {
             row,
             transaction_id: None,
+            invoice_id: None,
             credit_balance: None,
             balance: None,
             already_applied: false,

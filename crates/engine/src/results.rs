@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::executor::{Counts, JobReport};
 use flexprice_wire::money;
 
-pub const HEADER: [&str; 10] = [
+/// `invoice_id` last: the columns before it kept their places when it was added.
+pub const HEADER: [&str; 11] = [
     "line",
     "wallet_id",
     "status",
@@ -19,6 +20,7 @@ pub const HEADER: [&str; 10] = [
     "idempotency_key",
     "attempts",
     "error",
+    "invoice_id",
 ];
 
 /// Creates the results file `out`, refusing a file a job cannot lose: one of `protected` (the
@@ -73,6 +75,7 @@ pub fn write_csv<W: Write>(report: &JobReport, out: W) -> csv::Result<()> {
             row.key.clone(),
             state.attempts.to_string(),
             state.error.clone().unwrap_or_default(),
+            state.invoice_id.clone().unwrap_or_default(),
         ])?;
     }
     w.flush()?;
@@ -86,6 +89,8 @@ struct JsonRow<'a> {
     status: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     transaction_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invoice_id: Option<&'a str>,
     #[serde(with = "money::opt_dec", skip_serializing_if = "Option::is_none")]
     new_balance: Option<rust_decimal::Decimal>,
     #[serde(with = "money::opt_dec", skip_serializing_if = "Option::is_none")]
@@ -121,6 +126,7 @@ pub fn to_json(report: &JobReport) -> serde_json::Value {
             wallet_id: &row.wallet_id,
             status: s.status.as_str(),
             transaction_id: s.transaction_id.as_deref(),
+            invoice_id: s.invoice_id.as_deref(),
             new_balance: s.balance,
             new_credit_balance: s.credit_balance,
             credits: row.credits,

@@ -147,13 +147,15 @@ pub struct TransactionPage {
     pub total: Option<i64>,
 }
 
-/// What a top-up's reply proves, and all a bulk row keeps of it: the transaction it made and
-/// the wallet's balances after it. Decoding only these skips the rest of the reply (the whole
+/// What a top-up's reply proves, and all a bulk row keeps of it: the transaction it made, the
+/// invoice an invoiced top-up opened, and the wallet's balances after it. Decoding only these skips the rest of the reply (the whole
 /// wallet and transaction: a tenth of the engine's CPU per row when decoded in full). Balances
 /// the reply leaves out stay unknown rather than zero.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TopUpReceipt {
     pub transaction_id: Option<String>,
+    /// `PURCHASED_CREDIT_INVOICED`: the invoice whose payment completes the credits.
+    pub invoice_id: Option<String>,
     pub credit_balance: Option<Decimal>,
     pub balance: Option<Decimal>,
 }
@@ -164,6 +166,10 @@ impl<'de> Deserialize<'de> for TopUpReceipt {
         struct Reply {
             wallet_transaction: Option<Made>,
             wallet: Balances,
+            /// Kept only when it is a string: a reply that is wrong here is still the proof
+            /// the top-up was made, and must not read as an unknown outcome.
+            #[serde(default)]
+            invoice_id: Option<serde_json::Value>,
         }
         #[derive(Deserialize)]
         struct Made {
@@ -179,6 +185,12 @@ impl<'de> Deserialize<'de> for TopUpReceipt {
         let r = Reply::deserialize(d)?;
         Ok(TopUpReceipt {
             transaction_id: r.wallet_transaction.map(|t| t.id),
+            invoice_id: r
+                .invoice_id
+                .as_ref()
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(|s| crate::text::clean(s).into_owned()),
             credit_balance: r.wallet.credit_balance,
             balance: r.wallet.balance,
         })
@@ -189,6 +201,7 @@ impl From<&TopUpResponse> for TopUpReceipt {
     fn from(r: &TopUpResponse) -> Self {
         TopUpReceipt {
             transaction_id: r.wallet_transaction.as_ref().map(|t| t.id.clone()),
+            invoice_id: r.invoice_id.clone(),
             credit_balance: Some(r.wallet.credit_balance),
             balance: Some(r.wallet.balance),
         }
