@@ -10,6 +10,7 @@ use crate::api::text::clean;
 use rust_decimal::Decimal;
 
 use crate::api::models::{AlertState, Transaction, TransactionQuery, Wallet, WalletStatus};
+use crate::app::customers::Customers;
 use crate::cli::WalletsCommand;
 use crate::money::{format_amount, format_credits, wire_text};
 
@@ -82,8 +83,10 @@ pub fn wallet_rows(wallets: &[Wallet]) -> Vec<Vec<String>> {
 }
 
 /// Columns of `:export FILE`: the wallets in view, machine-readable (exact decimals as the API
-/// writes them, ids whole, times in RFC 3339).
-pub const EXPORT_HEADER: [&str; 12] = [
+/// writes them, ids whole, times in RFC 3339). The customer's name and external id come last
+/// (added after the others, which kept their places), empty when the console does not know
+/// the customer.
+pub const EXPORT_HEADER: [&str; 14] = [
     "wallet_id",
     "name",
     "customer_id",
@@ -96,6 +99,8 @@ pub const EXPORT_HEADER: [&str; 12] = [
     "conversion_rate",
     "topup_conversion_rate",
     "updated_at",
+    "customer_name",
+    "customer_external_id",
 ];
 
 /// A text cell as it is written to an exported CSV: control characters and escape sequences
@@ -112,11 +117,13 @@ pub fn csv_cell(text: &str) -> String {
     }
 }
 
-/// Writes wallets as CSV to `out`; returns how many rows were written.
-pub fn write_wallets_csv(wallets: &[Wallet], out: impl Write) -> csv::Result<usize> {
+/// Writes wallets as CSV to `out`, each with its customer's name and external id from
+/// `customers`; returns how many rows were written.
+pub fn write_wallets_csv(wallets: &[Wallet], customers: &Customers, out: impl Write) -> csv::Result<usize> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(EXPORT_HEADER)?;
     for x in wallets {
+        let customer = customers.get(&x.customer_id);
         w.write_record([
             csv_cell(&x.id),
             csv_cell(x.name.as_deref().unwrap_or_default()),
@@ -133,6 +140,8 @@ pub fn write_wallets_csv(wallets: &[Wallet], out: impl Write) -> csv::Result<usi
                 .map(wire_text)
                 .unwrap_or_default(),
             x.updated_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            csv_cell(customer.map_or("", |c| c.name.as_str())),
+            csv_cell(customer.map_or("", |c| c.external_id.as_str())),
         ])?;
     }
     w.flush()?;
@@ -142,8 +151,13 @@ pub fn write_wallets_csv(wallets: &[Wallet], out: impl Write) -> csv::Result<usi
 /// Writes the CSV beside `path` and renames it into place: a reader never sees half a file.
 /// The file is 0600. Without `replace` (a `serve` operator's files) an existing name is
 /// refused, never overwritten, and no symlink is followed.
-pub fn export_wallets(path: &std::path::Path, wallets: &[Wallet], replace: bool) -> Result<usize, String> {
-    export_csv(path, replace, |out| write_wallets_csv(wallets, out))
+pub fn export_wallets(
+    path: &std::path::Path,
+    wallets: &[Wallet],
+    customers: &Customers,
+    replace: bool,
+) -> Result<usize, String> {
+    export_csv(path, replace, |out| write_wallets_csv(wallets, customers, out))
 }
 
 /// Rows of text under a header as CSV (the timeline's `:export`).

@@ -386,13 +386,15 @@ impl Runner {
             Effect::ExportView {
                 path,
                 wallets,
+                customers,
                 replace,
             } => self.spawn(Slot::Export, async move {
                 if !replace && !contained && path.symlink_metadata().is_ok() {
                     return crate::app::overwrite::exists(path, crate::app::overwrite::PendingWrite::View);
                 }
                 let result = tokio::task::spawn_blocking(move || {
-                    crate::report::export_wallets(&path, &wallets, replace && !contained).map(|n| (path, n))
+                    crate::report::export_wallets(&path, &wallets, &customers, replace && !contained)
+                        .map(|n| (path, n))
                 })
                 .await
                 .unwrap_or_else(|e| Err(format!("the export task failed: {e}")));

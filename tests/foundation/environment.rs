@@ -413,12 +413,52 @@ fn exported_csvs_are_for_their_user_only() {
         serde_json::from_str(&fixture("wire/wallet_list.json"))
             .map(|v: serde_json::Value| serde_json::from_value(v["items"].clone()).unwrap())
             .unwrap();
-    let n = flexwallet::report::export_wallets(&path, &wallets, true).unwrap();
+    let none = Default::default();
+    let n = flexwallet::report::export_wallets(&path, &wallets, &none, true).unwrap();
     assert_eq!(n, wallets.len());
     assert_eq!(mode(&path), 0o600);
     let fresh = home.path().join("fresh.csv");
-    flexwallet::report::export_wallets(&fresh, &wallets, false).unwrap();
+    flexwallet::report::export_wallets(&fresh, &wallets, &none, false).unwrap();
     assert_eq!(mode(&fresh), 0o600);
+}
+
+/// As noticed: the export named each wallet's customer by id only, though the console shows
+/// its name. The name and external id come last, cleaned as every cell is (a name a
+/// spreadsheet would run as a formula is led by `'`); an unknown customer leaves them empty.
+#[test]
+fn exported_wallets_carry_their_customers_name_and_external_id() {
+    use flexwallet::app::customers::{CustomerInfo, Customers};
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("wallets.csv");
+    let mut wallets: Vec<flexwallet::api::models::Wallet> =
+        serde_json::from_str(&fixture("wire/wallet_list.json"))
+            .map(|v: serde_json::Value| serde_json::from_value(v["items"].clone()).unwrap())
+            .unwrap();
+    let mut unknown = wallets[0].clone();
+    unknown.customer_id = "cust_nobody".into();
+    wallets.push(unknown);
+    let mut customers = Customers::new();
+    customers.insert(
+        wallets[0].customer_id.clone(),
+        CustomerInfo {
+            name: "=HYPERLINK(\"http://x\")".into(),
+            external_id: "acme-001".into(),
+        },
+    );
+    flexwallet::report::export_wallets(&path, &wallets, &customers, false).unwrap();
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        &header[header.len() - 2..],
+        ["customer_name", "customer_external_id"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), wallets.len());
+    assert_eq!(&rows[0][2], wallets[0].customer_id.as_str(), "the id stays");
+    assert_eq!(&rows[0][12], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(&rows[0][13], "acme-001");
+    let last = &rows[rows.len() - 1];
+    assert_eq!((&last[2], &last[12], &last[13]), ("cust_nobody", "", ""));
 }
 
 /// A real bug still gets color-eyre's report, with its backtrace when asked for: in a terminal

@@ -300,6 +300,9 @@ pub enum Effect {
     ExportView {
         path: PathBuf,
         wallets: Vec<Wallet>,
+        /// The customers the console knows (their names and external ids are written beside
+        /// the wallets' customer ids).
+        customers: std::sync::Arc<crate::app::customers::Customers>,
         /// Replace a file already at `path` (the operator said so); otherwise answer
         /// `FileExists`.
         replace: bool,

@@ -37,6 +37,7 @@ impl App {
         vec![Effect::ExportView {
             path,
             wallets,
+            customers: self.table.shared_customers(),
             replace,
         }]
     }
@@ -113,6 +114,7 @@ mod tests {
                 path,
                 wallets,
                 replace: true,
+                ..
             },
         ] = effects.as_slice()
         else {

@@ -367,6 +367,11 @@ impl TableData {
         &self.customers
     }
 
+    /// The customers, shared (for a task off the event loop).
+    pub fn shared_customers(&self) -> Arc<Customers> {
+        Arc::clone(&self.customers)
+    }
+
     /// The search text of a wallet, with its customer's name and external id when known.
     fn hay_of(&self, w: &Wallet) -> Arc<str> {
         Arc::from(haystack_with(w, self.customers.get(&w.customer_id)))
