@@ -154,6 +154,12 @@ impl Timeline {
         self.failure.is_some()
     }
 
+    /// A question failed: shown as stale with why, since the first of the failures in a row.
+    fn failed(&mut self, e: &ApiError, now: Moment) {
+        let since = self.failure.as_ref().map_or(now, |(_, at)| *at);
+        self.failure = Some((e.to_string(), since));
+    }
+
     /// Starts over: the window again from its newest transaction (a new window, `r`).
     pub fn restart(&mut self, now: DateTime<Utc>) -> Effect {
         self.window.slide(now);
@@ -551,8 +557,7 @@ impl App {
             }
             Err(e) => {
                 t.recheck_loading = false;
-                let since = t.failure.as_ref().map_or(now, |(_, at)| *at);
-                t.failure = Some((e.to_string(), since));
+                t.failed(&e, now);
                 self.log_error("timeline: search the pending transactions again", &e);
             }
         }
@@ -582,8 +587,7 @@ impl App {
                 } else {
                     t.loading = false;
                 }
-                let since = t.failure.as_ref().map_or(now, |(_, at)| *at);
-                t.failure = Some((e.to_string(), since));
+                t.failed(&e, now);
                 self.log_error("timeline: search transactions", &e);
                 return Vec::new();
             }
