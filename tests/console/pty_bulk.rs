@@ -172,10 +172,12 @@ fn bulk_ten_credits_on_three_marked_wallets_lands_exactly_once_each() {
     ten_credits_on_the_first_three(&mut c);
     c.send("\r");
     c.wait_for_text("this job already ran and every row is done (3 of 3)", WAIT);
-    // Esc: back to the form, then closed.
+    // Esc: back to the form; Esc again asks before the filled form is thrown away; Enter.
     c.send("\x1b");
     c.wait_for_text("Bulk top-up · 3 marked wallets", WAIT);
     c.send("\x1b");
+    c.wait_for_text("Discard changes?", WAIT);
+    c.send("\r");
     c.wait_for("the form closed", WAIT, |s| !s.contains("Bulk top-up ·"));
 
     // The same credits again with another description: a new job with new keys, which the
@@ -244,7 +246,15 @@ fn esc_on_the_bulk_preview_returns_to_the_filled_form() {
     for label in ["Credits each", "Priority", "Description", "Metadata key", "value"] {
         assert_eq!(field(&back, label), field(&filled, label), "{label}");
     }
+    // Esc on the filled form asks first; Esc keeps it, every value still there.
     c.send("\x1b");
+    c.wait_for_text("Discard changes?", WAIT);
+    c.send("\x1b");
+    let kept = c.wait_for("the question gone", WAIT, |s| !s.contains("Discard changes?"));
+    assert_eq!(field(&kept, "Metadata key"), field(&filled, "Metadata key"));
+    c.send("\x1b");
+    c.wait_for_text("Discard changes?", WAIT);
+    c.send("\r");
     c.wait_for("the form closed", WAIT, |s| !s.contains("Bulk top-up ·"));
     c.send("q");
     c.wait_exit(Duration::from_secs(10));
