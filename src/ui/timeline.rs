@@ -186,7 +186,7 @@ fn strip(totals: &Totals, width: usize) -> [String; 2] {
 /// How fresh it is, or that it is stale and why: never a quiet empty list.
 fn freshness(app: &App, t: &Timeline, theme: &Theme, width: usize) -> Line<'static> {
     let since = |m: crate::moment::Moment| app.now.saturating_duration_since(m).as_secs();
-    if let Some((why, at)) = &t.failure {
+    if let Some((why, at)) = t.stale() {
         let good = match t.fresh_at {
             Some(ok) => format!("last good {}", ago(since(ok))),
             None => "nothing loaded".to_string(),

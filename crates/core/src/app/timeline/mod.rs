@@ -41,6 +41,13 @@ use window::Window;
 pub const PAGE: u32 = 1000;
 /// The most transactions held (about 2 KB each with the raw JSON: 20 MB).
 pub const HELD: usize = 10_000;
+/// A question's number, never given twice in this process: an answer for a timeline that was
+/// replaced (`:timeline 24h` over an open one) can never pass for the new one's.
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The pending ones held are asked again at most this often (seconds).
 const RECHECK_EVERY: i64 = 15;
 /// A live refresh that finds more than this many new pages starts over instead.
@@ -96,6 +103,13 @@ pub struct Timeline {
     /// Not asked again before this (an answer came): one more request every [`RECHECK_EVERY`]
     /// at most, however fast the refresh, for as long as an invoice stays unpaid.
     recheck_after: Option<DateTime<Utc>>,
+    /// A full page came back: the next question goes on from its oldest (the span held more
+    /// than a page), at the next tick.
+    recheck_end: Option<DateTime<Utc>>,
+    /// The end the question on its way was asked with.
+    recheck_asked_end: Option<DateTime<Utc>>,
+    /// The last recheck failed: why, since when (the statuses shown may be stale).
+    pub recheck_failure: Option<(String, Moment)>,
     /// When an answer last said all is held (this console's monotonic clock).
     pub fresh_at: Option<Moment>,
     /// The last question failed: why, and since when every one has.
@@ -130,6 +144,9 @@ impl Timeline {
             recheck_generation: 0,
             recheck_loading: false,
             recheck_after: None,
+            recheck_end: None,
+            recheck_asked_end: None,
+            recheck_failure: None,
             fresh_at: None,
             failure: None,
         }
@@ -151,7 +168,13 @@ impl Timeline {
 
     /// Everything shown is older than the last good answer plus the refresh: or it failed.
     pub fn is_stale(&self) -> bool {
-        self.failure.is_some()
+        self.stale().is_some()
+    }
+
+    /// Why what is shown may be out of date, and since when: the window's or the refresh's
+    /// failure, else the pending recheck's (a paid top-up may still read pending).
+    pub fn stale(&self) -> Option<&(String, Moment)> {
+        self.failure.as_ref().or(self.recheck_failure.as_ref())
     }
 
     /// A question failed: shown as stale with why, since the first of the failures in a row.
@@ -164,13 +187,15 @@ impl Timeline {
     pub fn restart(&mut self, now: DateTime<Utc>) -> Effect {
         self.window.slide(now);
         self.as_of = now;
-        self.head_generation += 1;
+        self.head_generation = next_generation();
         self.head_loading = false;
         self.head_fresh.clear();
         self.head_ids.clear();
-        self.recheck_generation += 1;
+        self.recheck_generation = next_generation();
         self.recheck_loading = false;
         self.recheck_after = None;
+        self.recheck_end = None;
+        self.recheck_failure = None;
         self.entries.clear();
         self.seen.clear();
         self.view.clear();
@@ -185,7 +210,7 @@ impl Timeline {
     }
 
     fn next_page(&mut self) -> Effect {
-        self.generation += 1;
+        self.generation = next_generation();
         self.loading = true;
         let end = self.window.to.map_or(self.as_of, |t| t.min(self.as_of));
         Effect::LoadTimeline {
@@ -244,7 +269,7 @@ impl Timeline {
             // One stamped in the future (a wrong server clock) would hide all that is new.
             .min(now);
         let since = (newest - overlap).max(self.window.from);
-        self.head_generation += 1;
+        self.head_generation = next_generation();
         self.head_loading = true;
         self.head_offset = 0;
         self.head_since = Some(since);
@@ -278,7 +303,9 @@ impl Timeline {
                 self.head_fresh.push(LedgerEntry { tx, raw });
             }
         }
-        self.replace_held(again, |_, _| true);
+        // A pending copy never takes a settled one's place: the recheck, asked on the same
+        // tick, may have answered after the invoice was paid and this before.
+        self.replace_held(again, |held, e| held.is_pending() || !e.is_pending());
         if got >= PAGE as usize {
             self.head_offset += u64::from(PAGE);
             if self.head_offset >= HEAD_PAGES * u64::from(PAGE) {
@@ -333,11 +360,14 @@ impl Timeline {
 
     /// The question again for the pending transactions held: the span from the oldest to the
     /// newest of them, of their reason when they share one (an invoiced top-up, always, on
-    /// Flexprice), newest first, one page. None when none is pending, when the window's pages
-    /// are still coming, when the question before is still on its way, or when its answer
-    /// came less than [`RECHECK_EVERY`] ago.
+    /// Flexprice), newest first, a page at a time: when a page comes back full, the next tick
+    /// asks on from its oldest, so a pending one under a thousand others is reached too. None
+    /// when none is pending, when the window's pages are still coming, when the question before
+    /// is still on its way, or when the last walk over the span ended less than
+    /// [`RECHECK_EVERY`] ago.
     pub fn recheck_pending(&mut self, now: DateTime<Utc>) -> Option<Effect> {
-        if self.recheck_loading || self.loading || self.recheck_after.is_some_and(|t| now < t) {
+        let walking = self.recheck_end.is_some();
+        if self.recheck_loading || self.loading || (!walking && self.recheck_after.is_some_and(|t| now < t)) {
             return None;
         }
         let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
@@ -352,9 +382,17 @@ impl Timeline {
                 Some(_) => Some(None),
             };
         }
-        let (from, to) = span?;
-        self.recheck_generation += 1;
+        let Some((from, newest)) = span else {
+            self.recheck_end = None;
+            return None;
+        };
+        let to = match self.recheck_end {
+            Some(end) if end > from => end.min(newest),
+            _ => newest,
+        };
+        self.recheck_generation = next_generation();
         self.recheck_loading = true;
+        self.recheck_asked_end = Some(to);
         let mut s = search(from, Some(to), 0);
         s.filter.transaction_reason = reason.flatten();
         Some(Effect::RecheckTimeline {
@@ -365,16 +403,36 @@ impl Timeline {
 
     /// The pending ones again: each held one the answer has, and no longer pending, takes the
     /// answer's place (a pending one never takes a settled one's: an answer may be late).
-    /// Returns how many changed.
+    /// A full page sets where the next question goes on from. Returns how many changed.
     pub fn apply_recheck(&mut self, page: TransactionPage, now: DateTime<Utc>) -> usize {
         self.recheck_loading = false;
-        self.recheck_after = Some(now + chrono::Duration::seconds(RECHECK_EVERY));
+        self.recheck_failure = None;
+        let oldest = page.items.last().and_then(|(tx, _)| tx.created_at);
+        let full = page.items.len() >= PAGE as usize;
+        // On from the page's oldest (asked again: others may share its time), only when that
+        // moves the end: a page of a thousand at one instant would be asked for forever.
+        self.recheck_end = match (full, oldest, self.recheck_asked_end) {
+            (true, Some(at), Some(asked)) if at < asked => Some(at),
+            _ => None,
+        };
+        if self.recheck_end.is_none() {
+            self.recheck_after = Some(now + chrono::Duration::seconds(RECHECK_EVERY));
+        }
         let fresh = page
             .items
             .into_iter()
             .map(|(tx, raw)| LedgerEntry { tx, raw })
             .collect();
         self.replace_held(fresh, |held, e| held.is_pending() && !e.is_pending())
+    }
+
+    /// The recheck failed: tried again after [`RECHECK_EVERY`] (not at every tick), and the
+    /// timeline says its statuses may be stale until an answer.
+    fn recheck_failed(&mut self, e: &ApiError, now: Moment, clock: DateTime<Utc>) {
+        self.recheck_loading = false;
+        self.recheck_after = Some(clock + chrono::Duration::seconds(RECHECK_EVERY));
+        let since = self.recheck_failure.as_ref().map_or(now, |(_, at)| *at);
+        self.recheck_failure = Some((e.to_string(), since));
     }
 
     /// A relative window lets go of what slid out of it; at most [`HELD`] are kept.
@@ -551,13 +609,12 @@ impl App {
         }
         match result {
             Ok(page) => {
-                if t.apply_recheck(page, clock) > 0 {
-                    self.timeline_rebuild(keep);
-                }
+                // Rebuilt also when nothing changed: a stale mark may have gone.
+                t.apply_recheck(page, clock);
+                self.timeline_rebuild(keep);
             }
             Err(e) => {
-                t.recheck_loading = false;
-                t.failed(&e, now);
+                t.recheck_failed(&e, now, clock);
                 self.log_error("timeline: search the pending transactions again", &e);
             }
         }

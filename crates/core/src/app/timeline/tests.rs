@@ -661,9 +661,21 @@ fn a_recheck_answer_after_a_restart_or_a_failure_changes_nothing_it_should_not()
         }),
     });
     assert!(timeline(&app).is_stale());
-    assert!(!timeline(&app).recheck_loading, "asked again at the next tick");
+    assert!(timeline(&app).stale().unwrap().0.contains("20"), "says why");
+    // A good refresh does not hide that the statuses may be stale.
     let effects = app.update(Action::RefreshDue);
-    let (rg, _) = recheck_of(&effects).expect("asked again");
+    assert!(recheck_of(&effects).is_none(), "not asked again at every tick");
+    let (hg, ..) = search_of(
+        effects
+            .iter()
+            .find(|e| matches!(e, Effect::LoadTimeline { head: true, .. }))
+            .unwrap(),
+    );
+    answer(&mut app, hg, true, TransactionPage::default());
+    assert!(timeline(&app).is_stale());
+    app.clock = at + Duration::seconds(16);
+    let effects = app.update(Action::RefreshDue);
+    let (rg, _) = recheck_of(&effects).expect("asked again after 15 s");
     // `r` starts over: the answer to the question before is dropped.
     let effects = key(&mut app, 'r');
     let (g, ..) = search_of(
@@ -685,4 +697,119 @@ fn a_recheck_answer_after_a_restart_or_a_failure_changes_nothing_it_should_not()
         .find(|e| e.tx.id == "wtxn_00005")
         .unwrap();
     assert_eq!(five.tx.transaction_status, TransactionStatus::Pending);
+}
+
+/// From the attack pass: a pending top-up under more than a page of others in its span (a
+/// thousand invoiced top-ups on another wallet since) was never in the recheck's one page, and
+/// read pending until `r`. A full page makes the next tick ask on from its oldest.
+#[test]
+fn a_pending_top_up_under_a_full_page_of_others_is_reached() {
+    let (mut app, _) = loaded(3);
+    let g = open(&mut app);
+    let at = app.clock;
+    // 0 (pending, a debit: 0 % 4) is the oldest; 5 and 10 pending too.
+    answer(&mut app, g, false, page((0..11).rev(), at, 10));
+    let effects = app.update(Action::RefreshDue);
+    let (rg, s) = recheck_of(&effects).unwrap();
+    let first_end = s.filter.end_time.unwrap();
+    // A full page, none of ours in it, its oldest 2 s after the newest pending... (others).
+    let oldest_of_page = at - Duration::seconds(3);
+    let mut full = TransactionPage::default();
+    for i in 0..PAGE as usize {
+        let (mut tx, raw) = tx(100_000 + i, oldest_of_page);
+        tx.id = format!("wtxn_other_{i}");
+        full.items.push((tx, raw));
+    }
+    app.update(Action::TimelineRechecked {
+        generation: rg,
+        result: Ok(full),
+    });
+    // The next tick, within 15 s, asks on from there.
+    let effects = app.update(Action::RefreshDue);
+    let (rg, s) = recheck_of(&effects).expect("the walk goes on at the next tick");
+    assert_eq!(s.filter.end_time, Some(oldest_of_page));
+    assert!(s.filter.end_time.unwrap() < first_end);
+    assert_eq!(
+        s.filter.start_time,
+        Some(at - Duration::seconds(10)),
+        "down to the oldest pending"
+    );
+    let mut rest = TransactionPage::default();
+    rest.items.push(paid(0, at - Duration::seconds(10)));
+    app.update(Action::TimelineRechecked {
+        generation: rg,
+        result: Ok(rest),
+    });
+    let zero = timeline(&app)
+        .entries
+        .iter()
+        .find(|e| e.tx.id == "wtxn_00000")
+        .unwrap();
+    assert_eq!(zero.tx.transaction_status, TransactionStatus::Completed);
+    // The walk ended: the next question waits its 15 s.
+    assert!(recheck_of(&app.update(Action::RefreshDue)).is_none());
+
+    // A full page all at the end's instant cannot move the end: the walk stops there.
+    app.clock = at + Duration::seconds(20);
+    let effects = app.update(Action::RefreshDue);
+    let (rg, s) = recheck_of(&effects).unwrap();
+    let end = s.filter.end_time.unwrap();
+    let mut stuck = TransactionPage::default();
+    for i in 0..PAGE as usize {
+        let (mut tx, raw) = tx(200_000 + i, end);
+        tx.id = format!("wtxn_same_{i}");
+        stuck.items.push((tx, raw));
+    }
+    app.update(Action::TimelineRechecked {
+        generation: rg,
+        result: Ok(stuck),
+    });
+    assert!(
+        recheck_of(&app.update(Action::RefreshDue)).is_none(),
+        "not asked forever"
+    );
+}
+
+/// From the attack pass: the refresh and the recheck go out on the same tick; a refresh answer
+/// read before the invoice was paid, arriving after the recheck's, turned the row back to
+/// pending. And a new timeline's questions are numbered apart from the one it replaced.
+#[test]
+fn a_late_pending_copy_never_turns_a_paid_top_up_back_and_timelines_never_share_numbers() {
+    let (mut app, _) = loaded(3);
+    let g = open(&mut app);
+    let at = app.clock;
+    answer(&mut app, g, false, page((0..11).rev(), at, 10));
+    let effects = app.update(Action::RefreshDue);
+    let (rg, _) = recheck_of(&effects).unwrap();
+    let (hg, ..) = search_of(
+        effects
+            .iter()
+            .find(|e| matches!(e, Effect::LoadTimeline { head: true, .. }))
+            .unwrap(),
+    );
+    let mut p = TransactionPage::default();
+    p.items.push(paid(10, at));
+    app.update(Action::TimelineRechecked {
+        generation: rg,
+        result: Ok(p),
+    });
+    let mut late = TransactionPage::default();
+    late.items.push(tx(10, at));
+    answer(&mut app, hg, true, late);
+    assert_eq!(
+        timeline(&app).entries[0].tx.transaction_status,
+        TransactionStatus::Completed
+    );
+
+    // `:timeline 24h` over it: none of the new one's numbers is one of the old one's.
+    let old = timeline(&app);
+    let old_numbers = [old.generation, old.head_generation, old.recheck_generation];
+    app.overlays.close(OverlayKind::Timeline);
+    open(&mut app);
+    let new = timeline(&app);
+    assert!(
+        !old_numbers.contains(&new.generation),
+        "{old_numbers:?} vs {}",
+        new.generation
+    );
 }
