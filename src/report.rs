@@ -103,19 +103,7 @@ pub const EXPORT_HEADER: [&str; 14] = [
     "customer_external_id",
 ];
 
-/// A text cell as it is written to an exported CSV: control characters and escape sequences
-/// from the API removed, and a text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`
-/// first: an operator opens these files in one) led by `'`. Numbers are left as they are, so
-/// `-5.00` stays a number.
-pub fn csv_cell(text: &str) -> String {
-    let clean = crate::api::text::clean(text);
-    let formula = clean.starts_with(['=', '+', '-', '@']);
-    if formula && rust_decimal::Decimal::from_str_exact(&clean).is_err() {
-        format!("'{clean}")
-    } else {
-        clean.into_owned()
-    }
-}
+pub use crate::api::text::csv_cell;
 
 /// Writes wallets as CSV to `out`, each with its customer's name and external id from
 /// `customers`; returns how many rows were written.

@@ -267,7 +267,10 @@ fn form(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, f: &BulkForm) {
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
         body,
     );
-    frame.render_widget(Paragraph::new(k), foot);
+    // Under the question the form's keys are not the ones that work: its own line says them.
+    if !f.asking_discard {
+        frame.render_widget(Paragraph::new(k), foot);
+    }
     if f.asking_discard {
         // On top of the form, narrower than it, and no cursor in a field that takes no keys.
         let lines = vec![Line::from(format!(

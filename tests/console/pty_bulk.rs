@@ -246,9 +246,15 @@ fn esc_on_the_bulk_preview_returns_to_the_filled_form() {
     for label in ["Credits each", "Priority", "Description", "Metadata key", "value"] {
         assert_eq!(field(&back, label), field(&filled, label), "{label}");
     }
-    // Esc on the filled form asks first; Esc keeps it, every value still there.
+    // Esc on the filled form asks first, with only its own keys on screen; Esc keeps the
+    // form, every value still there.
     c.send("\x1b");
-    c.wait_for_text("Discard changes?", WAIT);
+    let asking = c.wait_for_text("Discard changes?", WAIT);
+    assert!(asking.contains("Enter discard"), "{asking}");
+    assert!(
+        !asking.contains("Enter preview"),
+        "the form's keys under the question: {asking}"
+    );
     c.send("\x1b");
     let kept = c.wait_for("the question gone", WAIT, |s| !s.contains("Discard changes?"));
     assert_eq!(field(&kept, "Metadata key"), field(&filled, "Metadata key"));

@@ -323,6 +323,12 @@ fn a_top_up_receipt_reads_the_same_transaction_and_balances_as_the_whole_reply()
         let r: TopUpReceipt = decode(200, &reply(invoice)).unwrap();
         assert_eq!(r.invoice_id.as_deref(), kept, "{invoice}");
         assert_eq!(r.transaction_id.as_deref(), Some("wtxn_1"), "{invoice}");
+        // The single top-up's whole reply reads it the same way (a number there turned a
+        // top-up that was made into an error).
+        let mut whole: serde_json::Value = wire("topup_invoiced_response.json");
+        whole["invoice_id"] = serde_json::from_str(invoice).unwrap();
+        let r: TopUpResponse = decode(200, &whole.to_string()).unwrap();
+        assert_eq!(r.invoice_id.as_deref(), kept, "{invoice}");
     }
 }
 

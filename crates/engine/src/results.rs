@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::executor::{Counts, JobReport};
 use flexprice_wire::money;
+use flexprice_wire::text::csv_cell;
 
 /// `invoice_id` last: the columns before it kept their places when it was added.
 pub const HEADER: [&str; 11] = [
@@ -64,18 +65,21 @@ pub fn write_csv<W: Write>(report: &JobReport, out: W) -> csv::Result<()> {
     w.write_record(HEADER)?;
     for (row, state) in report.rows.iter().zip(&report.states) {
         let dec = |d: Option<rust_decimal::Decimal>| d.map(|d| money::wire_text(&d)).unwrap_or_default();
+        // What the server said is cleaned as every exported cell is (the wallet and the key are
+        // the plan's own, written back as they were given).
+        let text = |t: Option<&str>| csv_cell(t.unwrap_or_default());
         w.write_record([
             row.line.to_string(),
             row.wallet_id.clone(),
             state.status.as_str().to_string(),
-            state.transaction_id.clone().unwrap_or_default(),
+            text(state.transaction_id.as_deref()),
             dec(state.balance),
             dec(state.credit_balance),
             money::wire_text(&row.credits),
             row.key.clone(),
             state.attempts.to_string(),
-            state.error.clone().unwrap_or_default(),
-            state.invoice_id.clone().unwrap_or_default(),
+            text(state.error.as_deref()),
+            text(state.invoice_id.as_deref()),
         ])?;
     }
     w.flush()?;
@@ -179,5 +183,44 @@ mod tests {
         assert!(create_file(&out, &protected, true).is_ok());
         // An existing results file is replaced: it is neither.
         assert!(create_file(&out, &protected, true).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+    use flexwallet_bulk::RowState;
+    use flexwallet_bulk::test_support::simple_plan;
+
+    /// From the attack pass: the results file wrote what the server said as it came; a
+    /// spreadsheet opening it ran `=…` as a formula, and an escape sequence reached whoever
+    /// printed the file. The plan's own wallet and key are written back as given.
+    #[test]
+    fn server_text_in_the_results_is_cleaned_and_never_a_formula() {
+        let plan = simple_plan(1);
+        let state = RowState {
+            transaction_id: Some("=1+1".into()),
+            invoice_id: Some("inv_\u{1b}[31m7".into()),
+            error: Some("@SUM(A1)".into()),
+            ..RowState::default()
+        };
+        let report = JobReport {
+            job: "j".into(),
+            rows: std::sync::Arc::new(plan.rows.clone()),
+            states: vec![state],
+            counts: Counts::default(),
+            interrupted: false,
+            stopped: None,
+            elapsed: std::time::Duration::ZERO,
+        };
+        let mut out = Vec::new();
+        write_csv(&report, &mut out).unwrap();
+        let mut reader = csv::Reader::from_reader(out.as_slice());
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[1], plan.rows[0].wallet_id.as_str());
+        assert_eq!(&row[3], "'=1+1");
+        assert_eq!(&row[9], "'@SUM(A1)");
+        assert_eq!(&row[10], "inv_7");
+        assert_eq!(&row[7], plan.rows[0].key.as_str());
     }
 }

@@ -75,7 +75,7 @@ impl EmbeddedSandbox {
         format!("http://{}", self.addr)
     }
 
-    /// Requests served under `/v1` since start (also `GET /_sandbox/stats`).
+    /// Requests served under `/v1` since start (`GET /_sandbox/stats` is not one of them).
     pub fn requests(&self) -> u64 {
         self.state.requests.load(std::sync::atomic::Ordering::Relaxed)
     }

@@ -32,6 +32,20 @@ pub fn clean_owned(s: String) -> String {
     }
 }
 
+/// A text cell as it is written to a CSV file an operator opens in a spreadsheet: control
+/// characters and escape sequences removed, and a text a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@` first) led by `'`. Numbers are left as they are, so `-5.00` stays a
+/// number.
+pub fn csv_cell(text: &str) -> String {
+    let clean = clean(text);
+    let formula = clean.starts_with(['=', '+', '-', '@']);
+    if formula && rust_decimal::Decimal::from_str_exact(&clean).is_err() {
+        format!("'{clean}")
+    } else {
+        clean.into_owned()
+    }
+}
+
 /// Bidirectional embeddings, overrides and isolates: they reorder what follows them on screen,
 /// so a name could show text other than what it holds.
 fn is_bidi_control(c: char) -> bool {

@@ -166,8 +166,7 @@ impl<'de> Deserialize<'de> for TopUpReceipt {
         struct Reply {
             wallet_transaction: Option<Made>,
             wallet: Balances,
-            /// Kept only when it is a string: a reply that is wrong here is still the proof
-            /// the top-up was made, and must not read as an unknown outcome.
+            /// See [`invoice_of`].
             #[serde(default)]
             invoice_id: Option<serde_json::Value>,
         }
@@ -185,16 +184,24 @@ impl<'de> Deserialize<'de> for TopUpReceipt {
         let r = Reply::deserialize(d)?;
         Ok(TopUpReceipt {
             transaction_id: r.wallet_transaction.map(|t| t.id),
-            invoice_id: r
-                .invoice_id
-                .as_ref()
-                .and_then(serde_json::Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(|s| crate::text::clean(s).into_owned()),
+            invoice_id: r.invoice_id.as_ref().and_then(invoice_of),
             credit_balance: r.wallet.credit_balance,
             balance: r.wallet.balance,
         })
     }
+}
+
+/// A top-up reply's `invoice_id`: a non-empty string, cleaned of control characters; anything
+/// else is no invoice (the reply still proves the top-up).
+fn invoice_of(v: &serde_json::Value) -> Option<String> {
+    v.as_str()
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::text::clean(s).into_owned())
+}
+
+fn invoice_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(v.as_ref().and_then(invoice_of))
 }
 
 impl From<&TopUpResponse> for TopUpReceipt {
@@ -212,6 +219,12 @@ impl From<&TopUpResponse> for TopUpReceipt {
 pub struct TopUpResponse {
     pub wallet_transaction: Option<Transaction>,
     pub wallet: Wallet,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kept only when a non-empty string, cleaned: a reply wrong here is still the proof the
+    /// top-up was made, and must not read as an unknown outcome.
+    #[serde(
+        default,
+        deserialize_with = "invoice_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub invoice_id: Option<String>,
 }
