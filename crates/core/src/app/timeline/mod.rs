@@ -383,7 +383,9 @@ impl Timeline {
             };
         }
         let Some((from, newest)) = span else {
+            // Nothing pending: no status shown can be stale for want of a recheck.
             self.recheck_end = None;
+            self.recheck_failure = None;
             return None;
         };
         let to = match self.recheck_end {
@@ -658,6 +660,11 @@ impl App {
         if settled {
             t.failure = None;
             t.fresh_at = Some(now);
+            // The API answers again: a recheck that failed is asked at the next tick, not
+            // after its wait (the mark would outlive the outage by up to 15 s).
+            if t.recheck_failure.is_some() {
+                t.recheck_after = None;
+            }
         }
         self.timeline_rebuild(keep);
         next.into_iter().collect()
