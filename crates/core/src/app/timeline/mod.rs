@@ -48,8 +48,8 @@ fn next_generation() -> u64 {
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-/// The pending ones held are asked again at most this often (seconds).
-const RECHECK_EVERY: i64 = 15;
+/// The pending ones held are asked again at most this often.
+const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
 /// A live refresh that finds more than this many new pages starts over instead.
 const HEAD_PAGES: u64 = 5;
 /// The most transactions the window's pages are read for: past it (a server that repeats or
@@ -102,7 +102,8 @@ pub struct Timeline {
     pub recheck_loading: bool,
     /// Not asked again before this (an answer came): one more request every [`RECHECK_EVERY`]
     /// at most, however fast the refresh, for as long as an invoice stays unpaid.
-    recheck_after: Option<DateTime<Utc>>,
+    /// On this console's monotonic clock: a wall clock set back cannot hold it off.
+    recheck_after: Option<Moment>,
     /// A full page came back: the next question goes on from its oldest (the span held more
     /// than a page), at the next tick.
     recheck_end: Option<DateTime<Utc>>,
@@ -365,7 +366,7 @@ impl Timeline {
     /// when none is pending, when the window's pages are still coming, when the question before
     /// is still on its way, or when the last walk over the span ended less than
     /// [`RECHECK_EVERY`] ago.
-    pub fn recheck_pending(&mut self, now: DateTime<Utc>) -> Option<Effect> {
+    pub fn recheck_pending(&mut self, now: Moment) -> Option<Effect> {
         let walking = self.recheck_end.is_some();
         if self.recheck_loading || self.loading || (!walking && self.recheck_after.is_some_and(|t| now < t)) {
             return None;
@@ -406,7 +407,7 @@ impl Timeline {
     /// The pending ones again: each held one the answer has, and no longer pending, takes the
     /// answer's place (a pending one never takes a settled one's: an answer may be late).
     /// A full page sets where the next question goes on from. Returns how many changed.
-    pub fn apply_recheck(&mut self, page: TransactionPage, now: DateTime<Utc>) -> usize {
+    pub fn apply_recheck(&mut self, page: TransactionPage, now: Moment) -> usize {
         self.recheck_loading = false;
         self.recheck_failure = None;
         let oldest = page.items.last().and_then(|(tx, _)| tx.created_at);
@@ -418,7 +419,7 @@ impl Timeline {
             _ => None,
         };
         if self.recheck_end.is_none() {
-            self.recheck_after = Some(now + chrono::Duration::seconds(RECHECK_EVERY));
+            self.recheck_after = Some(now + RECHECK_EVERY);
         }
         let fresh = page
             .items
@@ -430,9 +431,9 @@ impl Timeline {
 
     /// The recheck failed: tried again after [`RECHECK_EVERY`] (not at every tick), and the
     /// timeline says its statuses may be stale until an answer.
-    fn recheck_failed(&mut self, e: &ApiError, now: Moment, clock: DateTime<Utc>) {
+    fn recheck_failed(&mut self, e: &ApiError, now: Moment) {
         self.recheck_loading = false;
-        self.recheck_after = Some(clock + chrono::Duration::seconds(RECHECK_EVERY));
+        self.recheck_after = Some(now + RECHECK_EVERY);
         let since = self.recheck_failure.as_ref().map_or(now, |(_, at)| *at);
         self.recheck_failure = Some((e.to_string(), since));
     }
@@ -588,11 +589,11 @@ impl App {
 
     /// The refresh tick: what is new, and the pending ones again, for an open timeline.
     pub(super) fn timeline_due(&mut self) -> Vec<Effect> {
-        let clock = self.clock;
+        let (now, clock) = (self.now, self.clock);
         let Some(t) = self.overlays.timeline_mut() else {
             return Vec::new();
         };
-        let recheck = t.recheck_pending(clock);
+        let recheck = t.recheck_pending(now);
         t.refresh_head(clock).into_iter().chain(recheck).collect()
     }
 
@@ -601,7 +602,7 @@ impl App {
         generation: u64,
         result: Result<TransactionPage, ApiError>,
     ) -> Vec<Effect> {
-        let (now, clock) = (self.now, self.clock);
+        let now = self.now;
         let keep = self.timeline_selected_id();
         let Some(t) = self.overlays.timeline_mut() else {
             return Vec::new();
@@ -612,11 +613,11 @@ impl App {
         match result {
             Ok(page) => {
                 // Rebuilt also when nothing changed: a stale mark may have gone.
-                t.apply_recheck(page, clock);
+                t.apply_recheck(page, now);
                 self.timeline_rebuild(keep);
             }
             Err(e) => {
-                t.recheck_failed(&e, now, clock);
+                t.recheck_failed(&e, now);
                 self.log_error("timeline: search the pending transactions again", &e);
             }
         }

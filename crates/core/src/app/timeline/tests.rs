@@ -501,6 +501,12 @@ fn a_huge_page_of_new_transactions_is_taken_in_linear_time() {
     assert!(timeline(&app).entries.len() <= HELD);
 }
 
+/// `secs` after `at` (the wall clock) and `t0` (the monotonic one), as time passes.
+fn later(app: &mut App, at: DateTime<Utc>, t0: crate::moment::Moment, secs: u64) {
+    app.clock = at + Duration::seconds(secs as i64);
+    app.now = t0 + std::time::Duration::from_secs(secs);
+}
+
 fn recheck_of(effects: &[Effect]) -> Option<(u64, &TransactionSearch)> {
     effects.iter().find_map(|e| match e {
         Effect::RecheckTimeline { generation, search } => Some((*generation, search)),
@@ -533,7 +539,7 @@ fn usd(app: &App) -> totals::CurrencyTotal {
 /// asks again for the span of the pending ones held, and a settled answer takes their place.
 #[test]
 fn a_pending_top_up_paid_later_turns_completed_on_the_next_refresh() {
-    let (mut app, _) = loaded(3);
+    let (mut app, t0) = loaded(3);
     let g = open(&mut app);
     let at = app.clock;
     // Ids 0..=12: 0, 5 and 10 are pending invoiced top-ups, 12 s, 7 s and 2 s old.
@@ -545,7 +551,7 @@ fn a_pending_top_up_paid_later_turns_completed_on_the_next_refresh() {
     code(&mut app, KeyCode::Down);
     let selected = timeline(&app).selected_entry().unwrap().tx.id.clone();
 
-    app.clock = at + Duration::seconds(5);
+    later(&mut app, at, t0, 5);
     let effects = app.update(Action::RefreshDue);
     let (rg, s) = recheck_of(&effects).expect("the tick asks for the pending ones again");
     assert_eq!(s.wallet_id, None);
@@ -567,7 +573,7 @@ fn a_pending_top_up_paid_later_turns_completed_on_the_next_refresh() {
     let s = s.clone();
 
     // Asked while one is on its way: not asked twice.
-    app.clock = at + Duration::seconds(10);
+    later(&mut app, at, t0, 10);
     assert!(recheck_of(&app.update(Action::RefreshDue)).is_none());
 
     // Top-up 5 was paid; 0 and 10 still wait (and an id not held is left alone).
@@ -591,10 +597,10 @@ fn a_pending_top_up_paid_later_turns_completed_on_the_next_refresh() {
     assert_eq!(timeline(&app).selected_entry().unwrap().tx.id, selected);
 
     // Not asked again within 15 s of an answer, however fast the refresh.
-    app.clock = at + Duration::seconds(19);
+    later(&mut app, at, t0, 19);
     assert!(recheck_of(&app.update(Action::RefreshDue)).is_none());
     // A late answer saying "pending" never takes a settled one's place.
-    app.clock = at + Duration::seconds(26);
+    later(&mut app, at, t0, 26);
     let effects = app.update(Action::RefreshDue);
     let (rg, s) = recheck_of(&effects).expect("0 and 10 still wait");
     assert_eq!(s.filter.start_time, Some(at - Duration::seconds(12)));
@@ -704,7 +710,7 @@ fn a_recheck_answer_after_a_restart_or_a_failure_changes_nothing_it_should_not()
 /// read pending until `r`. A full page makes the next tick ask on from its oldest.
 #[test]
 fn a_pending_top_up_under_a_full_page_of_others_is_reached() {
-    let (mut app, _) = loaded(3);
+    let (mut app, t0) = loaded(3);
     let g = open(&mut app);
     let at = app.clock;
     // 0 (pending, a debit: 0 % 4) is the oldest; 5 and 10 pending too.
@@ -750,7 +756,7 @@ fn a_pending_top_up_under_a_full_page_of_others_is_reached() {
     assert!(recheck_of(&app.update(Action::RefreshDue)).is_none());
 
     // A full page all at the end's instant cannot move the end: the walk stops there.
-    app.clock = at + Duration::seconds(20);
+    later(&mut app, at, t0, 20);
     let effects = app.update(Action::RefreshDue);
     let (rg, s) = recheck_of(&effects).unwrap();
     let end = s.filter.end_time.unwrap();
