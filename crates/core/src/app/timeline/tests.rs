@@ -501,6 +501,31 @@ fn a_huge_page_of_new_transactions_is_taken_in_linear_time() {
     assert!(timeline(&app).entries.len() <= HELD);
 }
 
+/// The generation of the refresh (`head`) question among `effects`.
+fn head_of(effects: &[Effect]) -> u64 {
+    let head = effects
+        .iter()
+        .find(|e| matches!(e, Effect::LoadTimeline { head: true, .. }))
+        .expect("a refresh question");
+    search_of(head).0
+}
+
+fn recheck_answer(app: &mut App, generation: u64, page: TransactionPage) {
+    app.update(Action::TimelineRechecked {
+        generation,
+        result: Ok(page),
+    });
+}
+
+/// The held transaction `id`.
+fn held<'a>(app: &'a App, id: &str) -> &'a LedgerEntry {
+    timeline(app)
+        .entries
+        .iter()
+        .find(|e| e.tx.id == id)
+        .unwrap_or_else(|| panic!("{id} is held"))
+}
+
 /// `secs` after `at` (the wall clock) and `t0` (the monotonic one), as time passes.
 fn later(app: &mut App, at: DateTime<Utc>, t0: crate::moment::Moment, secs: u64) {
     app.clock = at + Duration::seconds(secs as i64);
@@ -583,12 +608,9 @@ fn a_pending_top_up_paid_later_turns_completed_on_the_next_refresh() {
     answer_page.items.push(paid(777, at - Duration::seconds(8)));
     answer_page.items.push(tx(0, at - Duration::seconds(12)));
     assert_eq!(s.filter.limit, Some(PAGE));
-    app.update(Action::TimelineRechecked {
-        generation: rg,
-        result: Ok(answer_page),
-    });
+    recheck_answer(&mut app, rg, answer_page);
     let t = timeline(&app);
-    let five = t.entries.iter().find(|e| e.tx.id == "wtxn_00005").unwrap();
+    let five = held(&app, "wtxn_00005");
     assert_eq!(five.tx.transaction_status, TransactionStatus::Completed);
     assert_eq!(five.raw["transaction_status"], "completed", "its JSON (J) too");
     assert_eq!(t.entries.len(), 13, "nothing added");
@@ -606,15 +628,8 @@ fn a_pending_top_up_paid_later_turns_completed_on_the_next_refresh() {
     assert_eq!(s.filter.start_time, Some(at - Duration::seconds(12)));
     let mut late = TransactionPage::default();
     late.items.push(tx(5, at - Duration::seconds(7)));
-    app.update(Action::TimelineRechecked {
-        generation: rg,
-        result: Ok(late),
-    });
-    let five = timeline(&app)
-        .entries
-        .iter()
-        .find(|e| e.tx.id == "wtxn_00005")
-        .unwrap();
+    recheck_answer(&mut app, rg, late);
+    let five = held(&app, "wtxn_00005");
     assert_eq!(five.tx.transaction_status, TransactionStatus::Completed);
 }
 
@@ -625,11 +640,7 @@ fn the_refresh_overlap_replaces_the_held_copy() {
     let at = app.clock;
     answer(&mut app, g, false, page((0..11).rev(), at, 10));
     let effects = app.update(Action::RefreshDue);
-    let head = effects
-        .iter()
-        .find(|e| matches!(e, Effect::LoadTimeline { head: true, .. }))
-        .unwrap();
-    let (hg, ..) = search_of(head);
+    let hg = head_of(&effects);
     let mut p = TransactionPage::default();
     p.items.push(paid(10, at));
     // A copy that says it was created at another time (a broken server) is not taken: it
@@ -652,11 +663,7 @@ fn a_recheck_answer_after_a_restart_or_a_failure_changes_nothing_it_should_not()
     answer(&mut app, g, false, page((0..6).rev(), at, 5));
     let effects = app.update(Action::RefreshDue);
     let (rg, _) = recheck_of(&effects).unwrap();
-    let head = effects
-        .iter()
-        .find(|e| matches!(e, Effect::LoadTimeline { head: true, .. }))
-        .unwrap();
-    let (hg, ..) = search_of(head);
+    let hg = head_of(&effects);
     answer(&mut app, hg, true, TransactionPage::default());
     // A failure: stale, logged, what is shown kept.
     app.update(Action::TimelineRechecked {
@@ -671,12 +678,7 @@ fn a_recheck_answer_after_a_restart_or_a_failure_changes_nothing_it_should_not()
     // A good refresh does not hide that the statuses may be stale.
     let effects = app.update(Action::RefreshDue);
     assert!(recheck_of(&effects).is_none(), "not asked again at every tick");
-    let (hg, ..) = search_of(
-        effects
-            .iter()
-            .find(|e| matches!(e, Effect::LoadTimeline { head: true, .. }))
-            .unwrap(),
-    );
+    let hg = head_of(&effects);
     answer(&mut app, hg, true, TransactionPage::default());
     assert!(timeline(&app).is_stale());
     // ... but that answer means the API is back: the recheck goes at the next tick, not 15 s on.
@@ -693,15 +695,8 @@ fn a_recheck_answer_after_a_restart_or_a_failure_changes_nothing_it_should_not()
     answer(&mut app, g, false, page((0..6).rev(), at, 5));
     let mut p = TransactionPage::default();
     p.items.push(paid(5, at));
-    app.update(Action::TimelineRechecked {
-        generation: rg,
-        result: Ok(p),
-    });
-    let five = timeline(&app)
-        .entries
-        .iter()
-        .find(|e| e.tx.id == "wtxn_00005")
-        .unwrap();
+    recheck_answer(&mut app, rg, p);
+    let five = held(&app, "wtxn_00005");
     assert_eq!(five.tx.transaction_status, TransactionStatus::Pending);
 }
 
@@ -726,10 +721,7 @@ fn a_pending_top_up_under_a_full_page_of_others_is_reached() {
         tx.id = format!("wtxn_other_{i}");
         full.items.push((tx, raw));
     }
-    app.update(Action::TimelineRechecked {
-        generation: rg,
-        result: Ok(full),
-    });
+    recheck_answer(&mut app, rg, full);
     // The next tick, within 15 s, asks on from there.
     let effects = app.update(Action::RefreshDue);
     let (rg, s) = recheck_of(&effects).expect("the walk goes on at the next tick");
@@ -742,15 +734,8 @@ fn a_pending_top_up_under_a_full_page_of_others_is_reached() {
     );
     let mut rest = TransactionPage::default();
     rest.items.push(paid(0, at - Duration::seconds(10)));
-    app.update(Action::TimelineRechecked {
-        generation: rg,
-        result: Ok(rest),
-    });
-    let zero = timeline(&app)
-        .entries
-        .iter()
-        .find(|e| e.tx.id == "wtxn_00000")
-        .unwrap();
+    recheck_answer(&mut app, rg, rest);
+    let zero = held(&app, "wtxn_00000");
     assert_eq!(zero.tx.transaction_status, TransactionStatus::Completed);
     // The walk ended: the next question waits its 15 s.
     assert!(recheck_of(&app.update(Action::RefreshDue)).is_none());
@@ -766,10 +751,7 @@ fn a_pending_top_up_under_a_full_page_of_others_is_reached() {
         tx.id = format!("wtxn_same_{i}");
         stuck.items.push((tx, raw));
     }
-    app.update(Action::TimelineRechecked {
-        generation: rg,
-        result: Ok(stuck),
-    });
+    recheck_answer(&mut app, rg, stuck);
     assert!(
         recheck_of(&app.update(Action::RefreshDue)).is_none(),
         "not asked forever"
@@ -787,18 +769,10 @@ fn a_late_pending_copy_never_turns_a_paid_top_up_back_and_timelines_never_share_
     answer(&mut app, g, false, page((0..11).rev(), at, 10));
     let effects = app.update(Action::RefreshDue);
     let (rg, _) = recheck_of(&effects).unwrap();
-    let (hg, ..) = search_of(
-        effects
-            .iter()
-            .find(|e| matches!(e, Effect::LoadTimeline { head: true, .. }))
-            .unwrap(),
-    );
+    let hg = head_of(&effects);
     let mut p = TransactionPage::default();
     p.items.push(paid(10, at));
-    app.update(Action::TimelineRechecked {
-        generation: rg,
-        result: Ok(p),
-    });
+    recheck_answer(&mut app, rg, p);
     let mut late = TransactionPage::default();
     late.items.push(tx(10, at));
     answer(&mut app, hg, true, late);
