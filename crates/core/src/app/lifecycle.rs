@@ -94,7 +94,7 @@ pub(super) fn review(
 pub(super) fn typed_confirms(kind: &FormKind, expected: Option<&str>, typed: &str) -> bool {
     match kind {
         FormKind::Terminate(f) => f.typed_names_it(typed),
-        _ => expected.is_none_or(|e| super::forms::same_amount(e, typed)),
+        _ => expected.is_none_or(|e| same_amount(e, typed)),
     }
 }
 
@@ -405,5 +405,52 @@ impl App {
                 Vec::new()
             }
         }
+    }
+}
+
+/// Whether what was typed to confirm is the amount asked for, as a number: `100000.00` and
+/// `100,000` are `100000`. A currency, if typed, must be the one asked for (any case).
+pub(crate) fn same_amount(expected: &str, typed: &str) -> bool {
+    fn split(text: &str) -> (Option<Decimal>, Option<String>) {
+        let text = text.trim();
+        let (number, code) = match text.rsplit_once(char::is_whitespace) {
+            Some((n, c)) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                (n, Some(c.to_ascii_uppercase()))
+            }
+            _ => (text, None),
+        };
+        let digits: String = number
+            .chars()
+            .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}'))
+            .collect();
+        let ok = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        (ok.then(|| digits.parse::<Decimal>().ok()).flatten(), code)
+    }
+    let (want, want_code) = split(expected);
+    let (got, got_code) = split(typed);
+    let code_ok = match (&want_code, &got_code) {
+        (Some(w), Some(g)) => w == g,
+        (None, Some(_)) => false,
+        (_, None) => true,
+    };
+    want.is_some() && want == got && code_ok
+}
+
+#[cfg(test)]
+mod confirm_tests {
+    use super::same_amount;
+
+    #[test]
+    fn the_typed_amount_is_compared_as_a_number() {
+        assert!(same_amount("100000", "100000.00"));
+        assert!(same_amount("100000", "100,000"));
+        assert!(same_amount("100000", " 100000 "));
+        assert!(same_amount("100 EUR", "100.0 eur"));
+        assert!(same_amount("100 EUR", "100"));
+        assert!(!same_amount("100 EUR", "100 USD"));
+        assert!(!same_amount("100000", "10000"));
+        assert!(!same_amount("100000", "100000.01"));
+        assert!(!same_amount("100000", "1e5"));
+        assert!(!same_amount("100000", ""));
     }
 }
