@@ -1,28 +1,41 @@
-//! Evaluation after a balance change: the alert state and the auto top-up trigger.
+//! Evaluation after a balance change: the alert state and whether the auto top-up is due (the
+//! top-up itself is the ledger's, `ops::after_change`).
+
+use rust_decimal::Decimal;
 
 use crate::error::ApiErr;
 use crate::records::WalletRec;
-use flexprice_wire::models::{Metadata, TransactionReason, TransactionStatus};
+use flexprice_wire::models::TransactionStatus;
 
 use super::ongoing_credit_balance;
-use super::ops::{Credit, credit, pending_purchase, tx_id_for};
-use super::ports::{Actor, Ids, LedgerStore};
+use super::ports::{Ids, LedgerStore};
 
 /// How deep auto top-ups may chain (each one re-evaluates the wallet it just credited).
 const MAX_AUTO_TOPUP_CHAIN: u32 = 8;
 
+/// An auto top-up that is due: its credits, and whether it is invoiced (pending until paid).
+pub struct AutoTopUp {
+    pub wallet_id: String,
+    pub credits: Decimal,
+    pub invoiced: bool,
+}
+
 /// After every transaction that moves a balance: re-evaluate the alert state (most severe
-/// level the ongoing balance hits) and fire the auto top-up when due. Failures here are logged
-/// and never undo the transaction that triggered them (as in Flexprice).
-pub fn after_change<S: LedgerStore>(
+/// level the ongoing balance hits) and say whether the auto top-up is due (`chain`: how many
+/// auto top-ups led here). Failures here are logged and never undo the transaction that
+/// triggered them (as in Flexprice).
+pub fn evaluate_after_change<S: LedgerStore>(
     s: &mut S,
     ids: &mut dyn Ids,
-    actor: &Actor,
     wallet_id: &str,
     chain: u32,
-) {
-    if let Err(e) = evaluate(s, ids, actor, wallet_id, chain) {
-        tracing::warn!(wallet_id, error = %e.message, "sandbox: alert evaluation failed");
+) -> Option<AutoTopUp> {
+    match evaluate(s, ids, wallet_id, chain) {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::warn!(wallet_id, error = %e.message, "sandbox: alert evaluation failed");
+            None
+        }
     }
 }
 
@@ -38,18 +51,17 @@ pub fn watched(w: &WalletRec) -> bool {
 fn evaluate<S: LedgerStore>(
     s: &mut S,
     ids: &mut dyn Ids,
-    actor: &Actor,
     wallet_id: &str,
     chain: u32,
-) -> Result<(), ApiErr> {
+) -> Result<Option<AutoTopUp>, ApiErr> {
     if !s.may_need_evaluation(wallet_id)? {
-        return Ok(());
+        return Ok(None);
     }
     let Some(mut w) = s.wallet(wallet_id)? else {
-        return Ok(());
+        return Ok(None);
     };
     if !watched(&w) {
-        return Ok(());
+        return Ok(None);
     }
     // Without wallet settings the tenant default applies, and it has alerts off.
     let settings = w.alert_settings.clone().filter(|a| a.alert_enabled == Some(true));
@@ -68,22 +80,22 @@ fn evaluate<S: LedgerStore>(
     // the next without end. A termination still tops up: its debit is evaluated inside the
     // termination's transaction, before the wallet closes.
     let Some(auto) = auto.filter(|_| w.is_active()) else {
-        return Ok(());
+        return Ok(None);
     };
     let (Some(threshold), Some(amount)) = (auto.threshold, auto.amount) else {
-        return Ok(());
+        return Ok(None);
     };
     if ongoing > threshold || chain >= MAX_AUTO_TOPUP_CHAIN {
-        return Ok(());
+        return Ok(None);
     }
     let invoiced = auto.invoicing == Some(true);
     if invoiced && s.pending_auto_topup_invoice(&w.customer_id)? {
-        return Ok(());
+        return Ok(None);
     }
     let last = s.last_auto_topup(&w.id)?;
     if let Some(last) = &last {
         if last.transaction_status == TransactionStatus::Pending {
-            return Ok(());
+            return Ok(None);
         }
         if let Some(cd) = auto
             .cooldown
@@ -92,28 +104,12 @@ fn evaluate<S: LedgerStore>(
             .and_then(|c| c.duration())
             && ids.now() < last.created_at + cd
         {
-            return Ok(());
+            return Ok(None);
         }
     }
-    let key = tx_id_for(ids);
-    let c = Credit {
+    Ok(Some(AutoTopUp {
+        wallet_id: w.id,
         credits: amount,
-        reason: if invoiced {
-            TransactionReason::PurchasedCreditInvoiced
-        } else {
-            TransactionReason::PurchasedCreditDirect
-        },
-        description: "Auto top-up triggered for low ongoing balance".into(),
-        metadata: Some(Metadata::from([("auto_topup".to_string(), "true".to_string())])),
-        reference_type: "EXTERNAL",
-        reference_id: key.clone(),
-        idempotency_key: key,
-        ..Default::default()
-    };
-    if invoiced {
-        pending_purchase(s, ids, actor, &w.id, c)?;
-    } else {
-        credit(s, ids, actor, &w.id, c, chain + 1)?;
-    }
-    Ok(())
+        invoiced,
+    }))
 }

@@ -10,7 +10,7 @@ use crate::error::ApiErr;
 use crate::records::{TxRec, WalletRec};
 use flexprice_wire::models::{Metadata, TransactionReason, TransactionStatus, TransactionType};
 
-use super::alerts::after_change;
+use super::alerts::{AutoTopUp, evaluate_after_change};
 pub use super::ports::{Actor, Ids, LedgerStore};
 
 pub fn wallet_id_for(ids: &mut dyn Ids) -> String {
@@ -163,6 +163,43 @@ fn require_positive(credits: Decimal) -> Result<(), ApiErr> {
         ));
     }
     Ok(())
+}
+
+/// After every transaction that moves a balance: the alert evaluation, then the auto top-up it
+/// calls for (`chain`: how many auto top-ups led here), which is evaluated in turn. Failures
+/// are logged and never undo the transaction that triggered them (as in Flexprice).
+fn after_change<S: LedgerStore>(s: &mut S, ids: &mut dyn Ids, actor: &Actor, wallet_id: &str, chain: u32) {
+    let Some(AutoTopUp {
+        wallet_id,
+        credits,
+        invoiced,
+    }) = evaluate_after_change(s, ids, wallet_id, chain)
+    else {
+        return;
+    };
+    let key = tx_id_for(ids);
+    let c = Credit {
+        credits,
+        reason: if invoiced {
+            TransactionReason::PurchasedCreditInvoiced
+        } else {
+            TransactionReason::PurchasedCreditDirect
+        },
+        description: "Auto top-up triggered for low ongoing balance".into(),
+        metadata: Some(Metadata::from([("auto_topup".to_string(), "true".to_string())])),
+        reference_type: "EXTERNAL",
+        reference_id: key.clone(),
+        idempotency_key: key,
+        ..Default::default()
+    };
+    let done = if invoiced {
+        pending_purchase(s, ids, actor, &wallet_id, c).map(drop)
+    } else {
+        credit(s, ids, actor, &wallet_id, c, chain + 1).map(drop)
+    };
+    if let Err(e) = done {
+        tracing::warn!(wallet_id, error = %e.message, "sandbox: alert evaluation failed");
+    }
 }
 
 /// `processWalletOperation` for a credit, then the evaluation that follows it.
