@@ -498,12 +498,7 @@ impl CreateForm {
             ));
         }
         summary.push("Flexprice allows one active wallet per customer, currency and wallet type".to_string());
-        if !errors.is_empty() {
-            for (id, msg) in errors {
-                if let Some(f) = self.field_mut(&id) {
-                    f.error = Some(msg);
-                }
-            }
+        if field::show_errors(&mut self.fields, errors) {
             return None;
         }
         Some(CreatePlan {

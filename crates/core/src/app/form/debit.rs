@@ -168,12 +168,7 @@ impl DebitForm {
                 format!("{OUT_OF_RANGE} for this wallet's balance"),
             ));
         }
-        if !errors.is_empty() {
-            for (id, msg) in errors {
-                if let Some(f) = self.field_mut(&id) {
-                    f.error = Some(msg);
-                }
-            }
+        if field::show_errors(&mut self.fields, errors) {
             return None;
         }
         let request = DebitRequest {

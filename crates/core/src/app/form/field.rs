@@ -143,6 +143,18 @@ impl Field {
     }
 }
 
+/// Puts each `(field id, message)` on its field; true when there was any (the form is not
+/// sent, and says why where the operator looks).
+pub fn show_errors(fields: &mut [Field], errors: Vec<(String, String)>) -> bool {
+    let any = !errors.is_empty();
+    for (id, msg) in errors {
+        if let Some(f) = fields.iter_mut().find(|f| f.id == id) {
+            f.error = Some(msg);
+        }
+    }
+    any
+}
+
 /// A top-up's priority as typed: empty is none; a whole number from 0 up.
 pub fn parse_priority(text: &str) -> Result<Option<i64>, String> {
     let t = text.trim();

@@ -230,12 +230,7 @@ impl TopUpForm {
                 format!("{OUT_OF_RANGE} for this wallet's balance and rates"),
             ));
         }
-        if !errors.is_empty() {
-            for (id, msg) in errors {
-                if let Some(f) = self.field_mut(&id) {
-                    f.error = Some(msg);
-                }
-            }
+        if field::show_errors(&mut self.fields, errors) {
             return None;
         }
         let value = value?;

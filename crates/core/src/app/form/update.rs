@@ -373,12 +373,7 @@ impl UpdateForm {
                 });
             }
         }
-        if !errors.is_empty() {
-            for (id, msg) in errors {
-                if let Some(f) = self.field_mut(&id) {
-                    f.error = Some(msg);
-                }
-            }
+        if field::show_errors(&mut self.fields, errors) {
             return None;
         }
         Some(req)
